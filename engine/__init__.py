@@ -1,0 +1,39 @@
+"""softmax_tui.engine: exact softmax regression in NumPy (no terminal code here)."""
+
+from .explain import PointExplanation, explain_point
+from .geometry import (
+    Boundary,
+    Plane,
+    axis_plane,
+    default_plane,
+    grid,
+    pairwise_boundaries,
+    pca_plane,
+    plane_logits,
+    triple_point,
+)
+from .history import METRICS, History
+from .model import INITIALIZERS, SoftmaxRegression, as_labels, fold_standardization, initial_parameters
+from .objective import Evaluation, evaluate
+from .optimizers import OPTIMIZERS, Adam, Momentum, Nesterov, Optimizer, UpdateRule
+from .softmax import (
+    cross_entropy,
+    log_softmax,
+    loss_grad_logits,
+    loss_grad_logits_chain,
+    loss_grad_probs,
+    one_hot,
+    sigmoid,
+    softmax,
+    softmax_jacobian,
+)
+from .trainer import RunState, Snapshot, Trainer
+
+__all__ = [
+    "Adam", "Boundary", "Evaluation", "History", "INITIALIZERS", "METRICS", "Momentum", "Nesterov",
+    "OPTIMIZERS", "Optimizer", "Plane", "PointExplanation", "RunState", "Snapshot", "SoftmaxRegression",
+    "Trainer", "UpdateRule", "as_labels", "axis_plane", "cross_entropy", "default_plane", "evaluate",
+    "explain_point", "fold_standardization", "grid", "initial_parameters", "log_softmax",
+    "loss_grad_logits", "loss_grad_logits_chain", "loss_grad_probs", "one_hot", "pairwise_boundaries",
+    "pca_plane", "plane_logits", "sigmoid", "softmax", "softmax_jacobian", "triple_point",
+]

@@ -1,0 +1,286 @@
+"""The trainer: one optimizer step at a time, with run state, stopping rules and history.
+
+A step draws the next batch (the whole training set for full-batch optimizers, else the
+next slice of a permutation reshuffled every epoch), computes the gradient of the
+objective on it and applies the update rule. The trainer then *evaluates* the objective on
+the full training set (and the validation set) at the new parameters. For full-batch
+optimizers that evaluation is also the next step's gradient, so each step costs one forward
+and one backward pass. Stochastic optimizers are evaluated at every epoch end and whenever
+a snapshot is taken, so a long run of cheap steps is not slowed by full passes.
+
+Stopping rules, checked at epoch ends so that a run does not depend on how it is chunked:
+``max_epochs`` reached; the full gradient's norm below ``tol`` (converged); validation loss
+not improving for ``patience`` epochs (early stopped). A non-finite parameter or loss stops
+the run as diverged and restores the last finite snapshot; nothing raises.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from enum import Enum
+
+import numpy as np
+
+from .history import History
+from .model import SoftmaxRegression, as_labels
+from .objective import Evaluation, evaluate
+from .optimizers import Optimizer
+
+
+class RunState(str, Enum):
+    RUNNING = "running"
+    PAUSED = "paused"
+    MAX_EPOCHS = "max_epochs"
+    CONVERGED = "converged"
+    EARLY_STOPPED = "early_stopped"
+    DIVERGED = "diverged"
+
+    @property
+    def finished(self) -> bool:
+        return self not in (RunState.RUNNING, RunState.PAUSED)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The run at the end of one step. Arrays are read-only copies."""
+
+    step: int
+    epoch: int  # completed passes over the training set
+    W: np.ndarray
+    b: np.ndarray
+    loss: float  # objective on the training set: mean CE + (l2/2) ||W||^2
+    train_accuracy: float
+    val_loss: float | None
+    val_accuracy: float | None
+    grad_norm: float  # norm of the full-batch gradient of the objective
+    lr: float
+    state: RunState
+    reason: str = ""  # why the run finished, in words
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a = a.copy()
+    a.flags.writeable = False
+    return a
+
+
+class Trainer:
+    """Owns a model, an optimizer, the data, the run state and the history."""
+
+    def __init__(
+        self,
+        model: SoftmaxRegression,
+        optimizer: Optimizer,
+        X_train: np.ndarray,
+        y_train: np.ndarray,
+        X_val: np.ndarray | None = None,
+        y_val: np.ndarray | None = None,
+        *,
+        lr: float = 0.1,
+        l2: float = 0.0,
+        max_epochs: int | None = None,
+        patience: int | None = None,
+        tol: float = 1e-6,
+        seed: int = 0,
+        history_capacity: int = 2048,
+        paused: bool = False,
+    ) -> None:
+        K = model.n_classes
+        self.X = np.ascontiguousarray(X_train, dtype=np.float64)
+        self.y = as_labels(y_train, K)
+        if X_val is not None and len(X_val):
+            self.X_val = np.ascontiguousarray(X_val, dtype=np.float64)
+            self.y_val = as_labels(y_val, K)
+        else:
+            self.X_val = self.y_val = None
+        if self.X.shape[1] != model.n_features:
+            raise ValueError(f"the model has {model.n_features} features, the data {self.X.shape[1]}")
+        if patience is not None and self.X_val is None:
+            raise ValueError("early stopping (patience) needs a validation split")
+        self.model = model
+        self.optimizer = optimizer
+        self.l2 = float(l2)
+        self.max_epochs = max_epochs
+        self.patience = patience
+        self.tol = tol
+        self.seed = seed
+        self.history = History(history_capacity)
+        self._initial = (model.W.copy(), model.b.copy())
+        self._lr = 0.0
+        self.lr = lr
+        self._restart(RunState.PAUSED if paused else RunState.RUNNING)
+
+    # -- public controls ---------------------------------------------------------------
+
+    @property
+    def lr(self) -> float:
+        return self._lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        if not (value > 0 and math.isfinite(value)):
+            raise ValueError(f"learning rate must be a positive finite number, got {value}")
+        self._lr = float(value)
+
+    @property
+    def state(self) -> RunState:
+        """The live run state (a snapshot records the state when it was taken)."""
+        return self._state
+
+    @property
+    def n_train(self) -> int:
+        return self.X.shape[0]
+
+    @property
+    def steps_per_epoch(self) -> int:
+        batch = self.optimizer.batch_size
+        return 1 if batch is None else -(-self.n_train // batch)
+
+    def pause(self) -> None:
+        if self._state is RunState.RUNNING:
+            self._state = RunState.PAUSED
+
+    def resume(self) -> None:
+        if self._state is RunState.PAUSED:
+            self._state = RunState.RUNNING
+
+    def reset(self) -> Snapshot:
+        """Back to step 0: the exact initial parameters, fresh optimizer state, paused."""
+        self._restart(RunState.PAUSED)
+        return self.snapshot
+
+    def set_optimizer(self, optimizer: Optimizer) -> None:
+        """Continue from the current parameters with another optimizer (fresh state)."""
+        self.optimizer = optimizer
+        self._order = None
+        self._pos = 0
+        self._cached = None
+
+    # -- stepping ----------------------------------------------------------------------
+
+    def step(self) -> Snapshot:
+        """Exactly one optimizer step (a no-op once the run has finished)."""
+        return self.advance(1)
+
+    def advance(self, max_steps: int, *, until_epoch_end: bool = False) -> Snapshot:
+        """Up to ``max_steps`` steps, stopping early when the run finishes (or, with
+        ``until_epoch_end``, when an epoch completes). Returns the snapshot after the last step.
+
+        Floating-point overflow is expected on the way to divergence and is detected
+        explicitly, so numpy's warnings are silenced here."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._advance(max_steps, until_epoch_end)
+
+    def _advance(self, max_steps: int, until_epoch_end: bool) -> Snapshot:
+        if self._state.finished:
+            return self.snapshot
+        for i in range(max_steps):
+            epoch_ended = self._step()
+            if not self._params_finite():
+                return self._diverge("a parameter became non-finite")
+            last = i == max_steps - 1
+            if epoch_ended or last or self._full_batch:
+                finished = self._evaluate_and_check(epoch_ended)
+                if finished or last or (until_epoch_end and epoch_ended):
+                    return self.snapshot
+        return self.snapshot
+
+    # -- internals ---------------------------------------------------------------------
+
+    @property
+    def _full_batch(self) -> bool:
+        return self.optimizer.batch_size is None or self.optimizer.batch_size >= self.n_train
+
+    def _restart(self, state: RunState) -> None:
+        self.model.W = self._initial[0].copy()
+        self.model.b = self._initial[1].copy()
+        self.optimizer.reset()
+        self._shuffle_rng = np.random.default_rng(self.seed)
+        self._order: np.ndarray | None = None
+        self._pos = 0
+        self._step_count = 0
+        self._epoch = 0
+        self._best_val = math.inf
+        self._bad_epochs = 0
+        self._cached: Evaluation | None = None
+        self.history.clear()
+        self.snapshot: Snapshot | None = None
+        self._state, self._reason = state, ""
+        self._evaluate_and_check(epoch_ended=False)
+
+    def _params_finite(self) -> bool:
+        return bool(np.isfinite(self.model.W).all() and np.isfinite(self.model.b).all())
+
+    def _step(self) -> bool:
+        """One update; returns whether it completed an epoch."""
+        W, b = self.model.W, self.model.b
+        if self._full_batch:
+            ev = self._cached or evaluate(W, b, self.X, self.y, self.l2)
+            epoch_ended = True
+        else:
+            if self._order is None:
+                self._order = self._shuffle_rng.permutation(self.n_train)
+            idx = self._order[self._pos : self._pos + self.optimizer.batch_size]
+            self._pos += len(idx)
+            ev = evaluate(W, b, self.X[idx], self.y[idx], self.l2)
+            epoch_ended = self._pos >= self.n_train
+            if epoch_ended:
+                self._order, self._pos = None, 0
+        self.optimizer.apply([W, b], [ev.dW, ev.db], self._lr)
+        self._cached = None
+        self._step_count += 1
+        self._epoch += epoch_ended
+        return epoch_ended
+
+    def _evaluate_and_check(self, epoch_ended: bool) -> bool:
+        """Evaluate at the current parameters, record, apply the stopping rules.
+        Returns whether the run finished."""
+        W, b = self.model.W, self.model.b
+        ev = evaluate(W, b, self.X, self.y, self.l2)
+        val = evaluate(W, b, self.X_val, self.y_val, self.l2, gradient=False) if self.X_val is not None else None
+        if not (math.isfinite(ev.loss) and (val is None or math.isfinite(val.loss))):
+            self._diverge("the loss became non-finite")
+            return True
+        self._cached = ev
+        if epoch_ended:
+            self._apply_stopping_rules(ev, val)
+        self.snapshot = Snapshot(
+            step=self._step_count, epoch=self._epoch, W=_frozen(W), b=_frozen(b),
+            loss=ev.loss, train_accuracy=ev.accuracy,
+            val_loss=None if val is None else val.loss,
+            val_accuracy=None if val is None else val.accuracy,
+            grad_norm=ev.grad_norm, lr=self._lr, state=self._state, reason=self._reason,
+        )
+        self.history.append(self._step_count, ev.loss, ev.accuracy,
+                            self.snapshot.val_loss, self.snapshot.val_accuracy)
+        return self._state.finished
+
+    def _apply_stopping_rules(self, ev: Evaluation, val: Evaluation | None) -> None:
+        if ev.grad_norm < self.tol:
+            self._finish(RunState.CONVERGED, f"gradient norm {ev.grad_norm:.3g} < tol {self.tol:g}")
+        elif val is not None and self.patience is not None and val.loss >= self._best_val:
+            self._bad_epochs += 1
+            if self._bad_epochs >= self.patience:
+                self._finish(RunState.EARLY_STOPPED,
+                             f"validation loss has not improved on {self._best_val:.6g} for {self.patience} epochs")
+        elif val is not None:
+            self._best_val, self._bad_epochs = val.loss, 0
+        if not self._state.finished and self.max_epochs is not None and self._epoch >= self.max_epochs:
+            self._finish(RunState.MAX_EPOCHS, f"reached {self.max_epochs} epochs")
+
+    def _finish(self, state: RunState, reason: str) -> None:
+        self._state, self._reason = state, reason
+
+    def _diverge(self, what: str) -> Snapshot:
+        """Stop as diverged, back at the last finite snapshot."""
+        last = self.snapshot
+        reason = f"{what} at step {self._step_count} (lr {self._lr:g})"
+        if last is None:  # the initial parameters themselves give a non-finite loss
+            raise ValueError(f"the initial parameters give a non-finite loss: {reason}")
+        self.model.W, self.model.b = last.W.copy(), last.b.copy()
+        self._step_count, self._epoch = last.step, last.epoch
+        self._cached = None
+        self._finish(RunState.DIVERGED, reason)
+        self.snapshot = replace(last, state=self._state, reason=reason)
+        return self.snapshot
