@@ -17,6 +17,7 @@ the run as diverged and restores the last finite snapshot; nothing raises.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
 
@@ -82,7 +83,7 @@ class Trainer:
         max_epochs: int | None = None,
         patience: int | None = None,
         tol: float = 1e-6,
-        seed: int = 0,
+        seed: int | Sequence[int] = 0,
         history_capacity: int = 2048,
         paused: bool = False,
     ) -> None:

@@ -1,0 +1,170 @@
+"""The command line shared by the dashboard and ``--headless``: flags, defaults, validation.
+
+This is a contract other tools build on; every flag and default is listed by ``--help``.
+A bad flag or value ends with one line on stderr and exit status 2 (see :class:`_Parser`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from dataclasses import asdict, dataclass
+
+from softmax_tui.engine import INITIALIZERS, OPTIMIZERS
+
+from .errors import UserError
+
+VERSION = "0.1.0"
+
+#: The learning rate each optimizer starts with when ``--lr`` is not given: chosen so that a
+#: default run is a good first run on every built-in dataset (standardized features).
+DEFAULT_LR = {"gd": 1.0, "sgd": 0.05, "minibatch": 0.1, "momentum": 0.1, "nesterov": 0.1, "adam": 0.05}
+#: ``--epochs`` when not given, for ``--headless``; the dashboard trains until stopped.
+DEFAULT_HEADLESS_EPOCHS = 100
+
+
+@dataclass(frozen=True)
+class Options:
+    dataset: str = "rgb20"
+    target: str | None = None
+    samples: int | None = None
+    classes: int | None = None
+    noise: float | None = None
+    features: str | None = None
+    standardize: bool = True
+    val_fraction: float = 0.0
+    optimizer: str = "gd"
+    lr: float | None = None
+    batch_size: int | None = None
+    l2: float = 0.0
+    epochs: int | None = None
+    patience: int | None = None
+    init: str = "uniform"
+    seed: int = 0
+    load_model: str | None = None
+    save_model: str | None = None
+    history: str | None = None
+    headless: bool = False
+    every: int | None = None
+    paused: bool = False
+    list_datasets: bool = False
+
+    @property
+    def learning_rate(self) -> float:
+        """``--lr``, or the optimizer's default."""
+        return self.lr if self.lr is not None else DEFAULT_LR[self.optimizer]
+
+    @property
+    def max_epochs(self) -> int | None:
+        """``--epochs``, or 100 headless / unlimited in the dashboard."""
+        if self.epochs is not None:
+            return self.epochs
+        return DEFAULT_HEADLESS_EPOCHS if self.headless else None
+
+    def to_dict(self) -> dict:
+        """The full configuration, JSON-able (saved with a model)."""
+        return asdict(self)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line on stderr and exit status 2 (no usage block)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _checked(convert, ok, requirement: str):
+    """An argparse type: ``convert(text)``, accepted when ``ok(value)``, else "must be <requirement>"."""
+
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not ok(value):
+            raise argparse.ArgumentTypeError(f"must be {requirement}, got {text!r}")
+        return value
+
+    return parse
+
+
+_positive_int = _checked(int, lambda v: v >= 1, "a positive integer")
+_non_negative_float = _checked(float, lambda v: v >= 0 and math.isfinite(v), "a finite number >= 0")
+_positive_float = _checked(float, lambda v: v > 0 and math.isfinite(v), "a finite number > 0")
+_fraction = _checked(float, lambda v: 0 <= v < 1, "a fraction in [0, 1)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    lr_defaults = ", ".join(f"{k} {v:g}" for k, v in DEFAULT_LR.items())
+    p = _Parser(
+        prog="softmax-tui",
+        description="Train softmax regression step by step and watch the math: parameter bars, "
+        "the loss curve, a decision map and the softmax Jacobian. --headless trains without a "
+        "screen and prints one JSON object per line.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    data = p.add_argument_group("data")
+    data.add_argument("--dataset", default="rgb20", metavar="NAME|FILE.csv",
+                      help="a built-in dataset (see --list-datasets) or a CSV file with a header row")
+    data.add_argument("--target", metavar="COL", help="CSV column holding the class (default: the last column)")
+    data.add_argument("--samples", type=_positive_int, metavar="N", help="points to generate (generated sets)")
+    data.add_argument("--classes", type=_positive_int, metavar="K", help="classes to generate (blobs, gauss, spiral)")
+    data.add_argument("--noise", type=_non_negative_float, metavar="F", help="noise, 0 to 0.5 (generated sets)")
+    data.add_argument("--features", metavar="LIST",
+                      help="feature transforms of 2-D data, any of x1,x2,x1^2,x2^2,x1*x2,sin(x1),sin(x2) "
+                      "(default: x1,x2)")
+    data.add_argument("--no-standardize", dest="standardize", action="store_false",
+                      help="train on raw features (default: standardize, fitted on the training split)")
+    data.add_argument("--val-fraction", type=_fraction, default=0.0, metavar="F",
+                      help="stratified validation split")
+    train = p.add_argument_group("training")
+    train.add_argument("--optimizer", choices=OPTIMIZERS, default="gd")
+    train.add_argument("--lr", type=_positive_float, metavar="F", help=f"learning rate (default: {lr_defaults})")
+    train.add_argument("--batch-size", type=_positive_int, metavar="N",
+                       help="batch size: minibatch 32 by default; momentum, nesterov and adam use the "
+                       "full batch unless given")
+    train.add_argument("--l2", type=_non_negative_float, default=0.0, metavar="F",
+                       help="L2 penalty (l2/2)*||W||^2 on the weights (not the bias)")
+    train.add_argument("--epochs", type=_positive_int, metavar="N",
+                       help=f"maximum epochs (default: {DEFAULT_HEADLESS_EPOCHS} with --headless, "
+                       "unlimited in the dashboard)")
+    train.add_argument("--patience", type=_positive_int, metavar="N",
+                       help="stop early after N epochs without a better validation loss (needs --val-fraction)")
+    train.add_argument("--init", choices=INITIALIZERS, default="uniform",
+                       help="initial weights: U(0,1), N(0,1e-3^2) or zeros; the bias starts at 0")
+    train.add_argument("--seed", type=int, default=0, metavar="N", help="seed of every random choice")
+    files = p.add_argument_group("files")
+    files.add_argument("--load-model", metavar="FILE", help="start from a model saved by --save-model")
+    files.add_argument("--save-model", metavar="FILE", help="write the trained model as JSON when training ends")
+    files.add_argument("--history", metavar="FILE",
+                       help="write step, epoch, loss, train_accuracy, val_loss, val_accuracy as CSV")
+    run = p.add_argument_group("running")
+    run.add_argument("--headless", action="store_true", help="train without a screen; JSON lines on stdout")
+    run.add_argument("--every", type=_positive_int, metavar="N",
+                     help="with --headless: a progress line every N steps (default: every epoch)")
+    run.add_argument("--paused", action="store_true", help="the dashboard starts paused")
+    run.add_argument("--list-datasets", action="store_true", help="print every built-in dataset and exit")
+    run.add_argument("--version", action="version", version=f"%(prog)s {VERSION}")
+    return p
+
+
+def parse_options(argv: list[str] | None = None) -> Options:
+    """Options from the command line; a bad flag exits with status 2 after one line on stderr."""
+    parser = build_parser()
+    options = Options(**vars(parser.parse_args(argv)))
+    try:
+        check_options(options)
+    except UserError as e:
+        parser.error(str(e))
+    return options
+
+
+def check_options(options: Options) -> None:
+    """Rules that involve more than one flag."""
+    if options.patience is not None and options.val_fraction == 0:
+        raise UserError("--patience needs a validation split: add --val-fraction (e.g. 0.2)")
+    if options.every is not None and not options.headless:
+        raise UserError("--every applies to --headless only")
+    if options.batch_size is not None and options.optimizer in ("gd", "sgd"):
+        raise UserError(f"--batch-size does not apply to --optimizer {options.optimizer} "
+                        "(use minibatch, momentum, nesterov or adam)")

@@ -1,0 +1,81 @@
+"""From options to a ready run: the dataset, its preprocessing and split, a model and a trainer.
+
+The dashboard and ``--headless`` both start here, so the same flags give the same run.
+Random streams are independent and all derived from ``--seed``: the generated data and the
+split use the seed itself, the initial weights ``[seed, 1]``, the shuffling ``[seed, 2]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from softmax_tui.datasets import Dataset, Pipeline, Prepared, load_dataset, parse_features, prepare
+from softmax_tui.engine import Optimizer, SoftmaxRegression, Trainer
+
+from .errors import UserError
+from .modelfile import SavedModel, load_model
+from .options import Options
+
+
+@dataclass
+class Session:
+    options: Options
+    dataset: Dataset
+    prepared: Prepared
+    trainer: Trainer
+
+    @property
+    def pipeline(self) -> Pipeline:
+        return self.prepared.pipeline
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        return self.dataset.class_names
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        """Names of the model's input features (after the feature transforms)."""
+        return self.pipeline.feature_names
+
+    def saved_model(self) -> SavedModel:
+        """The current parameters with everything needed to reproduce its predictions."""
+        snap = self.trainer.snapshot
+        return SavedModel(np.array(snap.W), np.array(snap.b), self.class_names, self.feature_names,
+                          self.pipeline, self.options.to_dict())
+
+
+def build_session(options: Options) -> Session:
+    """Load and prepare the data and build the trainer; a user mistake is a UserError/DatasetError."""
+    dataset = load_dataset(options.dataset, samples=options.samples, classes=options.classes,
+                           noise=options.noise, seed=options.seed, target=options.target)
+    features = parse_features(options.features) if options.features else None
+    saved = load_model(options.load_model) if options.load_model else None
+    prepared = prepare(dataset, features=features, standardize=options.standardize,
+                       val_fraction=options.val_fraction, seed=options.seed,
+                       pipeline=saved.pipeline if saved else None)
+    if saved:
+        _check_fits(saved, options.load_model, dataset, prepared.pipeline)
+        model = SoftmaxRegression(saved.W, saved.b)
+    else:
+        model = SoftmaxRegression.initialized(prepared.X_train.shape[1], dataset.n_classes, options.init,
+                                              np.random.default_rng([options.seed, 1]))
+    try:
+        trainer = Trainer(model, Optimizer(options.optimizer, options.batch_size),
+                          prepared.X_train, prepared.y_train, prepared.X_val, prepared.y_val,
+                          lr=options.learning_rate, l2=options.l2, max_epochs=options.max_epochs,
+                          patience=options.patience, seed=[options.seed, 2], paused=options.paused)
+    except ValueError as e:
+        raise UserError(f"{options.dataset}: cannot train on this data: {e}") from None
+    return Session(options, dataset, prepared, trainer)
+
+
+def _check_fits(saved: SavedModel, path: str, dataset: Dataset, pipeline: Pipeline) -> None:
+    K, d = saved.W.shape
+    if K != dataset.n_classes:
+        raise UserError(f"{path}: the model has {K} classes ({', '.join(saved.classes)}) but "
+                        f"{dataset.name} has {dataset.n_classes} ({', '.join(dataset.class_names)})")
+    if d != len(pipeline.feature_names) or saved.features != pipeline.feature_names:
+        raise UserError(f"{path}: the model expects {d} features ({', '.join(saved.features)}) but "
+                        f"{dataset.name} gives {len(pipeline.feature_names)} ({', '.join(pipeline.feature_names)})")
