@@ -1,6 +1,6 @@
-"""The training objective and its gradient, computed in one fused pass.
+"""The training objective and its gradient, computed in one fused, cache-blocked pass.
 
-For parameters ``W`` (K x d), ``b`` (K,) and a batch ``X`` (m x d) with labels ``y``:
+For parameters ``W`` (K x d), ``b`` (K,) and data ``X`` (m x d) with labels ``y``:
 
     Z = W X^T + b            logits, kept K-major (K x m): for small K the softmax then runs
                              over long contiguous rows (measured 3-8x faster than m x K)
@@ -8,7 +8,12 @@ For parameters ``W`` (K x d), ``b`` (K,) and a batch ``X`` (m x d) with labels `
     objective = (1/m) sum_i CE(z_i, y_i) + (l2/2) ||W||^2        (the bias is not penalized)
     dW = (A - Y) X / m + l2 W,   db = mean over samples of (A - Y)
 
-The cross-entropy uses log-sum-exp, so it stays finite for huge finite logits.
+with ``CE(z, y) = log sum_k exp(z_k - max z) - (z_y - max z)`` (log-sum-exp), finite for
+huge finite logits.
+
+The samples are processed in blocks sized to stay in cache: each block of X is read from
+memory once and used twice (forward, then backward) while it is still cached, so a full
+step costs about one pass over X instead of two.
 """
 
 from __future__ import annotations
@@ -16,6 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+_X_BLOCK_BYTES = 1 << 23  # a block of X stays within a shared L3 slice
+_LOGIT_BLOCK_VALUES = 1 << 15  # the K x rows temporaries stay within L2
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,35 +48,72 @@ def logits_kmajor(W: np.ndarray, b: np.ndarray, X: np.ndarray) -> np.ndarray:
     return Z
 
 
-def evaluate(
-    W: np.ndarray,
-    b: np.ndarray,
-    X: np.ndarray,
-    y: np.ndarray,
-    l2: float = 0.0,
-    *,
-    gradient: bool = True,
-) -> Evaluation:
-    """Objective, accuracy and (optionally) gradient of softmax regression on ``(X, y)``.
+def _max_and_argmax(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column-wise max and argmax (first index on ties, like ``np.argmax``) of a K-major array,
+    by one pass over its K contiguous rows (much faster than reducing along axis 0)."""
+    top = Z[0].copy()
+    arg = np.zeros(Z.shape[1], dtype=np.intp)
+    for k in range(1, Z.shape[0]):
+        better = Z[k] > top
+        arg[better] = k
+        np.maximum(top, Z[k], out=top)
+    return top, arg
 
-    ``y`` holds integer labels in ``0..K-1``. One forward pass serves all three results.
+
+class Objective:
+    """The objective on fixed data ``(X, y)``, evaluated at any ``(W, b)``.
+
+    Block boundaries and the flat positions of the true-class logits are computed once,
+    since a trainer evaluates the same data at every step.
     """
-    m = X.shape[0]
-    cols = np.arange(m)
-    Z = logits_kmajor(W, b, X)
-    predicted = np.argmax(Z, axis=0)
-    Z -= np.max(Z, axis=0)
-    E = np.exp(Z)
-    total = np.sum(E, axis=0)
-    # CE_i = log(sum_k exp(z_ki - max)) - (z_{y_i, i} - max)
-    loss = float(np.mean(np.log(total) - Z[y, cols])) + 0.5 * l2 * float(np.sum(W * W))
-    accuracy = float(np.mean(predicted == y))
-    if not gradient:
-        return Evaluation(loss, accuracy)
-    E /= total  # now A, the probabilities
-    E[y, cols] -= 1.0  # now A - Y
-    E /= m
-    dW = E @ X
-    if l2:
-        dW += l2 * W
-    return Evaluation(loss, accuracy, dW, np.sum(E, axis=1))
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, n_classes: int) -> None:
+        self.X = np.ascontiguousarray(X, dtype=np.float64)
+        self.y = np.asarray(y, dtype=np.intp)
+        m, d = self.X.shape
+        rows = max(256, min(_X_BLOCK_BYTES // (8 * max(d, 1)), _LOGIT_BLOCK_VALUES // n_classes))
+        self._blocks = []
+        for start in range(0, m, rows):
+            stop = min(start + rows, m)
+            yb = self.y[start:stop]
+            self._blocks.append((start, stop, yb, yb * (stop - start) + np.arange(stop - start)))
+
+    def __len__(self) -> int:
+        return self.X.shape[0]
+
+    def evaluate(self, W: np.ndarray, b: np.ndarray, l2: float = 0.0, *, gradient: bool = True) -> Evaluation:
+        """Objective, accuracy and (optionally) gradient at ``(W, b)``."""
+        m = len(self)
+        ce_sum, correct = 0.0, 0
+        dW = np.zeros_like(W) if gradient else None
+        db = np.zeros_like(b) if gradient else None
+        for start, stop, yb, true_pos in self._blocks:
+            Xb = self.X[start:stop]
+            Z = logits_kmajor(W, b, Xb)
+            top, predicted = _max_and_argmax(Z)
+            correct += int(np.count_nonzero(predicted == yb))
+            Z -= top
+            true_logit = Z.ravel()[true_pos]  # z_y - max z, gathered before Z is overwritten
+            E = np.exp(Z, out=Z)
+            total = E.sum(axis=0)
+            ce_sum += float(np.sum(np.log(total) - true_logit))
+            if gradient:
+                E /= total  # the probabilities A
+                E.ravel()[true_pos] -= 1.0  # A - Y
+                dW += E @ Xb
+                db += E.sum(axis=1)
+        loss = ce_sum / m + (0.5 * l2 * float(np.sum(W * W)) if l2 else 0.0)
+        if not gradient:
+            return Evaluation(loss, correct / m)
+        dW /= m
+        db /= m
+        if l2:
+            dW += l2 * W
+        return Evaluation(loss, correct / m, dW, db)
+
+
+def evaluate(W: np.ndarray, b: np.ndarray, X: np.ndarray, y: np.ndarray, l2: float = 0.0, *,
+             gradient: bool = True) -> Evaluation:
+    """Objective, accuracy and (optionally) gradient of softmax regression on ``(X, y)``;
+    ``y`` holds integer labels in ``0..K-1``."""
+    return Objective(X, y, W.shape[0]).evaluate(W, b, l2, gradient=gradient)

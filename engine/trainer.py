@@ -25,7 +25,7 @@ import numpy as np
 
 from .history import History
 from .model import SoftmaxRegression, as_labels
-from .objective import Evaluation, evaluate
+from .objective import Evaluation, Objective, evaluate
 from .optimizers import Optimizer
 
 
@@ -99,6 +99,8 @@ class Trainer:
             raise ValueError(f"the model has {model.n_features} features, the data {self.X.shape[1]}")
         if patience is not None and self.X_val is None:
             raise ValueError("early stopping (patience) needs a validation split")
+        self._train_objective = Objective(self.X, self.y, K)
+        self._val_objective = Objective(self.X_val, self.y_val, K) if self.X_val is not None else None
         self.model = model
         self.optimizer = optimizer
         self.l2 = float(l2)
@@ -217,7 +219,7 @@ class Trainer:
         """One update; returns whether it completed an epoch."""
         W, b = self.model.W, self.model.b
         if self._full_batch:
-            ev = self._cached or evaluate(W, b, self.X, self.y, self.l2)
+            ev = self._cached or self._train_objective.evaluate(W, b, self.l2)
             epoch_ended = True
         else:
             if self._order is None:
@@ -238,8 +240,8 @@ class Trainer:
         """Evaluate at the current parameters, record, apply the stopping rules.
         Returns whether the run finished."""
         W, b = self.model.W, self.model.b
-        ev = evaluate(W, b, self.X, self.y, self.l2)
-        val = evaluate(W, b, self.X_val, self.y_val, self.l2, gradient=False) if self.X_val is not None else None
+        ev = self._train_objective.evaluate(W, b, self.l2)
+        val = self._val_objective.evaluate(W, b, self.l2, gradient=False) if self._val_objective else None
         if not (math.isfinite(ev.loss) and (val is None or math.isfinite(val.loss))):
             self._diverge("the loss became non-finite")
             return True

@@ -203,3 +203,44 @@ def test_probability_rows_sum_to_one(z):
 @given(finite_logits, st.floats(-1e3, 1e3))
 def test_adding_a_constant_changes_nothing(z, c):
     np.testing.assert_allclose(softmax(z + c), softmax(z), atol=1e-9)
+
+
+def test_blocked_objective_equals_the_textbook_formulas(monkeypatch):
+    """Loss, accuracy and gradient over several cache blocks against a plain per-sample loop."""
+    import softmax_tui.engine.objective as objective
+
+    monkeypatch.setattr(objective, "_LOGIT_BLOCK_VALUES", 1024)  # 256-row blocks
+    rng = np.random.default_rng(4)
+    X, y = rng.normal(size=(1000, 3)), rng.integers(0, 4, 1000)
+    W, b, l2 = rng.normal(size=(4, 3)), rng.normal(size=4), 0.2
+    obj = objective.Objective(X, y, 4)
+    assert len(obj._blocks) == 4
+    ev = obj.evaluate(W, b, l2)
+    loss, dW, db, correct = 0.0, np.zeros((4, 3)), np.zeros(4), 0
+    for x_i, y_i in zip(X, y):
+        a = softmax(W @ x_i + b)
+        loss -= np.log(a[y_i])
+        g = a - one_hot(y_i, 4)
+        dW += np.outer(g, x_i)
+        db += g
+        correct += np.argmax(a) == y_i
+    assert ev.loss == pytest.approx(loss / 1000 + 0.5 * l2 * np.sum(W**2), rel=1e-12)
+    assert ev.accuracy == correct / 1000
+    np.testing.assert_allclose(ev.dW, dW / 1000 + l2 * W, rtol=1e-11, atol=1e-15)
+    np.testing.assert_allclose(ev.db, db / 1000, rtol=1e-11, atol=1e-15)
+
+
+def test_objective_accuracy_breaks_ties_like_argmax():
+    """With all logits equal (zero init) every sample is predicted as class 0, as predict() says."""
+    X, y = np.ones((6, 2)), np.array([0, 1, 2, 0, 1, 2])
+    model = SoftmaxRegression(np.zeros((3, 2)), np.zeros(3))
+    from softmax_tui.engine import evaluate
+
+    assert evaluate(model.W, model.b, X, y).accuracy == np.mean(model.predict(X) == y) == 1 / 3
+
+
+def test_objective_finite_for_huge_logits():
+    from softmax_tui.engine import evaluate
+
+    ev = evaluate(np.array([[1e300], [-1e300]]), np.zeros(2), np.array([[1.0], [2.0]]), np.array([1, 1]))
+    assert np.isfinite(ev.loss) and ev.loss > 1e300
