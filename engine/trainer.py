@@ -10,8 +10,10 @@ a snapshot is taken, so a long run of cheap steps is not slowed by full passes.
 
 Stopping rules, checked at epoch ends so that a run does not depend on how it is chunked:
 ``max_epochs`` reached; the full gradient's norm below ``tol`` (converged); validation loss
-not improving for ``patience`` epochs (early stopped). A non-finite parameter or loss stops
-the run as diverged and restores the last finite snapshot; nothing raises.
+not improving for ``patience`` epochs (early stopped). A non-finite parameter or loss, or a
+loss that explodes past ``BLOWUP_FACTOR`` times its starting value (the steps overshoot so
+far that only float64's range stops them), ends the run as diverged and restores the last
+good snapshot; nothing raises.
 """
 
 from __future__ import annotations
@@ -27,6 +29,11 @@ from .history import History
 from .model import SoftmaxRegression, as_labels
 from .objective import Evaluation, Objective, evaluate
 from .optimizers import Optimizer
+
+
+#: The training loss may never exceed this multiple of ``max(1, initial loss)``. Cross-entropy
+#: starts near log K and falls; a million-fold rise means the steps are overshooting.
+BLOWUP_FACTOR = 1e6
 
 
 class RunState(str, Enum):
@@ -244,6 +251,11 @@ class Trainer:
         val = self._val_objective.evaluate(W, b, self.l2, gradient=False) if self._val_objective else None
         if not (math.isfinite(ev.loss) and (val is None or math.isfinite(val.loss))):
             self._diverge("the loss became non-finite")
+            return True
+        if self.snapshot is None:
+            self._loss_limit = BLOWUP_FACTOR * max(1.0, ev.loss)
+        elif ev.loss > self._loss_limit:
+            self._diverge(f"the loss exploded to {ev.loss:.3g}")
             return True
         self._cached = ev
         if epoch_ended:

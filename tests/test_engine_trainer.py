@@ -222,11 +222,28 @@ def test_absurd_learning_rate_diverges_without_exception(rgb20):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         snap = trainer.advance(100)
-    assert snap.state is RunState.DIVERGED and "non-finite" in snap.reason
+    assert snap.state is RunState.DIVERGED and "at step 1 (lr 1e+308)" in snap.reason
     assert np.isfinite(snap.loss) and np.all(np.isfinite(snap.W))
     np.testing.assert_array_equal(trainer.model.W, snap.W)
     assert trainer.step() is snap  # finished: stepping does nothing
     assert trainer.reset().step == 0
+
+
+def test_loss_explosion_counts_as_divergence(rgb20):
+    """lr 1e8 keeps every number finite, but the loss leaps a million-fold: diverged, not trained.
+    (On this separable set lr up to ~1e6 jumps straight to a zero-loss solution instead.)"""
+    X, y = rgb20
+    trainer = make_trainer(X, y, "gd", lr=1e8)
+    start = trainer.snapshot.loss
+    snap = trainer.advance(100)
+    assert snap.state is RunState.DIVERGED and "exploded" in snap.reason
+    assert snap.step == 0 and snap.loss == start  # back at the last good snapshot
+
+
+def test_a_large_but_sane_learning_rate_does_not_count_as_divergence(rgb20):
+    X, y = rgb20
+    snap = make_trainer(X, y, "gd", lr=20.0).advance(200)
+    assert snap.state is RunState.RUNNING and snap.train_accuracy == 1.0
 
 
 def test_patience_needs_validation(rgb20):
