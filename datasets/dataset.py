@@ -1,0 +1,35 @@
+"""The Dataset record every loader returns, and the error a user's mistake raises."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+class DatasetError(Exception):
+    """A mistake the user can fix (bad flag, bad CSV); str(e) is one line fit to print as-is."""
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Raw data plus names: X is (n, d0) float64 C-contiguous, y is (n,) int64 in 0..K-1."""
+
+    name: str
+    X: np.ndarray
+    y: np.ndarray
+    feature_names: tuple[str, ...]
+    class_names: tuple[str, ...]
+    description: str
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.class_names)
+
+    @property
+    def n_samples(self) -> int:
+        return self.X.shape[0]
+
+    @property
+    def n_features(self) -> int:
+        return self.X.shape[1]
