@@ -4,7 +4,23 @@ Pure NumPy. Every loader returns a Dataset of raw columns; ``prepare`` splits it
 raw columns to model features through a Pipeline fitted on the training rows.
 """
 
+from .builtin import list_datasets, load_dataset
 from .csv_loader import load_csv
 from .dataset import Dataset, DatasetError
+from .prepare import Prepared, prepare
+from .preprocessing import FEATURE_TRANSFORMS, Pipeline, parse_features
+from .split import stratified_split
 
-__all__ = ["Dataset", "DatasetError", "load_csv"]
+__all__ = [
+    "FEATURE_TRANSFORMS",
+    "Dataset",
+    "DatasetError",
+    "Pipeline",
+    "Prepared",
+    "list_datasets",
+    "load_csv",
+    "load_dataset",
+    "parse_features",
+    "prepare",
+    "stratified_split",
+]

@@ -1,0 +1,169 @@
+"""The built-in datasets by name, and ``load_dataset``, which also opens CSV paths."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from importlib.resources import as_file, files
+
+import numpy as np
+
+from . import generators
+from .csv_loader import load_csv
+from .dataset import Dataset, DatasetError
+
+MAX_CLASSES = 10  # the dashboard's palette has ten colours
+
+# Seed 000's points and labels, exactly as printed there (0 red, 1 green, 2 blue).
+_RGB20_X = (
+    (-0.1, 1.4), (-0.5, 0.2), (1.3, 0.9), (-0.6, 0.4), (-1.6, 0.2),
+    (0.2, 0.2), (-0.3, -0.4), (0.7, -0.8), (1.1, -1.5), (-1.0, 0.9),
+    (-0.5, 1.5), (-1.3, -0.4), (-1.4, -1.2), (-0.9, -0.7), (0.4, -1.3),
+    (-0.4, 0.6), (0.3, -0.5), (-1.6, -0.7), (-0.5, -1.4), (-1.0, -1.4),
+)  # fmt: skip
+_RGB20_Y = (0, 0, 1, 0, 2, 1, 1, 1, 1, 0, 0, 2, 2, 2, 1, 0, 1, 2, 2, 2)
+
+_FIXED_SUMMARIES = {
+    "rgb20": "20 red, green and blue points in 2-D: the softmax tutorial's first example",
+    "iris": "Fisher's iris: 150 flowers, 4 measurements (cm), 3 species",
+}
+
+
+@dataclass(frozen=True)
+class _Generated:
+    summary: str
+    make: Callable[[int, int, float, np.random.Generator], tuple[np.ndarray, np.ndarray]]
+    class_names: Callable[[int], tuple[str, ...]]
+    samples: int
+    noise: float
+    classes: int = 2
+    classes_adjustable: bool = True
+
+
+def _numbered(word: str) -> Callable[[int], tuple[str, ...]]:
+    return lambda k: tuple(f"{word} {i}" for i in range(k))
+
+
+_GENERATED = {
+    "blobs": _Generated(
+        "Gaussian blobs in 2-D, one per class, overlapping: a linear model gets about 80%",
+        generators.blobs, _numbered("blob"), samples=1000, noise=0.3, classes=3,
+    ),
+    "circle": _Generated(
+        "a disc inside a ring (TensorFlow Playground): try features x1^2,x2^2",
+        lambda n, k, noise, rng: generators.circle(n, noise, rng),
+        lambda k: ("inside", "outside"), samples=500, noise=0.0, classes_adjustable=False,
+    ),
+    "xor": _Generated(
+        "four quadrants, opposite ones alike (TensorFlow Playground): try feature x1*x2",
+        lambda n, k, noise, rng: generators.xor(n, noise, rng),
+        lambda k: ("same sign", "opposite sign"), samples=500, noise=0.0,
+        classes_adjustable=False,
+    ),
+    "gauss": _Generated(
+        "Gaussian clusters, two by default (TensorFlow Playground)",
+        generators.gauss, _numbered("cluster"), samples=500, noise=0.0,
+    ),
+    "spiral": _Generated(
+        "interleaved spiral arms, two by default (TensorFlow Playground)",
+        generators.spiral, _numbered("arm"), samples=500, noise=0.0,
+    ),
+}  # fmt: skip
+
+_NAMES = (*_FIXED_SUMMARIES, *_GENERATED)
+
+
+def list_datasets() -> list[tuple[str, str]]:
+    """(name, one-line description) of every built-in dataset."""
+    summaries = {**_FIXED_SUMMARIES, **{name: g.summary for name, g in _GENERATED.items()}}
+    return [(name, summaries[name]) for name in _NAMES]
+
+
+def load_dataset(
+    spec: str,
+    *,
+    samples: int | None = None,
+    classes: int | None = None,
+    noise: float | None = None,
+    seed: int = 0,
+    target: str | None = None,
+) -> Dataset:
+    """A built-in dataset by name, or a CSV file when ``spec`` looks like a path.
+
+    A path is anything containing a path separator or ending in ".csv". ``samples``,
+    ``classes`` and ``noise`` apply to generated sets only (None: the set's default),
+    ``target`` to CSV files only; ``seed`` fixes a generated set's points.
+    """
+    if _is_path(spec):
+        _refuse(f"a CSV file ({spec})", samples=samples, classes=classes, noise=noise)
+        return load_csv(spec, target)
+    if target is not None:
+        raise DatasetError(f"--target applies to CSV files only, not to the built-in {spec!r}")
+    if spec == "rgb20":
+        _refuse("rgb20 (a fixed dataset)", samples=samples, classes=classes, noise=noise)
+        return _rgb20()
+    if spec == "iris":
+        _refuse("iris (a fixed dataset)", samples=samples, classes=classes, noise=noise)
+        return _iris()
+    if spec in _GENERATED:
+        return _generate(spec, samples, classes, noise, seed)
+    raise DatasetError(
+        f"unknown dataset {spec!r}; choose one of {', '.join(_NAMES)}, "
+        "or give a path to a .csv file"
+    )
+
+
+def _is_path(spec: str) -> bool:
+    separators = {"/", os.sep, os.altsep} - {None}
+    return any(s in spec for s in separators) or spec.lower().endswith(".csv")
+
+
+def _refuse(what: str, **flags: object) -> None:
+    for flag, value in flags.items():
+        if value is not None:
+            raise DatasetError(f"--{flag} does not apply to {what}")
+
+
+def _rgb20() -> Dataset:
+    return Dataset(
+        name="rgb20",
+        X=np.array(_RGB20_X, dtype=np.float64),
+        y=np.array(_RGB20_Y, dtype=np.int64),
+        feature_names=("x1", "x2"),
+        class_names=("red", "green", "blue"),
+        description=_FIXED_SUMMARIES["rgb20"],
+    )
+
+
+def _iris() -> Dataset:
+    with as_file(files("softmax_tui.datasets") / "data" / "iris.csv") as path:
+        dataset = load_csv(path)
+    return replace(dataset, name="iris", description=_FIXED_SUMMARIES["iris"])
+
+
+def _generate(
+    name: str, samples: int | None, classes: int | None, noise: float | None, seed: int
+) -> Dataset:
+    spec = _GENERATED[name]
+    if classes is not None and not spec.classes_adjustable:
+        raise DatasetError(f"--classes does not apply to {name} (always {spec.classes} classes)")
+    k = spec.classes if classes is None else classes
+    n = spec.samples if samples is None else samples
+    level = spec.noise if noise is None else noise
+    if not 2 <= k <= MAX_CLASSES:
+        raise DatasetError(f"--classes must be between 2 and {MAX_CLASSES}, got {k}")
+    if n < max(2, k):
+        raise DatasetError(f"--samples must be at least {max(2, k)} for {k} classes, got {n}")
+    if not 0 <= level <= 0.5:
+        raise DatasetError(f"--noise must be between 0 and 0.5, got {level}")
+
+    X, y = spec.make(n, k, level, np.random.default_rng(seed))
+    return Dataset(
+        name=name,
+        X=X,
+        y=y,
+        feature_names=("x1", "x2"),
+        class_names=spec.class_names(k),
+        description=f"{spec.summary}; {n} points, {k} classes, noise {level:g}, seed {seed}",
+    )
