@@ -32,6 +32,9 @@ _FIXED_SUMMARIES = {
 
 @dataclass(frozen=True)
 class _Generated:
+    """A generated set: its one-line summary, its generator make(n, k, noise, rng), the
+    names of its k classes, and its defaults (classes fixed at 2 unless adjustable)."""
+
     summary: str
     make: Callable[[int, int, float, np.random.Generator], tuple[np.ndarray, np.ndarray]]
     class_names: Callable[[int], tuple[str, ...]]
@@ -76,8 +79,8 @@ _NAMES = (*_FIXED_SUMMARIES, *_GENERATED)
 
 def list_datasets() -> list[tuple[str, str]]:
     """(name, one-line description) of every built-in dataset."""
-    summaries = {**_FIXED_SUMMARIES, **{name: g.summary for name, g in _GENERATED.items()}}
-    return [(name, summaries[name]) for name in _NAMES]
+    generated = [(name, g.summary) for name, g in _GENERATED.items()]
+    return [*_FIXED_SUMMARIES.items(), *generated]
 
 
 def load_dataset(
