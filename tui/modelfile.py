@@ -6,14 +6,15 @@ the target), so a crash or a failing disk never leaves half a file or spoils an 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import tempfile
+import secrets
 from dataclasses import dataclass
 
 import numpy as np
 
-from softmax_tui.datasets import Pipeline
+from softmax_tui.datasets import DatasetError, Pipeline
 
 from .errors import UserError
 
@@ -30,23 +31,48 @@ class SavedModel:
     config: dict
 
 
-def write_json_atomically(path: str, payload: dict) -> None:
-    """Write ``payload`` to ``path`` all at once or not at all; a failure is a UserError."""
-    folder = os.path.dirname(os.path.abspath(path))
+def check_writable(path: str) -> None:
+    """Fail now, with a UserError, if :func:`write_json_atomically` could not write ``path`` later."""
+    if os.path.isdir(path):
+        raise UserError(f"{path}: is a directory")
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        raise UserError(f"{path}: is read-only")
+    fd, tmp = _create_temporary(path)
+    os.close(fd)
+    os.unlink(tmp)
+
+
+def _create_temporary(path: str) -> tuple[int, str]:
+    """A new hidden file beside ``path``, created with the usual permissions (0666 less umask)."""
+    folder, name = os.path.split(os.path.abspath(path))
+    tmp = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".softmax-tui-", suffix=".tmp", dir=folder)
+        return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
     except OSError as e:
         raise UserError(f"{path}: cannot write there ({e.strerror})") from None
+
+
+def write_json_atomically(path: str, payload: dict) -> None:
+    """Write ``payload`` to ``path`` all at once or not at all; a failure is a UserError.
+
+    JSON is strict (a NaN or infinity is a ValueError, never written) and floats keep full
+    precision (``repr``), so numbers read back exactly."""
+    if os.path.isdir(path):
+        raise UserError(f"{path}: is a directory")
+    fd, tmp = _create_temporary(path)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(payload, f, indent=1)
+            json.dump(payload, f, indent=1, allow_nan=False)
             f.write("\n")
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except OSError as e:
-        os.unlink(tmp)
-        raise UserError(f"{path}: could not be written ({e.strerror}); any previous file is unchanged") from None
+    except BaseException as e:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(e, OSError):
+            raise UserError(f"{path}: could not be written ({e.strerror}); any previous file is unchanged") from None
+        raise
 
 
 def save_model(path: str, model: SavedModel) -> None:
@@ -70,8 +96,12 @@ def load_model(path: str) -> SavedModel:
         raise UserError(f"{path}: no such model file") from None
     except IsADirectoryError:
         raise UserError(f"{path}: is a directory, not a model file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise UserError(f"{path}: cannot read the model file ({e})") from None
+    except PermissionError:
+        raise UserError(f"{path}: permission denied") from None
+    except OSError as e:
+        raise UserError(f"{path}: cannot read the model file ({e.strerror})") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: not a model file (not UTF-8 text)") from None
     except json.JSONDecodeError as e:
         raise UserError(f"{path}: not a model file (invalid JSON at line {e.lineno}, column {e.colno})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
@@ -83,9 +113,14 @@ def load_model(path: str) -> SavedModel:
         features = tuple(str(f) for f in data["features"])
         pipeline = Pipeline.from_dict(data["preprocessing"])
         config = dict(data.get("config") or {})
-    except (KeyError, TypeError, ValueError) as e:
-        raise UserError(f"{path}: malformed model file ({type(e).__name__}: {e})") from None
+    except KeyError as e:
+        raise UserError(f"{path}: malformed model file (no {e.args[0]!r} entry)") from None
+    except (TypeError, ValueError, DatasetError) as e:
+        raise UserError(f"{path}: malformed model file ({e})") from None
     K, d = len(classes), len(features)
     if W.shape != (K, d) or b.shape != (K,) or not (np.isfinite(W).all() and np.isfinite(b).all()):
         raise UserError(f"{path}: malformed model file (W must be {K}x{d} and b must have {K} finite entries)")
+    if pipeline.feature_names != features:
+        raise UserError(f"{path}: malformed model file (the preprocessing's features "
+                        f"{', '.join(pipeline.feature_names)} are not the model's {', '.join(features)})")
     return SavedModel(W, b, classes, features, pipeline, config)

@@ -8,17 +8,28 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 from dataclasses import asdict, dataclass
+from importlib.metadata import version
 
 from softmax_tui.engine import INITIALIZERS, OPTIMIZERS
 
 from .errors import UserError
 
-VERSION = "0.1.0"
+VERSION = version("softmax-tui")
 
-#: The learning rate each optimizer starts with when ``--lr`` is not given: chosen so that a
-#: default run is a good first run on every built-in dataset (standardized features).
-DEFAULT_LR = {"gd": 1.0, "sgd": 0.05, "minibatch": 0.1, "momentum": 0.1, "nesterov": 0.1, "adam": 0.05}
+#: The learning rate each optimizer starts with when ``--lr`` is not given. Measured on every
+#: built-in dataset with standardized features over the default 100 epochs (checked by
+#: tests/test_headless_defaults.py): each run ends within 0.03 of the best linear training
+#: accuracy, and within 0.005 of the best linear loss where no line separates the classes.
+#: gd 1.0: below 2 / L on every built-in, where L = lambda_max(mean x x^T) / 2 (x with a 1 for
+#: the bias) bounds the objective's curvature (iris 1.46, the others at most 0.95), so every
+#: step lowers the loss.
+#: sgd 0.01: seed 002's rate; 0.05 leaves the final loss 0.03 above the optimum on circle.
+#: minibatch 0.3: batches of 32 average out most of sgd's noise, so a larger rate is steady.
+#: momentum, nesterov 0.3: with beta 0.9 an effective step of 3 on a smooth full-batch path.
+#: adam 0.1: twice as fast as 0.05, while 0.3 already overshoots in the first epochs on circle.
+DEFAULT_LR = {"gd": 1.0, "sgd": 0.01, "minibatch": 0.3, "momentum": 0.3, "nesterov": 0.3, "adam": 0.1}
 #: ``--epochs`` when not given, for ``--headless``; the dashboard trains until stopped.
 DEFAULT_HEADLESS_EPOCHS = 100
 
@@ -66,6 +77,16 @@ class Options:
         return asdict(self)
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Appends "(default: X)" to options that have a value by default, unless the help says it."""
+
+    def _get_help_string(self, action):
+        help = action.help or ""
+        if action.default is None or isinstance(action.default, bool) or "default" in help:
+            return help
+        return super()._get_help_string(action)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but a mistake is one line on stderr and exit status 2 (no usage block)."""
 
@@ -89,6 +110,7 @@ def _checked(convert, ok, requirement: str):
 
 
 _positive_int = _checked(int, lambda v: v >= 1, "a positive integer")
+_non_negative_int = _checked(int, lambda v: v >= 0, "an integer >= 0")
 _non_negative_float = _checked(float, lambda v: v >= 0 and math.isfinite(v), "a finite number >= 0")
 _positive_float = _checked(float, lambda v: v > 0 and math.isfinite(v), "a finite number > 0")
 _fraction = _checked(float, lambda v: 0 <= v < 1, "a fraction in [0, 1)")
@@ -101,15 +123,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train softmax regression step by step and watch the math: parameter bars, "
         "the loss curve, a decision map and the softmax Jacobian. --headless trains without a "
         "screen and prints one JSON object per line.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
     data = p.add_argument_group("data")
     data.add_argument("--dataset", default="rgb20", metavar="NAME|FILE.csv",
                       help="a built-in dataset (see --list-datasets) or a CSV file with a header row")
     data.add_argument("--target", metavar="COL", help="CSV column holding the class (default: the last column)")
-    data.add_argument("--samples", type=_positive_int, metavar="N", help="points to generate (generated sets)")
-    data.add_argument("--classes", type=_positive_int, metavar="K", help="classes to generate (blobs, gauss, spiral)")
-    data.add_argument("--noise", type=_non_negative_float, metavar="F", help="noise, 0 to 0.5 (generated sets)")
+    data.add_argument("--samples", type=_positive_int, metavar="N", help="points to generate (generated sets; default: the set's own)")
+    data.add_argument("--classes", type=_positive_int, metavar="K", help="classes to generate (blobs, gauss, spiral; default: the set's own)")
+    data.add_argument("--noise", type=_non_negative_float, metavar="F", help="noise, 0 to 0.5 (generated sets; default: the set's own)")
     data.add_argument("--features", metavar="LIST",
                       help="feature transforms of 2-D data, any of x1,x2,x1^2,x2^2,x1*x2,sin(x1),sin(x2) "
                       "(default: x1,x2)")
@@ -118,7 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--val-fraction", type=_fraction, default=0.0, metavar="F",
                       help="stratified validation split")
     train = p.add_argument_group("training")
-    train.add_argument("--optimizer", choices=OPTIMIZERS, default="gd")
+    train.add_argument("--optimizer", choices=OPTIMIZERS, default="gd",
+                       help="full-batch gradient descent, one sample, minibatches, or the full batch "
+                       "with momentum, Nesterov momentum or Adam")
     train.add_argument("--lr", type=_positive_float, metavar="F", help=f"learning rate (default: {lr_defaults})")
     train.add_argument("--batch-size", type=_positive_int, metavar="N",
                        help="batch size: minibatch 32 by default; momentum, nesterov and adam use the "
@@ -132,16 +156,27 @@ def build_parser() -> argparse.ArgumentParser:
                        help="stop early after N epochs without a better validation loss (needs --val-fraction)")
     train.add_argument("--init", choices=INITIALIZERS, default="uniform",
                        help="initial weights: U(0,1), N(0,1e-3^2) or zeros; the bias starts at 0")
-    train.add_argument("--seed", type=int, default=0, metavar="N", help="seed of every random choice")
+    train.add_argument("--seed", type=_non_negative_int, default=0, metavar="N", help="seed of every random choice")
     files = p.add_argument_group("files")
-    files.add_argument("--load-model", metavar="FILE", help="start from a model saved by --save-model")
-    files.add_argument("--save-model", metavar="FILE", help="write the trained model as JSON when training ends")
+    files.add_argument("--load-model", metavar="FILE",
+                       help="start from a model saved by --save-model, with its preprocessing (so no "
+                       "--features or --no-standardize); its classes and features must match the data")
+    files.add_argument("--save-model", metavar="FILE",
+                       help="write the model as JSON when training ends (the dashboard: when it closes), "
+                       "atomically; the folder is checked before training starts")
     files.add_argument("--history", metavar="FILE",
-                       help="write step, epoch, loss, train_accuracy, val_loss, val_accuracy as CSV")
+                       help="with --headless: CSV of step, epoch, loss, train_accuracy, val_loss, "
+                       "val_accuracy, one row per progress line, written as training goes")
     run = p.add_argument_group("running")
-    run.add_argument("--headless", action="store_true", help="train without a screen; JSON lines on stdout")
+    run.add_argument("--headless", action="store_true",
+                     help="train without a screen: one JSON object per line on stdout, progress events "
+                     "then a done event with W, b and the preprocessing; exit 0 when training ends, "
+                     "2 on a user error, 3 when it diverged; Ctrl+C (exit 130) or SIGTERM (143) "
+                     "stops it keeping the history and the saved model")
     run.add_argument("--every", type=_positive_int, metavar="N",
-                     help="with --headless: a progress line every N steps (default: every epoch)")
+                     help="with --headless: a progress line every N optimizer steps instead of every "
+                     "epoch (gd: a step is an epoch; sgd: one sample), plus one at the step where "
+                     "training stops; stopping rules are still checked at epoch ends")
     run.add_argument("--paused", action="store_true", help="the dashboard starts paused")
     run.add_argument("--list-datasets", action="store_true", help="print every built-in dataset and exit")
     run.add_argument("--version", action="version", version=f"%(prog)s {VERSION}")
@@ -163,8 +198,20 @@ def check_options(options: Options) -> None:
     """Rules that involve more than one flag."""
     if options.patience is not None and options.val_fraction == 0:
         raise UserError("--patience needs a validation split: add --val-fraction (e.g. 0.2)")
-    if options.every is not None and not options.headless:
-        raise UserError("--every applies to --headless only")
+    if not options.headless:
+        for flag, value in (("--every", options.every), ("--history", options.history)):
+            if value is not None:
+                raise UserError(f"{flag} applies to --headless only")
+    elif options.paused:
+        raise UserError("--paused applies to the dashboard only, not to --headless")
+    if options.load_model and (options.features or not options.standardize):
+        raise UserError("--load-model uses the model's own preprocessing; drop --features and --no-standardize")
+    if options.history and options.save_model and _same_path(options.history, options.save_model):
+        raise UserError("--history and --save-model name the same file")
     if options.batch_size is not None and options.optimizer in ("gd", "sgd"):
         raise UserError(f"--batch-size does not apply to --optimizer {options.optimizer} "
                         "(use minibatch, momentum, nesterov or adam)")
+
+
+def _same_path(a: str, b: str) -> bool:
+    return os.path.realpath(a) == os.path.realpath(b)

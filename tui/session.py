@@ -3,6 +3,10 @@
 The dashboard and ``--headless`` both start here, so the same flags give the same run.
 Random streams are independent and all derived from ``--seed``: the generated data and the
 split use the seed itself, the initial weights ``[seed, 1]``, the shuffling ``[seed, 2]``.
+
+With ``--load-model`` the run starts from the saved parameters and keeps the saved
+preprocessing (the file's mean and scale, not a refit on this data), so the loaded model
+makes exactly the predictions it made when it was saved.
 """
 
 from __future__ import annotations
@@ -40,23 +44,37 @@ class Session:
         return self.pipeline.feature_names
 
     def saved_model(self) -> SavedModel:
-        """The current parameters with everything needed to reproduce its predictions."""
-        snap = self.trainer.snapshot
+        """The latest snapshot's parameters with everything needed to reproduce its predictions.
+
+        The configuration is the command line's, updated with what the trainer uses now (the
+        dashboard can change the optimizer and learning rate while it runs) and where it got to.
+        """
+        snap, trainer = self.trainer.snapshot, self.trainer
+        config = {
+            **self.options.to_dict(),
+            "optimizer": trainer.optimizer.name,
+            "batch_size": trainer.optimizer.batch_size,
+            "lr": trainer.lr,
+            "l2": trainer.l2,
+            "epochs": trainer.max_epochs,
+            "trained": {"step": snap.step, "epoch": snap.epoch, "state": snap.state.value},
+        }
         return SavedModel(np.array(snap.W), np.array(snap.b), self.class_names, self.feature_names,
-                          self.pipeline, self.options.to_dict())
+                          self.pipeline, config)
 
 
 def build_session(options: Options) -> Session:
     """Load and prepare the data and build the trainer; a user mistake is a UserError/DatasetError."""
+    saved = load_model(options.load_model) if options.load_model else None
     dataset = load_dataset(options.dataset, samples=options.samples, classes=options.classes,
                            noise=options.noise, seed=options.seed, target=options.target)
+    if saved:
+        _check_fits(saved, options.load_model, dataset)
     features = parse_features(options.features) if options.features else None
-    saved = load_model(options.load_model) if options.load_model else None
     prepared = prepare(dataset, features=features, standardize=options.standardize,
                        val_fraction=options.val_fraction, seed=options.seed,
                        pipeline=saved.pipeline if saved else None)
     if saved:
-        _check_fits(saved, options.load_model, dataset, prepared.pipeline)
         model = SoftmaxRegression(saved.W, saved.b)
     else:
         model = SoftmaxRegression.initialized(prepared.X_train.shape[1], dataset.n_classes, options.init,
@@ -71,11 +89,20 @@ def build_session(options: Options) -> Session:
     return Session(options, dataset, prepared, trainer)
 
 
-def _check_fits(saved: SavedModel, path: str, dataset: Dataset, pipeline: Pipeline) -> None:
-    K, d = saved.W.shape
-    if K != dataset.n_classes:
-        raise UserError(f"{path}: the model has {K} classes ({', '.join(saved.classes)}) but "
-                        f"{dataset.name} has {dataset.n_classes} ({', '.join(dataset.class_names)})")
-    if d != len(pipeline.feature_names) or saved.features != pipeline.feature_names:
-        raise UserError(f"{path}: the model expects {d} features ({', '.join(saved.features)}) but "
-                        f"{dataset.name} gives {len(pipeline.feature_names)} ({', '.join(pipeline.feature_names)})")
+def _check_fits(saved: SavedModel, path: str, dataset: Dataset) -> None:
+    """The model must know this dataset's classes and read its columns, names included."""
+    def names(items) -> str:
+        return ", ".join(items)
+
+    if saved.classes != dataset.class_names:
+        raise UserError(f"{path}: the model has {len(saved.classes)} classes ({names(saved.classes)}) but "
+                        f"{dataset.name} has {dataset.n_classes} ({names(dataset.class_names)})")
+    pipeline = saved.pipeline
+    n_raw = len(pipeline.mean) if pipeline.features is None else 2
+    if dataset.n_features != n_raw:
+        raise UserError(f"{path}: the model reads {n_raw} data columns ({names(saved.features)}) but "
+                        f"{dataset.name} has {dataset.n_features} ({names(dataset.feature_names)})")
+    expected = Pipeline.fit(dataset.X[:1], dataset.feature_names, pipeline.features, standardize=False)
+    if expected.feature_names != saved.features:
+        raise UserError(f"{path}: the model expects features {names(saved.features)} but "
+                        f"{dataset.name} gives {names(expected.feature_names)}")

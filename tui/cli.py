@@ -1,0 +1,72 @@
+"""The ``softmax-tui`` command: parse the flags, then train headless or open the dashboard.
+
+Every mistake a user can make ends here as one line, ``softmax-tui: error: <message>``, on
+stderr and exit status 2. The headless path never imports Textual.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from softmax_tui.datasets import DatasetError, list_datasets
+
+from .errors import UserError
+from .modelfile import check_writable, save_model
+from .options import Options, parse_options
+from .session import build_session
+
+EXIT_USER_ERROR = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
+    try:
+        options = parse_options(argv)
+    except SystemExit as e:  # --help, --version, or a bad flag (already reported)
+        return e.code if isinstance(e.code, int) else 0
+    try:
+        if options.list_datasets:
+            return _list_datasets()
+        if options.headless:
+            return _headless(options)
+        return _dashboard(options)
+    except (UserError, DatasetError) as e:
+        sys.stderr.write(f"softmax-tui: error: {e}\n")
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        sys.stderr.write("softmax-tui: interrupted\n")
+        return 130
+
+
+def _list_datasets() -> int:
+    entries = list_datasets()
+    width = max(len(name) for name, _ in entries)
+    for name, summary in entries:
+        print(f"{name:<{width}}  {summary}")
+    return 0
+
+
+def _headless(options: Options) -> int:
+    from .headless import EXIT_PIPE_CLOSED, run_headless
+
+    status = run_headless(build_session(options), sys.stdout, sys.stderr)
+    if status == EXIT_PIPE_CLOSED:
+        # Nobody reads stdout any more: point it at /dev/null so Python's last flush is silent.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return status
+
+
+def _dashboard(options: Options) -> int:
+    """Open the dashboard; with --save-model, save the model it shows when it closes."""
+    if options.save_model:
+        check_writable(options.save_model)
+    session = build_session(options)
+    from .app import SoftmaxApp
+
+    app = SoftmaxApp(session)
+    app.run()
+    if options.save_model:
+        save_model(options.save_model, app.session.saved_model())
+        sys.stderr.write(f"softmax-tui: model saved to {options.save_model}\n")
+    return app.return_code or 0

@@ -1,0 +1,234 @@
+"""``--headless``: train without a screen and print one JSON object per line on stdout.
+
+A progress event every epoch (or every N optimizer steps with ``--every N``, plus one where
+the run stops off that grid), then a done event, always last, holding the final parameters
+and the preprocessing they act on. ``--history`` streams one CSV row per progress event.
+Nothing per step is kept in memory, so a run of any length uses the same memory.
+
+JSON is strict (a missing or non-finite number is ``null``) and floats are printed with
+``repr``, which round-trips, so the done event reproduces every prediction exactly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import math
+import signal
+import threading
+import time
+from typing import TextIO
+
+from softmax_tui.engine import RunState, Snapshot
+
+from .errors import UserError
+from .modelfile import check_writable, save_model
+from .session import Session
+
+HISTORY_COLUMNS = ("step", "epoch", "loss", "train_accuracy", "val_loss", "val_accuracy")
+EXIT_OK, EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_PIPE_CLOSED = 0, 3, 130, 141
+#: Signals that stop a run like Ctrl+C does: a CI job's timeout, a closed SSH session.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+class Stopped(Exception):
+    """Raised in the training loop when a :data:`STOP_SIGNALS` signal arrives."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _stop_signals_raise():
+    """While training, SIGTERM and SIGHUP raise :class:`Stopped` (in the main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise Stopped(signum)
+
+    previous = {s: signal.signal(s, stop) for s in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _number(x: float | None) -> float | None:
+    return None if x is None or not math.isfinite(x) else float(x)
+
+
+def progress_event(snap: Snapshot) -> dict:
+    return {
+        "event": "progress",
+        "step": snap.step,
+        "epoch": snap.epoch,
+        "loss": _number(snap.loss),
+        "train_accuracy": _number(snap.train_accuracy),
+        "val_loss": _number(snap.val_loss),
+        "val_accuracy": _number(snap.val_accuracy),
+        "grad_norm": _number(snap.grad_norm),
+        "lr": _number(snap.lr),
+    }
+
+
+def done_event(session: Session, snap: Snapshot, elapsed: float) -> dict:
+    """The final event: status, metrics, and W, b acting on ``(features - mean) / scale``."""
+    pipeline = session.pipeline
+    return {
+        "event": "done",
+        "status": snap.state.value,
+        "step": snap.step,
+        "epoch": snap.epoch,
+        "loss": _number(snap.loss),
+        "train_accuracy": _number(snap.train_accuracy),
+        "val_loss": _number(snap.val_loss),
+        "val_accuracy": _number(snap.val_accuracy),
+        "elapsed_seconds": elapsed,
+        "W": snap.W.tolist(),
+        "b": snap.b.tolist(),
+        "classes": list(session.class_names),
+        "features": list(session.feature_names),
+        "preprocessing": {"mean": pipeline.mean.tolist(), "scale": pipeline.scale.tolist()},
+    }
+
+
+def to_json(event: dict) -> str:
+    return json.dumps(event, allow_nan=False)
+
+
+class HistoryFile:
+    """The ``--history`` CSV, written row by row and flushed, so a crash loses no row.
+
+    Opening it is the writability check: it happens before any training."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        try:
+            self._file = open(path, "w", encoding="utf-8", newline="")
+        except OSError as e:
+            raise UserError(f"{path}: cannot write the history there ({e.strerror})") from None
+        self._csv = csv.writer(self._file, lineterminator="\n")
+        self._write(HISTORY_COLUMNS)
+
+    def write(self, snap: Snapshot) -> None:
+        self._write([snap.step, snap.epoch, *(_cell(getattr(snap, c)) for c in HISTORY_COLUMNS[2:])])
+
+    def _write(self, row) -> None:
+        try:
+            self._csv.writerow(row)
+            self._file.flush()
+        except OSError as e:
+            raise UserError(f"{self.path}: could not write the history ({e.strerror})") from None
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _cell(x: float | None) -> str:
+    x = _number(x)
+    return "" if x is None else repr(x)
+
+
+class _Run:
+    """One headless run: the training loop and what it emits."""
+
+    def __init__(self, session: Session, out: TextIO, history: HistoryFile | None) -> None:
+        self.session = session
+        self.out = out
+        self.history = history
+        self.emitted_step = session.trainer.snapshot.step
+
+    def emit(self, snap: Snapshot) -> None:
+        """A history row and a progress line for ``snap`` (once per step)."""
+        self.emitted_step = snap.step
+        if self.history:
+            self.history.write(snap)
+        self.out.write(to_json(progress_event(snap)) + "\n")
+        self.out.flush()
+
+    def train(self) -> None:
+        trainer = self.session.trainer
+        every = self.session.options.every
+        while not trainer.state.finished:
+            if every:
+                snap = trainer.advance(every)
+            else:
+                snap = trainer.advance(trainer.steps_per_epoch, until_epoch_end=True)
+            if snap.step != self.emitted_step:
+                self.emit(snap)
+
+    def catch_up(self) -> None:
+        """After an interruption: emit the latest snapshot if it was not yet (stdout may be gone)."""
+        snap = self.session.trainer.snapshot
+        if snap.step != self.emitted_step:
+            with contextlib.suppress(BrokenPipeError):
+                self.emit(snap)
+
+
+def run_headless(session: Session, out: TextIO, err: TextIO) -> int:
+    """Train to the end, printing JSON lines on ``out``; returns the exit status.
+
+    0 when the run finishes (max epochs, converged, early stopped), 3 when it diverged
+    (after the done event; a line on ``err`` says why). Stopped from outside, by Ctrl+C
+    (130), SIGTERM (143), SIGHUP (129) or a closed ``out`` (141), the history is complete up
+    to the last snapshot, the model is saved if asked, and one line on ``err`` says where
+    training stopped; there is no done event. The output files are checked (the history is
+    opened) before any training.
+    """
+    options = session.options
+    if options.save_model:
+        check_writable(options.save_model)
+    history = HistoryFile(options.history) if options.history else None
+    try:
+        return _run(_Run(session, out, history), err)
+    finally:
+        if history:
+            history.close()
+
+
+def _run(run: _Run, err: TextIO) -> int:
+    session, options = run.session, run.session.options
+    start = time.perf_counter()
+    try:
+        with _stop_signals_raise():
+            run.train()
+    except KeyboardInterrupt:
+        return _stopped(run, err, "interrupted", EXIT_INTERRUPTED)
+    except Stopped as e:
+        return _stopped(run, err, f"stopped by {signal.Signals(e.signum).name}", 128 + e.signum)
+    except BrokenPipeError:
+        return _stopped(run, err, "stopped: the output was closed", EXIT_PIPE_CLOSED)
+    elapsed = time.perf_counter() - start
+    snap = session.trainer.snapshot
+    if options.save_model:
+        save_model(options.save_model, session.saved_model())
+    try:
+        run.out.write(to_json(done_event(session, snap, elapsed)) + "\n")
+        run.out.flush()
+    except BrokenPipeError:
+        return EXIT_PIPE_CLOSED
+    if snap.state is RunState.DIVERGED:
+        err.write(f"softmax-tui: training diverged: {snap.reason}; try a smaller --lr\n")
+        return EXIT_DIVERGED
+    return EXIT_OK
+
+
+def _stopped(run: _Run, err: TextIO, what: str, status: int) -> int:
+    """Keep the work of a run stopped from outside, and say where it stopped."""
+    session, options = run.session, run.session.options
+    run.catch_up()
+    if options.save_model:
+        save_model(options.save_model, session.saved_model())
+    notes = [f"history in {options.history}"] if options.history else []
+    if options.save_model:
+        notes.append(f"model saved to {options.save_model}")
+    snap = session.trainer.snapshot
+    with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
+        err.write(f"softmax-tui: {what} at step {snap.step} (epoch {snap.epoch}), loss {snap.loss:.6g}"
+                  + ("; " + ", ".join(notes) if notes else "") + "\n")
+    return status
