@@ -106,11 +106,26 @@ def test_a_good_csv_trains(capsys, tmp_path):
     (["--load-model", "m.json", "--features", "x1"],
      "--load-model uses the model's own preprocessing; drop --features and --no-standardize (see --help)"),
     (["--history", "same.json", "--save-model", "./same.json"],
-     "--history and --save-model name the same file (see --help)"),
+     "--history and --save-model name the same file (same.json) (see --help)"),
+    (["--history", "m.json", "--load-model", "m.json"], "--history and --load-model name the same file (m.json)"),
 ])
 def test_bad_flags(capsys, args, expected):
     message = fails(capsys, "--headless", *args)
     assert message.startswith(expected) and message.endswith(" (see --help)")
+
+
+@pytest.mark.parametrize("flag", ["--history", "--save-model"])
+def test_outputs_never_overwrite_the_data(capsys, tmp_path, flag):
+    path = csv_file(tmp_path, "a,b,label\n1,2,x\n3,4,y\n")
+    message = fails(capsys, "--headless", "--dataset", path, flag, path)
+    assert message == f"{flag} and --dataset name the same file ({path}) (see --help)"
+    assert Path(path).read_text() == "a,b,label\n1,2,x\n3,4,y\n"
+
+
+def test_save_model_may_update_the_loaded_model(capsys, iris_model):
+    assert main(["--headless", "--dataset", "iris", "--epochs", "1", "--load-model", iris_model,
+                 "--save-model", iris_model]) == 0
+    assert json.loads(Path(iris_model).read_text())["config"]["load_model"] == iris_model
 
 
 @pytest.mark.parametrize("args", [["--every", "5"], ["--history", "h.csv"]])

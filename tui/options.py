@@ -206,12 +206,19 @@ def check_options(options: Options) -> None:
         raise UserError("--paused applies to the dashboard only, not to --headless")
     if options.load_model and (options.features or not options.standardize):
         raise UserError("--load-model uses the model's own preprocessing; drop --features and --no-standardize")
-    if options.history and options.save_model and _same_path(options.history, options.save_model):
-        raise UserError("--history and --save-model name the same file")
+    _check_outputs_spare_inputs(options)
     if options.batch_size is not None and options.optimizer in ("gd", "sgd"):
         raise UserError(f"--batch-size does not apply to --optimizer {options.optimizer} "
                         "(use minibatch, momentum, nesterov or adam)")
 
 
-def _same_path(a: str, b: str) -> bool:
-    return os.path.realpath(a) == os.path.realpath(b)
+def _check_outputs_spare_inputs(options: Options) -> None:
+    """No output may overwrite an input or the other output (--save-model may update --load-model)."""
+    dataset = options.dataset if os.path.isfile(options.dataset) else None
+    clashes = [("--history", options.history, "--dataset", dataset),
+               ("--history", options.history, "--load-model", options.load_model),
+               ("--history", options.history, "--save-model", options.save_model),
+               ("--save-model", options.save_model, "--dataset", dataset)]
+    for flag, path, other_flag, other in clashes:
+        if path and other and os.path.realpath(path) == os.path.realpath(other):
+            raise UserError(f"{flag} and {other_flag} name the same file ({path})")
