@@ -34,11 +34,7 @@ class Evaluation:
     accuracy: float
     dW: np.ndarray | None = None
     db: np.ndarray | None = None
-
-    @property
-    def grad_norm(self) -> float:
-        """Euclidean norm of the full gradient ``(dW, db)``."""
-        return float(np.sqrt(np.sum(self.dW * self.dW) + np.sum(self.db * self.db)))
+    grad_norm: float = float("nan")  # Euclidean norm of the full gradient (dW, db)
 
 
 def logits_kmajor(W: np.ndarray, b: np.ndarray, X: np.ndarray) -> np.ndarray:
@@ -85,31 +81,56 @@ class Objective:
         """Objective, accuracy and (optionally) gradient at ``(W, b)``."""
         m = len(self)
         ce_sum, correct = 0.0, 0
-        dW = np.zeros_like(W) if gradient else None
-        db = np.zeros_like(b) if gradient else None
+        dW = db = None
         for start, stop, yb, true_pos in self._blocks:
             Xb = self.X[start:stop]
             Z = logits_kmajor(W, b, Xb)
             top, predicted = _max_and_argmax(Z)
-            correct += int(np.count_nonzero(predicted == yb))
+            correct += int((predicted == yb).sum())
             Z -= top
             true_logit = Z.ravel()[true_pos]  # z_y - max z, gathered before Z is overwritten
             E = np.exp(Z, out=Z)
             total = E.sum(axis=0)
-            ce_sum += float(np.sum(np.log(total) - true_logit))
+            ce_sum += float((np.log(total) - true_logit).sum())
             if gradient:
-                E /= total  # the probabilities A
-                E.ravel()[true_pos] -= 1.0  # A - Y
-                dW += E @ Xb
-                db += E.sum(axis=1)
-        loss = ce_sum / m + (0.5 * l2 * float(np.sum(W * W)) if l2 else 0.0)
+                _softmax_minus_onehot(E, total, true_pos)
+                dW = E @ Xb if dW is None else dW + E @ Xb
+                db = E.sum(axis=1) if db is None else db + E.sum(axis=1)
+        loss = ce_sum / m + (0.5 * l2 * float((W * W).sum()) if l2 else 0.0)
         if not gradient:
             return Evaluation(loss, correct / m)
-        dW /= m
-        db /= m
-        if l2:
-            dW += l2 * W
-        return Evaluation(loss, correct / m, dW, db)
+        dW, db = _finish_gradient(dW, db, m, W, l2)
+        return Evaluation(loss, correct / m, dW, db, _norm(dW, db))
+
+
+def _softmax_minus_onehot(E: np.ndarray, total: np.ndarray, true_pos: np.ndarray) -> None:
+    """Turn exponentials E (K x m, normalizer ``total``) into ``A - Y`` in place."""
+    E /= total
+    E.ravel()[true_pos] -= 1.0
+
+
+def _finish_gradient(dW, db, m: int, W, l2: float):
+    dW /= m
+    db /= m
+    if l2:
+        dW += l2 * W
+    return dW, db
+
+
+def _norm(dW: np.ndarray, db: np.ndarray) -> float:
+    flat = dW.ravel()
+    return float(np.sqrt(flat @ flat + db @ db))
+
+
+def batch_gradient(W: np.ndarray, b: np.ndarray, X: np.ndarray, y: np.ndarray, l2: float = 0.0
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Just ``(dW, db)`` on a small batch: the stochastic optimizers' step needs no loss."""
+    m = X.shape[0]
+    Z = logits_kmajor(W, b, X)
+    Z -= Z.max(axis=0)
+    E = np.exp(Z, out=Z)
+    _softmax_minus_onehot(E, E.sum(axis=0), y * m + np.arange(m))
+    return _finish_gradient(E @ X, E.sum(axis=1), m, W, l2)
 
 
 def evaluate(W: np.ndarray, b: np.ndarray, X: np.ndarray, y: np.ndarray, l2: float = 0.0, *,

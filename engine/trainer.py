@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import Enum
 
 import numpy as np
 
 from .history import History
 from .model import SoftmaxRegression, as_labels
-from .objective import Evaluation, Objective, evaluate
+from .objective import Evaluation, Objective, batch_gradient
 from .optimizers import Optimizer
 
 
@@ -71,6 +71,19 @@ def _frozen(a: np.ndarray) -> np.ndarray:
     a = a.copy()
     a.flags.writeable = False
     return a
+
+
+@dataclass(frozen=True, slots=True)
+class _Evaluated:
+    """The last parameters that evaluated to a finite loss, with their evaluation."""
+
+    step: int
+    epoch: int
+    W: np.ndarray  # read-only copies
+    b: np.ndarray
+    train: Evaluation
+    val: Evaluation | None
+    lr: float
 
 
 class Trainer:
@@ -135,8 +148,22 @@ class Trainer:
 
     @property
     def state(self) -> RunState:
-        """The live run state (a snapshot records the state when it was taken)."""
+        """The live run state."""
         return self._state
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The run after the last evaluated step (built on demand, then kept until the next)."""
+        if self._snapshot is None:
+            g = self._good
+            self._snapshot = Snapshot(
+                step=g.step, epoch=g.epoch, W=g.W, b=g.b, loss=g.train.loss,
+                train_accuracy=g.train.accuracy,
+                val_loss=None if g.val is None else g.val.loss,
+                val_accuracy=None if g.val is None else g.val.accuracy,
+                grad_norm=g.train.grad_norm, lr=g.lr, state=self._state, reason=self._reason,
+            )
+        return self._snapshot
 
     @property
     def n_train(self) -> int:
@@ -149,11 +176,11 @@ class Trainer:
 
     def pause(self) -> None:
         if self._state is RunState.RUNNING:
-            self._state = RunState.PAUSED
+            self._set_state(RunState.PAUSED)
 
     def resume(self) -> None:
         if self._state is RunState.PAUSED:
-            self._state = RunState.RUNNING
+            self._set_state(RunState.RUNNING)
 
     def reset(self) -> Snapshot:
         """Back to step 0: the exact initial parameters, fresh optimizer state, paused."""
@@ -188,7 +215,8 @@ class Trainer:
         for i in range(max_steps):
             epoch_ended = self._step()
             if not self._params_finite():
-                return self._diverge("a parameter became non-finite")
+                self._diverge("a parameter became non-finite")
+                return self.snapshot
             last = i == max_steps - 1
             if epoch_ended or last or self._full_batch:
                 finished = self._evaluate_and_check(epoch_ended)
@@ -215,29 +243,31 @@ class Trainer:
         self._bad_epochs = 0
         self._cached: Evaluation | None = None
         self.history.clear()
-        self.snapshot: Snapshot | None = None
-        self._state, self._reason = state, ""
+        self._good: _Evaluated | None = None
+        self._set_state(state)
         self._evaluate_and_check(epoch_ended=False)
 
     def _params_finite(self) -> bool:
-        return bool(np.isfinite(self.model.W).all() and np.isfinite(self.model.b).all())
+        # a sum is non-finite iff an entry is (or the total overflows, far past any sane run)
+        return math.isfinite(self.model.W.sum() + self.model.b.sum())
 
     def _step(self) -> bool:
         """One update; returns whether it completed an epoch."""
         W, b = self.model.W, self.model.b
         if self._full_batch:
             ev = self._cached or self._train_objective.evaluate(W, b, self.l2)
+            dW, db = ev.dW, ev.db
             epoch_ended = True
         else:
             if self._order is None:
                 self._order = self._shuffle_rng.permutation(self.n_train)
             idx = self._order[self._pos : self._pos + self.optimizer.batch_size]
             self._pos += len(idx)
-            ev = evaluate(W, b, self.X[idx], self.y[idx], self.l2)
+            dW, db = batch_gradient(W, b, self.X[idx], self.y[idx], self.l2)
             epoch_ended = self._pos >= self.n_train
             if epoch_ended:
                 self._order, self._pos = None, 0
-        self.optimizer.apply([W, b], [ev.dW, ev.db], self._lr)
+        self.optimizer.apply([W, b], [dW, db], self._lr)
         self._cached = None
         self._step_count += 1
         self._epoch += epoch_ended
@@ -252,7 +282,7 @@ class Trainer:
         if not (math.isfinite(ev.loss) and (val is None or math.isfinite(val.loss))):
             self._diverge("the loss became non-finite")
             return True
-        if self.snapshot is None:
+        if self._good is None:
             self._loss_limit = BLOWUP_FACTOR * max(1.0, ev.loss)
         elif ev.loss > self._loss_limit:
             self._diverge(f"the loss exploded to {ev.loss:.3g}")
@@ -260,15 +290,10 @@ class Trainer:
         self._cached = ev
         if epoch_ended:
             self._apply_stopping_rules(ev, val)
-        self.snapshot = Snapshot(
-            step=self._step_count, epoch=self._epoch, W=_frozen(W), b=_frozen(b),
-            loss=ev.loss, train_accuracy=ev.accuracy,
-            val_loss=None if val is None else val.loss,
-            val_accuracy=None if val is None else val.accuracy,
-            grad_norm=ev.grad_norm, lr=self._lr, state=self._state, reason=self._reason,
-        )
+        self._good = _Evaluated(self._step_count, self._epoch, _frozen(W), _frozen(b), ev, val, self._lr)
+        self._snapshot = None
         self.history.append(self._step_count, ev.loss, ev.accuracy,
-                            self.snapshot.val_loss, self.snapshot.val_accuracy)
+                            None if val is None else val.loss, None if val is None else val.accuracy)
         return self._state.finished
 
     def _apply_stopping_rules(self, ev: Evaluation, val: Evaluation | None) -> None:
@@ -285,17 +310,19 @@ class Trainer:
             self._finish(RunState.MAX_EPOCHS, f"reached {self.max_epochs} epochs")
 
     def _finish(self, state: RunState, reason: str) -> None:
-        self._state, self._reason = state, reason
+        self._set_state(state, reason)
 
-    def _diverge(self, what: str) -> Snapshot:
-        """Stop as diverged, back at the last finite snapshot."""
-        last = self.snapshot
+    def _set_state(self, state: RunState, reason: str = "") -> None:
+        self._state, self._reason = state, reason
+        self._snapshot = None
+
+    def _diverge(self, what: str) -> None:
+        """Stop as diverged, back at the last parameters with a finite loss."""
         reason = f"{what} at step {self._step_count} (lr {self._lr:g})"
+        last = self._good
         if last is None:  # the initial parameters themselves give a non-finite loss
             raise ValueError(f"the initial parameters give a non-finite loss: {reason}")
         self.model.W, self.model.b = last.W.copy(), last.b.copy()
         self._step_count, self._epoch = last.step, last.epoch
         self._cached = None
         self._finish(RunState.DIVERGED, reason)
-        self.snapshot = replace(last, state=self._state, reason=reason)
-        return self.snapshot
