@@ -1,0 +1,335 @@
+"""The Decision map widget, mounted in a small app: what it draws cell by cell, in each colour
+mode, and the messages a click or an arrow key posts."""
+
+import numpy as np
+import pytest
+from rich.segment import Segment
+from textual.app import App, ComposeResult
+
+from softmax_tui.datasets import load_dataset, prepare
+from softmax_tui.engine import Optimizer, SoftmaxRegression, Trainer
+from softmax_tui.tui import palette
+from softmax_tui.tui.mapview import MapView, Selection
+from softmax_tui.tui.palette import ColorMode
+from softmax_tui.tui.widgets.decision_map import DecisionMap
+
+SIZE = (64, 22)  # the widget fills the screen: content 62 x 20, map 56 x 19 beside a 6-column gutter
+
+
+def session(name="rgb20", features=None, steps=150):
+    dataset = load_dataset(name)
+    prepared = prepare(dataset, features=features)
+    view = MapView(dataset.X, dataset.y, prepared.pipeline, dataset.feature_names, dataset.class_names)
+    d, K = prepared.X_train.shape[1], dataset.n_classes
+    model = SoftmaxRegression.initialized(d, K, rng=np.random.default_rng(0))
+    trainer = Trainer(model, Optimizer("gd", None), prepared.X_train, prepared.y_train, None, None, lr=1.0)
+    for _ in range(steps):
+        snap = trainer.step()
+    return view, snap.W, snap.b
+
+
+@pytest.fixture(scope="module")
+def rgb20():
+    return session()
+
+
+class MapApp(App):
+    def __init__(self, view: MapView, **options) -> None:
+        super().__init__()
+        self.view, self.options = view, options
+        self.messages: list = []
+
+    def compose(self) -> ComposeResult:
+        yield DecisionMap(self.view, **self.options)
+
+    def on_decision_map_point_selected(self, message: DecisionMap.PointSelected) -> None:
+        self.messages.append(message)
+
+    def on_decision_map_location_selected(self, message: DecisionMap.LocationSelected) -> None:
+        self.messages.append(message)
+
+
+def cells(widget: DecisionMap, y: int) -> list[Segment]:
+    """Content line ``y`` as one single-character segment per cell."""
+    return [Segment(char, seg.style) for seg in widget.render_line(y) for char in seg.text]
+
+
+def map_cell(widget: DecisionMap, col: int, row: int) -> Segment:
+    return cells(widget, row)[widget.map_layout().gutter + col]
+
+
+def rgb(color) -> list[int]:
+    return list(color.triplet)
+
+
+async def test_cells_are_half_blocks_coloured_by_the_blended_pixels(rgb20):
+    view, W, b = rgb20
+    app = MapApp(view, color_mode=ColorMode.TRUECOLOR)
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(DecisionMap)
+        widget.show(W, b)
+        await pilot.pause()
+        layout = widget.map_layout()
+        assert (layout.viewport.cols, layout.viewport.rows) == (56, 19) and layout.gutter == 6
+        frame = widget.frame
+        colours = palette.map_colors(frame.proba)
+        points = set(zip(frame.cols.tolist(), frame.rows.tolist()))
+        half_blocks = 0
+        for row in range(layout.viewport.rows):
+            line = cells(widget, row)
+            assert len(line) == 62
+            for col in range(layout.viewport.cols):
+                cell = line[layout.gutter + col]
+                if (col, row) in points:
+                    continue
+                assert cell.text == "▀"
+                assert rgb(cell.style.color) == colours[2 * row, col].tolist()
+                assert rgb(cell.style.bgcolor) == colours[2 * row + 1, col].tolist()
+                half_blocks += 1
+        assert half_blocks == 56 * 19 - len(points)
+        # The colours are the model's probabilities: confident red in the top middle.
+        top = colours[0, layout.viewport.cols // 2]
+        assert np.abs(top.astype(int) - palette.COLORS[0]).max() <= 10
+
+
+async def test_points_are_class_glyphs_on_their_class_colour(rgb20):
+    view, W, b = rgb20
+    app = MapApp(view, color_mode=ColorMode.TRUECOLOR)
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(DecisionMap)
+        widget.show(W, b)
+        await pilot.pause()
+        frame = widget.frame
+        assert len(frame.index) == 20 and not frame.wrong.any()  # the trained model gets all 20 right
+        for col, row, label in zip(frame.cols, frame.rows, frame.label):
+            cell = map_cell(widget, col, row)
+            assert cell.text == palette.GLYPHS[label]
+            assert rgb(cell.style.bgcolor) == palette.COLORS[label].tolist()
+            assert rgb(cell.style.color) == palette.contrast_color(palette.COLORS[label]).tolist()
+            assert cell.style.bold
+
+
+async def test_misclassified_points_are_inverted():
+    view, W, b = session(steps=1)
+    app = MapApp(view, color_mode=ColorMode.TRUECOLOR)
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(DecisionMap)
+        widget.show(W, b)
+        await pilot.pause()
+        frame = widget.frame
+        assert frame.wrong.any()
+        for col, row, label, wrong in zip(frame.cols, frame.rows, frame.label, frame.wrong):
+            cell = map_cell(widget, col, row)
+            colour = palette.COLORS[label].tolist()
+            contrast = palette.contrast_color(palette.COLORS[label]).tolist()
+            expected = (colour, contrast) if wrong else (contrast, colour)
+            assert (rgb(cell.style.color), rgb(cell.style.bgcolor)) == expected
+
+
+async def test_selection_marks_and_boundaries_toggle(rgb20):
+    view, W, b = rgb20
+    app = MapApp(view, color_mode=ColorMode.TRUECOLOR)
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(DecisionMap)
+        viewport = widget.map_layout().viewport
+        widget.show(W, b, Selection.point(5))
+        await pilot.pause()
+        col, row = viewport.cell_of(*view.coords_of(5))
+        line = cells(widget, row)
+        g = widget.map_layout().gutter
+        assert [c.text for c in line[g + col - 1 : g + col + 2]] == ["[", palette.GLYPHS[1], "]"]
+        assert not any(c.text in "•·" for r in range(viewport.rows) for c in cells(widget, r))
+
+        s, t = viewport.cell_centre(10, 3)
+        widget.show(W, b, Selection.at(s, t), boundaries=True)
+        await pilot.pause()
+        assert [c.text for c in cells(widget, 3)[g + 9 : g + 12]] == ["[", "+", "]"]
+        traces = widget.traces
+        assert len(traces) == 3
+        drawn = {(c, r) for tr in traces for c, r in zip(tr.cols.tolist(), tr.rows.tolist())}
+        points = set(zip(widget.frame.cols.tolist(), widget.frame.rows.tolist()))
+        for c, r in drawn - points - {(9, 3), (10, 3), (11, 3)}:
+            assert map_cell(widget, c, r).text in "•·"
+        active = {(c, r) for tr in traces for c, r, a in zip(tr.cols, tr.rows, tr.active) if a}
+        assert any(map_cell(widget, c, r).text == "•" for c, r in active - points)
+
+        widget.show(W, b, Selection.at(s, t), boundaries=False)
+        await pilot.pause()
+        assert widget.traces is None
+        assert not any(c.text in "•·" for r in range(viewport.rows) for c in cells(widget, r))
+
+
+async def test_axes_show_labels_and_extent(rgb20):
+    view, W, b = rgb20
+    app = MapApp(view, color_mode=ColorMode.TRUECOLOR)
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(DecisionMap)
+        widget.show(W, b)
+        await pilot.pause()
+        gutter = widget.map_layout().gutter
+        s0, s1, t0, t1 = widget.map_layout().viewport.extent
+        text = ["".join(c.text for c in cells(widget, y)) for y in range(20)]
+        assert text[0][:gutter].strip() == f"{t1:.3g}" and text[18][:gutter].strip() == f"{t0:.3g}"
+        assert any(line.strip().startswith("x2") for line in text[1:18])
+        axis = text[19].split()
+        assert axis == [f"{s0:.3g}", "x1", f"{s1:.3g}"]
+        assert widget.border_title == "Decision map"
+        assert "red" in str(widget.border_subtitle) and "misclassified" in str(widget.border_subtitle)
+
+
+async def test_clicks_select_the_nearest_point_or_a_location(rgb20):
+    view, W, b = rgb20
+    app = MapApp(view, color_mode=ColorMode.TRUECOLOR)
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(DecisionMap)
+        widget.show(W, b)
+        await pilot.pause()
+        layout = widget.map_layout()
+        col, row = layout.viewport.cell_of(*view.coords_of(12))
+        # offsets are relative to the widget: 1 for the border, then the gutter.
+        await pilot.click(DecisionMap, offset=(1 + layout.gutter + col, 1 + row))
+        await pilot.click(DecisionMap, offset=(1 + layout.gutter + col + 1, 1 + row))
+        await pilot.click(DecisionMap, offset=(1 + layout.gutter + 55, 1 + 18))  # bottom-right corner
+        await pilot.click(DecisionMap, offset=(2, 3))  # the gutter: nothing
+        await pilot.pause()
+        first, second, third = app.messages
+        assert isinstance(first, DecisionMap.PointSelected) and first.index == 12
+        assert first.selection == Selection.point(12) and first.control is widget
+        assert isinstance(second, DecisionMap.PointSelected) and second.index == 12  # one cell off
+        assert isinstance(third, DecisionMap.LocationSelected)
+        assert (third.s, third.t) == layout.viewport.cell_centre(55, 18)
+        assert third.selection == Selection.at(third.s, third.t)
+
+
+async def test_arrow_keys_move_a_free_cursor_by_one_cell(rgb20):
+    view, W, b = rgb20
+    app = MapApp(view, color_mode=ColorMode.TRUECOLOR)
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(DecisionMap)
+        viewport = widget.map_layout().viewport
+        widget.focus()
+        widget.show(W, b, Selection.point(12))
+        await pilot.press("right")
+        await pilot.pause()
+        col, row = viewport.cell_of(*view.coords_of(12))
+        assert app.messages[-1].selection == Selection.at(*viewport.cell_centre(col + 1, row))
+        widget.show(W, b, app.messages[-1].selection)
+        await pilot.press("up")
+        await pilot.pause()
+        assert app.messages[-1].selection == Selection.at(*viewport.cell_centre(col + 1, row - 1))
+        widget.show(W, b, None)
+        widget.move_cursor(0, 1)
+        await pilot.pause()
+        centre = viewport.cell_centre(viewport.cols // 2, viewport.rows // 2)
+        assert app.messages[-1].selection == Selection.at(*centre)
+
+
+async def test_unchanged_state_is_not_redrawn(rgb20):
+    view, W, b = rgb20
+    app = MapApp(view, color_mode=ColorMode.TRUECOLOR)
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(DecisionMap)
+        widget.show(W, b, Selection.point(1))
+        await pilot.pause()
+        frame, first = widget.frame, widget.render_line(4)
+        widget.show(W.copy(), b.copy(), Selection.point(1))
+        assert widget.frame is frame and widget.render_line(4) is first
+        widget.show(W, b, Selection.point(2))  # a new selection: same probabilities, new marks
+        assert widget.frame is frame and widget.render_line(4) is not first
+        widget.show(W * 1.01, b)
+        assert widget.render_line(4) is not first and widget.frame is not frame
+
+
+async def test_resizing_to_tiny_and_back(rgb20):
+    view, W, b = rgb20
+    app = MapApp(view)
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(DecisionMap)
+        widget.show(W, b, Selection.point(0), boundaries=True)
+        await pilot.pause()
+        for width, height in ((10, 4), (3, 3), (1, 1), (17, 7), (12, 40), (SIZE)):
+            await pilot.resize_terminal(width, height)
+            await pilot.pause()
+            app.export_screenshot()
+            content = widget.content_size
+            for y in range(content.height):
+                assert widget.render_line(y).cell_length == content.width
+        assert widget.map_layout().axes
+
+
+async def test_tiny_map_without_axes(rgb20):
+    view, W, b = rgb20
+    app = MapApp(view, color_mode=ColorMode.TRUECOLOR)
+    async with app.run_test(size=(12, 6)) as pilot:
+        widget = app.query_one(DecisionMap)
+        widget.show(W, b, Selection.point(3))
+        await pilot.pause()
+        layout = widget.map_layout()
+        assert not layout.axes and (layout.viewport.cols, layout.viewport.rows) == (10, 4)
+        text = "".join(c.text for y in range(4) for c in cells(widget, y))
+        assert len(text) == 40 and "▀" in text and "[" in text
+
+
+async def test_no_color_fills_regions_with_the_winning_class(rgb20, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    view, W, b = rgb20
+    app = MapApp(view)
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(DecisionMap)
+        widget.show(W, b, Selection.point(0), boundaries=True)
+        await pilot.pause()
+        assert app.no_color and widget.color_mode is ColorMode.MONO
+        app.export_screenshot()
+        frame = widget.frame
+        winner = (frame.proba[0::2] + frame.proba[1::2]).argmax(axis=-1)
+        marked = set(zip(frame.cols.tolist(), frame.rows.tolist()))
+        marked |= {(c, r) for tr in widget.traces for c, r in zip(tr.cols.tolist(), tr.rows.tolist())}
+        col, row = widget.map_layout().viewport.cell_of(*view.coords_of(0))
+        marked |= {(col - 1, row), (col + 1, row)}
+        for r in range(widget.map_layout().viewport.rows):
+            for c in range(widget.map_layout().viewport.cols):
+                if (c, r) not in marked:
+                    assert map_cell(widget, c, r).text == palette.MONO_FILLS[winner[r, c]]
+        for c, r, label in zip(frame.cols, frame.rows, frame.label):
+            cell = map_cell(widget, c, r)
+            assert cell.text == palette.GLYPHS[label] and cell.style.bold
+        assert "[░]" in str(widget.border_subtitle)
+
+
+async def test_sixteen_colours_show_the_winning_class_hue(rgb20):
+    view, W, b = rgb20
+    app = MapApp(view, color_mode=ColorMode.ANSI16)
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(DecisionMap)
+        widget.show(W, b)
+        await pilot.pause()
+        frame = widget.frame
+        confident = frame.proba.max(-1) >= palette.CONFIDENT
+        expected = palette.ANSI_RGB[palette.ansi_number(frame.proba.argmax(-1), confident)]
+        points = set(zip(frame.cols.tolist(), frame.rows.tolist()))
+        layout = widget.map_layout()
+        for r in range(layout.viewport.rows):
+            for c in range(layout.viewport.cols):
+                if (c, r) not in points:
+                    cell = map_cell(widget, c, r)
+                    assert rgb(cell.style.color) == expected[2 * r, c].tolist()
+                    assert rgb(cell.style.bgcolor) == expected[2 * r + 1, c].tolist()
+        used = {tuple(expected[p]) for p in np.ndindex(expected.shape[:2])}
+        assert used <= {tuple(c) for c in palette.ANSI_RGB.tolist()}
+        assert tuple(palette.ANSI_RGB[9]) in used  # confident red
+        assert tuple(palette.ANSI_RGB[1]) in used  # red near a boundary
+
+
+async def test_nonlinear_features_say_the_boundaries_are_curved():
+    view, W, b = session("circle", features=("x1^2", "x2^2"), steps=100)
+    app = MapApp(view, color_mode=ColorMode.TRUECOLOR, ascii_glyphs=True)
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(DecisionMap)
+        widget.show(W, b, boundaries=True)
+        await pilot.pause()
+        assert widget.traces is None
+        assert "curved" in str(widget.border_subtitle)
+        glyphs = {c.text for y in range(19) for c in cells(widget, y)}
+        assert {"o", "^"} <= glyphs and not glyphs & set(palette.GLYPHS)
+        widget.show(W, b, boundaries=False)
+        assert "curved" not in str(widget.border_subtitle)

@@ -1,0 +1,249 @@
+"""The decision map's domain logic: the plane, the extent, the probability grid, the points
+and the boundary lines, checked against the engine's model."""
+
+import re
+import time
+
+import numpy as np
+import pytest
+
+from softmax_tui.datasets import Pipeline, load_dataset, prepare
+from softmax_tui.engine import Optimizer, SoftmaxRegression, Trainer, triple_point
+from softmax_tui.tui import mapview
+from softmax_tui.tui.mapview import MapView, Selection, Viewport
+
+
+def trained(prepared, steps=150, lr=1.0):
+    """(W, b) after full-batch gradient descent: a real, deterministic model."""
+    K = int(prepared.y_train.max()) + 1
+    model = SoftmaxRegression.initialized(prepared.X_train.shape[1], K, rng=np.random.default_rng(0))
+    trainer = Trainer(model, Optimizer("gd", None), prepared.X_train, prepared.y_train, None, None, lr=lr)
+    for _ in range(steps):
+        snap = trainer.step()
+    return snap.W, snap.b
+
+
+def view_of(name, features=None, **kwargs):
+    dataset = load_dataset(name, **kwargs)
+    prepared = prepare(dataset, features=features)
+    view = MapView(dataset.X, dataset.y, prepared.pipeline, dataset.feature_names, dataset.class_names)
+    return view, prepared
+
+
+@pytest.fixture(scope="module")
+def rgb20():
+    view, prepared = view_of("rgb20")
+    return view, prepared, *trained(prepared)
+
+
+def test_rgb20_maps_the_raw_plane(rgb20):
+    view, prepared, _, _ = rgb20
+    assert view.labels == ("x1", "x2")
+    np.testing.assert_allclose(view.coords_of(2), prepared.dataset.X[2])
+    s, t = 0.3, -0.7
+    np.testing.assert_allclose(view.model_input_at(s, t), prepared.pipeline.transform(np.array([[s, t]]))[0])
+
+
+def test_grid_argmax_is_the_model_prediction_at_every_pixel(rgb20):
+    view, prepared, W, b = rgb20
+    viewport = view.viewport(40, 15)
+    frame = view.frame(W, b, viewport)
+    assert frame.proba.shape == (30, 40, 3)
+    np.testing.assert_allclose(frame.proba.sum(axis=-1), 1.0)
+    centres = viewport.pixel_centres()
+    model = SoftmaxRegression(W, b)
+    expected = model.predict(prepared.pipeline.transform(centres)).reshape(30, 40)
+    np.testing.assert_array_equal(frame.proba.argmax(axis=-1), expected)
+    exact = model.predict_proba(prepared.pipeline.transform(centres))
+    np.testing.assert_allclose(frame.proba.reshape(-1, 3), exact)
+
+
+def test_points_sit_in_their_cells_with_misclassified_flags(rgb20):
+    view, prepared, W, b = rgb20
+    viewport = view.viewport(40, 15)
+    frame = view.frame(W, b, viewport)
+    assert sorted(frame.index.tolist()) == list(range(20))  # all 20 points, all on the map
+    predicted = SoftmaxRegression(W, b).predict(prepared.X_train)
+    np.testing.assert_array_equal(frame.wrong, predicted[frame.index] != prepared.y_train[frame.index])
+    np.testing.assert_array_equal(frame.label, prepared.y_train[frame.index])
+    for i, col, row in zip(frame.index, frame.cols, frame.rows):
+        assert viewport.cell_of(*prepared.dataset.X[i]) == (col, row)
+
+
+def test_misclassified_points_come_last():
+    view, prepared = view_of("blobs", samples=300)
+    W, b = trained(prepared, steps=30)
+    frame = view.frame(W, b, view.viewport(50, 18))
+    assert 0 < frame.wrong.sum() < len(frame.wrong)
+    assert not np.any(np.diff(frame.wrong.astype(int)) < 0)
+
+
+def test_boundary_points_satisfy_the_tie_equation(rgb20):
+    view, prepared, W, b = rgb20
+    viewport = view.viewport(60, 20)
+    traces = view.boundaries(W, b, viewport)
+    assert {(tr.i, tr.j) for tr in traces} == {(0, 1), (0, 2), (1, 2)}
+    for trace in traces:
+        z = SoftmaxRegression(W, b).logits(prepared.pipeline.transform(trace.points))
+        np.testing.assert_allclose(z[:, trace.i], z[:, trace.j], atol=1e-9)
+        assert viewport.contains(trace.cols, trace.rows).all()
+        cols, rows = viewport.cells_of(trace.points)
+        np.testing.assert_array_equal(cols, trace.cols)
+        np.testing.assert_array_equal(rows, trace.rows)
+        # Active exactly where i and j are the two most probable classes.
+        other = ({0, 1, 2} - {trace.i, trace.j}).pop()
+        np.testing.assert_array_equal(trace.active, z[:, other] <= z[:, trace.i] + 1e-9)
+        assert trace.active.any() and not trace.active.all()
+
+
+def test_the_three_lines_meet_in_the_triple_point(rgb20):
+    view, _, W, b = rgb20
+    A, c = view.logit_plane(W, b)
+    p = triple_point(A, c)
+    z = A @ p + c
+    np.testing.assert_allclose(z, z[0], atol=1e-9)
+
+
+def test_traces_follow_one_cell_per_column_or_row(rgb20):
+    view, _, W, b = rgb20
+    viewport = view.viewport(60, 20)
+    for trace in view.boundaries(W, b, viewport):
+        along = trace.cols if len(np.unique(trace.cols)) == len(trace.cols) else trace.rows
+        assert len(np.unique(along)) == len(along)
+
+
+def test_many_classes_draw_only_real_boundaries():
+    view, prepared = view_of("blobs", samples=400, classes=6)
+    W, b = trained(prepared, steps=40)
+    traces = view.boundaries(W, b, view.viewport(50, 18))
+    assert traces and all(trace.active.all() for trace in traces)
+
+
+def test_nonlinear_features_curved_boundaries_and_grid_through_pipeline():
+    view, prepared = view_of("circle", features=("x1^2", "x2^2"))
+    W, b = trained(prepared, steps=200)
+    viewport = view.viewport(30, 12)
+    assert view.labels == ("x1", "x2")
+    assert view.boundaries(W, b, viewport) is None
+    frame = view.frame(W, b, viewport)
+    expected = SoftmaxRegression(W, b).predict(prepared.pipeline.transform(viewport.pixel_centres()))
+    np.testing.assert_array_equal(frame.proba.argmax(axis=-1).ravel(), expected)
+    centre = viewport.cell_of(0.0, 0.0)
+    corner = (0, 0)
+    assert frame.proba[2 * centre[1], centre[0]].argmax() == 0  # inside
+    assert frame.proba[corner].argmax() == 1  # outside
+    x = prepared.pipeline.transform(np.array([[1.5, -2.0]]))[0]
+    np.testing.assert_allclose(view.model_input_at(1.5, -2.0), x)
+
+
+def test_iris_uses_the_pca_plane_of_the_standardized_data():
+    view, prepared = view_of("iris")
+    first, second = view.labels
+    assert re.fullmatch(r"PC1 \(\d+%\)", first) and re.fullmatch(r"PC2 \(\d+%\)", second)
+    assert first == "PC1 (73%)"  # standardized iris: the first component explains 73%
+    for cols, rows in ((60, 20), (20, 30), (120, 10)):
+        s0, s1, t0, t1 = view.extent_for(cols, rows)
+        st = np.array([view.coords_of(i) for i in range(len(prepared.X_train))])
+        assert np.all((st[:, 0] > s0) & (st[:, 0] < s1) & (st[:, 1] > t0) & (st[:, 1] < t1))
+    x = view.model_input_at(0.5, -1.0)
+    assert x.shape == (4,)
+    np.testing.assert_allclose(view.plane.project(x[None]), [[0.5, -1.0]], atol=1e-12)
+    W, b = trained(prepared)
+    viewport = view.viewport(40, 15)
+    frame = view.frame(W, b, viewport)
+    expected = SoftmaxRegression(W, b).predict(view.plane.lift(viewport.pixel_centres()))
+    np.testing.assert_array_equal(frame.proba.argmax(axis=-1).ravel(), expected)
+    for trace in view.boundaries(W, b, viewport):
+        z = SoftmaxRegression(W, b).logits(view.plane.lift(trace.points))
+        np.testing.assert_allclose(z[:, trace.i], z[:, trace.j], atol=1e-9)
+
+
+def test_extent_gives_square_pixels_within_the_stretch_limit(rgb20):
+    view = rgb20[0]
+    for cols, rows in ((60, 20), (30, 20), (100, 20)):
+        s0, s1, t0, t1 = view.extent_for(cols, rows)
+        np.testing.assert_allclose((s1 - s0) / cols, (t1 - t0) / (2 * rows))
+    X = np.column_stack([np.linspace(0, 1000, 50), np.linspace(0, 1, 50)])
+    skewed = MapView(X, np.arange(50) % 2, Pipeline.fit(X, ("a", "b")), ("a", "b"), ("p", "q"))
+    s0, s1, t0, t1 = skewed.extent_for(40, 20)
+    assert (t1 - t0) == pytest.approx(mapview.MAX_ASPECT_STRETCH * 1 * (1 + 2 * mapview.MARGIN))
+    assert s0 < 0 and s1 > 1000
+
+
+def test_nearest_point(rgb20):
+    view, prepared, _, _ = rgb20
+    X = prepared.dataset.X
+    for i in (0, 7, 19):
+        assert view.nearest_point(*X[i]) == i
+        assert view.nearest_point(X[i, 0] + 0.01, X[i, 1] - 0.02) == i
+    assert view.nearest_point(-0.5, 1.6) == 10  # just above (-0.5, 1.5)
+    assert view.nearest_point(*X[4], view.viewport(40, 15)) == 4
+
+
+def test_viewport_cells_and_cursor_steps():
+    viewport = Viewport((-2.0, 2.0, -1.0, 1.0), 8, 4)
+    assert viewport.cell_size == (0.5, 0.5)
+    for col in range(8):
+        for row in range(4):
+            assert viewport.cell_of(*viewport.cell_centre(col, row)) == (col, row)
+    assert viewport.cell_of(-2.0, 1.0) == (0, 0)
+    assert viewport.step(*viewport.cell_centre(3, 1), 1, 0) == viewport.cell_centre(4, 1)
+    assert viewport.step(*viewport.cell_centre(3, 1), 0, 1) == viewport.cell_centre(3, 2)
+    assert viewport.step(*viewport.cell_centre(7, 3), 1, 1) == viewport.cell_centre(7, 3)  # kept on the map
+    assert viewport.step(50.0, -50.0, -1, 0) == viewport.cell_centre(6, 3)  # from the nearest edge
+    cols, rows = viewport.cells_of([[np.nan, 0.0], [np.inf, 0.0]])
+    assert not viewport.contains(cols, rows).any()
+
+
+def test_selection_is_a_point_or_a_location():
+    assert Selection.point(3) == Selection(index=3)
+    assert Selection.at(1, 2).location == (1.0, 2.0)
+    assert hash(Selection.point(3)) == hash(Selection(index=3))
+    with pytest.raises(ValueError):
+        Selection()
+    with pytest.raises(ValueError):
+        Selection(index=1, location=(0.0, 0.0))
+
+
+def test_diverged_parameters_draw_without_error(rgb20):
+    view = rgb20[0]
+    W = np.full((3, 2), np.nan)
+    b = np.array([np.inf, 0.0, -np.inf])
+    viewport = view.viewport(20, 8)
+    frame = view.frame(W, b, viewport)
+    assert np.all(np.isfinite(frame.proba))
+    assert view.boundaries(W, b, viewport) == []
+
+
+def test_one_column_data():
+    X = np.linspace(-3, 3, 40)[:, None]
+    y = (X[:, 0] > 0).astype(int)
+    view = MapView(X, y, Pipeline.fit(X, ("height",)), ("height",), ("short", "tall"))
+    assert view.labels == ("height", "")
+    W, b = np.array([[-2.0], [2.0]]), np.zeros(2)
+    viewport = view.viewport(20, 5)
+    frame = view.frame(W, b, viewport)
+    assert frame.proba[:, :10].argmax(axis=-1).max() == 0 and frame.proba[:, 10:].argmax(axis=-1).min() == 1
+    (trace,) = view.boundaries(W, b, viewport)
+    np.testing.assert_allclose(trace.points[:, 0], 0.0, atol=1e-12)  # the tie is at height 0
+
+
+def test_large_data_draws_a_deterministic_capped_subsample():
+    rng = np.random.default_rng(5)
+    n = 1_000_000
+    X = rng.normal(size=(n, 2))
+    y = (X[:, 0] + X[:, 1] > 0).astype(np.int64)
+    pipeline = Pipeline.fit(X, ("x1", "x2"))
+    start = time.perf_counter()
+    view = MapView(X, y, pipeline, ("x1", "x2"), ("a", "b"))
+    print(f"MapView setup for {n} points: {time.perf_counter() - start:.3f} s")
+    again = MapView(X, y, pipeline, ("x1", "x2"), ("a", "b"))
+    assert len(view.drawn) == mapview.MAX_DRAWN_POINTS
+    np.testing.assert_array_equal(view.drawn, again.drawn)
+    assert len(np.unique(view.drawn)) == len(view.drawn) and np.all(np.diff(view.drawn) > 0)
+    viewport = view.viewport(50, 16)
+    frame = view.frame(np.array([[1.0, 1.0], [-1.0, -1.0]]), np.zeros(2), viewport)
+    assert len(frame.index) <= mapview.POINTS_PER_CELL * 50 * 16
+    assert np.isin(frame.index, view.drawn).all()
+    assert view.shown(viewport).sum() == int(mapview.POINTS_PER_CELL * 50 * 16)
+    assert np.isin(view.nearest_point(0.0, 0.0, viewport), view.drawn[view.shown(viewport)])

@@ -1,0 +1,349 @@
+"""What the decision map shows, without Textual: the plane, the extent, the points and each frame.
+
+Map coordinates ``(s, t)`` are the raw input columns for data with one or two columns (even
+when feature transforms such as ``x1^2`` feed the model), and the top two principal
+components of the standardized data otherwise. A terminal cell is about twice as tall as it
+is wide, so the map is drawn with half blocks: a cell is two square *pixels*, one above
+the other, and the map of ``cols x rows`` cells is a grid of ``cols x 2 rows`` pixels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from softmax_tui.datasets import Pipeline
+from softmax_tui.engine import (
+    Plane,
+    SoftmaxRegression,
+    default_plane,
+    grid,
+    pairwise_boundaries,
+    plane_logits,
+)
+
+#: At most this many data points, chosen at random, can be drawn (and clicked); all of them
+#: still train.
+MAX_DRAWN_POINTS = 2000
+#: A map of ``cols x rows`` cells shows ``POINTS_PER_CELL * cols * rows`` of those, again at
+#: random (at least ``MIN_SHOWN_POINTS``), so that the probabilities stay visible between them.
+POINTS_PER_CELL = 0.3
+MIN_SHOWN_POINTS = 50
+#: The data's bounding box is widened by this share of its span on every side.
+MARGIN = 0.08
+#: For square pixels one axis range is widened to match the other's scale, but by at most
+#: this factor: data whose two columns have very different units is stretched instead.
+MAX_ASPECT_STRETCH = 3.0
+#: With up to this many classes every pairwise tie line is drawn across the whole map, as in
+#: seed 000; with more, only the parts that are actual decision boundaries.
+FULL_LINES_MAX_CLASSES = 4
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the Jacobian panel explains: a data point by index (a row of the map's data), or
+    a free location ``(s, t)`` in map coordinates (which has no label). Exactly one is set."""
+
+    index: int | None = None
+    location: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.index is None) == (self.location is None):
+            raise ValueError("a Selection is either a point index or a location")
+
+    @classmethod
+    def point(cls, index: int) -> Selection:
+        return cls(index=int(index))
+
+    @classmethod
+    def at(cls, s: float, t: float) -> Selection:
+        return cls(location=(float(s), float(t)))
+
+
+@dataclass(frozen=True)
+class Viewport:
+    """``cols x rows`` terminal cells showing ``extent = (s_min, s_max, t_min, t_max)``.
+
+    Cell ``(col, row)`` covers ``s`` in ``[s_min + col ds, s_min + (col + 1) ds)`` and, from
+    the top, ``t`` in ``(t_max - (row + 1) dt, t_max - row dt]``; its upper pixel is pixel
+    row ``2 row`` and its lower one ``2 row + 1``.
+    """
+
+    extent: tuple[float, float, float, float]
+    cols: int
+    rows: int
+
+    @property
+    def cell_size(self) -> tuple[float, float]:
+        """``(ds, dt)``: the map width and height of one cell."""
+        s0, s1, t0, t1 = self.extent
+        return (s1 - s0) / self.cols, (t1 - t0) / self.rows
+
+    def pixel_centres(self) -> np.ndarray:
+        """Map coordinates (2 rows * cols, 2) of every pixel centre, row by row from the top."""
+        return grid(self.extent, self.cols, 2 * self.rows)
+
+    def cells_of(self, st) -> tuple[np.ndarray, np.ndarray]:
+        """``(cols, rows)`` integer arrays of the cells holding points ``st`` (n, 2); points
+        outside the map get cells outside ``0..cols-1`` x ``0..rows-1``."""
+        st = np.asarray(st, dtype=np.float64).reshape(-1, 2)
+        s0, _, _, t1 = self.extent
+        ds, dt = self.cell_size
+        with np.errstate(invalid="ignore"):
+            col = np.floor((st[:, 0] - s0) / ds)
+            row = np.floor((t1 - st[:, 1]) / dt)
+        col = np.clip(np.where(np.isfinite(col), col, -1), -1, self.cols)
+        row = np.clip(np.where(np.isfinite(row), row, -1), -1, self.rows)
+        return col.astype(np.int64), row.astype(np.int64)
+
+    def cell_of(self, s: float, t: float) -> tuple[int, int]:
+        """The cell ``(col, row)`` holding map point ``(s, t)``."""
+        col, row = self.cells_of([[s, t]])
+        return int(col[0]), int(row[0])
+
+    def contains(self, col, row) -> np.ndarray:
+        """Whether cells are on the map."""
+        return (col >= 0) & (col < self.cols) & (row >= 0) & (row < self.rows)
+
+    def cell_centre(self, col: int, row: int) -> tuple[float, float]:
+        """Map coordinates of the centre of cell ``(col, row)``."""
+        s0, _, _, t1 = self.extent
+        ds, dt = self.cell_size
+        return s0 + (col + 0.5) * ds, t1 - (row + 0.5) * dt
+
+    def step(self, s: float, t: float, dcol: int, drow: int) -> tuple[float, float]:
+        """The centre of the cell ``dcol`` right and ``drow`` down from the one holding
+        ``(s, t)``, kept on the map (a point off the map starts from the nearest edge)."""
+        col, row = self.cell_of(s, t)
+        col = int(np.clip(np.clip(col, 0, self.cols - 1) + dcol, 0, self.cols - 1))
+        row = int(np.clip(np.clip(row, 0, self.rows - 1) + drow, 0, self.rows - 1))
+        return self.cell_centre(col, row)
+
+
+@dataclass(frozen=True)
+class BoundaryTrace:
+    """The cells along the tie line of classes ``i`` and ``j``: one per column where the line
+    is flatter than a cell's diagonal, else one per row. ``points`` (n, 2) lie exactly on the
+    line; ``active`` says where ``i`` and ``j`` are the two most probable classes there, that
+    is where the line is a real decision boundary."""
+
+    i: int
+    j: int
+    points: np.ndarray
+    cols: np.ndarray
+    rows: np.ndarray
+    active: np.ndarray
+
+
+@dataclass(frozen=True)
+class MapFrame:
+    """The map under the lines for one ``(W, b)`` in one viewport.
+
+    ``proba`` (2 rows, cols, K) is the model's probability vector at each pixel centre.
+    The points are those the viewport shows that fall on the map: their ``index`` (row of the
+    map's data), map cell, class and whether the model gets them wrong, misclassified ones
+    last (drawn on top).
+    """
+
+    viewport: Viewport
+    proba: np.ndarray
+    index: np.ndarray
+    cols: np.ndarray
+    rows: np.ndarray
+    label: np.ndarray
+    wrong: np.ndarray
+
+
+class MapView:
+    """The decision map of one session: built once from the raw data, then asked for a
+    :class:`MapFrame` for each ``(W, b)``.
+
+    ``X_raw`` (n, d0) are the rows to draw as points, before the ``pipeline`` (the training
+    rows, or the whole dataset); point indices taken and returned here index them. ``y`` are
+    their labels, ``feature_names`` the d0 raw column names.
+    """
+
+    def __init__(
+        self,
+        X_raw,
+        y,
+        pipeline: Pipeline,
+        feature_names: Sequence[str],
+        class_names: Sequence[str],
+        max_points: int = MAX_DRAWN_POINTS,
+    ) -> None:
+        X_raw = np.asarray(X_raw, dtype=np.float64)
+        y = np.asarray(y)
+        self.pipeline = pipeline
+        self.class_names = tuple(class_names)
+        d0 = X_raw.shape[1]
+        self._in_model_space = d0 > 2
+        # Map coordinates of every row: the raw columns themselves for d0 <= 2 (the plane's
+        # lift is then the identity), else the projection onto the principal plane.
+        if d0 == 1:
+            self.plane = Plane(np.zeros(1), np.ones(1), np.zeros(1), (feature_names[0], ""))
+            self._st = np.column_stack([X_raw[:, 0], np.zeros(len(X_raw))])
+        elif d0 == 2:
+            self.plane = default_plane(X_raw, feature_names)
+            self._st = X_raw
+        else:
+            X_model = pipeline.transform(X_raw)
+            self.plane = default_plane(X_model, pipeline.feature_names)
+            self._st = self.plane.project(X_model)
+        self._X_raw, self._y = X_raw, y
+        n = len(X_raw)
+        rng = np.random.default_rng(0)
+        #: Indices of the points that can be drawn, sorted (all of them for up to ``max_points``
+        #: points); the same data gives the same choice.
+        self.drawn = np.sort(rng.choice(n, min(n, max_points), replace=False))
+        self._rank = rng.permutation(len(self.drawn))  # a viewport shows the lowest ranks
+        self._y_drawn = y[self.drawn]
+        self._X_model_drawn = pipeline.transform(X_raw[self.drawn])
+        self._data_box = _padded_box(self._st if n else np.zeros((1, 2)))
+
+    @property
+    def labels(self) -> tuple[str, str]:
+        """Axis labels: the raw column names, or "PC1 (73%)" and "PC2 (23%)"."""
+        return self.plane.labels
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.class_names)
+
+    def model_input_at(self, s: float, t: float) -> np.ndarray:
+        """The model's input x (d,) at map point ``(s, t)``: what the Jacobian panel explains
+        for a free location."""
+        return self.model_inputs(np.array([[s, t]]))[0]
+
+    def model_inputs(self, st) -> np.ndarray:
+        """Model inputs (n, d) at map points ``st`` (n, 2): the plane lifted, then the
+        pipeline for raw-column maps."""
+        X = self.plane.lift(st)
+        return X if self._in_model_space else self.pipeline.transform(X)
+
+    def coords_of(self, index: int) -> tuple[float, float]:
+        """Map coordinates of point ``index`` (drawn or not)."""
+        s, t = self._st[index]
+        return float(s), float(t)
+
+    def point(self, W, b, index: int) -> tuple[int, bool]:
+        """The class of point ``index`` and whether ``(W, b)`` misclassifies it."""
+        x = self.pipeline.transform(self._X_raw[index : index + 1])
+        label = int(self._y[index])
+        return label, bool(SoftmaxRegression(W, b).predict(x)[0] != label)
+
+    def shown(self, viewport: Viewport) -> np.ndarray:
+        """Which of the drawn points ``viewport`` shows: a boolean mask over ``drawn``."""
+        return self._rank < max(MIN_SHOWN_POINTS, int(POINTS_PER_CELL * viewport.cols * viewport.rows))
+
+    def nearest_point(self, s: float, t: float, viewport: Viewport | None = None) -> int:
+        """The index of the point nearest to ``(s, t)`` among those ``viewport`` shows (among
+        all drawn points without one)."""
+        candidates = self.drawn if viewport is None else self.drawn[self.shown(viewport)]
+        st = self._st[candidates]
+        return int(candidates[np.argmin(np.sum((st - [s, t]) ** 2, axis=1))])
+
+    def extent_for(self, cols: int, rows: int) -> tuple[float, float, float, float]:
+        """The map range for ``cols x rows`` cells: the data with a margin, one axis widened
+        (around its centre) so pixels are square, by at most ``MAX_ASPECT_STRETCH``."""
+        s0, s1, t0, t1 = self._data_box
+        ws, wt = s1 - s0, t1 - t0
+        per_s, per_t = ws / max(cols, 1), wt / max(2 * rows, 1)
+        if per_s > per_t:
+            grow_s, grow_t = 1.0, min(per_s / per_t, MAX_ASPECT_STRETCH)
+        else:
+            grow_s, grow_t = min(per_t / per_s, MAX_ASPECT_STRETCH), 1.0
+        cs, ct = (s0 + s1) / 2, (t0 + t1) / 2
+        return cs - ws * grow_s / 2, cs + ws * grow_s / 2, ct - wt * grow_t / 2, ct + wt * grow_t / 2
+
+    def viewport(self, cols: int, rows: int) -> Viewport:
+        return Viewport(self.extent_for(cols, rows), cols, rows)
+
+    def frame(self, W, b, viewport: Viewport) -> MapFrame:
+        """The probability grid and the drawn points for parameters ``(W, b)``.
+
+        Parameters that are not finite (a diverged run) give probability 0 where the model's
+        output is not a number, so such pixels are drawn black."""
+        model = SoftmaxRegression(W, b)
+        proba = model.predict_proba(self.model_inputs(viewport.pixel_centres()))
+        proba = np.nan_to_num(proba.reshape(2 * viewport.rows, viewport.cols, -1), nan=0.0)
+
+        shown = self.shown(viewport)
+        wrong = model.predict(self._X_model_drawn[shown]) != self._y_drawn[shown]
+        col, row = viewport.cells_of(self._st[self.drawn[shown]])
+        order = np.flatnonzero(viewport.contains(col, row))
+        order = order[np.argsort(wrong[order], kind="stable")]
+        return MapFrame(
+            viewport=viewport,
+            proba=proba,
+            index=self.drawn[shown][order],
+            cols=col[order],
+            rows=row[order],
+            label=self._y_drawn[shown][order],
+            wrong=wrong[order],
+        )
+
+    def boundaries(self, W, b, viewport: Viewport) -> list[BoundaryTrace] | None:
+        """The tie lines traced over ``viewport``, or None when the pipeline is not affine
+        (the boundaries are then curves, visible in the probabilities themselves)."""
+        if not self.pipeline.is_affine:
+            return None
+        A, c = self.logit_plane(W, b)
+        if not (np.all(np.isfinite(A)) and np.all(np.isfinite(c))):
+            return []
+        full = len(c) <= FULL_LINES_MAX_CLASSES
+        traces = []
+        for line in pairwise_boundaries(A, c):
+            trace = _trace(line.i, line.j, line.a, line.c, A, c, viewport)
+            if not full:
+                trace = _subset(trace, trace.active)
+            if len(trace.points):
+                traces.append(trace)
+        return traces
+
+    def logit_plane(self, W, b) -> tuple[np.ndarray, np.ndarray]:
+        """``(A, c)`` with logits ``z(s, t) = A [s, t] + c`` on the map; only for an affine
+        pipeline, whose image of the map plane is a plane in model space."""
+        if self._in_model_space:
+            return plane_logits(W, b, self.plane)
+        origin, s_end, t_end = self.model_inputs(np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]))
+        return plane_logits(W, b, Plane(origin, s_end - origin, t_end - origin, self.labels))
+
+
+def _padded_box(st: np.ndarray) -> tuple[float, float, float, float]:
+    """The bounding box of ``st`` widened by ``MARGIN`` (by 1 on an axis with no spread)."""
+    lo, hi = st.min(axis=0), st.max(axis=0)
+    span = hi - lo
+    pad = np.where(span > 0, MARGIN * span, 1.0)
+    return float(lo[0] - pad[0]), float(hi[0] + pad[0]), float(lo[1] - pad[1]), float(hi[1] + pad[1])
+
+
+def _trace(
+    i: int, j: int, a: np.ndarray, c0: float, A: np.ndarray, c: np.ndarray, vp: Viewport
+) -> BoundaryTrace:
+    """Cells along ``a . p + c0 = 0``: at each column centre solve for ``t`` where the line is
+    flatter than the cell aspect, else at each row centre for ``s``."""
+    ds, dt = vp.cell_size
+    s0, _, _, t1 = vp.extent
+    if abs(a[1]) * dt >= abs(a[0]) * ds:
+        s = s0 + (np.arange(vp.cols) + 0.5) * ds
+        points = np.column_stack([s, -(a[0] * s + c0) / a[1]])
+    else:
+        t = t1 - (np.arange(vp.rows) + 0.5) * dt
+        points = np.column_stack([-(a[1] * t + c0) / a[0], t])
+    col, row = vp.cells_of(points)
+    on_map = vp.contains(col, row)
+    points, col, row = points[on_map], col[on_map], row[on_map]
+    z = points @ A.T + c
+    tie = np.maximum(z[:, i], z[:, j])
+    z[:, [i, j]] = -np.inf
+    active = z.max(axis=1, initial=-np.inf) <= tie + 1e-9 * np.maximum(np.abs(tie), 1.0)
+    return BoundaryTrace(i, j, points, col, row, active)
+
+
+def _subset(trace: BoundaryTrace, keep: np.ndarray) -> BoundaryTrace:
+    return BoundaryTrace(
+        trace.i, trace.j, trace.points[keep], trace.cols[keep], trace.rows[keep], trace.active[keep]
+    )

@@ -1,0 +1,516 @@
+"""The Decision map panel: the model's probabilities over a plane, the training points on top.
+
+Each cell is an upper half block "▀" whose foreground is the upper pixel's colour and whose
+background is the lower pixel's, so the map has twice as many rows of pixels as of cells.
+A pixel's colour is its probability vector blended over the class colours (truecolor and 256
+colours), the winning class's ANSI colour, bright where it is confident (16 colours), or, with
+no colour at all, the winning class's fill character (see :mod:`softmax_tui.tui.palette`).
+
+Over the probabilities: the tie lines between classes ("•" where a line is a decision
+boundary, "·" where it is not), the training points as class glyphs (on their class colour;
+misclassified ones inverted), and the selection between brackets ("[●]", or "[+]" for a free
+location).
+
+The widget draws the state it is given by :meth:`DecisionMap.show` and never trains. It
+posts :class:`DecisionMap.PointSelected` or :class:`DecisionMap.LocationSelected` when the
+user clicks or moves the cursor; the app decides what is selected and shows it again.
+Widget-intrinsic styles (the border) are in ``DEFAULT_CSS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from rich.color import Color as RichColor
+from rich.color import ColorType
+from rich.color_triplet import ColorTriplet
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.content import Content
+from textual.geometry import Size
+from textual.message import Message
+from textual.strip import Strip
+from textual.widget import Widget
+
+from .. import palette
+from ..mapview import BoundaryTrace, MapFrame, MapView, Selection, Viewport
+from ..palette import ColorMode
+
+HALF_BLOCK = "▀"
+ACTIVE_LINE, INACTIVE_LINE = "•", "·"
+CURSOR = "+"
+#: Axes (ticks and labels) are drawn when the content is at least this big.
+MIN_AXES_SIZE = Size(16, 5)
+#: The y-axis label is wrapped into the gutter, which is at most this wide.
+MAX_GUTTER = 12
+#: A click selects the nearest drawn point when it is at most this many cells away.
+CLICK_RADIUS = 1
+#: The style cache is emptied when it grows beyond this many entries.
+STYLE_CACHE_SIZE = 20_000
+
+BOLD = Style(bold=True)
+INVERTED = Style(bold=True, reverse=True)
+
+
+def _tick(value: float) -> str:
+    return f"{value:.3g}"
+
+
+def _pack(rgb: np.ndarray) -> np.ndarray:
+    """uint8 RGB (..., 3) as 24-bit integers."""
+    rgb = rgb.astype(np.int64)
+    return (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where the map and the axes go in a content area of ``size``."""
+
+    size: Size
+    gutter: int  # columns left of the map: the t ticks and the y label
+    viewport: Viewport
+    axes: bool
+
+    @classmethod
+    def fit(cls, map_view: MapView, size: Size) -> _Layout:
+        width, height = size
+        if width < MIN_AXES_SIZE.width or height < MIN_AXES_SIZE.height:
+            return cls(size, 0, map_view.viewport(max(width, 1), max(height, 1)), False)
+        rows = height - 1
+        widest_word = max((len(w) for w in map_view.labels[1].split()), default=0)
+        gutter = min(widest_word, MAX_GUTTER - 1) + 1
+        # Ticks depend on the extent, which depends on the map width: widen until they fit.
+        while True:
+            viewport = map_view.viewport(width - gutter, rows)
+            _, _, t0, t1 = viewport.extent
+            need = max(len(_tick(t0)), len(_tick(t1))) + 1
+            if need <= gutter:
+                return cls(size, gutter, viewport, True)
+            gutter = need
+
+    def gutter_lines(self, label: str) -> list[str]:
+        """The gutter's text, one string per map row: ticks at the top and bottom, the y
+        label wrapped (words longer than the gutter cut with "…") in the middle."""
+        width, rows = self.gutter - 1, self.viewport.rows
+        _, _, t0, t1 = self.viewport.extent
+        wrapped: list[str] = []
+        for word in label.split():
+            word = word if len(word) <= width else word[: width - 1] + "…"
+            if wrapped and len(wrapped[-1]) + 1 + len(word) <= width:
+                wrapped[-1] += " " + word
+            else:
+                wrapped.append(word)
+        wrapped = wrapped[: max(rows - 2, 0)]
+        lines = [""] * rows
+        first = 1 + (rows - 2 - len(wrapped)) // 2
+        for k, text in enumerate(wrapped):
+            lines[first + k] = text.center(width).rstrip()
+        lines[0], lines[-1] = _tick(t1), _tick(t0)
+        return [line.rjust(width) + " " for line in lines]
+
+    def axis_line(self, label: str) -> str:
+        """The row under the map: ``s_min`` at its left edge, the x label, ``s_max`` at the right."""
+        s0, s1, _, _ = self.viewport.extent
+        left, right = _tick(s0), _tick(s1)
+        span = self.viewport.cols - len(left) - len(right)
+        middle = label.center(span) if len(label) + 2 <= span else " " * max(span, 0)
+        return (" " * self.gutter + left + middle + right)[: self.size.width].ljust(self.size.width)
+
+
+class _Painter:
+    """Styles for one frame in truecolor or 16 colours, from packed RGB colours.
+
+    ``pixels`` (2 rows, cols) are the map's pixel colours; ``cell_text`` and ``cell_back``
+    (rows, cols) the text colour (black or white) and the background for a character drawn
+    on a cell; ``points`` the (colour, contrasting colour) of each class's glyph. Colours and
+    styles recur from frame to frame while training, so they are kept in ``cache``.
+    """
+
+    def __init__(self, pixels: np.ndarray, cell_text: np.ndarray, cell_back: np.ndarray,
+                 points: list[tuple[int, int]], cache: dict) -> None:
+        self.keys = (pixels[0::2] << 24) | pixels[1::2]
+        self._cell_text, self._cell_back = cell_text, cell_back
+        self._points = points
+        self._cache = cache
+
+    @classmethod
+    def truecolor(cls, frame: MapFrame, cache: dict) -> _Painter:
+        """Pixels blended from the probabilities; text on a cell's mean colour."""
+        rgb = palette.map_colors(frame.proba)
+        cell = ((rgb[0::2].astype(np.uint16) + rgb[1::2]) // 2).astype(np.uint8)
+        classes = palette.COLORS[: frame.proba.shape[-1]]
+        points = zip(_pack(classes).tolist(), _pack(palette.contrast_color(classes)).tolist())
+        return cls(_pack(rgb), _pack(palette.contrast_color(cell)), _pack(cell), list(points), cache)
+
+    @classmethod
+    def ansi16(cls, frame: MapFrame, cache: dict) -> _Painter:
+        """Pixels in the winning class's ANSI colour, bright where confident; a cell's
+        characters on its upper pixel's colour."""
+        confident = frame.proba.max(axis=-1) >= palette.CONFIDENT
+        number = palette.ansi_number(frame.proba.argmax(axis=-1), confident)
+        top = number[0::2]
+        bright = palette.ansi_number(np.arange(frame.proba.shape[-1]), True)
+        rgb = _pack(palette.ANSI_RGB)
+        points = zip(rgb[bright].tolist(), rgb[palette.ansi_contrast(bright)].tolist())
+        return cls(rgb[number], rgb[palette.ansi_contrast(top)], rgb[top], list(points), cache)
+
+    def _color(self, packed: int) -> RichColor:
+        key = ("color", packed)
+        color = self._cache.get(key)
+        if color is None:
+            triplet = ColorTriplet(packed >> 16, (packed >> 8) & 0xFF, packed & 0xFF)
+            color = self._cache[key] = RichColor(f"#{packed:06x}", ColorType.TRUECOLOR, triplet=triplet)
+        return color
+
+    def _style(self, fg: int, bg: int, bold: bool) -> Style:
+        key = (fg, bg, bold)
+        style = self._cache.get(key)
+        if style is None:
+            style = self._cache[key] = Style(color=self._color(fg), bgcolor=self._color(bg), bold=bold)
+        return style
+
+    def plain(self, key: int) -> tuple[str, Style]:
+        """A map cell: "▀" in its upper pixel's colour on its lower pixel's."""
+        cell = self._cache.get(key)
+        if cell is None:
+            cell = self._cache[key] = (HALF_BLOCK, Style.from_color(self._color(key >> 24),
+                                                                    self._color(key & 0xFFFFFF)))
+        return cell
+
+    def on_cell(self, col: int, row: int, bold: bool = False) -> Style:
+        """A line dot or selection mark: black or white on the cell's colour."""
+        return self._style(int(self._cell_text[row, col]), int(self._cell_back[row, col]), bold)
+
+    def point(self, label: int, wrong: bool) -> Style:
+        """A contrasting glyph on the class colour; inverted when misclassified."""
+        color, contrast = self._points[label]
+        return self._style(color, contrast, True) if wrong else self._style(contrast, color, True)
+
+
+class _MonoPainter:
+    """No colour: each cell filled with its winning class's character (``MONO_FILLS``),
+    points in bold, misclassified ones in reverse video."""
+
+    def __init__(self, frame: MapFrame, base: Style) -> None:
+        self.keys = (frame.proba[0::2] + frame.proba[1::2]).argmax(axis=-1).astype(np.int64)
+        self._base = base
+
+    def plain(self, key: int) -> tuple[str, Style]:
+        return palette.MONO_FILLS[key], self._base
+
+    def on_cell(self, col: int, row: int, bold: bool = False) -> Style:
+        return self._base + BOLD if bold else self._base
+
+    def point(self, label: int, wrong: bool) -> Style:
+        return self._base + (INVERTED if wrong else BOLD)
+
+
+class _Canvas:
+    """Cell keys for the map: the painter's key for a plain cell (non-negative), or
+    ``-(1 + n)`` for the n-th distinct overlay (a point, a line dot, a selection mark)."""
+
+    def __init__(self, keys: np.ndarray) -> None:
+        self.keys = keys.copy()
+        self.overlays: dict[tuple[str, Style], int] = {}
+
+    def kind(self, text: str, style: Style) -> int:
+        """The key of an overlay."""
+        return self.overlays.setdefault((text, style), -1 - len(self.overlays))
+
+    def put(self, col: int, row: int, text: str, style: Style) -> None:
+        self.keys[row, col] = self.kind(text, style)
+
+    def put_all(self, cols: np.ndarray, rows: np.ndarray, kinds: np.ndarray) -> None:
+        """Overlay keys ``kinds`` at many cells; where cells repeat, the last one wins."""
+        cells = rows * self.keys.shape[1] + cols
+        _, first_from_end = np.unique(cells[::-1], return_index=True)
+        last = len(cells) - 1 - first_from_end
+        self.keys.flat[cells[last]] = kinds[last]
+
+
+class _Picture:
+    """One drawn state, turned into strips line by line on demand. Runs of equal keys in a
+    row of the canvas become one segment, so a uniform region is a single segment."""
+
+    def __init__(self, layout: _Layout, canvas: _Canvas, plain: Callable[[int], tuple[str, Style]],
+                 base: Style, labels: tuple[str, str]) -> None:
+        self.layout = layout
+        self._keys = canvas.keys
+        overlays = list(canvas.overlays)
+        self._cells = {
+            key: overlays[-1 - key] if key < 0 else plain(key) for key in np.unique(self._keys).tolist()
+        }
+        self._base = base
+        self._gutter = layout.gutter_lines(labels[1]) if layout.axes else None
+        self._axis = layout.axis_line(labels[0]) if layout.axes else None
+        self._strips: dict[int, Strip] = {}
+
+    def line(self, y: int) -> Strip:
+        strip = self._strips.get(y)
+        if strip is None:
+            strip = self._strips[y] = self._render(y)
+        return strip
+
+    def _render(self, y: int) -> Strip:
+        width = self.layout.size.width
+        rows = self._keys.shape[0]
+        if y >= rows:
+            if self._axis is not None and y == rows:
+                return Strip([Segment(self._axis, self._base)], width)
+            return Strip.blank(width, self._base)
+        row = self._keys[y]
+        starts = np.flatnonzero(np.concatenate(([True], row[1:] != row[:-1])))
+        lengths = np.diff(np.append(starts, len(row))).tolist()
+        cells = self._cells
+        segments = [Segment(self._gutter[y], self._base)] if self._gutter else []
+        for key, n in zip(row[starts].tolist(), lengths):
+            text, style = cells[key]
+            segments.append(Segment(text * n, style))
+        return Strip(segments, width)
+
+
+class DecisionMap(Widget, can_focus=True):
+    """The decision map of a :class:`MapView`; call :meth:`show` with each new state."""
+
+    DEFAULT_CSS = """
+    DecisionMap {
+        border: round $border-blurred;
+        width: 1fr;
+        height: 1fr;
+        &:focus {
+            border: round $border;
+        }
+    }
+    """
+
+    BINDINGS = [
+        Binding("left", "move_cursor(-1, 0)", "Cursor left", show=False),
+        Binding("right", "move_cursor(1, 0)", "Cursor right", show=False),
+        Binding("up", "move_cursor(0, -1)", "Cursor up", show=False),
+        Binding("down", "move_cursor(0, 1)", "Cursor down", show=False),
+    ]
+
+    @dataclass
+    class PointSelected(Message):
+        """The user picked data point ``index`` (the nearest shown one to a click)."""
+
+        decision_map: DecisionMap
+        index: int
+
+        @property
+        def control(self) -> DecisionMap:
+            return self.decision_map
+
+        @property
+        def selection(self) -> Selection:
+            return Selection.point(self.index)
+
+    @dataclass
+    class LocationSelected(Message):
+        """The user picked the free location ``(s, t)`` in map coordinates."""
+
+        decision_map: DecisionMap
+        s: float
+        t: float
+
+        @property
+        def control(self) -> DecisionMap:
+            return self.decision_map
+
+        @property
+        def selection(self) -> Selection:
+            return Selection.at(self.s, self.t)
+
+    def __init__(
+        self,
+        map_view: MapView,
+        *,
+        color_mode: ColorMode | None = None,
+        ascii_glyphs: bool = False,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        """``color_mode`` None follows the terminal (see :func:`palette.color_mode`);
+        ``ascii_glyphs`` draws points as ``o ^ # …`` instead of ``● ▲ ■ …``."""
+        super().__init__(name=name, id=id, classes=classes)
+        self.map_view = map_view
+        self.border_title = "Decision map"
+        self._forced_mode = color_mode
+        self._glyphs = palette.ASCII_GLYPHS if ascii_glyphs else palette.GLYPHS
+        self._W: np.ndarray | None = None
+        self._b: np.ndarray | None = None
+        self._selection: Selection | None = None
+        self._boundaries = False
+        self._layout: _Layout | None = None
+        self._frame: MapFrame | None = None
+        self._traces: list[BoundaryTrace] | None = None
+        self._picture: _Picture | None = None
+        self._cache: dict = {}
+        self._cache_mode: ColorMode | None = None
+        self._legend_key: tuple[ColorMode, bool] | None = None
+
+    # The state the app hands over.
+
+    def show(self, W, b, selection: Selection | None = None, boundaries: bool = False) -> None:
+        """Draw parameters ``(W, b)`` (K x d, K), the ``selection`` and, if ``boundaries``,
+        the tie lines. Nothing is recomputed when all four are unchanged."""
+        same_params = self._W is not None and np.array_equal(W, self._W) and np.array_equal(b, self._b)
+        if same_params and selection == self._selection and boundaries == self._boundaries:
+            return
+        if not same_params:
+            self._W, self._b = np.array(W, dtype=np.float64), np.array(b, dtype=np.float64)
+            self._frame = self._traces = None
+        self._selection, self._boundaries = selection, boundaries
+        self._picture = None
+        if self.is_mounted:
+            self._update_legend()
+        self.refresh()
+
+    @property
+    def frame(self) -> MapFrame | None:
+        """The frame on screen (None until drawn)."""
+        return self._frame
+
+    @property
+    def traces(self) -> list[BoundaryTrace] | None:
+        """The boundary lines on screen: None when hidden, or when curved (nonlinear features)."""
+        return self._traces if self._boundaries else None
+
+    @property
+    def color_mode(self) -> ColorMode:
+        if self._forced_mode is not None:
+            return self._forced_mode
+        return palette.color_mode(self.app.console.color_system, self.app.no_color)
+
+    def map_layout(self) -> _Layout:
+        """Where the map is in the content area at the current size."""
+        size = self.content_size
+        if self._layout is None or self._layout.size != size:
+            self._layout = _Layout.fit(self.map_view, size)
+            self._frame = self._traces = self._picture = None
+        return self._layout
+
+    # Input.
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        layout = self.map_layout()
+        col, row = offset.x - layout.gutter, offset.y
+        if not layout.viewport.contains(col, row):
+            return
+        s, t = layout.viewport.cell_centre(col, row)
+        index = self.map_view.nearest_point(s, t, layout.viewport)
+        point_col, point_row = layout.viewport.cell_of(*self.map_view.coords_of(index))
+        if max(abs(point_col - col), abs(point_row - row)) <= CLICK_RADIUS:
+            self.post_message(self.PointSelected(self, index))
+        else:
+            self.post_message(self.LocationSelected(self, s, t))
+
+    def action_move_cursor(self, dcol: int, drow: int) -> None:
+        """Move a free cursor one cell from the selection (from the map's centre if there is
+        none) and post :class:`LocationSelected`."""
+        viewport = self.map_layout().viewport
+        if self._selection is None:
+            s, t = viewport.cell_centre(viewport.cols // 2, viewport.rows // 2)
+        else:
+            s, t = viewport.step(*self._selected_coords(), dcol, drow)
+        self.post_message(self.LocationSelected(self, s, t))
+
+    def move_cursor(self, dcol: int, drow: int) -> None:
+        """For app-level key bindings: the same as the widget's own arrow keys."""
+        self.action_move_cursor(dcol, drow)
+
+    # Rendering.
+
+    def on_mount(self) -> None:
+        self._update_legend()
+
+    def render_line(self, y: int) -> Strip:
+        size = self.content_size
+        if self._W is None or size.width <= 0 or size.height <= 0:
+            return Strip.blank(size.width, self.rich_style)
+        if self._picture is None or self._picture.layout is not self.map_layout():
+            self._picture = self._draw()
+        return self._picture.line(y)
+
+    def _selected_coords(self) -> tuple[float, float]:
+        if self._selection.index is not None:
+            return self.map_view.coords_of(self._selection.index)
+        return self._selection.location
+
+    def _draw(self) -> _Picture:
+        layout = self.map_layout()
+        viewport = layout.viewport
+        if self._frame is None:
+            self._frame = self.map_view.frame(self._W, self._b, viewport)
+        if self._boundaries and self._traces is None:
+            self._traces = self.map_view.boundaries(self._W, self._b, viewport)
+        frame, base, mode = self._frame, self.rich_style, self.color_mode
+        if mode is not self._cache_mode or len(self._cache) > STYLE_CACHE_SIZE:
+            self._cache.clear()
+            self._cache_mode = mode
+        if mode is ColorMode.MONO:
+            painter = _MonoPainter(frame, base)
+        elif mode is ColorMode.ANSI16:
+            painter = _Painter.ansi16(frame, self._cache)
+        else:
+            painter = _Painter.truecolor(frame, self._cache)
+
+        canvas = _Canvas(painter.keys)
+        for trace in self.traces or ():
+            for col, row, active in zip(trace.cols.tolist(), trace.rows.tolist(), trace.active.tolist()):
+                canvas.put(col, row, ACTIVE_LINE if active else INACTIVE_LINE, painter.on_cell(col, row))
+        kinds = np.array([canvas.kind(self._glyphs[k], painter.point(k, wrong))
+                          for k in range(self.map_view.n_classes) for wrong in (False, True)])
+        canvas.put_all(frame.cols, frame.rows, kinds[2 * frame.label + frame.wrong])
+        if self._selection is not None:
+            self._mark(canvas, painter, viewport)
+        return _Picture(layout, canvas, painter.plain, base, self.map_view.labels)
+
+    def _mark(self, canvas: _Canvas, painter: _Painter | _MonoPainter, viewport: Viewport) -> None:
+        """Brackets around the selected cell, with the selected point's glyph inside (drawn
+        even when the point is not among the shown ones), or "+" at a free location."""
+        col, row = viewport.cell_of(*self._selected_coords())
+        if not viewport.contains(col, row):
+            return
+        index = self._selection.index
+        if index is None:
+            canvas.put(col, row, CURSOR, painter.on_cell(col, row, bold=True))
+        else:
+            label, wrong = self.map_view.point(self._W, self._b, index)
+            canvas.put(col, row, self._glyphs[label], painter.point(label, wrong))
+        for dcol, bracket in ((-1, "["), (1, "]")):
+            if 0 <= col + dcol < viewport.cols:
+                canvas.put(col + dcol, row, bracket, painter.on_cell(col + dcol, row, bold=True))
+
+    def _update_legend(self) -> None:
+        """The border subtitle: each class's glyph and colour (or fill, without colour), how
+        misclassified points look, and a note when boundaries are asked for but are curves."""
+        mode = self.color_mode
+        curved = self._boundaries and not self.map_view.pipeline.is_affine
+        if (mode, curved) == self._legend_key:
+            return
+        self._legend_key = (mode, curved)
+        parts: list[str | tuple[str, str]] = []
+        if curved:
+            parts.append("boundaries: curved (nonlinear features) │ ")
+        for k, name in enumerate(self.map_view.class_names):
+            item = f"{self._glyphs[k]} {name}"
+            if mode is ColorMode.MONO:
+                parts.append(f"{item} [{palette.MONO_FILLS[k]}]")
+            else:
+                if mode is ColorMode.TRUECOLOR:
+                    rgb = palette.COLORS[k]
+                else:
+                    rgb = palette.ANSI_RGB[palette.ansi_number(k, True)]
+                parts.append((item, f"bold {palette.hex_color(rgb)}"))
+            parts.append("  ")
+        parts.append("│ inverse: misclassified")
+        self.border_subtitle = Content.assemble(*parts)
