@@ -224,20 +224,39 @@ async def test_arrow_keys_move_a_free_cursor_by_one_cell(rgb20):
         assert app.messages[-1].selection == Selection.at(*centre)
 
 
-async def test_unchanged_state_is_not_redrawn(rgb20):
+async def test_only_changed_rows_are_redrawn(rgb20):
     view, W, b = rgb20
     app = MapApp(view, color_mode=ColorMode.TRUECOLOR)
     async with app.run_test(size=SIZE) as pilot:
         widget = app.query_one(DecisionMap)
         widget.show(W, b, Selection.point(1))
         await pilot.pause()
-        frame, first = widget.frame, widget.render_line(4)
-        widget.show(W.copy(), b.copy(), Selection.point(1))
-        assert widget.frame is frame and widget.render_line(4) is first
-        widget.show(W, b, Selection.point(2))  # a new selection: same probabilities, new marks
-        assert widget.frame is frame and widget.render_line(4) is not first
-        widget.show(W * 1.01, b)
-        assert widget.render_line(4) is not first and widget.frame is not frame
+        frame = widget.frame
+        before = [widget.render_line(y) for y in range(20)]
+        widget.show(W.copy(), b.copy(), Selection.point(1))  # equal state: nothing to do
+        assert widget.frame is frame and all(widget.render_line(y) is before[y] for y in range(20))
+        # A new selection: same probabilities, new marks on two rows only.
+        widget.show(W, b, Selection.point(2))
+        viewport = widget.map_layout().viewport
+        rows = {viewport.cell_of(*view.coords_of(i))[1] for i in (1, 2)}
+        assert widget.frame is frame
+        assert {y for y in range(20) if widget.render_line(y) is not before[y]} == rows
+        await pilot.pause()
+        # What is on screen is what a fresh widget draws for the same state.
+        assert app.export_screenshot() == await screenshot(view, W, b, Selection.point(2))
+        assert app.export_screenshot() != await screenshot(view, W, b, Selection.point(1))
+        widget.show(W * 1.5, b, Selection.point(2))
+        assert widget.frame is not frame
+        await pilot.pause()
+        assert app.export_screenshot() == await screenshot(view, W * 1.5, b, Selection.point(2))
+
+
+async def screenshot(view, W, b, selection) -> str:
+    app = MapApp(view, color_mode=ColorMode.TRUECOLOR)
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one(DecisionMap).show(W, b, selection)
+        await pilot.pause()
+        return app.export_screenshot()
 
 
 async def test_resizing_to_tiny_and_back(rgb20):

@@ -31,7 +31,7 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding
 from textual.content import Content
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
@@ -211,11 +211,13 @@ class _MonoPainter:
 
 class _Canvas:
     """Cell keys for the map: the painter's key for a plain cell (non-negative), or
-    ``-(1 + n)`` for the n-th distinct overlay (a point, a line dot, a selection mark)."""
+    ``-(1 + n)`` for the n-th overlay (a point, a line dot, a selection mark) in
+    ``overlays``, which lives as long as the style cache so that equal keys in two
+    pictures draw the same."""
 
-    def __init__(self, keys: np.ndarray) -> None:
+    def __init__(self, keys: np.ndarray, overlays: dict[tuple[str, Style], int]) -> None:
         self.keys = keys.copy()
-        self.overlays: dict[tuple[str, Style], int] = {}
+        self.overlays = overlays
 
     def kind(self, text: str, style: Style) -> int:
         """The key of an overlay."""
@@ -234,20 +236,34 @@ class _Canvas:
 
 class _Picture:
     """One drawn state, turned into strips line by line on demand. Runs of equal keys in a
-    row of the canvas become one segment, so a uniform region is a single segment."""
+    row of the canvas become one segment, so a uniform region is a single segment.
 
-    def __init__(self, layout: _Layout, canvas: _Canvas, plain: Callable[[int], tuple[str, Style]],
-                 base: Style, labels: tuple[str, str]) -> None:
+    ``context`` (the layout, the style cache's generation and the base style) says when
+    equal keys mean equal lines: then only rows whose keys changed need drawing again.
+    """
+
+    def __init__(self, layout: _Layout, context: tuple, canvas: _Canvas,
+                 plain: Callable[[int], tuple[str, Style]], base: Style, labels: tuple[str, str]) -> None:
         self.layout = layout
-        self._keys = canvas.keys
+        self.context = context
+        self.keys = canvas.keys
         overlays = list(canvas.overlays)
         self._cells = {
-            key: overlays[-1 - key] if key < 0 else plain(key) for key in np.unique(self._keys).tolist()
+            key: overlays[-1 - key] if key < 0 else plain(key) for key in np.unique(self.keys).tolist()
         }
         self._base = base
         self._gutter = layout.gutter_lines(labels[1]) if layout.axes else None
         self._axis = layout.axis_line(labels[0]) if layout.axes else None
         self._strips: dict[int, Strip] = {}
+
+    def changed_rows(self, before: _Picture) -> np.ndarray | None:
+        """The map rows that differ from ``before`` (None: everything may differ); the
+        strips of the other rows are taken over."""
+        if self.context != before.context:
+            return None
+        changed = np.any(self.keys != before.keys, axis=1)
+        self._strips = {y: strip for y, strip in before._strips.items() if y >= len(changed) or not changed[y]}
+        return np.flatnonzero(changed)
 
     def line(self, y: int) -> Strip:
         strip = self._strips.get(y)
@@ -257,12 +273,12 @@ class _Picture:
 
     def _render(self, y: int) -> Strip:
         width = self.layout.size.width
-        rows = self._keys.shape[0]
+        rows = self.keys.shape[0]
         if y >= rows:
             if self._axis is not None and y == rows:
                 return Strip([Segment(self._axis, self._base)], width)
             return Strip.blank(width, self._base)
-        row = self._keys[y]
+        row = self.keys[y]
         starts = np.flatnonzero(np.concatenate(([True], row[1:] != row[:-1])))
         lengths = np.diff(np.append(starts, len(row))).tolist()
         cells = self._cells
@@ -350,15 +366,20 @@ class DecisionMap(Widget, can_focus=True):
         self._frame: MapFrame | None = None
         self._traces: list[BoundaryTrace] | None = None
         self._picture: _Picture | None = None
+        # Colours, styles and overlay keys, kept while the colour mode stays and the cache
+        # is not too big; the generation counts the times they were dropped.
         self._cache: dict = {}
+        self._overlays: dict[tuple[str, Style], int] = {}
         self._cache_mode: ColorMode | None = None
+        self._generation = 0
         self._legend_key: tuple[ColorMode, bool] | None = None
 
     # The state the app hands over.
 
     def show(self, W, b, selection: Selection | None = None, boundaries: bool = False) -> None:
         """Draw parameters ``(W, b)`` (K x d, K), the ``selection`` and, if ``boundaries``,
-        the tie lines. Nothing is recomputed when all four are unchanged."""
+        the tie lines. Nothing is recomputed when all four are unchanged, and only the rows
+        of cells that changed are redrawn."""
         same_params = self._W is not None and np.array_equal(W, self._W) and np.array_equal(b, self._b)
         if same_params and selection == self._selection and boundaries == self._boundaries:
             return
@@ -366,10 +387,23 @@ class DecisionMap(Widget, can_focus=True):
             self._W, self._b = np.array(W, dtype=np.float64), np.array(b, dtype=np.float64)
             self._frame = self._traces = None
         self._selection, self._boundaries = selection, boundaries
+        before, self._picture = self._picture, None
+        size = self.content_size
+        if not self.is_mounted or size.width <= 0 or size.height <= 0:
+            self.refresh()
+            return
+        self._update_legend()
+        self._picture = self._draw()
+        changed = None if before is None else self._picture.changed_rows(before)
+        if changed is None:
+            self.refresh()
+        elif len(changed):
+            self.refresh(*(Region(0, int(y), size.width, 1) for y in changed))
+
+    def notify_style_update(self) -> None:
+        """The CSS changed (a new theme, say): the next lines are drawn with the new style."""
+        super().notify_style_update()
         self._picture = None
-        if self.is_mounted:
-            self._update_legend()
-        self.refresh()
 
     @property
     def frame(self) -> MapFrame | None:
@@ -453,9 +487,11 @@ class DecisionMap(Widget, can_focus=True):
         if self._boundaries and self._traces is None:
             self._traces = self.map_view.boundaries(self._W, self._b, viewport)
         frame, base, mode = self._frame, self.rich_style, self.color_mode
-        if mode is not self._cache_mode or len(self._cache) > STYLE_CACHE_SIZE:
+        if mode is not self._cache_mode or len(self._cache) + len(self._overlays) > STYLE_CACHE_SIZE:
             self._cache.clear()
+            self._overlays.clear()
             self._cache_mode = mode
+            self._generation += 1
         if mode is ColorMode.MONO:
             painter = _MonoPainter(frame, base)
         elif mode is ColorMode.ANSI16:
@@ -463,7 +499,7 @@ class DecisionMap(Widget, can_focus=True):
         else:
             painter = _Painter.truecolor(frame, self._cache)
 
-        canvas = _Canvas(painter.keys)
+        canvas = _Canvas(painter.keys, self._overlays)
         for trace in self.traces or ():
             for col, row, active in zip(trace.cols.tolist(), trace.rows.tolist(), trace.active.tolist()):
                 canvas.put(col, row, ACTIVE_LINE if active else INACTIVE_LINE, painter.on_cell(col, row))
@@ -472,7 +508,8 @@ class DecisionMap(Widget, can_focus=True):
         canvas.put_all(frame.cols, frame.rows, kinds[2 * frame.label + frame.wrong])
         if self._selection is not None:
             self._mark(canvas, painter, viewport)
-        return _Picture(layout, canvas, painter.plain, base, self.map_view.labels)
+        context = (layout, self._generation, base)
+        return _Picture(layout, context, canvas, painter.plain, base, self.map_view.labels)
 
     def _mark(self, canvas: _Canvas, painter: _Painter | _MonoPainter, viewport: Viewport) -> None:
         """Brackets around the selected cell, with the selected point's glyph inside (drawn
