@@ -14,7 +14,11 @@ from .split import stratified_split
 
 @dataclass(frozen=True, eq=False)
 class Prepared:
-    """Model-ready arrays; X_val and y_val are None when nothing is held out."""
+    """Model-ready arrays; X_val and y_val are None when nothing is held out.
+
+    ``train_index`` and ``val_index`` are the rows of ``dataset`` in each split (sorted), so
+    that raw training rows are ``dataset.X[train_index]``.
+    """
 
     X_train: np.ndarray
     y_train: np.ndarray
@@ -22,6 +26,8 @@ class Prepared:
     y_val: np.ndarray | None
     pipeline: Pipeline
     dataset: Dataset
+    train_index: np.ndarray
+    val_index: np.ndarray
 
 
 def prepare(
@@ -54,4 +60,6 @@ def prepare(
         y_val=dataset.y[val] if has_val else None,
         pipeline=pipeline,
         dataset=dataset,
+        train_index=train,
+        val_index=val,
     )

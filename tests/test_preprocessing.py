@@ -213,6 +213,8 @@ def test_prepare_fits_standardization_on_the_training_split_only():
     np.testing.assert_allclose(p.pipeline.scale, ds.X[train].std(axis=0), rtol=1e-12)
     assert not np.allclose(p.pipeline.mean, ds.X.mean(axis=0), rtol=1e-6)
     np.testing.assert_allclose(p.X_val, (ds.X[val] - p.pipeline.mean) / p.pipeline.scale)
+    np.testing.assert_array_equal(p.train_index, train)
+    np.testing.assert_array_equal(p.val_index, val)
     assert p.dataset is ds
 
 
@@ -220,6 +222,8 @@ def test_prepare_without_a_split_or_standardization():
     ds = load_dataset("rgb20")
     p = prepare(ds, standardize=False)
     assert p.X_val is None and p.y_val is None
+    assert p.val_index.size == 0
+    np.testing.assert_array_equal(p.train_index, np.arange(len(ds.y)))
     np.testing.assert_array_equal(p.X_train, ds.X)
     np.testing.assert_array_equal(p.y_train, ds.y)
 
