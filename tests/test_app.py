@@ -1,0 +1,312 @@
+"""The dashboard driven by Textual's pilot: every key's effect on the run, and the live app."""
+
+import asyncio
+import random
+
+import numpy as np
+import pytest
+
+from softmax_tui.datasets import DatasetError
+from softmax_tui.engine import RunState
+from softmax_tui.tui import app as app_module
+from softmax_tui.tui.app import SoftmaxApp
+from softmax_tui.tui.keys import KEYS
+from softmax_tui.tui.mapview import Selection
+from softmax_tui.tui.options import DEFAULT_LR, parse_options
+from softmax_tui.tui.screens.dataset import DatasetScreen
+from softmax_tui.tui.screens.help import HelpScreen
+from softmax_tui.tui.screens.too_small import TooSmallScreen
+from softmax_tui.tui.session import build_session
+from softmax_tui.tui.widgets.decision_map import DecisionMap
+from softmax_tui.tui.widgets.jacobian import JacobianPanel
+from softmax_tui.tui.widgets.loss import LossPlot
+from softmax_tui.tui.widgets.parameters import ParameterBars
+from softmax_tui.tui.widgets.status import StatusBar
+
+SIZE = (100, 30)
+
+
+def make_app(*argv: str, speed: float | None = None) -> SoftmaxApp:
+    session = build_session(parse_options(["--paused", *argv]))
+    return SoftmaxApp(session) if speed is None else SoftmaxApp(session, speed=speed)
+
+
+def status_text(app: SoftmaxApp) -> str:
+    return str(app.query_one(StatusBar).render())
+
+
+async def settle(pilot) -> None:
+    """Until the loss plot shows the latest step (it is built in a worker thread)."""
+    app = pilot.app
+    for _ in range(200):
+        app.draw_frame()
+        plots = [w for w in app.workers if w.group == "loss-plot"]
+        if plots:
+            await app.workers.wait_for_complete(plots)
+        await pilot.pause()
+        if app.query_one(LossPlot).up_to_date:
+            return
+    raise AssertionError("the loss plot never caught up")
+
+
+async def test_n_advances_exactly_one_step():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.runner.snapshot.step == 0
+        await pilot.press("n")
+        assert app.runner.snapshot.step == 1 and app.session.trainer.snapshot.step == 1
+        assert "step 1 " in status_text(app) and "PAUSED" in status_text(app)
+        await pilot.press("n", "n")
+        assert app.runner.snapshot.step == 3
+
+
+async def test_n_while_running_pauses_first():
+    app = make_app(speed=float("inf"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space")
+        await pilot.pause(0.2)
+        before = app.runner.snapshot.step
+        await pilot.press("n")
+        assert app.runner.state is RunState.PAUSED
+        assert app.runner.snapshot.step == app.runner.previous.step + 1 >= before + 1
+
+
+async def test_r_returns_to_step_0_with_the_initial_parameters_paused():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        W0 = app.runner.snapshot.W.copy()
+        await pilot.press("n", "n", "n", "space")
+        await pilot.press("r")
+        assert app.runner.state is RunState.PAUSED and app.runner.snapshot.step == 0
+        np.testing.assert_array_equal(app.runner.snapshot.W, W0)
+        assert "step 0 " in status_text(app)
+
+
+async def test_space_toggles_running_and_paused():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.runner.state is RunState.PAUSED
+        await pilot.press("space")
+        assert app.runner.state is RunState.RUNNING and "RUNNING" in status_text(app)
+        await pilot.press("space")
+        assert app.runner.state is RunState.PAUSED and "PAUSED" in status_text(app)
+
+
+async def test_tab_moves_the_selection_and_the_jacobian():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        jacobian = app.query_one(JacobianPanel)
+        assert app.selection == Selection.point(0)
+        first = jacobian._subject.explanation
+        await pilot.press("tab")
+        assert app.selection == Selection.point(1)
+        second = jacobian._subject.explanation
+        assert not np.array_equal(first.x, second.x)
+        np.testing.assert_allclose(second.x, app.session.pipeline.transform(app.session.dataset.X[1:2])[0])
+        assert second.label == app.session.dataset.y[1]
+        await pilot.press("shift+tab", "shift+tab")
+        assert app.selection == Selection.point(19)
+
+
+async def test_jacobian_follows_training():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        explanation = app.query_one(JacobianPanel)._subject.explanation
+        snap = app.runner.snapshot
+        np.testing.assert_allclose(explanation.z, snap.W @ explanation.x + snap.b)
+
+
+async def test_arrows_move_a_free_cursor_without_a_label():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("right")
+        await pilot.pause()
+        assert app.selection.location is not None
+        first = app.selection.location
+        await pilot.press("up")
+        await pilot.pause()
+        assert app.selection.location[1] > first[1]
+        jacobian = app.query_one(JacobianPanel)
+        assert jacobian._subject.explanation.label is None
+        assert "no label" in str(jacobian.border_subtitle)
+        await pilot.press("tab")
+        assert app.selection.index is not None
+
+
+async def test_click_on_the_map_selects_the_nearest_point():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        decision_map = app.query_one(DecisionMap)
+        layout = decision_map.map_layout()
+        col, row = layout.viewport.cell_of(*app.map_view.coords_of(7))
+        await pilot.click(DecisionMap, offset=(1 + layout.gutter + col, 1 + row))
+        await pilot.pause()
+        assert app.selection.index is not None
+        chosen = app.map_view.coords_of(app.selection.index)
+        assert layout.viewport.cell_of(*chosen) == (col, row)
+
+
+async def test_learning_rate_and_speed_keys():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("plus")
+        assert app.runner.lr == 3.0 and "lr 3 " in status_text(app)
+        await pilot.press("minus", "minus")
+        assert app.runner.lr == 0.3
+        await pilot.press("right_square_bracket")
+        assert app.runner.speed == 100.0
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        assert app.runner.speed == 10.0
+
+
+async def test_o_switches_optimizer_and_keeps_the_parameters():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "n")
+        W = app.runner.snapshot.W.copy()
+        await pilot.press("o")
+        assert app.runner.optimizer == "sgd" and app.runner.lr == DEFAULT_LR["sgd"]
+        np.testing.assert_array_equal(app.session.trainer.model.W, W)
+        assert app.runner.snapshot.step == 2 and " sgd " in status_text(app)
+
+
+async def test_l_and_b_toggle_log_scale_and_boundaries():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l", "b")
+        assert app.log_scale and not app.boundaries
+        await settle(pilot)
+        assert "log" in str(app.query_one(LossPlot).border_subtitle)
+        await pilot.press("l", "b")
+        assert not app.log_scale and app.boundaries
+
+
+async def test_help_screen_lists_every_key():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_every_key_is_in_the_command_palette_and_bound():
+    app = make_app()
+    async with app.run_test(size=SIZE):
+        commands = {command.title: command for command in app.get_system_commands(app.screen)}
+        for key in KEYS:
+            if key.palette:
+                assert f"{key.label} ({key.display})" in commands
+        await commands["step (n)"].callback()
+        assert app.runner.snapshot.step == 1
+    assert {binding.action for binding in SoftmaxApp.BINDINGS} == {key.action for key in KEYS}
+
+
+async def test_dataset_chooser_starts_a_new_session():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        old_runner = app.runner
+        await pilot.press("d")
+        assert isinstance(app.screen, DatasetScreen)
+        app.screen.dismiss("iris")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.session.dataset.name == "iris" and app.runner is not old_runner
+        assert app.runner.snapshot.W.shape == (3, 4)
+        await pilot.press("n")
+        assert app.runner.snapshot.step == 1 and "iris" in status_text(app)
+
+
+async def test_dataset_error_is_a_notification(monkeypatch):
+    def refuse(options):
+        raise DatasetError("no such thing")
+
+    monkeypatch.setattr(app_module, "build_session", refuse)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("d")
+        app.screen.dismiss("iris")
+        await pilot.pause()
+        assert app.session.dataset.name == "rgb20"
+        assert any("no such thing" in n.message for n in app._notifications)
+
+
+async def test_too_small_terminal_says_so_and_recovers():
+    app = make_app(speed=float("inf"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space")
+        for _ in range(3):
+            await pilot.resize_terminal(40, 12)
+            await pilot.pause()
+            assert isinstance(app.screen, TooSmallScreen)
+            assert "40×12" in str(app.screen.query_one("#too-small").render())
+            await pilot.resize_terminal(*SIZE)
+            await pilot.pause()
+            assert not isinstance(app.screen, TooSmallScreen)
+
+
+async def test_divergence_shows_diverged_and_r_recovers():
+    app = make_app("--lr", "100", "--dataset", "iris")
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(30):
+            await pilot.press("n")
+            if app.runner.state is RunState.DIVERGED:
+                break
+        assert app.runner.state is RunState.DIVERGED
+        text = status_text(app)
+        assert "DIVERGED" in text and app.runner.snapshot.reason in text
+        await pilot.press("r")
+        assert app.runner.state is RunState.PAUSED and app.runner.snapshot.step == 0
+
+
+async def test_done_shows_which_rule_and_why():
+    app = make_app("--epochs", "3")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "n", "n")
+        text = status_text(app)
+        assert "DONE" in text and "max epochs: reached 3 epochs" in text
+
+
+async def test_ctrl_c_quits():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_live_app_trains_and_counts_steps():
+    app = make_app(speed=float("inf"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space")
+        seen = []
+        for _ in range(6):
+            await pilot.pause(0.3)
+            seen.append(app.runner.snapshot.step)
+        assert seen == sorted(seen) and seen[-1] > seen[0] > 0
+        assert app.runner.steps_per_second > 0
+        text = status_text(app)
+        assert "RUNNING" in text and f"step {app.runner.snapshot.step}" in text or "step" in text
+        assert app.query_one(ParameterBars).layout_name == "bars"
+
+
+async def test_random_keys_while_training_never_go_back_in_steps():
+    app = make_app("--val-fraction", "0.2", "--dataset", "blobs", speed=float("inf"))
+    keys = ["space", "n", "r", "plus", "minus", "left_square_bracket", "right_square_bracket", "tab",
+            "shift+tab", "left", "right", "up", "down", "l", "b", "o"]
+    rng = random.Random(0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space")
+        last = 0
+        for _ in range(300):
+            key = rng.choice(keys)
+            await pilot.press(key)
+            step = app.runner.snapshot.step
+            if key == "r":
+                assert step == 0
+            else:
+                assert step >= last
+            last = step
+        await asyncio.sleep(0.1)
+        assert app.is_running

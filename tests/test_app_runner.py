@@ -1,0 +1,175 @@
+"""The runner: the only code that touches the trainer, from the UI thread and a worker thread."""
+
+import math
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from softmax_tui.engine import RunState
+from softmax_tui.tui.ladder import LEARNING_RATES, SPEEDS, next_rung, one_three_ten, speed_text
+from softmax_tui.tui.options import DEFAULT_LR, parse_options
+from softmax_tui.tui.runner import RateMeter, Runner
+from softmax_tui.tui.session import build_session
+
+
+def runner_for(*argv, speed=math.inf):
+    session = build_session(parse_options(["--paused", *argv]))
+    return Runner(session.trainer, speed=speed, batch_size=session.options.batch_size)
+
+
+def test_ladders_are_exact_one_three_ten():
+    assert one_three_ten(-1, 1) == (0.1, 0.3, 1.0, 3.0, 10.0)
+    assert LEARNING_RATES[0] == 1e-5 and LEARNING_RATES[-1] == 100.0
+    assert SPEEDS[-1] == math.inf and speed_text(math.inf) == "max" and speed_text(30.0) == "30/s"
+
+
+@pytest.mark.parametrize("value, up, expected", [
+    (1.0, True, 3.0), (1.0, False, 0.3), (0.05, True, 0.1), (0.05, False, 0.03),
+    (100.0, True, 100.0), (1e-5, False, 1e-5), (500.0, False, 100.0), (0.3, True, 1.0),
+])
+def test_next_rung_reaches_the_ladder_from_anywhere(value, up, expected):
+    assert next_rung(LEARNING_RATES, value, up) == expected
+
+
+def test_speed_ladder_climbs_to_max_and_back():
+    assert next_rung(SPEEDS, 10000.0, True) == math.inf
+    assert next_rung(SPEEDS, math.inf, True) == math.inf
+    assert next_rung(SPEEDS, math.inf, False) == 10000.0
+
+
+def test_rate_meter_measures_over_its_window():
+    meter = RateMeter(window=1.0)
+    assert meter.add(0.0, 0) == 0.0
+    assert meter.add(0.5, 50) == pytest.approx(100.0)
+    assert meter.add(2.0, 250) == pytest.approx(200.0 / 1.5)  # the first mark has left the window
+    assert meter.add(2.5, 300) == pytest.approx(250 / 2.0)  # from the last mark before the window
+
+
+def test_step_is_exactly_one_step_and_pauses():
+    runner = runner_for()
+    runner.toggle()
+    assert runner.state is RunState.RUNNING
+    snap = runner.step()
+    assert (snap.step, runner.state) == (1, RunState.PAUSED)
+    assert runner.previous.step == 0 and runner.step().step == 2
+
+
+def test_reset_returns_to_the_initial_parameters_paused():
+    runner = runner_for()
+    W0 = runner.snapshot.W.copy()
+    for _ in range(5):
+        runner.step()
+    assert not np.array_equal(runner.snapshot.W, W0)
+    snap = runner.reset()
+    assert snap.step == 0 and runner.state is RunState.PAUSED and runner.previous is None
+    np.testing.assert_array_equal(snap.W, W0)
+
+
+def test_toggle_does_not_revive_a_finished_run():
+    runner = runner_for("--epochs", "2")
+    runner.step()
+    runner.step()
+    assert runner.state is RunState.MAX_EPOCHS
+    assert runner.toggle() is RunState.MAX_EPOCHS
+
+
+def test_learning_rate_keys_walk_the_ladder():
+    runner = runner_for()
+    assert runner.lr == 1.0
+    assert runner.change_lr(True) == 3.0
+    assert runner.change_lr(False) == 1.0
+    assert runner.change_lr(False) == 0.3
+    assert runner.trainer.lr == 0.3
+
+
+def test_next_optimizer_continues_from_the_current_parameters_at_its_default_rate():
+    runner = runner_for()
+    for _ in range(3):
+        runner.step()
+    W = runner.snapshot.W.copy()
+    assert runner.next_optimizer() == "sgd"
+    assert runner.lr == DEFAULT_LR["sgd"] and runner.switches == [(3, "sgd")]
+    np.testing.assert_array_equal(runner.trainer.model.W, W)
+    assert runner.step().step == 4
+    runner.reset()
+    assert runner.optimizer == "sgd" and runner.switches == []
+
+
+def test_curves_hold_the_history():
+    runner = runner_for("--val-fraction", "0.25")
+    for _ in range(4):
+        runner.step()
+    curves = runner.curves()
+    steps, values = curves["loss"]
+    assert list(steps) == [0, 1, 2, 3, 4] and values[-1] == runner.snapshot.loss
+    assert curves["val_loss"][1][-1] == runner.snapshot.val_loss
+
+
+def train_in_thread(runner):
+    thread = threading.Thread(target=runner.train, daemon=True)
+    thread.start()
+    return thread
+
+
+def wait_for(condition, seconds=5.0):
+    end = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.005)
+
+
+def test_training_thread_runs_pauses_and_closes():
+    runner = runner_for()
+    thread = train_in_thread(runner)
+    runner.toggle()
+    wait_for(lambda: runner.snapshot.step > 100)
+    assert runner.steps_per_second > 0
+    runner.toggle()
+    stopped = runner.snapshot.step
+    time.sleep(0.05)
+    assert runner.snapshot.step == stopped and runner.steps_per_second == 0.0
+    runner.close()
+    thread.join(2)
+    assert not thread.is_alive()
+
+
+def test_step_while_running_pauses_then_advances_exactly_one():
+    runner = runner_for()
+    thread = train_in_thread(runner)
+    runner.toggle()
+    wait_for(lambda: runner.snapshot.step > 10)
+    snap = runner.step()
+    assert runner.state is RunState.PAUSED and snap.step == runner.previous.step + 1
+    time.sleep(0.05)
+    assert runner.snapshot is snap
+    runner.close()
+    thread.join(2)
+
+
+def test_speed_limit_is_kept():
+    runner = runner_for(speed=100.0)
+    thread = train_in_thread(runner)
+    runner.toggle()
+    time.sleep(0.5)
+    runner.toggle()
+    runner.close()
+    thread.join(2)
+    assert 25 <= runner.snapshot.step <= 75  # 100 steps/s for half a second, plus a burst of at most 10
+
+
+def test_keys_stay_responsive_while_training_at_max_speed():
+    runner = runner_for()
+    thread = train_in_thread(runner)
+    runner.toggle()
+    wait_for(lambda: runner.snapshot.step > 10)
+    latencies = []
+    for _ in range(20):
+        start = time.perf_counter()
+        runner.change_lr(True)
+        runner.change_lr(False)
+        latencies.append(time.perf_counter() - start)
+    runner.close()
+    thread.join(2)
+    assert max(latencies) < 0.1

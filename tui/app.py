@@ -1,0 +1,302 @@
+"""The dashboard: four panels, a status bar and the keys, around one training run.
+
+The app owns a :class:`~softmax_tui.tui.runner.Runner`, which drives the trainer in a worker
+thread; keys call the runner, and a timer draws the latest snapshot about 20 times a second.
+The panels only draw what they are given. ``app.session`` is the run on screen: ``d``
+replaces it with a new session on another dataset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+import numpy as np
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.color import Color
+from textual.containers import Grid
+from textual.events import Resize
+from textual.geometry import Size
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.worker import get_current_worker
+
+from softmax_tui.datasets import DatasetError
+from softmax_tui.engine import RunState, Snapshot, explain_point
+
+from .errors import UserError
+from .keys import KEYS, bindings
+from .ladder import DEFAULT_SPEED, speed_text
+from .mapview import MapView, Selection
+from .runner import Runner
+from .screens.dataset import DatasetScreen
+from .screens.help import HelpScreen
+from .screens.too_small import TooSmallScreen
+from .session import Session, build_session
+from .widgets.decision_map import DecisionMap
+from .widgets.jacobian import JacobianPanel, Subject
+from .widgets.loss import LossPlot, PlotRequest
+from .widgets.parameters import ParameterBars
+from .widgets.status import Status, StatusBar
+
+FRAMES_PER_SECOND = 20
+MINIMUM_SIZE = Size(64, 20)
+NARROW_WIDTH = 100
+THEME = "textual-dark"
+
+
+class SoftmaxApp(App[None]):
+    """Trains ``session``'s run and shows it; ``speed`` is the starting limit in steps/s."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "softmax-tui"
+    BINDINGS = bindings()
+
+    def __init__(self, session: Session, *, speed: float = DEFAULT_SPEED) -> None:
+        super().__init__()
+        self.theme = THEME
+        self.log_scale = False
+        self.boundaries = True
+        self._speed = speed
+        self._switching = False
+        self._use(session)
+
+    def _use(self, session: Session) -> None:
+        """Make ``session`` the run on screen (the widgets follow on the next compose)."""
+        self.session = session
+        self.runner = Runner(session.trainer, speed=self._speed, batch_size=session.options.batch_size)
+        dataset = session.dataset
+        self.map_view = MapView(dataset.X, dataset.y, session.pipeline, dataset.feature_names, dataset.class_names)
+        self.selection = Selection.point(int(self.map_view.drawn[0]))
+        self._inputs: dict[Selection, np.ndarray] = {}
+        self._drawn: tuple | None = None
+        self._announced = session.trainer.state
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        self.parameters = ParameterBars(id="parameters")
+        self.loss = LossPlot(id="loss")
+        self.decision_map = DecisionMap(self.map_view, id="map")
+        self.jacobian = JacobianPanel(self.session.class_names, id="jacobian")
+        self.status = StatusBar(id="status")
+        self.dashboard = Grid(id="dashboard")
+        with self.dashboard:
+            yield self.parameters
+            yield self.loss
+            yield self.decision_map
+            yield self.jacobian
+        yield self.status
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.set_interval(1 / FRAMES_PER_SECOND, self.draw_frame)
+        self._train(self.runner)
+        self.draw_frame()
+        self._check_size(self.size)
+
+    def on_resize(self, event: Resize) -> None:
+        self._check_size(event.size)
+
+    def _check_size(self, size: Size) -> None:
+        """The too-small notice instead of the dashboard below the minimum size, and the
+        narrow column split below ``NARROW_WIDTH``."""
+        self.dashboard.set_class(size.width < NARROW_WIDTH, "-narrow")
+        small = size.width < MINIMUM_SIZE.width or size.height < MINIMUM_SIZE.height
+        showing = isinstance(self.screen, TooSmallScreen)
+        if small and showing:
+            self.screen.say(size)
+        elif small:
+            self.push_screen(TooSmallScreen(MINIMUM_SIZE))
+        elif showing:
+            self.pop_screen()
+
+    @work(thread=True, exclusive=True, group="train")
+    def _train(self, runner: Runner) -> None:
+        worker = get_current_worker()
+        runner.train(lambda: worker.is_cancelled)
+
+    def on_unmount(self) -> None:
+        self.runner.close()
+
+    # -- drawing -----------------------------------------------------------------------------
+
+    def draw_frame(self) -> None:
+        """Hand the latest snapshot to every panel (each redraws only what changed)."""
+        if self._switching or isinstance(self.screen, TooSmallScreen) or not self.is_running:
+            return
+        if self.runner.state is RunState.RUNNING:
+            self.runner.hold()
+            self.call_after_refresh(self.runner.release)
+        previous, snap = self.runner.latest
+        drawn = self._drawn
+        if drawn is None or drawn[0] is not snap or drawn[1:] != (self.selection, self.boundaries):
+            self._drawn = (snap, self.selection, self.boundaries)
+            before = None if previous is None else (previous.W, previous.b)
+            self.parameters.show(snap.W, snap.b, before)
+            self.decision_map.show(snap.W, snap.b, self.selection, self.boundaries)
+            self.jacobian.show(self._subject(snap))
+        self.status.show(self._status(snap))
+        self._draw_loss(snap)
+        self._announce(snap)
+
+    def _draw_loss(self, snap: Snapshot) -> None:
+        plot = self.loss
+        train, val = self._line_colors()
+        text = f"[{train.hex}]━ train {snap.loss:.4g}[/]"
+        if snap.val_loss is not None:
+            text += f"  [{val.hex}]• val {snap.val_loss:.4g}[/]"
+        plot.border_subtitle = text + ("  log" if self.log_scale else "")
+        width, height = plot.content_size
+        if width < 2 or height < 2:
+            return
+        request = PlotRequest(version=snap.step, log=self.log_scale, width=width, height=height,
+                              theme=plot._get_plotext_theme_name(self.theme),
+                              colors=(train.rgb, val.rgb), switches=tuple(self.runner.switches))
+        plot.show(self.runner.curves, request, throttle=self.runner.state is RunState.RUNNING)
+
+    def _line_colors(self) -> tuple[Color, Color]:
+        variables = self.theme_variables
+        return Color.parse(variables["primary"]), Color.parse(variables["accent"])
+
+    def _subject(self, snap: Snapshot) -> Subject:
+        selection = self.selection
+        x = self._inputs.get(selection)
+        if x is None:
+            if selection.index is not None:
+                x = self.session.pipeline.transform(self.session.dataset.X[selection.index : selection.index + 1])[0]
+            else:
+                x = self.map_view.model_input_at(*selection.location)
+            self._inputs = {selection: x}
+        if selection.index is not None:
+            n = self.session.dataset.n_samples
+            label = int(self.session.dataset.y[selection.index])
+            return Subject(explain_point(snap.W, snap.b, x, label), f"point {selection.index + 1}/{n}")
+        s, t = selection.location
+        names = ", ".join(self.map_view.labels)
+        return Subject(explain_point(snap.W, snap.b, x), f"cursor ({names}) = ({s:+.2f}, {t:+.2f})")
+
+    def _status(self, snap: Snapshot) -> Status:
+        runner = self.runner
+        state = runner.state
+        return Status(state=state, reason=snap.reason, dataset=self.session.dataset.name, optimizer=runner.optimizer,
+                      lr=runner.lr, step=snap.step, epoch=snap.epoch, loss=snap.loss,
+                      train_accuracy=snap.train_accuracy, val_accuracy=snap.val_accuracy,
+                      steps_per_second=runner.steps_per_second, speed=runner.speed)
+
+    def _announce(self, snap: Snapshot) -> None:
+        """A notification when the run finishes (once per finish)."""
+        state = self.runner.state
+        if state is self._announced:
+            return
+        self._announced = state
+        if state is RunState.DIVERGED:
+            self.notify(f"{snap.reason}. Press r to start again (perhaps after - to lower the rate).",
+                        title="DIVERGED", severity="error", timeout=8)
+        elif state.finished:
+            self.notify(f"{snap.reason}. Press r to start again.", title=f"DONE ({state.value.replace('_', ' ')})")
+
+    def _after_key(self) -> None:
+        self.draw_frame()
+
+    # -- actions (the keys; see keys.py) -----------------------------------------------------
+
+    def action_toggle_pause(self) -> None:
+        if self.runner.toggle().finished:
+            self.notify(f"The run is over ({self.runner.snapshot.reason}); r starts again from step 0.")
+        self._after_key()
+
+    def action_step(self) -> None:
+        if self.runner.state.finished:
+            self.notify(f"The run is over ({self.runner.snapshot.reason}); r starts again from step 0.")
+        self.runner.step()
+        self._after_key()
+
+    def action_reset(self) -> None:
+        self.runner.reset()
+        self._announced = self.runner.state
+        self._after_key()
+
+    def action_lr(self, up: bool) -> None:
+        self.runner.change_lr(up)
+        self._after_key()
+
+    def action_speed(self, up: bool) -> None:
+        self.runner.change_speed(up)
+        self._after_key()
+
+    def action_next_optimizer(self) -> None:
+        name = self.runner.next_optimizer()
+        self.notify(f"{name} at lr {self.runner.lr:g}, from step {self.runner.snapshot.step} on "
+                    "(r restarts from step 0 with it)", title="Optimizer")
+        self._after_key()
+
+    def action_point(self, delta: int) -> None:
+        """The next (``delta`` 1) or previous (-1) drawn training point."""
+        drawn = self.map_view.drawn
+        if self.selection.index is None:
+            index = self.map_view.nearest_point(*self.selection.location)
+        else:
+            position = int(np.searchsorted(drawn, self.selection.index))
+            exact = position < len(drawn) and drawn[position] == self.selection.index
+            index = int(drawn[(position + delta) % len(drawn)] if exact or delta > 0 else drawn[(position - 1) % len(drawn)])
+        self.selection = Selection.point(index)
+        self._after_key()
+
+    def action_cursor(self, dcol: int, drow: int) -> None:
+        self.decision_map.move_cursor(dcol, drow)
+
+    def on_decision_map_point_selected(self, message: DecisionMap.PointSelected) -> None:
+        self.selection = message.selection
+        self._after_key()
+
+    def on_decision_map_location_selected(self, message: DecisionMap.LocationSelected) -> None:
+        self.selection = message.selection
+        self._after_key()
+
+    def action_toggle_log(self) -> None:
+        self.log_scale = not self.log_scale
+        self._after_key()
+
+    def action_toggle_boundaries(self) -> None:
+        self.boundaries = not self.boundaries
+        self._after_key()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_choose_dataset(self) -> None:
+        self.push_screen(DatasetScreen(self.session.dataset.name), self._switch_dataset)
+
+    async def _switch_dataset(self, name: str | None) -> None:
+        """A new run on dataset ``name`` with this run's settings (optimizer and rate as they
+        are now); options that described the old data (samples, features, ...) are dropped."""
+        if name is None:
+            return
+        options = replace(self.session.options, dataset=name, target=None, samples=None, classes=None,
+                          noise=None, features=None, load_model=None, optimizer=self.runner.optimizer,
+                          lr=self.runner.lr, paused=self.runner.state is not RunState.RUNNING)
+        try:
+            session = build_session(options)
+        except (UserError, DatasetError) as e:
+            self.notify(str(e), title=f"Cannot open {name}", severity="error")
+            return
+        self.runner.close()
+        self._switching = True
+        try:
+            self._use(session)
+            await self.recompose()
+        finally:
+            self._switching = False
+        self.decision_map.focus()  # the old map, removed, would otherwise keep the focus
+        self._check_size(self.size)
+        self._train(self.runner)
+        self.draw_frame()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for key in KEYS:
+            if key.palette:
+                yield SystemCommand(f"{key.label} ({key.display})", key.help,
+                                    lambda action=key.action: self.run_action(action))

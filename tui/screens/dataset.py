@@ -1,0 +1,37 @@
+"""The dataset chooser (``d``): the built-in datasets; choosing one starts a new run on it."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import ModalScreen
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from softmax_tui.datasets import list_datasets
+
+
+class DatasetScreen(ModalScreen[str | None]):
+    """Returns the chosen dataset's name, or None when dismissed with escape."""
+
+    BINDINGS = [Binding("escape,q", "dismiss(None)", "Cancel", priority=True)]
+
+    def __init__(self, current: str) -> None:
+        super().__init__()
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        options = [Option(f"{name:<7} {summary}", id=name) for name, summary in list_datasets()]
+        chooser = OptionList(*options, id="datasets")
+        chooser.border_title = "Dataset: enter starts a new run on it, escape cancels"
+        yield chooser
+
+    def on_mount(self) -> None:
+        chooser = self.query_one(OptionList)
+        names = [option.id for option in chooser.options]
+        if self.current in names:
+            chooser.highlighted = names.index(self.current)
+        chooser.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)

@@ -1,0 +1,47 @@
+"""The help screen (``?``): every key and what it does, from the one key table."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from ..keys import KEYS
+from ..ladder import DEFAULT_SPEED, speed_text
+
+NOTES = (
+    "Training runs in the background at the speed limit shown in the status bar "
+    f"(default {speed_text(DEFAULT_SPEED)}; ] up to max, which never waits). "
+    "The Jacobian panel explains the selected point: tab through the points, click one on the map, "
+    "or move a free cursor with the arrow keys. "
+    "o keeps the current parameters and history, so the loss curve shows the new optimizer take over "
+    "(a grey line marks the switch); press r after o to compare optimizers from the same start. "
+    "ctrl+p opens the command palette, where every key is also a command."
+)
+
+
+def key_table() -> Table:
+    table = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    for key in KEYS:
+        table.add_row(key.display, key.help)
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    """Lists every key; escape, q or ? closes it."""
+
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", priority=True)]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help"):
+            yield Static(key_table())
+            yield Static(NOTES, id="help-notes")
+            yield Static("escape, q or ? closes this", id="help-close")
+
+    def on_mount(self) -> None:
+        self.query_one("#help").border_title = "Keys"

@@ -1,0 +1,183 @@
+"""The Jacobian panel: the forward and backward pass of softmax regression at one point, live.
+
+For a training point (with its true class y): x, z = W x + b, a = softmax(z), the K x K
+Jacobian J = diag(a) - a aᵀ, dL/da = -y/a, the chain rule J·dL/da beside the fused a - y
+with a check mark where they agree, and the per-sample gradient (a - y) xᵀ. At a free
+location there is no label, so only x, z, a and J. Every number is the engine's
+(:func:`softmax_tui.engine.explain_point`); the panel lays them out in fixed-width columns,
+as blocks that sit side by side when the panel is wide and stack (and scroll) when not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from rich.style import Style
+from rich.text import Text
+from textual.containers import ScrollableContainer
+from textual.widgets import Static
+
+from softmax_tui.engine import PointExplanation
+
+from ..numbers import fixed
+from ..palette import COLORS, hex_color
+
+NUMBER = 7  # width of one number column: " +6.699"
+PROBABILITY = 6  # " 0.992"
+NAME = 6  # class names are cut to this
+MAX_COLUMNS = 8  # x and (a - y) xᵀ show this many features, then say how many more
+GAP = 2
+AGREE, DISAGREE = "✓", "✗"
+
+
+@dataclass(frozen=True, eq=False)
+class Subject:
+    """What the panel explains: the engine's explanation plus the words around it."""
+
+    explanation: PointExplanation
+    title: str  # "point 1/20" or "cursor (x1, x2) = (+0.10, -0.40)"
+
+
+@dataclass(frozen=True)
+class Block:
+    """A titled column group of ``K`` (or so) rows, all padded to one width."""
+
+    title: str
+    rows: list[Text]
+
+    @property
+    def width(self) -> int:
+        return max([len(self.title), *(row.cell_len for row in self.rows)])
+
+    def line(self, i: int, heading: Style) -> Text:
+        """Line ``i`` (0 is the title) padded to the block's width."""
+        text = Text(self.title, style=heading) if i == 0 else (self.rows[i - 1].copy() if i - 1 < len(self.rows) else Text())
+        text.pad_right(self.width - text.cell_len)
+        return text
+
+
+def numbers(values: Sequence[float], width: int = NUMBER) -> str:
+    return "".join(fixed(v, width) for v in values)
+
+
+def clipped(values: np.ndarray) -> tuple[np.ndarray, str]:
+    """At most ``MAX_COLUMNS`` values, and a note on how many are left out."""
+    if len(values) <= MAX_COLUMNS:
+        return values, ""
+    return values[:MAX_COLUMNS], f"  … {len(values) - MAX_COLUMNS} more"
+
+
+class JacobianPanel(ScrollableContainer, can_focus=False):
+    """Shows a :class:`Subject` handed over by :meth:`show`; never trains."""
+
+    DEFAULT_CSS = """
+    JacobianPanel > Static { width: auto; }
+    """
+
+    def __init__(self, class_names: Sequence[str], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.border_title = "Jacobian"
+        self.class_names = tuple(class_names)
+        self._subject: Subject | None = None
+        self._flowed_for: tuple[Subject, int] | None = None
+        self._shape = (0, 0)  # lines and columns of the body: a layout only when they change
+
+    def compose(self):
+        yield Static(id="jacobian-body")
+
+    def show(self, subject: Subject) -> None:
+        self._subject = subject
+        self._render_body()
+
+    def on_resize(self) -> None:
+        self._render_body()
+
+    def _render_body(self) -> None:
+        width = self.scrollable_content_region.width
+        if self._subject is None or width <= 0 or self._flowed_for == (self._subject, width):
+            return
+        self._flowed_for = (self._subject, width)
+        body = self.body(self._subject, width)
+        lines = body.split()
+        shape = (len(lines), max(line.cell_len for line in lines))
+        self.query_one("#jacobian-body", Static).update(body, layout=shape != self._shape)
+        self._shape = shape
+        self.border_subtitle = self.subtitle(self._subject)
+
+    # -- content -----------------------------------------------------------------------------
+
+    def class_label(self, k: int) -> Text:
+        width = min(NAME, max(len(name) for name in self.class_names))
+        return Text(f"{k + 1} {self.class_names[k][:width]:<{width}}",
+                    style=Style(color=hex_color(COLORS[k % len(COLORS)]), bold=True))
+
+    def body(self, subject: Subject, width: int) -> Text:
+        """``x`` on the first line, then the blocks; the subtitle names the point."""
+        e = subject.explanation
+        x, more = clipped(e.x)
+        lines = [Text(f"x ={numbers(x)}{more}")]
+        blocks = [self._forward(e), self._jacobian(e)]
+        if e.label is not None:
+            blocks += [self._backward(e), self._gradient(e)]
+        lines += self._flow(blocks, width, Style(bold=True))
+        return Text("\n").join(lines)
+
+    def subtitle(self, subject: Subject) -> Text:
+        e = subject.explanation
+        if e.label is None:
+            return Text(f"{subject.title} · no label here")
+        name = self.class_names[e.label]
+        return Text.assemble(f"{subject.title} · y = ", (name, self.class_label(e.label).style),
+                             f" · L = {fixed(e.loss, 8, 4).strip()}")
+
+    def _forward(self, e: PointExplanation) -> Block:
+        """z and a per class; the true class's label is shown inverted."""
+        rows = []
+        for k in range(len(e.z)):
+            label = self.class_label(k)
+            if k == e.label:
+                label.stylize("reverse")
+            rows.append(Text.assemble(label, numbers([e.z[k]]), f"{e.a[k]:{PROBABILITY}.3f}"))
+        label_width = rows[0].cell_len - NUMBER - PROBABILITY
+        return Block(f"{'k':<{label_width}}{'z':>{NUMBER}}{'a':>{PROBABILITY}}", rows)
+
+    def _jacobian(self, e: PointExplanation) -> Block:
+        return Block("J = diag(a) - a aᵀ", [Text(numbers(row)) for row in e.jacobian])
+
+    def _backward(self, e: PointExplanation) -> Block:
+        """dL/da, the chain rule J·dL/da and the fused a - y, with a mark where they agree."""
+        agree = np.isclose(e.dL_dz_chain, e.dL_dz, rtol=1e-9, atol=1e-12)
+        rows = []
+        for k in range(len(e.z)):
+            mark = Text(f" {AGREE if agree[k] else DISAGREE}", style="bold green" if agree[k] else "bold red")
+            values = fixed(e.dL_da[k], NUMBER) + fixed(e.dL_dz_chain[k], NUMBER + 1) + fixed(e.dL_dz[k], NUMBER)
+            rows.append(Text.assemble(values, mark))
+        return Block(f"{'dL/da':>{NUMBER}}{'J·dL/da':>{NUMBER + 1}}{'a - y':>{NUMBER}}", rows)
+
+    def _gradient(self, e: PointExplanation) -> Block:
+        rows = []
+        for row in e.dL_dW:
+            shown, more = clipped(row)
+            rows.append(Text(numbers(shown) + more))
+        return Block("dL/dW = (a - y) xᵀ", rows)
+
+    @staticmethod
+    def _flow(blocks: list[Block], width: int, heading: Style) -> list[Text]:
+        """Blocks left to right while they fit in ``width``, then on a new band below."""
+        bands: list[list[Block]] = [[]]
+        used = 0
+        for block in blocks:
+            need = block.width + (GAP if bands[-1] else 0)
+            if bands[-1] and used + need > width:
+                bands.append([])
+                used, need = 0, block.width
+            bands[-1].append(block)
+            used += need
+        lines = []
+        for band in bands:
+            height = 1 + max(len(block.rows) for block in band)
+            for i in range(height):
+                lines.append(Text(" " * GAP).join(block.line(i, heading) for block in band))
+        return lines

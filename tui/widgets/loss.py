@@ -1,0 +1,118 @@
+"""The Loss panel: training (and validation) loss against step, drawn with textual-plotext.
+
+Plotext takes 10-30 ms to build a plot, more than a frame's budget, so the plot is built in a
+worker thread and the widget shows the last finished one; while training runs it is rebuilt
+at most every ``REBUILD_SECONDS``. The engine's history is already decimated (min/max per
+bucket); here it is thinned once more to two points per plot column, min and max again, so
+the shape of a long run survives at any width and plotext never draws more than it shows.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from rich.text import Text
+from textual.app import RenderResult
+from textual.message import Message
+from textual_plotext import PlotextPlot
+
+REBUILD_SECONDS = 0.25
+LOG_FLOOR = 1e-12  # on the log scale a loss below this is drawn at it
+Curves = dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+def envelope(steps: np.ndarray, values: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """The minimum and maximum of ``values`` in each of ``bins`` equal step ranges, in step
+    order: a curve of at most ``2 * bins`` points with the same envelope."""
+    if len(steps) <= 2 * bins:
+        return steps, values
+    span = steps[-1] - steps[0] + 1
+    which = (steps - steps[0]) * bins // span
+    order = np.lexsort((values, which))  # by bin, then by value within the bin
+    first = np.flatnonzero(np.r_[True, which[order][1:] != which[order][:-1]])
+    last = np.r_[first[1:] - 1, len(order) - 1]
+    keep = np.unique(np.concatenate([order[first], order[last]]))  # back in step order
+    return steps[keep], values[keep]
+
+
+@dataclass(frozen=True)
+class PlotRequest:
+    """Everything a plot depends on; equal requests give equal plots."""
+
+    version: int  # the step the curves end at (or any number that changes with them)
+    log: bool
+    width: int
+    height: int
+    theme: str
+    colors: tuple[tuple[int, int, int], tuple[int, int, int]]  # train, validation
+    switches: tuple[tuple[int, str], ...]  # (step, optimizer) where the optimizer changed
+
+
+class LossPlot(PlotextPlot, can_focus=False):
+    """Shows the loss curves fetched by a ``source`` callable; call :meth:`show` every frame."""
+
+    @dataclass
+    class Built(Message):
+        request: PlotRequest
+        text: Text
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.border_title = "Loss"
+        self._build_lock = threading.Lock()
+        self._shown: PlotRequest | None = None
+        self._building: PlotRequest | None = None
+        self._wanted: PlotRequest | None = None
+        self._started = -float("inf")
+        self._text = Text()
+
+    @property
+    def up_to_date(self) -> bool:
+        """Whether the plot on screen is the last one asked for."""
+        return self._wanted is not None and self._shown == self._wanted
+
+    def show(self, source: Callable[[], Curves], request: PlotRequest, *, throttle: bool) -> None:
+        """Rebuild from ``source()`` if ``request`` differs from the plot shown, unless a build
+        is under way or (with ``throttle``) one started less than ``REBUILD_SECONDS`` ago;
+        the next call tries again."""
+        self._wanted = request
+        if request == self._shown or self._building is not None:
+            return
+        now = time.monotonic()
+        if throttle and now - self._started < REBUILD_SECONDS:
+            return
+        self._building, self._started = request, now
+        self.run_worker(lambda: self._build(source, request), thread=True, group="loss-plot")
+
+    def render(self) -> RenderResult:
+        return self._text
+
+    def on_loss_plot_built(self, message: Built) -> None:
+        self._shown, self._building = message.request, None
+        self._text = message.text
+        self.refresh()
+
+    def _build(self, source: Callable[[], Curves], request: PlotRequest) -> None:
+        curves = source()
+        with self._build_lock:
+            plt = self.plt
+            plt.clear_figure()
+            plt.plotsize(request.width, request.height)
+            plt.theme(request.theme)
+            bins = max(request.width, 2)
+            for (name, (steps, values)), color in zip(curves.items(), request.colors):
+                steps, values = envelope(steps, values, bins)
+                if request.log:
+                    values = np.maximum(values, LOG_FLOOR)
+                plt.plot(steps.tolist(), values.tolist(), color=color, marker="braille" if name == "loss" else "dot")
+            for step, _ in request.switches:
+                plt.vline(step, "gray")
+            if request.log:
+                plt.yscale("log")
+            plt.xlabel("step")
+            text = Text.from_ansi(plt.build())
+        self.post_message(self.Built(request, text))

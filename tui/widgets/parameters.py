@@ -1,0 +1,220 @@
+"""The Parameters panel: every weight and bias, as seed 000's bar chart, kept readable at any size.
+
+Three layouts: bars when they fit (or scroll, up to 64 parameters, when the matrix does not
+fit either), else the matrix, else the strip:
+
+``bars``
+    One row per parameter, ``w[k,j]`` then ``b[k]`` (1-based, seed 000's w₁,₁ … b₃): a bar
+    centred on zero (right and blue for positive, left and orange for negative) on a scale
+    shared by every bar (shown in the subtitle), the value, and ▲/▼ for the direction of the
+    last update.
+``matrix``
+    ``[W | b]`` as a K x (d+1) table of values with the same arrows, a row per class.
+``strip``
+    A heat strip, one cell per parameter (shade = magnitude, colour = sign), a row per class
+    wrapped to the width, the biases last; the panel scrolls when even that does not fit.
+
+Nothing is ever cut silently: the subtitle names the layout, the scale, and how many rows
+are out of view when the panel scrolls.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ..numbers import fixed, nice_scale
+from ..palette import COLORS, hex_color
+
+UP, DOWN, SAME = "▲", "▼", " "
+FULL, HALF_LEFT, HALF_RIGHT = "█", "▌", "▐"
+AXIS = "│"
+SHADES = "░▒▓█"
+VALUE_WIDTH = 7  # "+12.345"
+CELL_WIDTH = 7  # " +1.23▲" in the matrix
+MIN_BAR = 5  # bar cells (each side of the axis at least 2)
+MAX_SCROLLED_BARS = 64  # more parameters than this, and more than fit, make a heat strip
+
+
+def parameter_labels(K: int, d: int) -> list[str]:
+    """``w[1,1] … w[K,d], b[1] … b[K]``: the order of :func:`parameter_vector`."""
+    return [f"w[{k},{j}]" for k in range(1, K + 1) for j in range(1, d + 1)] + [f"b[{k}]" for k in range(1, K + 1)]
+
+
+def parameter_vector(W: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """W row by row, then b: seed 000's order."""
+    return np.concatenate([np.asarray(W).ravel(), np.asarray(b).ravel()])
+
+
+def directions(current: np.ndarray, previous: np.ndarray | None) -> list[str]:
+    """▲ where a parameter went up in the last update, ▼ where it went down."""
+    if previous is None or previous.shape != current.shape:
+        return [SAME] * len(current)
+    delta = current - previous
+    return [UP if x > 0 else DOWN if x < 0 else SAME for x in delta.tolist()]
+
+
+def bar_cells(value: float, scale: float, half: int) -> tuple[str, str]:
+    """The two halves of a bar of ``half`` cells each side of the axis, in half-cell steps:
+    ``(left, right)``; a negative value fills the left half from the axis outwards."""
+    halves = min(2 * half, int(round(abs(value) / scale * 2 * half))) if scale > 0 else 0
+    body = FULL * (halves // 2)
+    if value >= 0:
+        right = body + (HALF_LEFT if halves % 2 else "")
+        return " " * half, right.ljust(half)
+    left = (HALF_RIGHT if halves % 2 else "") + body
+    return left.rjust(half), " " * half
+
+
+class ParameterBars(ScrollView, can_focus=False):
+    """Shows parameters ``(W, b)`` handed over by :meth:`show`; never trains."""
+
+    COMPONENT_CLASSES = {
+        "parameter-bars--positive",
+        "parameter-bars--negative",
+        "parameter-bars--axis",
+        "parameter-bars--label",
+    }
+
+    DEFAULT_CSS = """
+    ParameterBars {
+        & > .parameter-bars--positive { color: $primary; }
+        & > .parameter-bars--negative { color: $warning; }
+        & > .parameter-bars--axis { color: $foreground-muted; }
+        & > .parameter-bars--label { color: $foreground-muted; }
+    }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.border_title = "Parameters"
+        self._W: np.ndarray | None = None
+        self._b: np.ndarray | None = None
+        self._arrows: list[str] = []
+        self._lines: list[Strip] = []
+        self._built_for: Size | None = None
+        self.layout_name = ""
+
+    def show(self, W: np.ndarray, b: np.ndarray, previous: tuple[np.ndarray, np.ndarray] | None) -> None:
+        """New parameters, and the ones before the last update (for the arrows)."""
+        self._W, self._b = W, b
+        before = None if previous is None else parameter_vector(*previous)
+        self._arrows = directions(parameter_vector(W, b), before)
+        self._built_for = None
+        self._build()
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._build()
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = y + scroll_y
+        width = self.scrollable_content_region.width
+        if index >= len(self._lines):
+            return Strip.blank(width, self.rich_style)
+        return self._lines[index].crop_extend(scroll_x, scroll_x + width, self.rich_style).apply_style(self.rich_style)
+
+    # -- layouts -----------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        size = self.scrollable_content_region.size
+        if self._W is None or self._built_for == size or not size:
+            return
+        self._built_for = size
+        K, d = self._W.shape
+        values = parameter_vector(self._W, self._b)
+        scale = nice_scale(float(np.abs(values).max(initial=0.0)))
+        label_width = max(len(s) for s in parameter_labels(K, d))
+        bars_fit = size.width >= label_width + 2 + MIN_BAR + 1 + VALUE_WIDTH
+        matrix_fits = 3 + (d + 1) * CELL_WIDTH <= size.width and K + 1 <= size.height
+        if bars_fit and (len(values) <= size.height or (not matrix_fits and len(values) <= MAX_SCROLLED_BARS)):
+            self.layout_name = "bars"
+            self._lines = self._bars(values, scale, size.width)
+        elif matrix_fits:
+            self.layout_name = "matrix"
+            self._lines = self._matrix(values, scale, K, d)
+        else:
+            self.layout_name = "strip"
+            self._lines = self._strip(values, scale, K, d, size.width)
+        shown = "" if self.layout_name == "bars" else f"{self.layout_name} · "
+        if len(self._lines) > size.height:
+            shown += f"{size.height} of {len(self._lines)} rows, scroll · "
+        self.border_subtitle = f"{shown}scale ±{scale:g} · ▲▼ last step"
+        width = max((line.cell_length for line in self._lines), default=0)
+        self.virtual_size = Size(width, len(self._lines))
+
+    def _styles(self) -> tuple[Style, Style, Style, Style]:
+        return (self.get_component_rich_style("parameter-bars--positive", partial=True),
+                self.get_component_rich_style("parameter-bars--negative", partial=True),
+                self.get_component_rich_style("parameter-bars--axis", partial=True),
+                self.get_component_rich_style("parameter-bars--label", partial=True))
+
+    def _bars(self, values: np.ndarray, scale: float, width: int) -> list[Strip]:
+        positive, negative, axis, label_style = self._styles()
+        K, d = self._W.shape
+        labels = parameter_labels(K, d)
+        label_width = max(len(s) for s in labels)
+        half = max(2, (width - label_width - 2 - 1 - 1 - VALUE_WIDTH) // 2)
+        lines = []
+        for label, value, arrow in zip(labels, values.tolist(), self._arrows):
+            sign = positive if value >= 0 else negative
+            left, right = bar_cells(value, scale, half)
+            lines.append(Strip([
+                Segment(label.ljust(label_width), label_style),
+                Segment(f" {arrow}", sign),
+                Segment(left, negative),
+                Segment(AXIS, axis),
+                Segment(right, positive),
+                Segment(" " + fixed(value, VALUE_WIDTH), sign),
+            ]))
+        return lines
+
+    def _matrix(self, values: np.ndarray, scale: float, K: int, d: int) -> list[Strip]:
+        positive, negative, axis, label_style = self._styles()
+        header = "k\\j" + "".join(str(j).rjust(CELL_WIDTH - 1) + " " for j in range(1, d + 1)) + "b[k]".rjust(CELL_WIDTH)
+        lines = [Strip([Segment(header, label_style)])]
+        W, b = values[: K * d].reshape(K, d), values[K * d :]
+        arrows_w = np.array(self._arrows[: K * d]).reshape(K, d)
+        arrows_b = self._arrows[K * d :]
+        for k in range(K):
+            segments = [Segment(f"{k + 1:<3}", Style(color=hex_color(COLORS[k]), bold=True))]
+            row = list(zip(W[k].tolist(), arrows_w[k].tolist())) + [(float(b[k]), arrows_b[k])]
+            for value, arrow in row:
+                style = positive if value >= 0 else negative
+                segments.append(Segment(" " + fixed(value, CELL_WIDTH - 2, 2) + arrow, style))
+            lines.append(Strip(segments))
+        return lines
+
+    def _strip(self, values: np.ndarray, scale: float, K: int, d: int, width: int) -> list[Strip]:
+        positive, negative, axis, label_style = self._styles()
+        label_width = max(len(f"w[{K},·]"), 4)
+        cells_per_line = max(1, width - label_width - 1)
+        lines = [Strip([Segment(f"{SHADES} |value| to {scale:g} ", label_style), Segment("+", positive),
+                        Segment(" ", label_style), Segment("-", negative)])]
+        rows = [(f"w[{k + 1},·]", values[k * d : (k + 1) * d]) for k in range(K)] + [("b[·]", values[K * d :])]
+        for label, row in rows:
+            for start in range(0, len(row), cells_per_line):
+                chunk = row[start : start + cells_per_line]
+                head = (label if start == 0 else "").ljust(label_width) + " "
+                lines.append(Strip([Segment(head, label_style), *self._shade_segments(chunk, scale, positive, negative)]))
+        return lines
+
+    @staticmethod
+    def _shade_segments(row: np.ndarray, scale: float, positive: Style, negative: Style) -> list[Segment]:
+        """Runs of equal cells as single segments (a 784-pixel row is a few dozen segments)."""
+        level = np.minimum(len(SHADES) - 1, (np.abs(row) / scale * len(SHADES)).astype(int))
+        negative_cell = row < 0
+        segments = []
+        start = 0
+        for i in range(1, len(row) + 1):
+            if i == len(row) or level[i] != level[start] or negative_cell[i] != negative_cell[start]:
+                style = negative if negative_cell[start] else positive
+                segments.append(Segment(SHADES[level[start]] * (i - start), style))
+                start = i
+        return segments
+
