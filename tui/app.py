@@ -66,10 +66,11 @@ class SoftmaxApp(App[None]):
         """Make ``session`` the run on screen (the widgets follow on the next compose)."""
         self.session = session
         self.runner = Runner(session.trainer, speed=self._speed, batch_size=session.options.batch_size)
-        dataset = session.dataset
-        self.map_view = MapView(dataset.X, dataset.y, session.pipeline, dataset.feature_names, dataset.class_names)
+        dataset, rows = session.dataset, session.prepared.train_index
+        self.map_view = MapView(dataset.X[rows], dataset.y[rows], session.pipeline, dataset.feature_names,
+                                dataset.class_names)
         self.selection = Selection.point(int(self.map_view.drawn[0]))
-        self._inputs: dict[Selection, np.ndarray] = {}
+        self._cursor_input: tuple[Selection, np.ndarray] | None = None
         self._drawn: tuple | None = None
         self._announced = session.trainer.state
 
@@ -161,21 +162,18 @@ class SoftmaxApp(App[None]):
         return Color.parse(variables["primary"]), Color.parse(variables["accent"])
 
     def _subject(self, snap: Snapshot) -> Subject:
-        selection = self.selection
-        x = self._inputs.get(selection)
-        if x is None:
-            if selection.index is not None:
-                x = self.session.pipeline.transform(self.session.dataset.X[selection.index : selection.index + 1])[0]
-            else:
-                x = self.map_view.model_input_at(*selection.location)
-            self._inputs = {selection: x}
+        """The engine's explanation of the selection: a training point (with its label) or the
+        free cursor's location on the map (without)."""
+        selection, prepared = self.selection, self.session.prepared
         if selection.index is not None:
-            n = self.session.dataset.n_samples
-            label = int(self.session.dataset.y[selection.index])
-            return Subject(explain_point(snap.W, snap.b, x, label), f"point {selection.index + 1}/{n}")
+            x, label = prepared.X_train[selection.index], int(prepared.y_train[selection.index])
+            title = f"point {selection.index + 1}/{len(prepared.y_train)}"
+            return Subject(explain_point(snap.W, snap.b, x, label), title)
         s, t = selection.location
+        if self._cursor_input is None or self._cursor_input[0] != selection:
+            self._cursor_input = (selection, self.map_view.model_input_at(s, t))
         names = ", ".join(self.map_view.labels)
-        return Subject(explain_point(snap.W, snap.b, x), f"cursor ({names}) = ({s:+.2f}, {t:+.2f})")
+        return Subject(explain_point(snap.W, snap.b, self._cursor_input[1]), f"cursor ({names}) = ({s:+.2f}, {t:+.2f})")
 
     def _status(self, snap: Snapshot) -> Status:
         runner = self.runner

@@ -15,12 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from rich.console import Console
+from rich.segment import Segment
 from rich.text import Text
-from textual.app import RenderResult
 from textual.message import Message
+from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
-REBUILD_SECONDS = 0.25
+REBUILD_SECONDS = 0.4
 LOG_FLOOR = 1e-12  # on the log scale a loss below this is drawn at it
 Curves = dict[str, tuple[np.ndarray, np.ndarray]]
 
@@ -58,7 +60,7 @@ class LossPlot(PlotextPlot, can_focus=False):
     @dataclass
     class Built(Message):
         request: PlotRequest
-        text: Text
+        lines: list[Strip]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -68,7 +70,7 @@ class LossPlot(PlotextPlot, can_focus=False):
         self._building: PlotRequest | None = None
         self._wanted: PlotRequest | None = None
         self._started = -float("inf")
-        self._text = Text()
+        self._lines: list[Strip] = []
 
     @property
     def up_to_date(self) -> bool:
@@ -88,12 +90,16 @@ class LossPlot(PlotextPlot, can_focus=False):
         self._building, self._started = request, now
         self.run_worker(lambda: self._build(source, request), thread=True, group="loss-plot")
 
-    def render(self) -> RenderResult:
-        return self._text
+    def render_line(self, y: int) -> Strip:
+        """The finished plot's lines, ready-made (a new subtitle does not re-render them)."""
+        width = self.content_size.width
+        if y < len(self._lines):
+            return self._lines[y].crop_extend(0, width, self.rich_style)
+        return Strip.blank(width, self.rich_style)
 
     def on_loss_plot_built(self, message: Built) -> None:
         self._shown, self._building = message.request, None
-        self._text = message.text
+        self._lines = message.lines
         self.refresh()
 
     def _build(self, source: Callable[[], Curves], request: PlotRequest) -> None:
@@ -115,4 +121,6 @@ class LossPlot(PlotextPlot, can_focus=False):
                 plt.yscale("log")
             plt.xlabel("step")
             text = Text.from_ansi(plt.build())
-        self.post_message(self.Built(request, text))
+        console = Console(width=request.width, color_system="truecolor", legacy_windows=False)
+        lines = [Strip(line) for line in Segment.split_lines(console.render(text, console.options.update(no_wrap=True)))]
+        self.post_message(self.Built(request, lines))

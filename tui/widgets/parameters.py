@@ -98,6 +98,7 @@ class ParameterBars(ScrollView, can_focus=False):
         self._lines: list[Strip] = []
         self._built_for: Size | None = None
         self.layout_name = ""
+        self._style_cache: tuple[str, tuple[Style, ...]] | None = None
 
     def show(self, W: np.ndarray, b: np.ndarray, previous: tuple[np.ndarray, np.ndarray] | None) -> None:
         """New parameters, and the ones before the last update (for the arrows)."""
@@ -117,7 +118,8 @@ class ParameterBars(ScrollView, can_focus=False):
         width = self.scrollable_content_region.width
         if index >= len(self._lines):
             return Strip.blank(width, self.rich_style)
-        return self._lines[index].crop_extend(scroll_x, scroll_x + width, self.rich_style).apply_style(self.rich_style)
+        line = self._lines[index]
+        return line if scroll_x == 0 and line.cell_length == width else line.crop_extend(scroll_x, scroll_x + width, self.rich_style)
 
     # -- layouts -----------------------------------------------------------------------------
 
@@ -143,16 +145,20 @@ class ParameterBars(ScrollView, can_focus=False):
             self._lines = self._strip(values, scale, K, d, size.width)
         shown = "" if self.layout_name == "bars" else f"{self.layout_name} · "
         if len(self._lines) > size.height:
-            shown += f"{size.height} of {len(self._lines)} rows, scroll · "
-        self.border_subtitle = f"{shown}scale ±{scale:g} · ▲▼ last step"
+            shown += f"{size.height}/{len(self._lines)} ↕ · "
+        self.border_subtitle = f"{shown}±{scale:g} · ▲▼ last step"
         width = max((line.cell_length for line in self._lines), default=0)
+        base = self.rich_style
+        self._lines = [line.extend_cell_length(max(width, size.width), base).apply_style(base) for line in self._lines]
         self.virtual_size = Size(width, len(self._lines))
 
     def _styles(self) -> tuple[Style, Style, Style, Style]:
-        return (self.get_component_rich_style("parameter-bars--positive", partial=True),
-                self.get_component_rich_style("parameter-bars--negative", partial=True),
-                self.get_component_rich_style("parameter-bars--axis", partial=True),
-                self.get_component_rich_style("parameter-bars--label", partial=True))
+        """Positive, negative, axis and label styles (looked up once per theme)."""
+        if self._style_cache is None or self._style_cache[0] != self.app.theme:
+            names = ("positive", "negative", "axis", "label")
+            styles = tuple(self.get_component_rich_style(f"parameter-bars--{n}", partial=True) for n in names)
+            self._style_cache = (self.app.theme, styles)
+        return self._style_cache[1]
 
     def _bars(self, values: np.ndarray, scale: float, width: int) -> list[Strip]:
         positive, negative, axis, label_style = self._styles()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
 
@@ -111,6 +112,7 @@ class StatusBar(Static):
         super().__init__(id=id)
         self._shown: tuple[Status, int] | None = None
         self._lines = 0
+        self._styles: dict[tuple[str, str], Style] = {}
         self.status: Status | None = None
 
     def show(self, status: Status) -> None:
@@ -123,12 +125,21 @@ class StatusBar(Static):
         for i, (_, text, style) in enumerate(fit(items(status), width)):
             if i:
                 line.append(SEPARATOR)
-            line.append(text, self.get_component_rich_style(f"status--{style}", partial=True) if style else "")
+            line.append(text, self._style(style))
         if status.state.finished:
             line.append(f"\n{WHY[status.state]}: {status.reason} · press r to start again", "bold")
         lines = line.plain.count("\n")
         self.update(line, layout=lines != self._lines)  # a layout only when the height changes
         self._lines = lines
+
+    def _style(self, name: str) -> Style | str:
+        """A component style by its short name (looked up once per theme)."""
+        if not name:
+            return ""
+        key = (self.app.theme, name)
+        if key not in self._styles:
+            self._styles[key] = self.get_component_rich_style(f"status--{name}", partial=True)
+        return self._styles[key]
 
     def on_resize(self) -> None:
         if self.status is not None:

@@ -1,0 +1,37 @@
+"""SVG snapshots of the dashboard: paused after ten steps, on rgb20 and iris, at 80x24 and 120x40.
+
+Deterministic: the run starts paused (so the rate reads 0 steps/s), the theme is fixed in the
+app, and the screenshot waits until the loss plot (built in a worker thread) shows step 10.
+Update on purpose only: ``pytest tests/test_snapshots.py --snapshot-update``, then look at them.
+"""
+
+import pytest
+
+from softmax_tui.tui.app import SoftmaxApp
+from softmax_tui.tui.options import parse_options
+from softmax_tui.tui.session import build_session
+from softmax_tui.tui.widgets.loss import LossPlot
+
+STEPS = 10
+
+
+async def ten_steps(pilot) -> None:
+    for _ in range(STEPS):
+        await pilot.press("n")
+    app = pilot.app
+    for _ in range(200):
+        app.draw_frame()
+        plots = [w for w in app.workers if w.group == "loss-plot"]
+        if plots:
+            await app.workers.wait_for_complete(plots)
+        await pilot.pause()
+        if app.query_one(LossPlot).up_to_date:
+            return
+    raise AssertionError("the loss plot never caught up")
+
+
+@pytest.mark.parametrize("dataset", ["rgb20", "iris"])
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_dashboard(snap_compare, dataset, size):
+    app = SoftmaxApp(build_session(parse_options(["--paused", "--dataset", dataset])))
+    assert snap_compare(app, terminal_size=size, run_before=ten_steps)
