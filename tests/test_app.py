@@ -49,6 +49,15 @@ async def settle(pilot) -> None:
     raise AssertionError("the loss plot never caught up")
 
 
+async def screen_of(pilot, kind):
+    """The app's screen once it is a ``kind`` (pushing a screen takes a few messages)."""
+    for _ in range(100):
+        if isinstance(pilot.app.screen, kind):
+            return pilot.app.screen
+        await pilot.pause(0.01)
+    raise AssertionError(f"no {kind.__name__}")
+
+
 async def test_n_advances_exactly_one_step():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -186,7 +195,7 @@ async def test_help_screen_lists_every_key():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("question_mark")
-        assert isinstance(app.screen, HelpScreen)
+        await screen_of(pilot, HelpScreen)
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
 
@@ -208,11 +217,12 @@ async def test_dataset_chooser_starts_a_new_session():
     async with app.run_test(size=SIZE) as pilot:
         old_runner = app.runner
         await pilot.press("d")
-        assert isinstance(app.screen, DatasetScreen)
-        app.screen.dismiss("iris")
-        await pilot.pause()
-        await pilot.pause()
-        assert app.session.dataset.name == "iris" and app.runner is not old_runner
+        (await screen_of(pilot, DatasetScreen)).dismiss("iris")
+        for _ in range(100):
+            if app.session.dataset.name == "iris" and not app._switching:
+                break
+            await pilot.pause(0.01)
+        assert app.runner is not old_runner and app.decision_map.has_focus
         assert app.runner.snapshot.W.shape == (3, 4)
         await pilot.press("n")
         assert app.runner.snapshot.step == 1 and "iris" in status_text(app)
@@ -226,8 +236,11 @@ async def test_dataset_error_is_a_notification(monkeypatch):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("d")
-        app.screen.dismiss("iris")
-        await pilot.pause()
+        (await screen_of(pilot, DatasetScreen)).dismiss("iris")
+        for _ in range(100):
+            if app._notifications:
+                break
+            await pilot.pause(0.01)
         assert app.session.dataset.name == "rgb20"
         assert any("no such thing" in n.message for n in app._notifications)
 

@@ -8,6 +8,7 @@ replaces it with a new session on another dataset.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -41,6 +42,7 @@ from .widgets.parameters import ParameterBars
 from .widgets.status import Status, StatusBar
 
 FRAMES_PER_SECOND = 20
+UI_SHARE = 0.25  # at most this share of the time goes to drawing while training runs
 MINIMUM_SIZE = Size(64, 20)
 NARROW_WIDTH = 100
 THEME = "textual-dark"
@@ -60,6 +62,7 @@ class SoftmaxApp(App[None]):
         self.boundaries = True
         self._speed = speed
         self._switching = False
+        self._next_frame = 0.0
         self._use(session)
 
     def _use(self, session: Session) -> None:
@@ -123,13 +126,21 @@ class SoftmaxApp(App[None]):
 
     # -- drawing -----------------------------------------------------------------------------
 
-    def draw_frame(self) -> None:
-        """Hand the latest snapshot to every panel (each redraws only what changed)."""
+    def draw_frame(self, *, now: bool = False) -> None:
+        """Hand the latest snapshot to every panel (each redraws only what changed).
+
+        While training runs, the training loop is parked for the frame (see
+        :meth:`Runner.hold`), and frames are spaced so that drawing takes at most
+        ``UI_SHARE`` of the time: 20 per second when a frame is cheap, fewer on a slow
+        machine, so that the screen never eats the training. ``now`` (after a key) draws
+        at once."""
         if self._switching or isinstance(self.screen, TooSmallScreen) or not self.is_running:
             return
         if self.runner.state is RunState.RUNNING:
+            if not now and time.perf_counter() < self._next_frame:
+                return
             self.runner.hold()
-            self.call_after_refresh(self.runner.release)
+            self.call_after_refresh(self._frame_drawn, time.perf_counter())
         previous, snap = self.runner.latest
         drawn = self._drawn
         if drawn is None or drawn[0] is not snap or drawn[1:] != (self.selection, self.boundaries):
@@ -142,19 +153,24 @@ class SoftmaxApp(App[None]):
         self._draw_loss(snap)
         self._announce(snap)
 
+    def _frame_drawn(self, started: float) -> None:
+        """The screen is updated: let training go on, and space the next frame by its cost."""
+        self.runner.release()
+        cost = time.perf_counter() - started
+        self._next_frame = started + max(1 / FRAMES_PER_SECOND, cost / UI_SHARE) - 0.5 / FRAMES_PER_SECOND
+
     def _draw_loss(self, snap: Snapshot) -> None:
         plot = self.loss
         train, val = self._line_colors()
-        text = f"[{train.hex}]━ train {snap.loss:.4g}[/]"
+        legend = f"[{train.hex}]━ train {snap.loss:.4g}[/]"
         if snap.val_loss is not None:
-            text += f"  [{val.hex}]• val {snap.val_loss:.4g}[/]"
-        plot.border_subtitle = text + ("  log" if self.log_scale else "")
+            legend += f"  [{val.hex}]• val {snap.val_loss:.4g}[/]"
         width, height = plot.content_size
         if width < 2 or height < 2:
             return
         request = PlotRequest(version=snap.step, log=self.log_scale, width=width, height=height,
-                              theme=plot._get_plotext_theme_name(self.theme),
-                              colors=(train.rgb, val.rgb), switches=tuple(self.runner.switches))
+                              theme=plot._get_plotext_theme_name(self.theme), colors=(train.rgb, val.rgb),
+                              switches=tuple(self.runner.switches), legend=legend + ("  log" if self.log_scale else ""))
         plot.show(self.runner.curves, request, throttle=self.runner.state is RunState.RUNNING)
 
     def _line_colors(self) -> tuple[Color, Color]:
@@ -196,7 +212,7 @@ class SoftmaxApp(App[None]):
             self.notify(f"{snap.reason}. Press r to start again.", title=f"DONE ({state.value.replace('_', ' ')})")
 
     def _after_key(self) -> None:
-        self.draw_frame()
+        self.draw_frame(now=True)
 
     # -- actions (the keys; see keys.py) -----------------------------------------------------
 

@@ -42,6 +42,7 @@ MAX_CHUNK_SECONDS = 0.09
 BURST_SECONDS = 0.1
 YIELD_SHARE = 0.0
 MAX_HOLD_SECONDS = 0.03
+HOLD_WAIT_SECONDS = 0.02
 
 
 class RateMeter:
@@ -180,14 +181,26 @@ class Runner:
             return curves
 
     def hold(self, seconds: float = MAX_HOLD_SECONDS) -> None:
-        """Keep the training loop parked (after its current chunk) until :meth:`release`, or
-        ``seconds`` at most: the UI draws a frame without fighting it for the GIL."""
-        with self._control():
-            self._held_until = self._clock() + seconds
+        """Park the training loop until :meth:`release`, or for ``seconds`` at most, so that
+        the UI draws a frame without fighting it for the GIL. Waits for a running chunk to
+        end, but not longer than ``HOLD_WAIT_SECONDS`` (the loop then parks after it)."""
+        with self._pending_lock:
+            self._pending += 1
+        parked = self._cond.acquire(timeout=HOLD_WAIT_SECONDS)
+        with self._pending_lock:
+            self._pending -= 1
+        self._held_until = self._clock() + seconds
+        if parked:
+            self._cond.release()
 
     def release(self) -> None:
-        with self._control():
-            self._held_until = 0.0
+        """End a :meth:`hold` (waking the loop if it is parked; it is if the lock is free)."""
+        self._held_until = 0.0
+        if self._cond.acquire(blocking=False):
+            try:
+                self._cond.notify_all()
+            finally:
+                self._cond.release()
 
     def close(self) -> None:
         """End :meth:`train` soon (it returns after its current chunk)."""

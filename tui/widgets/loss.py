@@ -5,6 +5,8 @@ worker thread and the widget shows the last finished one; while training runs it
 at most every ``REBUILD_SECONDS``. The engine's history is already decimated (min/max per
 bucket); here it is thinned once more to two points per plot column, min and max again, so
 the shape of a long run survives at any width and plotext never draws more than it shows.
+The legend (the current values, in the subtitle) changes with the plot, so the two agree and
+the panel is not redrawn between plots.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ class PlotRequest:
     theme: str
     colors: tuple[tuple[int, int, int], tuple[int, int, int]]  # train, validation
     switches: tuple[tuple[int, str], ...]  # (step, optimizer) where the optimizer changed
+    legend: str  # the subtitle: the current values (markup), shown with the plot they end
 
 
 class LossPlot(PlotextPlot, can_focus=False):
@@ -100,6 +103,7 @@ class LossPlot(PlotextPlot, can_focus=False):
     def on_loss_plot_built(self, message: Built) -> None:
         self._shown, self._building = message.request, None
         self._lines = message.lines
+        self.border_subtitle = message.request.legend
         self.refresh()
 
     def _build(self, source: Callable[[], Curves], request: PlotRequest) -> None:
