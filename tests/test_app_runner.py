@@ -173,3 +173,22 @@ def test_keys_stay_responsive_while_training_at_max_speed():
     runner.close()
     thread.join(2)
     assert max(latencies) < 0.1
+
+
+def test_hold_parks_the_loop_until_release():
+    runner = runner_for()
+    thread = train_in_thread(runner)
+    runner.toggle()
+    wait_for(lambda: runner.snapshot.step > 10)
+    runner.hold(seconds=5.0)
+    parked = runner.snapshot.step
+    time.sleep(0.1)
+    assert runner.snapshot.step == parked
+    runner.release()
+    wait_for(lambda: runner.snapshot.step > parked)
+    runner.hold(seconds=0.05)  # a hold ends by itself
+    time.sleep(0.1)
+    step = runner.snapshot.step
+    wait_for(lambda: runner.snapshot.step > step)
+    runner.close()
+    thread.join(2)

@@ -17,6 +17,12 @@ Speed: with a limit of S steps per second the loop spends tokens from a bucket r
 S per second and holding at most a tenth of a second's worth, so a stall never turns into
 a burst. At ``math.inf`` ("max") it never waits.
 
+Frames: Python runs one thread at a time (the GIL), and a loop that never lets go makes
+every small step of the UI wait for it, so a frame takes many times its own cost. The UI
+therefore parks the loop for the length of a frame (:meth:`hold`, :meth:`release`): the frame
+is drawn at full speed while training waits, and the app spaces frames so that drawing takes
+at most a quarter of the time.
+
 The latest snapshot and the one before the last advance are published together as one
 tuple, so the UI reads a consistent pair without taking the lock.
 """
@@ -40,7 +46,6 @@ from .options import DEFAULT_LR
 CHUNK_SECONDS = 0.015
 MAX_CHUNK_SECONDS = 0.09
 BURST_SECONDS = 0.1
-YIELD_SHARE = 0.0
 MAX_HOLD_SECONDS = 0.03
 HOLD_WAIT_SECONDS = 0.02
 
@@ -129,10 +134,6 @@ class Runner:
                 self.trainer.resume()
                 self._restart_clocks()
             return self.trainer.state
-
-    def pause(self) -> None:
-        with self._control():
-            self.trainer.pause()
 
     def step(self) -> Snapshot:
         """Pause (waiting for a running chunk to end), then exactly one optimizer step."""
@@ -224,10 +225,9 @@ class Runner:
                 if n < 1:
                     self._cond.wait((1 - self._tokens) / self.speed)
                     continue
-                self._cond.wait(self._run_chunk(n) * YIELD_SHARE)
+                self._run_chunk(n)
 
-    def _run_chunk(self, n: int) -> float:
-        """Advance ``n`` steps; returns the seconds it took."""
+    def _run_chunk(self, n: int) -> None:
         before = self.snapshot.step
         start = self._clock()
         self._publish(self.trainer.advance(n))
@@ -237,7 +237,6 @@ class Runner:
         self._worker_steps += done
         self._rate = self._meter.add(now, self._worker_steps)
         self._tune(n, now - start)
-        return now - start
 
     def _affordable_steps(self) -> int:
         """Steps the next chunk may take: the time-sized chunk, within the speed's tokens."""

@@ -139,7 +139,7 @@ class JacobianPanel(ScrollableContainer, can_focus=False):
             label = self.class_label(k)
             if k == e.label:
                 label.stylize("reverse")
-            rows.append(Text.assemble(label, numbers([e.z[k]]), f"{e.a[k]:{PROBABILITY}.3f}"))
+            rows.append(Text.assemble(label, " ", numbers([e.z[k]]), f"{e.a[k]:{PROBABILITY}.3f}"))
         label_width = rows[0].cell_len - NUMBER - PROBABILITY
         return Block(f"{'k':<{label_width}}{'z':>{NUMBER}}{'a':>{PROBABILITY}}", rows)
 
