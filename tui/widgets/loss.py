@@ -123,6 +123,9 @@ class LossPlot(PlotextPlot, can_focus=False):
                 plt.vline(step, "gray")
             if request.log:
                 plt.yscale("log")
+            last = int(max(steps[-1] for steps, _ in curves.values()))
+            ticks = sorted({round(last * i / 4) for i in range(5)})
+            plt.xticks(ticks, [str(t) for t in ticks])
             plt.xlabel("step")
             text = Text.from_ansi(plt.build())
         console = Console(width=request.width, color_system="truecolor", legacy_windows=False)
