@@ -2,6 +2,7 @@
 
 import asyncio
 import random
+import re
 
 import numpy as np
 import pytest
@@ -299,8 +300,10 @@ async def test_live_app_trains_and_counts_steps():
             seen.append(app.runner.snapshot.step)
         assert seen == sorted(seen) and seen[-1] > seen[0] > 0
         assert app.runner.steps_per_second > 0
+        app.draw_frame(now=True)
         text = status_text(app)
-        assert "RUNNING" in text and f"step {app.runner.snapshot.step}" in text or "step" in text
+        shown = int(re.search(r"step (\d+) ", text).group(1))
+        assert text.startswith("RUNNING") and 0 < shown <= app.runner.snapshot.step
         assert app.query_one(ParameterBars).layout_name == "bars"
 
 
