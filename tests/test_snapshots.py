@@ -1,7 +1,8 @@
 """SVG snapshots of the dashboard: paused after ten steps, on rgb20 and iris, at 80x24 and 120x40.
 
 Deterministic: the run starts paused (so the rate reads 0 steps/s), the theme is fixed in the
-app, and the screenshot waits until the loss plot (built in a worker thread) shows step 10.
+app, the terminal is a truecolor one whatever runs the tests, and the screenshot waits until
+the loss plot (built in a worker thread) shows step 10.
 Update on purpose only: ``pytest tests/test_snapshots.py --snapshot-update``, then look at them.
 """
 
@@ -13,6 +14,14 @@ from softmax_tui.tui.session import build_session
 from softmax_tui.tui.widgets.loss import LossPlot
 
 STEPS = 10
+
+
+@pytest.fixture(autouse=True)
+def truecolor_terminal(monkeypatch):
+    """The same colours whatever terminal runs the tests (the map follows the colour system)."""
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.setenv("COLORTERM", "truecolor")
+    monkeypatch.delenv("NO_COLOR", raising=False)
 
 
 async def ten_steps(pilot) -> None:
