@@ -5,9 +5,10 @@ Run by hand: ``.venv/bin/python benchmarks/dashboard.py [--dataset blobs --sampl
 
 * steps/s of a bare ``trainer.advance`` loop (chunks of 64 steps, or 1 when a step is slow),
 * steps/s of the dashboard at speed "max" at 120x40, with frames drawn as usual,
-* the time of every frame, from ``draw_frame`` handing the snapshot to the panels until the
-  screen update that follows is done (what the training loop is parked for), and per panel
-  the time to render its lines,
+* the time of every frame: ``draw_frame`` handing the snapshot to the panels plus the screen
+  update that renders them (the UI thread's work), and per panel the time to render its
+  lines; "parked" is the time from the start of the frame until the screen update is done,
+  which the training loop waits for,
 * key -> state latency: a ``+``/``-`` key event posted to the app until the learning rate
   has changed, while training runs.
 """
@@ -25,6 +26,7 @@ from textual.screen import Screen
 
 from softmax_tui.tui.app import SoftmaxApp
 from softmax_tui.tui.options import parse_options
+from softmax_tui.tui.runner import Runner
 from softmax_tui.tui.session import build_session
 
 SECONDS = 5.0
@@ -75,6 +77,8 @@ class Timed:
 async def dashboard(argv: list[str]) -> None:
     timed = Timed()
     timed.wrap(Screen, "_compositor_refresh", lambda screen: "screen update")
+    timed.wrap(SoftmaxApp, "draw_frame", lambda app: "draw_frame (all calls)")
+    timed.wrap(Runner, "hold", lambda runner: "hold (waiting for a chunk to end)")
     frames: list[float] = []
     frame_drawn = SoftmaxApp._frame_drawn
 
@@ -107,8 +111,13 @@ async def dashboard(argv: list[str]) -> None:
             await asyncio.sleep(0.03)
     bare = bare_rate(["--paused", *argv])
     print(f"steps/s  bare {bare:9.0f}   dashboard {rate:9.0f}   ratio {rate / bare:.2f}")
+    holds = timed.times["hold (waiting for a chunk to end)"]
+    calls = [t for t in timed.times.pop("draw_frame (all calls)") if t > 2e-4]  # not the skipped ones
+    drawn = [t - h for t, h in zip(calls, holds)]
     print(f"frames per second             {len(frames) / SECONDS:.1f}")
-    print(f"frame (draw to screen done)   {percentiles(frames)}")
+    print(f"frame (draw + screen update)  {percentiles([d + u for d, u in zip(drawn, timed.times['screen update'])])}")
+    print(f"  draw_frame (without hold)   {percentiles(drawn)}")
+    print(f"parked (frame start to done)  {percentiles(frames)}")
     for label in sorted(timed.times):
         print(f"{label:30}{percentiles(timed.times[label])}")
     print(f"key -> state                  {percentiles(latencies)}")

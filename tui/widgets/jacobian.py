@@ -83,6 +83,7 @@ class JacobianPanel(ScrollableContainer, can_focus=False):
         self._subject: Subject | None = None
         self._flowed_for: tuple[Subject, int] | None = None
         self._shape = (0, 0)  # lines and columns of the body: a layout only when they change
+        self._body: Text | None = None
 
     def compose(self):
         yield Static(id="jacobian-body")
@@ -99,12 +100,15 @@ class JacobianPanel(ScrollableContainer, can_focus=False):
         if self._subject is None or width <= 0 or self._flowed_for == (self._subject, width):
             return
         self._flowed_for = (self._subject, width)
+        self.border_subtitle = self.subtitle(self._subject)
         body = self.body(self._subject, width)
+        if body == self._body:  # the same numbers at the precision shown: nothing to redraw
+            return
+        self._body = body
         lines = body.split()
         shape = (len(lines), max(line.cell_len for line in lines))
         self.query_one("#jacobian-body", Static).update(body, layout=shape != self._shape)
         self._shape = shape
-        self.border_subtitle = self.subtitle(self._subject)
 
     # -- content -----------------------------------------------------------------------------
 

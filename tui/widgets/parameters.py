@@ -106,8 +106,10 @@ class ParameterBars(ScrollView, can_focus=False):
         before = None if previous is None else parameter_vector(*previous)
         self._arrows = directions(parameter_vector(W, b), before)
         self._built_for = None
+        shown = self._lines
         self._build()
-        self.refresh()
+        if self._lines != shown:  # at three decimals a converging run often looks the same
+            self.refresh()
 
     def on_resize(self) -> None:
         self._build()
