@@ -18,12 +18,20 @@ step costs about one pass over X instead of two.
 
 from __future__ import annotations
 
+import functools
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 _X_BLOCK_BYTES = 1 << 23  # a block of X stays within a shared L3 slice
 _LOGIT_BLOCK_VALUES = 1 << 15  # the K x rows temporaries stay within L2
+#: Up to this many features a step is dominated by element-wise work (exp, log, max) that
+#: runs single-threaded in NumPy, so blocks are shared among threads. With more features the
+#: two matrix products dominate and the BLAS library already spreads them over the cores
+#: (threads of our own would only contend with its threads).
+_THREADED_MAX_FEATURES = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +68,10 @@ class Objective:
     """The objective on fixed data ``(X, y)``, evaluated at any ``(W, b)``.
 
     Block boundaries and the flat positions of the true-class logits are computed once,
-    since a trainer evaluates the same data at every step.
+    since a trainer evaluates the same data at every step. With several blocks of few
+    features, the blocks are shared among threads (NumPy releases the GIL inside each
+    operation); the partial sums are added in block order, so the result does not depend on
+    thread timing.
     """
 
     def __init__(self, X: np.ndarray, y: np.ndarray, n_classes: int) -> None:
@@ -72,35 +83,51 @@ class Objective:
         for start in range(0, m, rows):
             stop = min(start + rows, m)
             yb = self.y[start:stop]
-            self._blocks.append((start, stop, yb, yb * (stop - start) + np.arange(stop - start)))
+            self._blocks.append((self.X[start:stop], yb, yb * (stop - start) + np.arange(stop - start)))
+        self._threaded = len(self._blocks) > 1 and d <= _THREADED_MAX_FEATURES
 
     def __len__(self) -> int:
         return self.X.shape[0]
 
     def evaluate(self, W: np.ndarray, b: np.ndarray, l2: float = 0.0, *, gradient: bool = True) -> Evaluation:
         """Objective, accuracy and (optionally) gradient at ``(W, b)``."""
+        def terms(block):
+            return _block_terms(W, b, *block, gradient)
+
+        parts = list(_pool().map(terms, self._blocks) if self._threaded else map(terms, self._blocks))
         m = len(self)
-        ce_sum, correct = 0.0, 0
-        dW = db = None
-        for start, stop, yb, true_pos in self._blocks:
-            Xb = self.X[start:stop]
-            Z = logits_kmajor(W, b, Xb)
-            top, predicted = _max_and_argmax(Z)
-            correct += int((predicted == yb).sum())
-            Z -= top
-            true_logit = Z.ravel()[true_pos]  # z_y - max z, gathered before Z is overwritten
-            E = np.exp(Z, out=Z)
-            total = E.sum(axis=0)
-            ce_sum += float((np.log(total) - true_logit).sum())
-            if gradient:
-                _softmax_minus_onehot(E, total, true_pos)
-                dW = E @ Xb if dW is None else dW + E @ Xb
-                db = E.sum(axis=1) if db is None else db + E.sum(axis=1)
+        ce_sum = sum(p[0] for p in parts)
+        correct = sum(p[1] for p in parts)
         loss = ce_sum / m + (0.5 * l2 * float((W * W).sum()) if l2 else 0.0)
         if not gradient:
             return Evaluation(loss, correct / m)
+        dW, db = parts[0][2], parts[0][3]
+        for p in parts[1:]:
+            dW += p[2]
+            db += p[3]
         dW, db = _finish_gradient(dW, db, m, W, l2)
         return Evaluation(loss, correct / m, dW, db, _norm(dW, db))
+
+
+def _block_terms(W, b, Xb, yb, true_pos, gradient: bool):
+    """One block's ``(sum of CE, correct predictions, sum of (A - Y) x^T, sum of (A - Y))``."""
+    Z = logits_kmajor(W, b, Xb)
+    top, predicted = _max_and_argmax(Z)
+    correct = int((predicted == yb).sum())
+    Z -= top
+    true_logit = Z.ravel()[true_pos]  # z_y - max z, gathered before Z is overwritten
+    E = np.exp(Z, out=Z)
+    total = E.sum(axis=0)
+    ce_sum = float((np.log(total) - true_logit).sum())
+    if not gradient:
+        return ce_sum, correct, None, None
+    _softmax_minus_onehot(E, total, true_pos)
+    return ce_sum, correct, E @ Xb, E.sum(axis=1)
+
+
+@functools.cache
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="objective")
 
 
 def _softmax_minus_onehot(E: np.ndarray, total: np.ndarray, true_pos: np.ndarray) -> None:
