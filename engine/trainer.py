@@ -201,8 +201,9 @@ class Trainer:
         return self.advance(1)
 
     def advance(self, max_steps: int, *, until_epoch_end: bool = False) -> Snapshot:
-        """Up to ``max_steps`` steps, stopping early when the run finishes (or, with
-        ``until_epoch_end``, when an epoch completes). Returns the snapshot after the last step.
+        """Up to ``max_steps`` steps, stopping early when the run finishes, when another
+        thread pauses a running run (after the step in progress), or, with
+        ``until_epoch_end``, when an epoch completes. Returns the snapshot after the last step.
 
         Floating-point overflow is expected on the way to divergence and is detected
         explicitly, so numpy's warnings are silenced here."""
@@ -212,12 +213,14 @@ class Trainer:
     def _advance(self, max_steps: int, until_epoch_end: bool) -> Snapshot:
         if self._state.finished:
             return self.snapshot
+        running = self._state is RunState.RUNNING
         for i in range(max_steps):
             epoch_ended = self._step()
             if not self._params_finite():
                 self._diverge("a parameter became non-finite")
                 return self.snapshot
-            last = i == max_steps - 1
+            # a pause from another thread ends a running chunk after the current step
+            last = i == max_steps - 1 or (running and self._state is not RunState.RUNNING)
             if epoch_ended or last or self._full_batch:
                 finished = self._evaluate_and_check(epoch_ended)
                 if finished or last or (until_epoch_end and epoch_ended):

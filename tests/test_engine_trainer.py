@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 
+import softmax_tui.engine.trainer as trainer_module
 from softmax_tui.engine import OPTIMIZERS, Optimizer, RunState, SoftmaxRegression, Trainer
 
 
@@ -195,6 +196,26 @@ def test_pause_and_resume_are_run_states(rgb20):
     assert trainer.step().state is RunState.PAUSED  # stepping while paused stays paused
     trainer.resume()
     assert trainer.state is RunState.RUNNING
+
+
+def test_a_pause_from_another_thread_ends_a_running_chunk_after_one_step():
+    X, y = overlapping_blobs(300)
+    trainer = make_trainer(X, y, "minibatch", batch_size=8, lr=0.1)
+    steps = []
+
+    def pause_after_one_step(W, b, X, y, l2, original=trainer_module.batch_gradient):
+        steps.append(1)
+        if len(steps) == 5:
+            trainer.pause()  # what the UI thread does in the middle of a chunk
+        return original(W, b, X, y, l2)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(trainer_module, "batch_gradient", pause_after_one_step)
+        snap = trainer.advance(1000)
+    assert snap.step == 5 and snap.state is RunState.PAUSED
+    # the snapshot is evaluated where the chunk stopped, mid-epoch
+    assert snap.loss == pytest.approx(trainer.model.loss(X, y), rel=1e-14)
+    assert trainer.step().step == 6  # a single step while paused still works
 
 
 def test_early_stopping_on_validation_loss():
