@@ -19,7 +19,7 @@ good snapshot; nothing raises.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -129,6 +129,10 @@ class Trainer:
         self.tol = tol
         self.seed = seed
         self.history = History(history_capacity)
+        #: Called with the snapshot at the end of every completed epoch (after the stopping
+        #: rules), in the thread that advances; a log of every epoch (``--history``) without
+        #: chunking a run at epoch ends.
+        self.on_epoch_end: Callable[[Snapshot], None] | None = None
         self._initial = (model.W.copy(), model.b.copy())
         self._lr = 0.0
         self.lr = lr
@@ -297,6 +301,8 @@ class Trainer:
         self._snapshot = None
         self.history.append(self._step_count, ev.loss, ev.accuracy,
                             None if val is None else val.loss, None if val is None else val.accuracy)
+        if epoch_ended and self.on_epoch_end is not None:
+            self.on_epoch_end(self.snapshot)
         return self._state.finished
 
     def _apply_stopping_rules(self, ev: Evaluation, val: Evaluation | None) -> None:

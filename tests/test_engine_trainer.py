@@ -160,6 +160,25 @@ def test_chunking_does_not_change_the_run():
     assert one.snapshot.loss == many.snapshot.loss
 
 
+def test_every_epoch_end_is_reported_whatever_the_chunks():
+    X, y = overlapping_blobs(100)
+    by_epoch = make_trainer(X, y, "minibatch", batch_size=32, lr=0.1, max_epochs=5)
+    expected = []
+    while not by_epoch.state.finished:
+        expected.append(by_epoch.advance(100, until_epoch_end=True))
+    trainer = make_trainer(X, y, "minibatch", batch_size=32, lr=0.1, max_epochs=5)
+    reported = []
+    trainer.on_epoch_end = reported.append
+    trainer.advance(3)  # mid-epoch: nothing yet
+    assert reported == []
+    trainer.advance(6)  # crosses the ends of epochs 1 and 2
+    trainer.advance(1000)
+    assert [(s.step, s.epoch) for s in reported] == [(s.step, s.epoch) for s in expected] == [
+        (4 * e, e) for e in range(1, 6)]
+    assert [s.loss for s in reported] == [s.loss for s in expected]
+    assert reported[-1].state is RunState.MAX_EPOCHS
+
+
 def test_snapshot_is_immutable_and_reports_the_state_after_the_step(rgb20):
     X, y = rgb20
     trainer = make_trainer(X, y, "gd", lr=1.0)
