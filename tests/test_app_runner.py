@@ -14,9 +14,9 @@ from softmax_tui.tui.runner import RateMeter, Runner
 from softmax_tui.tui.session import build_session
 
 
-def runner_for(*argv, speed=math.inf):
+def runner_for(*argv, speed=math.inf, **kwargs):
     session = build_session(parse_options(["--paused", *argv]))
-    return Runner(session.trainer, speed=speed, batch_size=session.options.batch_size)
+    return Runner(session.trainer, speed=speed, batch_size=session.options.batch_size, **kwargs)
 
 
 def test_ladders_are_exact_one_three_ten():
@@ -51,9 +51,10 @@ def test_step_is_exactly_one_step_and_pauses():
     runner = runner_for()
     runner.toggle()
     assert runner.state is RunState.RUNNING
-    snap = runner.step()
-    assert (snap.step, runner.state) == (1, RunState.PAUSED)
-    assert runner.previous.step == 0 and runner.step().step == 2
+    runner.step()  # no training loop runs: the runner is idle, so a control runs at once
+    assert (runner.snapshot.step, runner.state) == (1, RunState.PAUSED)
+    runner.step()
+    assert runner.previous.step == 1 and runner.snapshot.step == 2
 
 
 def test_reset_returns_to_the_initial_parameters_paused():
@@ -62,7 +63,8 @@ def test_reset_returns_to_the_initial_parameters_paused():
     for _ in range(5):
         runner.step()
     assert not np.array_equal(runner.snapshot.W, W0)
-    snap = runner.reset()
+    runner.reset()
+    snap = runner.snapshot
     assert snap.step == 0 and runner.state is RunState.PAUSED and runner.previous is None
     np.testing.assert_array_equal(snap.W, W0)
 
@@ -92,7 +94,8 @@ def test_next_optimizer_continues_from_the_current_parameters_at_its_default_rat
     assert runner.next_optimizer() == "sgd"
     assert runner.lr == DEFAULT_LR["sgd"] and runner.switches == [(3, "sgd")]
     np.testing.assert_array_equal(runner.trainer.model.W, W)
-    assert runner.step().step == 4
+    runner.step()
+    assert runner.snapshot.step == 4
     runner.reset()
     assert runner.optimizer == "sgd" and runner.switches == []
 
@@ -127,23 +130,64 @@ def test_training_thread_runs_pauses_and_closes():
     wait_for(lambda: runner.snapshot.step > 100)
     assert runner.steps_per_second > 0
     runner.toggle()
-    stopped = runner.snapshot.step
+    assert runner.state is RunState.PAUSED and runner.steps_per_second == 0.0
+    with runner._control():  # once the chunk in progress has ended (after one more step)
+        stopped = runner.snapshot.step
     time.sleep(0.05)
-    assert runner.snapshot.step == stopped and runner.steps_per_second == 0.0
+    assert runner.snapshot.step == stopped == runner.trainer.snapshot.step
     runner.close()
     thread.join(2)
     assert not thread.is_alive()
 
 
-def test_step_while_running_pauses_then_advances_exactly_one():
+def test_step_while_running_pauses_at_once_then_advances_exactly_one():
+    changes = []
+    runner = runner_for(on_change=lambda: changes.append(1))
+    thread = train_in_thread(runner)
+    runner.toggle()
+    wait_for(lambda: runner.snapshot.step > 10)
+    runner.step()
+    assert runner.state is RunState.PAUSED  # at once, before the loop has ended its chunk
+    wait_for(lambda: changes)  # the loop ran the step and said so
+    snap = runner.snapshot
+    assert snap.step == runner.previous.step + 1 == runner.trainer.snapshot.step
+    time.sleep(0.05)
+    assert runner.snapshot is snap
+    runner.close()
+    thread.join(2)
+
+
+def test_reset_while_running_shows_step_0_at_once_and_drops_the_chunk_in_progress():
     runner = runner_for()
     thread = train_in_thread(runner)
     runner.toggle()
     wait_for(lambda: runner.snapshot.step > 10)
-    snap = runner.step()
-    assert runner.state is RunState.PAUSED and snap.step == runner.previous.step + 1
+    W0 = runner.trainer.history.curve("loss")[0]
+    runner.reset()
+    snap = runner.snapshot
+    assert snap.step == 0 and snap.state is RunState.PAUSED and runner.state is RunState.PAUSED
     time.sleep(0.05)
-    assert runner.snapshot is snap
+    with runner._control():
+        assert runner.trainer.snapshot.step == 0 and runner.snapshot.step == 0
+        np.testing.assert_array_equal(runner.snapshot.W, runner.trainer.snapshot.W)
+        assert runner.snapshot.loss == snap.loss and W0[0] == 0
+    runner.close()
+    thread.join(2)
+
+
+def test_controls_while_running_read_as_done_at_once_and_apply_in_order():
+    runner = runner_for()
+    thread = train_in_thread(runner)
+    runner.toggle()
+    wait_for(lambda: runner.snapshot.step > 10)
+    assert runner.next_optimizer() == "sgd" and runner.optimizer == "sgd"
+    assert runner.change_lr(True) == next_rung(LEARNING_RATES, DEFAULT_LR["sgd"], True) == runner.lr
+    with runner._control():  # the loop has run both, in order
+        assert runner.trainer.optimizer.name == "sgd" and runner.trainer.lr == runner.lr
+    assert runner.toggle() is RunState.PAUSED and runner.toggle() is RunState.RUNNING
+    assert runner.toggle() is RunState.PAUSED  # a queued resume called off by a pause
+    time.sleep(0.05)
+    assert runner.trainer.state is RunState.PAUSED
     runner.close()
     thread.join(2)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 from textual import work
@@ -19,6 +19,7 @@ from textual.color import Color
 from textual.containers import Grid
 from textual.events import Resize
 from textual.geometry import Size
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import get_current_worker
@@ -27,6 +28,7 @@ from softmax_tui.datasets import DatasetError
 from softmax_tui.engine import RunState, Snapshot, explain_point
 
 from .errors import UserError
+from .history import HistoryFile
 from .keys import KEYS, bindings
 from .ladder import DEFAULT_SPEED, speed_text
 from .mapview import MapView, Selection
@@ -55,7 +57,18 @@ class SoftmaxApp(App[None]):
     TITLE = "softmax-tui"
     BINDINGS = bindings()
 
+    class RunChanged(Message):
+        """The training loop ran a queued control (posted from its thread)."""
+
+    @dataclass
+    class RunProblem(Message):
+        """Something the training loop could not do, in words (posted from its thread)."""
+
+        text: str
+
     def __init__(self, session: Session, *, speed: float = DEFAULT_SPEED) -> None:
+        """With ``--history``, the file is opened here: a path that cannot be written is a
+        :class:`UserError` before the app starts."""
         super().__init__()
         self.theme = THEME
         self.log_scale = False
@@ -63,12 +76,15 @@ class SoftmaxApp(App[None]):
         self._speed = speed
         self._switching = False
         self._next_frame = 0.0
-        self._use(session)
+        history = session.options.history
+        self._use(session, HistoryFile(history) if history else None)
 
-    def _use(self, session: Session) -> None:
+    def _use(self, session: Session, history: HistoryFile | None) -> None:
         """Make ``session`` the run on screen (the widgets follow on the next compose)."""
         self.session = session
-        self.runner = Runner(session.trainer, speed=self._speed, batch_size=session.options.batch_size)
+        self.runner = Runner(session.trainer, speed=self._speed, batch_size=session.options.batch_size,
+                             history=history, on_change=lambda: self.post_message(self.RunChanged()),
+                             on_error=lambda text: self.post_message(self.RunProblem(text)))
         dataset, rows = session.dataset, session.prepared.train_index
         self.map_view = MapView(dataset.X[rows], dataset.y[rows], session.pipeline, dataset.feature_names,
                                 dataset.class_names)
@@ -124,6 +140,12 @@ class SoftmaxApp(App[None]):
     def on_unmount(self) -> None:
         self.runner.close()
 
+    def on_softmax_app_run_changed(self) -> None:
+        self.draw_frame(now=True)
+
+    def on_softmax_app_run_problem(self, message: RunProblem) -> None:
+        self.notify(message.text, title="History", severity="error", timeout=10)
+
     # -- drawing -----------------------------------------------------------------------------
 
     def draw_frame(self, *, now: bool = False) -> None:
@@ -134,7 +156,7 @@ class SoftmaxApp(App[None]):
         ``UI_SHARE`` of the time: 20 per second when a frame is cheap, fewer on a slow
         machine, so that the screen never eats the training. ``now`` (after a key) draws
         at once."""
-        if self._switching or isinstance(self.screen, TooSmallScreen) or not self.is_running:
+        if self._switching or not (self.is_running and self.screen_stack) or isinstance(self.screen, TooSmallScreen):
             return
         if self.runner.state is RunState.RUNNING:
             if not now and time.perf_counter() < self._next_frame:
@@ -171,7 +193,8 @@ class SoftmaxApp(App[None]):
         request = PlotRequest(version=snap.step, log=self.log_scale, width=width, height=height,
                               theme=plot._get_plotext_theme_name(self.theme), colors=(train.rgb, val.rgb),
                               switches=tuple(self.runner.switches), legend=legend + ("  log" if self.log_scale else ""))
-        plot.show(self.runner.curves, request, throttle=self.runner.state is RunState.RUNNING)
+        plot.show(self.runner.curves, request, throttle=self.runner.state is RunState.RUNNING,
+                  run=self.runner.in_background)
 
     def _line_colors(self) -> tuple[Color, Color]:
         variables = self.theme_variables
@@ -299,7 +322,7 @@ class SoftmaxApp(App[None]):
         self.runner.close()
         self._switching = True
         try:
-            self._use(session)
+            self._use(session, self._reopen_history(options.history))
             await self.recompose()
         finally:
             self._switching = False
@@ -307,6 +330,17 @@ class SoftmaxApp(App[None]):
         self._check_size(self.size)
         self._train(self.runner)
         self.draw_frame()
+
+    def _reopen_history(self, path: str | None) -> HistoryFile | None:
+        """The ``--history`` file started again for a new run (None, said in a notification,
+        if it cannot be written any more)."""
+        if path is None:
+            return None
+        try:
+            return HistoryFile(path)
+        except UserError as e:
+            self.notify(str(e), title="History", severity="error", timeout=10)
+            return None
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

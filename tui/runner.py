@@ -1,27 +1,40 @@
 """The driver between the dashboard and the trainer: the only code that touches the trainer.
 
-Three threads meet here: the training loop (:meth:`Runner.train`, run in a worker thread),
-the UI thread (keys) and the loss plot's builder (reading the history). Every access to the
-trainer holds one lock. The training loop holds it while it advances a chunk and lets go
-only while it waits; a control call announces itself first (``_pending``) so that the loop
-steps aside at the end of its chunk instead of grabbing the lock again at once (Python's
-locks are not fair, so without this a busy loop could starve the keys).
+Two threads meet here: the training loop (:meth:`Runner.train`, run in a worker thread) and
+the UI thread (keys and frames). Whoever touches the trainer holds one lock; the loop holds
+it while it advances a chunk.
 
-Chunks are sized by time, about 15 ms of steps each, so a key or a pause lands within a
-frame while per-chunk costs stay small. A stochastic optimizer's chunk ends with an
-evaluation on the full training set (the engine evaluates at every chunk end); when that
-alone is slow (a million points) chunks grow, up to 90 ms, so it stays under a quarter of
-the time.
+**Keys never wait for the loop.** A pause takes effect at once: the engine ends a running
+chunk after the step in progress. Every other control that needs the trainer runs at once
+when the loop is idle, and otherwise is queued, in order, for the loop to run as soon as the
+chunk in progress ends (at most one step when the key also pauses: up to 100 ms on a million
+points). What the status bar shows changes at once all the same: the learning rate, speed
+and optimizer are the ones the run uses from its next step on (:attr:`lr`, :attr:`speed`,
+:attr:`optimizer`), a queued resume already reads as running, and a reset shows step 0 at
+once (the initial snapshot is kept, and what the step in progress produces is dropped). When
+the loop has run queued controls it calls ``on_change``, so the UI draws the result at once.
 
-Speed: with a limit of S steps per second the loop spends tokens from a bucket refilled at
+**Background work** that reads the trainer, such as building the loss plot, is handed to the
+loop too (:meth:`in_background`): it then never competes with a frame for Python's GIL.
+
+**Chunks** are sized by time, about 15 ms of steps each, so that per-chunk costs stay small.
+A stochastic optimizer's chunk ends with an evaluation on the full training set (the engine
+evaluates at every chunk end); when that alone is slow (a million points) chunks grow, up to
+90 ms, so it stays under a quarter of the time.
+
+**Speed**: with a limit of S steps per second the loop spends tokens from a bucket refilled at
 S per second and holding at most a tenth of a second's worth, so a stall never turns into
 a burst. At ``math.inf`` ("max") it never waits.
 
-Frames: Python runs one thread at a time (the GIL), and a loop that never lets go makes
+**Frames**: Python runs one thread at a time (the GIL), and a loop that never lets go makes
 every small step of the UI wait for it, so a frame takes many times its own cost. The UI
 therefore parks the loop for the length of a frame (:meth:`hold`, :meth:`release`): the frame
 is drawn at full speed while training waits, and the app spaces frames so that drawing takes
 at most a quarter of the time.
+
+**History** (``--history``): the engine reports every completed epoch, which becomes a CSV
+row, flushed after every chunk; a reset starts the file again, and :meth:`close` adds the
+latest snapshot if it is not a row yet (as headless does when it is stopped) and closes it.
 
 The latest snapshot and the one before the last advance are published together as one
 tuple, so the UI reads a consistent pair without taking the lock.
@@ -35,11 +48,14 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
+from functools import partial
 
 import numpy as np
 
 from softmax_tui.engine import OPTIMIZERS, Optimizer, RunState, Snapshot, Trainer
 
+from .history import HistoryError, HistoryFile
 from .ladder import DEFAULT_SPEED, LEARNING_RATES, SPEEDS, next_rung
 from .options import DEFAULT_LR
 
@@ -48,6 +64,7 @@ MAX_CHUNK_SECONDS = 0.09
 BURST_SECONDS = 0.1
 MAX_HOLD_SECONDS = 0.03
 HOLD_WAIT_SECONDS = 0.02
+IDLE_SECONDS = 1.0  # a paused loop looks again this often (a control or job wakes it at once)
 
 
 class RateMeter:
@@ -70,24 +87,40 @@ class RateMeter:
 
 
 class Runner:
-    """Runs a trainer in chunks at a chosen speed; every control is thread-safe."""
+    """Runs a trainer in chunks at a chosen speed; every control may be called from the UI
+    thread and returns at once."""
 
     def __init__(self, trainer: Trainer, *, speed: float = DEFAULT_SPEED, batch_size: int | None = None,
+                 history: HistoryFile | None = None, on_change: Callable[[], None] = lambda: None,
+                 on_error: Callable[[str], None] = lambda message: None,
                  clock: Callable[[], float] = time.perf_counter) -> None:
         self.trainer = trainer
         self.speed = speed
         self.batch_size = batch_size  # --batch-size, kept for the optimizers `o` switches to
+        self._history = history
+        self._on_change = on_change
+        self._on_error = on_error
         self._clock = clock
-        self._cond = threading.Condition(threading.RLock())
-        self._pending = 0
-        self._pending_lock = threading.Lock()
+        self._lock = threading.RLock()  # whoever touches the trainer
+        self._small = threading.Lock()  # short decisions shared with the loop, never held long
+        self._wakeup = threading.Event()
+        self._controls: deque[Callable[[], None]] = deque()
+        self._jobs: deque[Callable[[], None]] = deque()
         self._closed = False
         self._held_until = 0.0
         self._meter = RateMeter()
         self._worker_steps = 0
         self._rate = 0.0
         self.switches: list[tuple[int, str]] = []  # (step, optimizer) where `o` changed the optimizer
-        self._latest: tuple[Snapshot | None, Snapshot] = (None, trainer.snapshot)
+        # What the UI shows: the settings as they are once the queued controls have run.
+        self._lr = trainer.lr
+        self._optimizer = trainer.optimizer.name
+        self._resuming = False
+        self._initial = trainer.snapshot
+        self._generation = 0  # a reset drops whatever a chunk of an older generation produces
+        self._latest: tuple[Snapshot | None, Snapshot] = (None, self._initial)
+        if history is not None:
+            trainer.on_epoch_end = self._record
         self._restart_clocks()
 
     # -- what the UI reads (no lock: single attribute reads of immutable values) ------------
@@ -108,70 +141,74 @@ class Runner:
 
     @property
     def state(self) -> RunState:
-        return self.trainer.state
+        """The run state, a queued resume counted as done."""
+        state = self.trainer.state
+        return RunState.RUNNING if self._resuming and state is RunState.PAUSED else state
 
     @property
     def lr(self) -> float:
-        return self.trainer.lr
+        return self._lr
 
     @property
     def optimizer(self) -> str:
-        return self.trainer.optimizer.name
+        return self._optimizer
 
     @property
     def steps_per_second(self) -> float:
         """Measured over the last second; 0 unless the run is running."""
-        return self._rate if self.trainer.state is RunState.RUNNING else 0.0
+        return self._rate if self.state is RunState.RUNNING else 0.0
 
-    # -- controls (any thread) --------------------------------------------------------------
+    # -- controls (UI thread) ---------------------------------------------------------------
 
     def toggle(self) -> RunState:
-        """Pause a running run, resume a paused one; a finished run stays finished."""
-        with self._control():
-            if self.trainer.state is RunState.RUNNING:
-                self.trainer.pause()
-            elif self.trainer.state is RunState.PAUSED:
-                self.trainer.resume()
-                self._restart_clocks()
-            return self.trainer.state
+        """Pause a running run, resume a paused one; a finished run stays finished. Returns
+        the state the run is now in (or will be once the loop resumes it)."""
+        state = self.state
+        if state is RunState.RUNNING:
+            self._pause()
+        elif state is RunState.PAUSED:
+            self._resuming = True
+            self._submit(self._resume)
+        return self.state
 
-    def step(self) -> Snapshot:
-        """Pause (waiting for a running chunk to end), then exactly one optimizer step."""
-        with self._control():
-            self.trainer.pause()
-            self._publish(self.trainer.step())
-            return self.snapshot
+    def step(self) -> None:
+        """Pause at once, then exactly one optimizer step."""
+        self._pause()
+        self._submit(self._step)
 
-    def reset(self) -> Snapshot:
-        """Step 0 with the initial parameters, paused."""
-        with self._control():
-            snap = self.trainer.reset()
-            self.switches.clear()
-            self._latest = (None, snap)
-            return snap
+    def reset(self) -> None:
+        """Step 0 with the initial parameters, paused: shown at once, even while the step in
+        progress finishes (its result is dropped)."""
+        self._pause()
+        with self._small:
+            self._generation += 1
+            self._latest = (None, replace(self._initial, lr=self._lr, state=RunState.PAUSED, reason=""))
+        self._submit(self._reset)
 
     def change_lr(self, up: bool) -> float:
         """One rung up or down the 1-3-10 learning-rate ladder; returns the new rate."""
-        with self._control():
-            self.trainer.lr = next_rung(LEARNING_RATES, self.trainer.lr, up)
-            return self.trainer.lr
+        self._lr = next_rung(LEARNING_RATES, self._lr, up)
+        self._submit(partial(setattr, self.trainer, "lr", self._lr))
+        return self._lr
 
     def change_speed(self, up: bool) -> float:
         """One rung up or down the speed ladder (steps per second, ``inf`` = max)."""
-        with self._control():
-            self.speed = next_rung(SPEEDS, self.speed, up)
-            self._restart_clocks()
-            return self.speed
+        self.speed = next_rung(SPEEDS, self.speed, up)
+        self._submit(self._restart_clocks)
+        return self.speed
 
     def next_optimizer(self) -> str:
         """Continue from the current parameters with the next optimizer, at its default rate."""
-        with self._control():
-            name = OPTIMIZERS[(OPTIMIZERS.index(self.trainer.optimizer.name) + 1) % len(OPTIMIZERS)]
-            self.trainer.set_optimizer(Optimizer(name, self.batch_size))
-            self.trainer.lr = DEFAULT_LR[name]
-            self.switches.append((self.snapshot.step, name))
-            self._restart_clocks()
-            return name
+        name = OPTIMIZERS[(OPTIMIZERS.index(self._optimizer) + 1) % len(OPTIMIZERS)]
+        self._optimizer, self._lr = name, DEFAULT_LR[name]
+        self._submit(partial(self._switch, name, self._lr))
+        return name
+
+    def in_background(self, job: Callable[[], None]) -> None:
+        """Run ``job`` in the training loop's thread, between chunks and never during a
+        frame; it may read the trainer (see :meth:`curves`)."""
+        self._jobs.append(job)
+        self._wakeup.set()
 
     def curves(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """The decimated loss curves to draw: "loss", and "val_loss" when there is a split."""
@@ -185,54 +222,67 @@ class Runner:
         """Park the training loop until :meth:`release`, or for ``seconds`` at most, so that
         the UI draws a frame without fighting it for the GIL. Waits for a running chunk to
         end, but not longer than ``HOLD_WAIT_SECONDS`` (the loop then parks after it)."""
-        with self._pending_lock:
-            self._pending += 1
-        parked = self._cond.acquire(timeout=HOLD_WAIT_SECONDS)
-        with self._pending_lock:
-            self._pending -= 1
         self._held_until = self._clock() + seconds
-        if parked:
-            self._cond.release()
+        if self._lock.acquire(timeout=HOLD_WAIT_SECONDS):
+            self._lock.release()
 
     def release(self) -> None:
-        """End a :meth:`hold` (waking the loop if it is parked; it is if the lock is free)."""
+        """End a :meth:`hold`."""
         self._held_until = 0.0
-        if self._cond.acquire(blocking=False):
-            try:
-                self._cond.notify_all()
-            finally:
-                self._cond.release()
+        self._wakeup.set()
 
     def close(self) -> None:
-        """End :meth:`train` soon (it returns after its current chunk)."""
+        """End :meth:`train` (after the chunk in progress), run the queued controls, and
+        finish the history file."""
         with self._control():
             self._closed = True
+            if self._history is not None:
+                self._finish_history(self._history)
+        self._wakeup.set()
 
     # -- the training loop (a worker thread) ------------------------------------------------
 
     def train(self, cancelled: Callable[[], bool] = lambda: False) -> None:
-        """Advance the trainer while it is running, until closed or ``cancelled()``."""
-        with self._cond:
-            while not (self._closed or cancelled()):
-                if self._pending or self.trainer.state is not RunState.RUNNING:
-                    self._cond.wait(0.1)
-                    continue
-                held = self._held_until - self._clock()
-                if held > 0:
-                    self._cond.wait(held)
-                    continue
-                n = self._affordable_steps()
-                if n < 1:
-                    self._cond.wait((1 - self._tokens) / self.speed)
-                    continue
-                self._run_chunk(n)
+        """Run queued controls and jobs, and advance the trainer while it runs, until closed
+        or ``cancelled()``."""
+        while not (self._closed or cancelled()):
+            self._wakeup.clear()
+            with self._lock:
+                wait = 0.0 if self._closed else self._turn()
+            if wait > 0:
+                self._wakeup.wait(wait)
+
+    def _turn(self) -> float:
+        """One turn of the loop, holding the lock: the queued controls, else (unless the UI
+        holds the loop) a background job or a chunk. Returns how long to wait before the
+        next turn (a control, a job or a release ends the wait early)."""
+        if self._controls:
+            self._run_controls()
+            self._on_change()
+            return 0.0
+        held = self._held_until - self._clock()
+        if held > 0:
+            return held
+        if self._jobs:
+            self._jobs.popleft()()
+            return 0.0
+        if self.trainer.state is not RunState.RUNNING:
+            return IDLE_SECONDS
+        n = self._affordable_steps()
+        if n < 1:
+            return (1 - self._tokens) / self.speed
+        self._run_chunk(n)
+        return 0.0
 
     def _run_chunk(self, n: int) -> None:
-        before = self.snapshot.step
+        generation = self._generation
+        before = self.trainer.snapshot.step
         start = self._clock()
-        self._publish(self.trainer.advance(n))
+        snap = self.trainer.advance(n)
         now = self._clock()
-        done = self.snapshot.step - before
+        self._publish(snap, generation)
+        self._flush_history()
+        done = snap.step - before
         self._tokens -= done
         self._worker_steps += done
         self._rate = self._meter.add(now, self._worker_steps)
@@ -265,22 +315,101 @@ class Runner:
         scaled = n * ratio
         self._chunk = max(1, math.ceil(scaled) if ratio > 1 else math.floor(scaled))
 
+    # -- what the controls do, holding the lock ---------------------------------------------
+
+    def _pause(self) -> None:
+        """At once, without the lock: the engine ends a running chunk after the step in
+        progress. A queued resume is called off."""
+        with self._small:
+            self._resuming = False
+            self.trainer.pause()
+
+    def _resume(self) -> None:
+        with self._small:
+            if self._resuming:  # not called off by a pause since
+                self._resuming = False
+                self.trainer.resume()
+                self._restart_clocks()
+
+    def _step(self) -> None:
+        self._publish(self.trainer.step())
+        self._flush_history()
+
+    def _reset(self) -> None:
+        snap = self.trainer.reset()
+        self.switches.clear()
+        if self._history is not None:
+            self._guard_history(self._history.restart)
+        with self._small:
+            self._latest = (None, snap)
+
+    def _switch(self, name: str, lr: float) -> None:
+        self.trainer.set_optimizer(Optimizer(name, self.batch_size))
+        self.trainer.lr = lr
+        self.switches.append((self.trainer.snapshot.step, name))
+        self._restart_clocks()
+
     # -- internals --------------------------------------------------------------------------
 
     @contextmanager
     def _control(self) -> Iterator[None]:
-        with self._pending_lock:
-            self._pending += 1
-        with self._cond:
-            with self._pending_lock:
-                self._pending -= 1
-            try:
-                yield
-            finally:
-                self._cond.notify_all()
+        """The trainer to oneself, once the chunk in progress has ended and the queued
+        controls have run."""
+        with self._lock:
+            self._run_controls()
+            yield
 
-    def _publish(self, snap: Snapshot) -> None:
-        self._latest = (self.snapshot, snap)
+    def _submit(self, control: Callable[[], None]) -> None:
+        """Run ``control`` now if the loop is idle, else queue it for the loop (in order)."""
+        if self._closed:
+            return
+        self._controls.append(control)
+        if self._lock.acquire(blocking=False):
+            try:
+                self._run_controls()
+            finally:
+                self._lock.release()
+        self._wakeup.set()  # the loop looks again: to run it, or because it changed the run
+
+    def _run_controls(self) -> None:
+        while self._controls:
+            self._controls.popleft()()
+
+    def _record(self, snap: Snapshot) -> None:
+        """A completed epoch (the engine's ``on_epoch_end``): a history row."""
+        self._guard_history(self._history.write, snap)
+
+    def _flush_history(self) -> None:
+        if self._history is not None:
+            self._guard_history(self._history.flush)
+
+    def _guard_history(self, write: Callable, *args) -> None:
+        """``write(*args)`` on the history file; when that fails (a full disk) the run goes
+        on without a history and ``on_error`` says so."""
+        try:
+            write(*args)
+        except HistoryError as e:
+            self._stop_history()
+            self._on_error(f"{e}; training goes on without it")
+
+    def _finish_history(self, history: HistoryFile) -> None:
+        """The latest snapshot as a last row if it is not one yet; the file closed."""
+        snap = self.trainer.snapshot
+        if snap.step not in (0, history.last_step):
+            self._record(snap)
+        self._flush_history()
+        history.close()  # a file that failed is closed already
+        self._stop_history()
+
+    def _stop_history(self) -> None:
+        self._history = None
+        self.trainer.on_epoch_end = None
+
+    def _publish(self, snap: Snapshot, generation: int | None = None) -> None:
+        """Make ``snap`` the latest, unless it comes from a chunk that began before a reset."""
+        with self._small:
+            if generation is None or generation == self._generation:
+                self._latest = (self._latest[1], snap)
 
     def _restart_clocks(self) -> None:
         """Fresh speed budget, rate window and chunk size (on resume, speed or optimizer change)."""

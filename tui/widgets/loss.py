@@ -1,8 +1,9 @@
 """The Loss panel: training (and validation) loss against step, drawn with textual-plotext.
 
-Plotext takes 10-30 ms to build a plot, more than a frame's budget, so the plot is built in a
-worker thread and the widget shows the last finished one; while training runs it is rebuilt
-at most every ``REBUILD_SECONDS``. The engine's history is already decimated (min/max per
+Plotext takes 10-30 ms to build a plot, more than a frame's budget, so the plot is built off
+the UI thread (by the training loop, between chunks: see :meth:`Runner.in_background`) and
+the widget shows the last finished one; while training runs it is rebuilt at most every
+``REBUILD_SECONDS``. The engine's history is already decimated (min/max per
 bucket); here it is thinned once more to two points per plot column, min and max again, so
 the shape of a long run survives at any width and plotext never draws more than it shows.
 The legend (the current values, in the subtitle) changes with the plot, so the two agree and
@@ -11,7 +12,6 @@ the panel is not redrawn between plots.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -68,7 +68,6 @@ class LossPlot(PlotextPlot, can_focus=False):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.border_title = "Loss"
-        self._build_lock = threading.Lock()
         self._shown: PlotRequest | None = None
         self._building: PlotRequest | None = None
         self._wanted: PlotRequest | None = None
@@ -80,10 +79,11 @@ class LossPlot(PlotextPlot, can_focus=False):
         """Whether the plot on screen is the last one asked for."""
         return self._wanted is not None and self._shown == self._wanted
 
-    def show(self, source: Callable[[], Curves], request: PlotRequest, *, throttle: bool) -> None:
+    def show(self, source: Callable[[], Curves], request: PlotRequest, *, throttle: bool,
+             run: Callable[[Callable[[], None]], None]) -> None:
         """Rebuild from ``source()`` if ``request`` differs from the plot shown, unless a build
         is under way or (with ``throttle``) one started less than ``REBUILD_SECONDS`` ago;
-        the next call tries again."""
+        the next call tries again. ``run`` runs the build in another thread."""
         self._wanted = request
         if request == self._shown or self._building is not None:
             return
@@ -91,7 +91,7 @@ class LossPlot(PlotextPlot, can_focus=False):
         if throttle and now - self._started < REBUILD_SECONDS:
             return
         self._building, self._started = request, now
-        self.run_worker(lambda: self._build(source, request), thread=True, group="loss-plot")
+        run(lambda: self._build(source, request))
 
     def render_line(self, y: int) -> Strip:
         """The finished plot's lines, ready-made (a new subtitle does not re-render them)."""
@@ -108,26 +108,25 @@ class LossPlot(PlotextPlot, can_focus=False):
 
     def _build(self, source: Callable[[], Curves], request: PlotRequest) -> None:
         curves = source()
-        with self._build_lock:
-            plt = self.plt
-            plt.clear_figure()
-            plt.plotsize(request.width, request.height)
-            plt.theme(request.theme)
-            bins = max(request.width, 2)
-            for (name, (steps, values)), color in zip(curves.items(), request.colors):
-                steps, values = envelope(steps, values, bins)
-                if request.log:
-                    values = np.maximum(values, LOG_FLOOR)
-                plt.plot(steps.tolist(), values.tolist(), color=color, marker="braille" if name == "loss" else "dot")
-            for step, _ in request.switches:
-                plt.vline(step, "gray")
+        plt = self.plt
+        plt.clear_figure()
+        plt.plotsize(request.width, request.height)
+        plt.theme(request.theme)
+        bins = max(request.width, 2)
+        for (name, (steps, values)), color in zip(curves.items(), request.colors):
+            steps, values = envelope(steps, values, bins)
             if request.log:
-                plt.yscale("log")
-            last = int(max(steps[-1] for steps, _ in curves.values()))
-            ticks = sorted({round(last * i / 4) for i in range(5)})
-            plt.xticks(ticks, [str(t) for t in ticks])
-            plt.xlabel("step")
-            text = Text.from_ansi(plt.build())
+                values = np.maximum(values, LOG_FLOOR)
+            plt.plot(steps.tolist(), values.tolist(), color=color, marker="braille" if name == "loss" else "dot")
+        for step, _ in request.switches:
+            plt.vline(step, "gray")
+        if request.log:
+            plt.yscale("log")
+        last = int(max(steps[-1] for steps, _ in curves.values()))
+        ticks = sorted({round(last * i / 4) for i in range(5)})
+        plt.xticks(ticks, [str(t) for t in ticks])
+        plt.xlabel("step")
+        text = Text.from_ansi(plt.build())
         console = Console(width=request.width, color_system="truecolor", legacy_windows=False)
         lines = [Strip(line) for line in Segment.split_lines(console.render(text, console.options.update(no_wrap=True)))]
         self.post_message(self.Built(request, lines))

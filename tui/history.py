@@ -1,0 +1,83 @@
+"""``--history FILE``: a run as CSV, one row per progress event headless and per completed
+epoch in the dashboard, with the same columns and numbers in both.
+
+Floats are written with ``repr``, which round-trips; a missing or non-finite number is an
+empty cell.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import math
+import os
+
+from softmax_tui.engine import Snapshot
+
+from .errors import UserError
+
+HISTORY_COLUMNS = ("step", "epoch", "loss", "train_accuracy", "val_loss", "val_accuracy")
+
+
+class HistoryError(UserError):
+    """The ``--history`` file could not be written (a full disk, say)."""
+
+
+class HistoryFile:
+    """The ``--history`` CSV, written row by row; :meth:`flush` puts the rows so far in the
+    file (headless flushes every row, the dashboard every chunk of steps).
+
+    Opening it is the writability check: it happens before any training. A write that fails
+    (a full disk) closes the file cut back to its last complete row, so it stays a valid CSV
+    of every row written before the failure."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        try:
+            self._file = open(path, "w", encoding="utf-8", newline="")
+        except OSError as e:
+            raise UserError(f"{path}: cannot write the history there ({e.strerror})") from None
+        self._csv = csv.writer(self._file, lineterminator="\n")
+        self._complete = 0  # bytes of complete rows in the file
+        self._header()
+
+    def write(self, snap: Snapshot) -> None:
+        """A row for ``snap`` (call :meth:`flush` to put it in the file)."""
+        self.last_step = snap.step
+        self._try(self._csv.writerow, [snap.step, snap.epoch, *(_cell(getattr(snap, c)) for c in HISTORY_COLUMNS[2:])])
+
+    def flush(self) -> None:
+        self._try(self._file.flush)
+        self._complete = os.lseek(self._file.fileno(), 0, os.SEEK_CUR)
+
+    def restart(self) -> None:
+        """Back to the header alone: the file holds a run started again from step 0."""
+        self._try(self._file.seek, 0)
+        self._try(self._file.truncate)
+        self._header()
+
+    def close(self) -> None:
+        self._file.close()
+
+    def _header(self) -> None:
+        self.last_step = 0  # the step of the last row (none is at step 0)
+        self._try(self._csv.writerow, HISTORY_COLUMNS)
+        self.flush()
+
+    def _try(self, write, *args) -> None:
+        try:
+            write(*args)
+        except OSError as e:
+            self._abandon()
+            raise HistoryError(f"{self.path}: could not write the history ({e.strerror})") from None
+
+    def _abandon(self) -> None:
+        """Close the file (whatever stays buffered is dropped) and cut off a partial last row."""
+        with contextlib.suppress(OSError):
+            self._file.close()
+        with contextlib.suppress(OSError):  # a device such as /dev/full cannot be truncated
+            os.truncate(self.path, self._complete)
+
+
+def _cell(x: float | None) -> str:
+    return "" if x is None or not math.isfinite(x) else repr(float(x))
