@@ -84,10 +84,15 @@ class Pipeline:
                     f"this dataset has {X_raw.shape[1]} features"
                 )
             names = tuple(_named(f, raw_feature_names) for f in features)
-        Z = _expand(features, X_raw)
+        with np.errstate(over="ignore", invalid="ignore"):
+            Z = _expand(features, X_raw)
+        if not np.isfinite(Z).all():
+            j = int(np.flatnonzero(~np.isfinite(Z).all(axis=0))[0])
+            raise DatasetError(f"feature {names[j]!r} overflows on this data (values up to "
+                               f"{np.abs(X_raw).max():.3g}); choose other --features")
         if standardize:
-            mean = Z.mean(axis=0)
-            scale = np.where(Z.max(axis=0) == Z.min(axis=0), 1.0, Z.std(axis=0))
+            mean, std = _mean_and_std(Z)
+            scale = np.where(Z.max(axis=0) == Z.min(axis=0), 1.0, std)
         else:
             mean, scale = np.zeros(Z.shape[1]), np.ones(Z.shape[1])
         return cls(features=features, mean=mean, scale=scale, feature_names=names)
@@ -111,7 +116,12 @@ class Pipeline:
                 f"the preprocessing expects {n_raw} raw features per row, "
                 f"the data has {X_raw.shape[1]}"
             )
-        return np.ascontiguousarray((_expand(self.features, X_raw) - self.mean) / self.scale)
+        Z = _expand(self.features, X_raw)
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = (Z - self.mean) / self.scale
+            if not np.isfinite(out).all():  # x - mean overflowed (both near the float limit)
+                out = np.where(np.isfinite(out), out, Z / self.scale - self.mean / self.scale)
+        return np.ascontiguousarray(out)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able description; floats survive JSON exactly (repr round-trips)."""
@@ -145,6 +155,25 @@ class Pipeline:
                 "invalid pipeline description: mean and scale must be finite, scale positive"
             )
         return cls(features=features, mean=mean, scale=scale, feature_names=names)
+
+
+#: Column magnitudes whose squared deviations neither overflow nor sink into subnormals, so
+#: NumPy's own mean and std are used as they are; other columns are first divided by their
+#: largest magnitude (near 1e300 the squares would overflow to an infinite scale, near
+#: 1e-300 they would underflow to a zero scale).
+_PLAIN_MAGNITUDES = (1e-100, 1e100)
+
+
+def _mean_and_std(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and population standard deviations, finite for any finite data."""
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        mean, std = Z.mean(axis=0), Z.std(axis=0)
+        peak = np.abs(Z).max(axis=0)
+        low, high = _PLAIN_MAGNITUDES
+        for j in np.flatnonzero((peak > 0) & ((peak < low) | (peak > high))):
+            column = Z[:, j] / peak[j]
+            mean[j], std[j] = peak[j] * column.mean(), peak[j] * column.std()
+    return mean, std
 
 
 def _expand(features: tuple[str, ...] | None, X_raw: np.ndarray) -> np.ndarray:

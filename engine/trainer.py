@@ -252,7 +252,8 @@ class Trainer:
         self.history.clear()
         self._good: _Evaluated | None = None
         self._set_state(state)
-        self._evaluate_and_check(epoch_ended=False)
+        with np.errstate(over="ignore", invalid="ignore"):  # as in advance: overflow is detected, not printed
+            self._evaluate_and_check(epoch_ended=False)
 
     def _params_finite(self) -> bool:
         # a sum is non-finite iff an entry is (or the total overflows, far past any sane run)

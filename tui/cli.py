@@ -14,7 +14,8 @@ from softmax_tui.datasets import DatasetError, list_datasets
 from .errors import UserError
 from .modelfile import check_writable, save_model
 from .options import Options, parse_options
-from .session import build_session
+from .palette import MAX_CLASSES
+from .session import Session, build_session
 
 EXIT_USER_ERROR = 2
 
@@ -57,11 +58,20 @@ def _headless(options: Options) -> int:
     return status
 
 
+def _check_drawable(session: Session) -> None:
+    """The dashboard gives each class its own colour and marker, and it has ten of each."""
+    dataset = session.dataset
+    if dataset.n_classes > MAX_CLASSES:
+        raise UserError(f"{dataset.name} has {dataset.n_classes} classes; the dashboard shows at most "
+                        f"{MAX_CLASSES} (one colour each): train it with --headless")
+
+
 def _dashboard(options: Options) -> int:
     """Open the dashboard; with --save-model, save the model it shows when it closes."""
     if options.save_model:
         check_writable(options.save_model)
     session = build_session(options)
+    _check_drawable(session)
     from .app import SoftmaxApp
 
     app = SoftmaxApp(session)

@@ -12,7 +12,6 @@ JSON is strict (a missing or non-finite number is ``null``) and floats are print
 from __future__ import annotations
 
 import contextlib
-import csv
 import json
 import math
 import signal
@@ -23,10 +22,10 @@ from typing import TextIO
 from softmax_tui.engine import RunState, Snapshot
 
 from .errors import UserError
+from .history import HistoryError, HistoryFile
 from .modelfile import check_writable, save_model
 from .session import Session
 
-HISTORY_COLUMNS = ("step", "epoch", "loss", "train_accuracy", "val_loss", "val_accuracy")
 EXIT_OK, EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_PIPE_CLOSED = 0, 3, 130, 141
 #: Signals that stop a run like Ctrl+C does: a CI job's timeout, a closed SSH session.
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
@@ -101,39 +100,6 @@ def to_json(event: dict) -> str:
     return json.dumps(event, allow_nan=False)
 
 
-class HistoryFile:
-    """The ``--history`` CSV, written row by row and flushed, so a crash loses no row.
-
-    Opening it is the writability check: it happens before any training."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        try:
-            self._file = open(path, "w", encoding="utf-8", newline="")
-        except OSError as e:
-            raise UserError(f"{path}: cannot write the history there ({e.strerror})") from None
-        self._csv = csv.writer(self._file, lineterminator="\n")
-        self._write(HISTORY_COLUMNS)
-
-    def write(self, snap: Snapshot) -> None:
-        self._write([snap.step, snap.epoch, *(_cell(getattr(snap, c)) for c in HISTORY_COLUMNS[2:])])
-
-    def _write(self, row) -> None:
-        try:
-            self._csv.writerow(row)
-            self._file.flush()
-        except OSError as e:
-            raise UserError(f"{self.path}: could not write the history ({e.strerror})") from None
-
-    def close(self) -> None:
-        self._file.close()
-
-
-def _cell(x: float | None) -> str:
-    x = _number(x)
-    return "" if x is None else repr(x)
-
-
 class _Run:
     """One headless run: the training loop and what it emits."""
 
@@ -148,6 +114,7 @@ class _Run:
         self.emitted_step = snap.step
         if self.history:
             self.history.write(snap)
+            self.history.flush()  # every row in the file at once: a crash loses none
         self.out.write(to_json(progress_event(snap)) + "\n")
         self.out.flush()
 
@@ -203,19 +170,39 @@ def _run(run: _Run, err: TextIO) -> int:
         return _stopped(run, err, f"stopped by {signal.Signals(e.signum).name}", 128 + e.signum)
     except BrokenPipeError:
         return _stopped(run, err, "stopped: the output was closed", EXIT_PIPE_CLOSED)
+    except HistoryError as e:  # keep the work, as after Ctrl+C, but it is an error (status 2)
+        snap = session.trainer.snapshot
+        raise HistoryError(f"{e} at step {snap.step} (epoch {snap.epoch}); training stopped"
+                           + _keep_model(session)) from None
     elapsed = time.perf_counter() - start
     snap = session.trainer.snapshot
+    unsaved = None
     if options.save_model:
-        save_model(options.save_model, session.saved_model())
+        try:
+            save_model(options.save_model, session.saved_model())
+        except UserError as e:  # a full disk, say: the done event below still holds W and b
+            unsaved = e
     try:
         run.out.write(to_json(done_event(session, snap, elapsed)) + "\n")
         run.out.flush()
     except BrokenPipeError:
-        return EXIT_PIPE_CLOSED
+        if unsaved is None:
+            return EXIT_PIPE_CLOSED
+    if unsaved is not None:
+        raise unsaved
     if snap.state is RunState.DIVERGED:
         err.write(f"softmax-tui: training diverged: {snap.reason}; try a smaller --lr\n")
         return EXIT_DIVERGED
     return EXIT_OK
+
+
+def _keep_model(session: Session) -> str:
+    """Save the model of a run that cannot go on (if asked); the note that says so."""
+    path = session.options.save_model
+    if not path:
+        return ""
+    save_model(path, session.saved_model())
+    return f", model saved to {path}"
 
 
 def _stopped(run: _Run, err: TextIO, what: str, status: int) -> int:

@@ -1,0 +1,251 @@
+"""Issue 6, robustness: 500 seeded random keys into the live dashboard while it trains at full speed.
+
+Every key of the key table (tui/keys.py) except the two that quit, plus escape and enter for
+the help screen and the dataset chooser, and mouse clicks on the decision map, drawn from a
+seeded generator, so the same sequence is pressed on every run. ``q`` and ``ctrl+c`` end the
+app, so they are left to tests/test_robustness_terminal.py, which presses them in a real
+terminal (and tests/test_app.py::test_ctrl_c_quits).
+
+After every key, with the training loop parked for the check (so that the runner, the
+snapshot and the screen are looked at at the same moment):
+
+- no exception reached Textual, and the app still runs;
+- the step never goes down, except to 0 right after ``r`` and when a chosen dataset
+  starts a new run;
+- the status bar shows the trainer's state word (RUNNING, PAUSED, DONE, DIVERGED), step,
+  epoch, loss and learning rate, and why a finished run stopped;
+- the Jacobian panel's numbers are the engine's ``explain_point`` for the current selection
+  (a training point with its label, or the free cursor's location) at the snapshot shown;
+- no ``nan`` or ``inf`` is on the screen unless DIVERGED is (the screen's text is read after
+  every fourth key: reading it costs more than the key).
+
+Keys are delivered the way Textual's pilot delivers them, but without the pilot's wait for an
+idle CPU, which never comes while training runs at full speed (each key would wait a second).
+"""
+
+import asyncio
+import contextlib
+import random
+import re
+
+import numpy as np
+import pytest
+from rich.console import Console
+from textual import events
+from textual.pilot import _get_mouse_message_arguments
+
+from softmax_tui.engine import RunState, explain_point
+from softmax_tui.tui.app import SoftmaxApp
+from softmax_tui.tui.keys import KEYS
+from softmax_tui.tui.options import parse_options
+from softmax_tui.tui.screens.dataset import DatasetScreen
+from softmax_tui.tui.screens.help import HelpScreen
+from softmax_tui.tui.session import build_session
+from softmax_tui.tui.widgets.status import WHY, WORDS
+
+SIZE = (100, 30)
+PRESSES = 500
+SCREEN_EVERY = 4
+QUITS = {"q", "ctrl+c"}
+#: Every bound key (``plus,equals_sign`` is two), escape and enter for the modal screens, and
+#: "click" for a mouse click somewhere on the decision map.
+KEY_SET = sorted({name for key in KEYS for name in key.keys.split(",")} - QUITS) + ["escape", "enter", "click"]
+NON_FINITE = re.compile(r"(?<![A-Za-z])(nan|inf)(?![A-Za-z])", re.IGNORECASE)
+
+
+def key_sequence(seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return [rng.choice(KEY_SET) for _ in range(PRESSES)]
+
+
+def test_the_key_set_is_every_binding_but_quit():
+    assert {"space", "n", "r", "plus", "minus", "left_square_bracket", "right_square_bracket", "tab",
+            "shift+tab", "left", "right", "up", "down", "l", "b", "o", "d", "question_mark"} <= set(KEY_SET)
+    assert not QUITS & set(KEY_SET)
+    sequence = key_sequence(0)
+    assert sequence == key_sequence(0) and set(sequence) == set(KEY_SET)  # seeded, and every key occurs
+
+
+def nodes(app: SoftmaxApp) -> list:
+    """The app, every screen in the stack and every widget on them."""
+    found = [app]
+    for screen in app.screen_stack:
+        found += screen.walk_children(with_self=True)
+    return found
+
+
+async def drain(app: SoftmaxApp) -> None:
+    """Until every message queued so far, on every screen in the stack and every widget, is
+    handled (the pilot's own wait covers the top screen only, but a dismissed chooser's
+    callback, which starts the new run, runs on the screen below)."""
+    remaining = 0
+    done = asyncio.Event()
+
+    def one_done() -> None:
+        nonlocal remaining
+        remaining -= 1
+        if remaining == 0:
+            done.set()
+
+    for node in nodes(app):
+        remaining += bool(node.call_later(one_done))
+    if remaining:
+        await asyncio.wait_for(done.wait(), timeout=60)
+
+
+async def settle(pilot) -> None:
+    """Until the app has handled what was sent and what that caused (a key travels from the
+    app to the focused widget and bubbles up; a chosen dataset starts a new run)."""
+    app = pilot.app
+    for _ in range(500):
+        await drain(app)
+        if not app._switching and all(node._message_queue.empty() for node in nodes(app)):
+            return
+        await asyncio.sleep(0.001)
+    raise AssertionError("the app never settled")
+
+
+async def press(pilot, key: str) -> None:
+    """One key, posted to the app as its driver posts a terminal's key."""
+    char = {"space": " ", "plus": "+", "minus": "-", "equals_sign": "=", "question_mark": "?",
+            "left_square_bracket": "[", "right_square_bracket": "]", "enter": "\r", "tab": "\t",
+            "escape": "\x1b"}.get(key, key if len(key) == 1 else None)
+    event = events.Key(key, char)
+    event.set_sender(pilot.app)
+    pilot.app.post_message(event)
+    await settle(pilot)
+
+
+async def click_map(pilot, rng: random.Random) -> None:
+    """Mouse down, up and click at a random cell of the decision map (as the pilot clicks)."""
+    app = pilot.app
+    region = app.decision_map.region
+    offset = (rng.randrange(region.width), rng.randrange(region.height))
+    arguments = _get_mouse_message_arguments(app.decision_map, offset, button=1)
+    for kind in (events.MouseDown, events.MouseUp, events.Click):
+        event = kind(**arguments, **({"chain": 1} if kind is events.Click else {}))
+        app.mouse_position = (arguments["x"], arguments["y"])
+        app.screen._forward_event(event)
+        await drain(app)
+    await settle(pilot)
+
+
+def screen_text(app: SoftmaxApp) -> str:
+    """The characters on the screen as it would be painted now."""
+    console = Console(width=app.size.width, height=app.size.height, record=True, file=open("/dev/null", "w"),
+                      legacy_windows=False)
+    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    return console.export_text()
+
+
+@contextlib.contextmanager
+def parked(runner):
+    """The training loop parked (at its next turn, after the chunk in progress) and the
+    trainer to ourselves, so that the runner, its snapshot and the screen are compared at
+    one moment."""
+    runner.hold(60)
+    try:
+        with runner._control():
+            yield
+    finally:
+        runner.release()
+
+
+class Observer:
+    """What the previous check saw, to compare the next one with."""
+
+    def __init__(self, app: SoftmaxApp) -> None:
+        self.runner = app.runner
+        self.step = app.runner.snapshot.step
+        self.resets = self.switches = self.diverged = self.finished = self.free_cursor = 0
+        self.states: set[RunState] = set()
+
+    def check(self, app: SoftmaxApp, key: str, on_dashboard: bool, where: str, *, screen: bool = True) -> None:
+        assert app._exception is None, f"{where}: {app._exception!r}"
+        assert app.is_running, where
+        runner = app.runner
+        with parked(runner):
+            app.draw_frame(now=True)
+            snap, state = runner.snapshot, runner.state
+            self._check_step(app, runner, snap, key, on_dashboard, where)
+            self._check_status(app, runner, snap, state, where)
+            self._check_jacobian(app, snap, where)
+            text = screen_text(app) if screen else ""
+        if NON_FINITE.search(text):
+            assert "DIVERGED" in text, f"{where}: nan/inf on the screen without DIVERGED:\n{text}"
+        self.states.add(state)
+        self.diverged += state is RunState.DIVERGED
+        self.finished += state.finished
+
+    def _check_step(self, app, runner, snap, key, on_dashboard, where) -> None:
+        if runner is not self.runner:  # the chooser started a new run
+            self.switches += 1
+            assert app.session.trainer is runner.trainer, where
+        elif key == "r" and on_dashboard:
+            self.resets += 1
+            assert snap.step == 0 and runner.state is RunState.PAUSED, where
+        else:
+            assert snap.step >= self.step, f"{where}: step went from {self.step} to {snap.step}"
+        self.runner, self.step = runner, snap.step
+
+    @staticmethod
+    def _check_status(app, runner, snap, state, where) -> None:
+        shown = app.status.status
+        assert (shown.state, shown.step, shown.epoch, shown.loss, shown.lr, shown.optimizer, shown.dataset) == (
+            state, snap.step, snap.epoch, snap.loss, runner.lr, runner.optimizer, app.session.dataset.name), where
+        text = str(app.status.render())
+        first, *rest = text.split("\n")
+        assert first.split()[0] == WORDS[state], f"{where}: {text!r}"
+        for item in (f"step {snap.step}", f"epoch {snap.epoch}", f"loss {snap.loss:.4g}"):
+            assert item in first, f"{where}: {item!r} not in {text!r}"
+        if state.finished:
+            assert rest and rest[0].startswith(f"{WHY[state]}: {snap.reason}"), f"{where}: {text!r}"
+        else:
+            assert not rest, where
+
+    def _check_jacobian(self, app, snap, where) -> None:
+        selection, prepared = app.selection, app.session.prepared
+        if selection.index is not None:
+            i = selection.index
+            expected = explain_point(snap.W, snap.b, prepared.X_train[i], int(prepared.y_train[i]))
+        else:
+            self.free_cursor += 1
+            expected = explain_point(snap.W, snap.b, app.map_view.model_input_at(*selection.location))
+        shown = app.jacobian._subject.explanation
+        assert shown.label == expected.label, where
+        for name in ("x", "z", "a", "jacobian", "dL_da", "dL_dz_chain", "dL_dz", "dL_dW", "loss"):
+            a, b = getattr(shown, name), getattr(expected, name)
+            assert (a is None) == (b is None), f"{where}: {name}"
+            if a is not None:
+                np.testing.assert_array_equal(a, b, err_msg=f"{where}: {name}")
+
+
+@pytest.mark.parametrize("argv, seed", [
+    (["--dataset", "rgb20"], 6),
+    (["--dataset", "blobs", "--val-fraction", "0.2"], 7),
+])
+async def test_500_random_keys_while_training_at_full_speed(argv, seed):
+    session = build_session(parse_options(argv))
+    app = SoftmaxApp(session, speed=float("inf"))
+    rng = random.Random(seed + 1000)  # where the clicks land
+    pressed = []
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.runner.state is RunState.RUNNING
+        observer = Observer(app)
+        observer.check(app, "", True, "at the start")
+        for n, key in enumerate(key_sequence(seed), 1):
+            on_dashboard = not isinstance(app.screen, (HelpScreen, DatasetScreen))
+            if key == "click":
+                await click_map(pilot, rng)
+            else:
+                await press(pilot, key)
+            pressed.append(key)
+            # the whole screen's text costs a few times a key, so it is read at every SCREEN_EVERY-th
+            observer.check(app, key, on_dashboard, f"key {n} ({key}) after {pressed[-6:-1]}",
+                           screen=n % SCREEN_EVERY == 0 or n == PRESSES)
+        assert app.is_running and app._exception is None
+    assert app._exception is None
+    # the sequence did what it is there for: resets, new runs, modal screens, a free cursor
+    assert observer.resets > 0 and observer.switches > 0 and observer.free_cursor > 0
+    assert {RunState.RUNNING, RunState.PAUSED} <= observer.states

@@ -1,0 +1,180 @@
+"""Issue 6, robustness: resizing the terminal while the dashboard trains.
+
+Down to 40x12 and back to 120x40, twenty times, with a detour through sizes on both sides of
+the 64x20 minimum (63x19, 63x20, 64x19, 64x20), the 80x24 classic and a large 200x60 at the
+start and at the end: the app never fails, the too-small notice is there exactly below the
+minimum and names the size, and above it the four panels are back, inside the screen, drawn,
+with the run's numbers in them. (tests/test_app.py's test_too_small_terminal_says_so_and_recovers
+is the short version of this.)
+
+Resizes are delivered as the pilot delivers them (the driver's size, then a Resize event), but
+without its wait for an idle CPU, which never comes while training runs at full speed.
+"""
+
+import asyncio
+import contextlib
+import re
+
+import pytest
+from rich.console import Console
+from textual import events
+from textual.geometry import Size
+
+from softmax_tui.engine import RunState
+from softmax_tui.tui.app import MINIMUM_SIZE, SoftmaxApp
+from softmax_tui.tui.options import parse_options
+from softmax_tui.tui.screens.too_small import TooSmallScreen
+from softmax_tui.tui.session import build_session
+from softmax_tui.tui.widgets.jacobian import JacobianPanel
+
+BIG = (120, 40)
+SMALL = (40, 12)
+AROUND = [(63, 19), (64, 20), (63, 20), (64, 19), (80, 24), (200, 60)]
+BOUNCES = 20
+SIZES = [SMALL, BIG] + AROUND + [SMALL, BIG] * (BOUNCES - 2) + AROUND + [SMALL, BIG]
+NON_FINITE = re.compile(r"(?<![A-Za-z])(nan|inf)(?![A-Za-z])", re.IGNORECASE)
+
+
+def nodes(app) -> list:
+    found = [app]
+    for screen in app.screen_stack:
+        found += screen.walk_children(with_self=True)
+    return found
+
+
+async def settle(app) -> None:
+    """Until every queued message (on every screen and widget), and what it caused, is handled."""
+    for _ in range(500):
+        remaining = 0
+        done = asyncio.Event()
+
+        def one_done() -> None:
+            nonlocal remaining
+            remaining -= 1
+            if remaining == 0:
+                done.set()
+
+        for node in nodes(app):
+            remaining += bool(node.call_later(one_done))
+        if remaining:
+            await asyncio.wait_for(done.wait(), timeout=60)
+        if app._resize_timer is not None or app._resize_event is not None:
+            await asyncio.sleep(0.005)  # Textual hands a resize to the screens on a 1/120 s timer
+            continue
+        if all(node._message_queue.empty() for node in nodes(app)):
+            app.screen._on_timer_update()  # the pending layout and repaint, as the pilot's pause does
+            return
+    raise AssertionError("the app never settled")
+
+
+async def resize(app, width: int, height: int) -> None:
+    """As a terminal's SIGWINCH arrives: the driver's size, then a Resize event."""
+    size = Size(width, height)
+    app._driver._size = size
+    app.post_message(events.Resize(size, size))
+    await settle(app)
+
+
+def screen_text(app) -> str:
+    console = Console(width=app.size.width, height=app.size.height, record=True, file=open("/dev/null", "w"),
+                      legacy_windows=False)
+    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    return console.export_text()
+
+
+def too_small(width: int, height: int) -> bool:
+    return width < MINIMUM_SIZE.width or height < MINIMUM_SIZE.height
+
+
+@contextlib.contextmanager
+def parked(runner):
+    """The training loop parked (at its next turn, after the chunk in progress) and the
+    trainer to ourselves, so that the runner, its snapshot and the screen are compared at
+    one moment."""
+    runner.hold(60)
+    try:
+        with runner._control():
+            yield
+    finally:
+        runner.release()
+
+
+def check_dashboard(app: SoftmaxApp, size: tuple[int, int], where: str) -> None:
+    """The four panels, laid out within the screen and drawn with the run's latest numbers."""
+    runner = app.runner
+    with parked(runner):
+        app.draw_frame(now=True)
+        snap = runner.snapshot
+        text = screen_text(app)
+    lines = text.split("\n")
+    assert len(lines) >= size[1] and all(len(line) <= size[0] for line in lines), where
+    for title in ("Parameters", "Loss", "Decision map", "Jacobian"):
+        assert f"─ {title} ─" in text, f"{where}: no {title} panel:\n{text}"
+    for panel in (app.parameters, app.loss, app.decision_map, app.jacobian):
+        region = panel.region
+        assert region.width >= 10 and region.height >= 4, f"{where}: {panel.id} is {region}"
+        assert region.right <= size[0] and region.bottom <= size[1], f"{where}: {panel.id} is {region}"
+    assert "w[1,1]" in text, f"{where}: no parameter bars:\n{text}"
+    # the Jacobian's words, wherever its lines break (see the xfail test below)
+    assert "x =" in text and "J =" in text and "point 1/" in text, f"{where}: no Jacobian:\n{text}"
+    assert f"step {snap.step} " in text and f"loss {snap.loss:.4g}" in text, f"{where}: status:\n{text}"
+    assert "The terminal is" not in text, where
+    assert not NON_FINITE.search(text), f"{where}: nan/inf on screen:\n{text}"
+
+
+async def test_resize_to_40x12_and_back_repeatedly_while_training():
+    app = SoftmaxApp(build_session(parse_options(["--dataset", "iris", "--val-fraction", "0.2"])),
+                     speed=1000.0)
+    async with app.run_test(size=BIG):
+        await settle(app)
+        assert app.runner.state is RunState.RUNNING
+        last_step = app.runner.snapshot.step
+        notices = dashboards = 0
+        for n, (width, height) in enumerate(SIZES, 1):
+            where = f"resize {n}, to {width}x{height}"
+            await resize(app, width, height)
+            assert app._exception is None and app.is_running, where
+            assert app.size == (width, height), where
+            if too_small(width, height):
+                assert isinstance(app.screen, TooSmallScreen), where
+                notice = screen_text(app)
+                assert f"The terminal is {width}×{height}." in notice, f"{where}:\n{notice}"
+                assert f"at least {MINIMUM_SIZE.width}×{MINIMUM_SIZE.height}" in notice, where
+                notices += 1
+            else:
+                assert not isinstance(app.screen, TooSmallScreen), where
+                check_dashboard(app, (width, height), where)
+                dashboards += 1
+            step = app.runner.snapshot.step
+            assert step >= last_step, where
+            last_step = step
+        assert len(app.screen_stack) == 1, app.screen_stack  # no notice left behind
+        assert app.runner.state is RunState.RUNNING and last_step > 0  # it trained all along
+    assert app._exception is None
+    assert notices == BOUNCES + 6 and dashboards == BOUNCES + 6
+
+
+@pytest.mark.xfail(
+    # the Static-body panel has the bug; its rewrite (a panel of lines, no Static) must pass this test
+    condition=hasattr(JacobianPanel, "_render_body"), strict=True, reason=(
+    "dashboard bug, tui/widgets/jacobian.py (reported, not fixed here: the file is being worked on): "
+    "the body Static is laid out again only when the body's shape changes, so a layout asked for "
+    "while the too-small notice covers the dashboard is lost and the Jacobian stays wrapped at the "
+    "small width (31 columns) after the terminal is big again, until the shape changes. Fix: in "
+    "_render_body, compare the shape with the Static's current size instead of the last shape asked "
+    "for: stale = shape != (static.size.height, static.size.width); return early only if "
+    "body == self._body and not stale; static.update(body, layout=stale)"))
+async def test_jacobian_fits_its_panel_after_the_too_small_notice():
+    app = SoftmaxApp(build_session(parse_options(["--dataset", "iris", "--paused"])))
+    async with app.run_test(size=BIG):
+        await settle(app)
+        app.draw_frame(now=True)
+        await settle(app)
+        assert "J = diag(a) - a aᵀ" in screen_text(app)
+        await resize(app, *SMALL)
+        await resize(app, *BIG)
+        app.draw_frame(now=True)
+        await settle(app)
+        text = screen_text(app)
+        assert "─ Jacobian ─" in text and "x =" in text
+        assert "J = diag(a) - a aᵀ" in text, text  # not "J =" at the end of one line, "diag(a)" on the next

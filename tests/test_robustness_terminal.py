@@ -1,0 +1,165 @@
+"""Issue 6, robustness: ``q`` and ``Ctrl+C`` give the terminal back as it was.
+
+The installed ``softmax-tui`` runs in a real pseudo-terminal (100x30, TERM=xterm-256color,
+the terminal it controls, so that Ctrl+C reaches it as a user's would): the dashboard draws
+its first frame, gets ``q`` or ``Ctrl+C`` (a ``\\x03`` byte, which it reads as a key in raw
+mode), and must exit 0 at once; the last things it writes leave the alternate screen, show
+the cursor and turn off mouse tracking, bracketed paste and focus events (what Textual's
+Linux driver writes when it stops); the terminal's termios attributes afterwards equal those
+before (echo, canonical input and the rest); the model asked for with ``--save-model`` is
+saved and said so, on the normal screen.
+
+``--headless`` in the same terminal gets a real Ctrl+C from the line discipline (SIGINT),
+keeps its work and exits 130; tests/test_cli_errors.py::test_ctrl_c_keeps_the_work and
+test_sigterm_keeps_the_work check the same with signals sent directly.
+"""
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import re
+import select
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import time
+from pathlib import Path
+
+import pytest
+
+EXE = Path(sys.executable).with_name("softmax-tui")
+COLUMNS, ROWS = 100, 30
+TIMEOUT = 60  # only against a hang; nothing here is timed
+CSI = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]")
+#: Private modes Textual's driver turns on, and must turn off again: mouse tracking (1000,
+#: 1003, 1015, 1006), bracketed paste (2004), focus events (1004), the alternate screen (1049).
+MODES = (1000, 1003, 1015, 1006, 2004, 1004, 1049)
+
+
+class Terminal:
+    """A pseudo-terminal of a fixed size running ``argv`` as its controlling process."""
+
+    def __init__(self, argv: list[str], cwd: Path) -> None:
+        try:
+            self.master, self.slave = os.openpty()
+        except OSError as e:
+            pytest.skip(f"no pseudo-terminal available here ({e})")
+        fcntl.ioctl(self.slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
+        self.before = termios.tcgetattr(self.slave)
+        env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "COLUMNS", "LINES")}
+        env["TERM"] = "xterm-256color"
+        self.output = bytearray()
+        self.proc = subprocess.Popen(
+            argv, stdin=self.slave, stdout=self.slave, stderr=self.slave, cwd=cwd, env=env,
+            start_new_session=True,  # its own session, with this terminal as its controlling one
+            preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))
+
+    def attributes(self) -> list:
+        return termios.tcgetattr(self.slave)
+
+    def _read(self, wait: float) -> bool:
+        ready, _, _ = select.select([self.master], [], [], wait)
+        if not ready:
+            return False
+        try:
+            chunk = os.read(self.master, 1 << 16)
+        except OSError as e:  # EIO: no process has the terminal open any more
+            if e.errno == errno.EIO:
+                return False
+            raise
+        self.output += chunk
+        return bool(chunk)
+
+    def read_until(self, marker: bytes) -> None:
+        deadline = time.monotonic() + TIMEOUT
+        while marker not in self.output:
+            assert self.proc.poll() is None, f"exited ({self.proc.returncode}) before {marker!r}:\n{self.text()}"
+            assert time.monotonic() < deadline, f"no {marker!r} within {TIMEOUT} s:\n{self.text()}"
+            self._read(0.1)
+
+    def type(self, data: bytes) -> None:
+        os.write(self.master, data)
+
+    def wait(self) -> int:
+        """The exit status, reading everything written until then (a full terminal would block it)."""
+        deadline = time.monotonic() + TIMEOUT
+        while self.proc.poll() is None:
+            assert time.monotonic() < deadline, f"still running {TIMEOUT} s later:\n{self.text()}"
+            self._read(0.1)
+        while self._read(0):
+            pass
+        return self.proc.returncode
+
+    def text(self) -> str:
+        return self.output.decode("utf-8", "replace")
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        for fd in (self.master, self.slave):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+@pytest.fixture
+def terminal(tmp_path):
+    opened = []
+
+    def start(*args: str) -> Terminal:
+        opened.append(Terminal([str(EXE), *args], tmp_path))
+        return opened[-1]
+
+    yield start
+    for t in opened:
+        t.close()
+
+
+def last(output: bytes, sequence: str) -> int:
+    return output.rfind(sequence.encode())
+
+
+@pytest.mark.parametrize("key", [b"q", b"\x03"], ids=["q", "ctrl+c"])
+def test_quitting_the_dashboard_restores_the_terminal(terminal, tmp_path, key):
+    model = tmp_path / "m.json"
+    term = terminal("--save-model", str(model))
+    term.read_until(b"RUNNING")  # the first frame: the status bar
+    during = term.attributes()
+    lflag = during[3]
+    assert not lflag & termios.ECHO and not lflag & termios.ICANON  # raw while the dashboard runs
+    assert during != term.before
+    term.type(key)
+    assert term.wait() == 0, term.text()
+    assert term.attributes() == term.before  # echo, canonical input, signals, output processing
+    output = bytes(term.output)
+    for mode in MODES:  # every mode turned on was turned off again, after it was last turned on
+        assert last(output, f"\x1b[?{mode}h") >= 0, mode
+        assert last(output, f"\x1b[?{mode}l") > last(output, f"\x1b[?{mode}h"), mode
+    assert last(output, "\x1b[?25h") > last(output, "\x1b[?25l")  # the cursor is shown
+    # after leaving the alternate screen: control sequences and the one line about the model
+    after = output[last(output, "\x1b[?1049l"):]
+    assert CSI.sub(b"", after).decode() == f"softmax-tui: model saved to {model}\r\n"
+    saved = json.loads(model.read_text())
+    assert saved["format"] == "softmax-tui-model" and saved["config"]["trained"]["step"] >= 0
+
+
+def test_ctrl_c_in_the_terminal_stops_headless_keeping_the_work(terminal, tmp_path):
+    history, model = tmp_path / "h.csv", tmp_path / "m.json"
+    term = terminal("--headless", "--dataset", "blobs", "--optimizer", "sgd", "--epochs", "100000",
+                    "--history", str(history), "--save-model", str(model))
+    term.read_until(b'"event": "progress"')
+    term.type(b"\x03")  # the line discipline turns it into SIGINT for the foreground process group
+    assert term.wait() == 130
+    assert term.attributes() == term.before
+    text = term.text()
+    assert "Traceback" not in text
+    stopped = re.search(r"softmax-tui: interrupted at step (\d+) \(epoch (\d+)\), loss \S+; "
+                        rf"history in {re.escape(str(history))}, model saved to {re.escape(str(model))}\r\n$", text)
+    assert stopped, text
+    step = int(stopped.group(1))
+    assert json.loads(model.read_text())["config"]["trained"]["step"] == step
+    assert history.read_text().splitlines()[-1].startswith(f"{step},{stopped.group(2)},")
