@@ -109,8 +109,13 @@ class Objective:
         return Evaluation(loss, correct / m, dW, db, _norm(dW, db))
 
 
+@np.errstate(over="ignore", invalid="ignore")
 def _block_terms(W, b, Xb, yb, true_pos, gradient: bool):
-    """One block's ``(sum of CE, correct predictions, sum of (A - Y) x^T, sum of (A - Y))``."""
+    """One block's ``(sum of CE, correct predictions, sum of (A - Y) x^T, sum of (A - Y))``.
+
+    Overflow to a non-finite loss is the caller's to detect (the trainer calls it divergence),
+    so NumPy's warnings are silenced here, in whichever thread runs the block (NumPy's error
+    state is per thread)."""
     Z = logits_kmajor(W, b, Xb)
     top, predicted = _max_and_argmax(Z)
     correct = int((predicted == yb).sum())

@@ -88,7 +88,7 @@ def loss_grad_probs(a, y) -> np.ndarray:
     It is ``-inf`` where the true class's probability underflowed to 0.
     """
     a, y = _as_float(a), np.asarray(y, dtype=np.float64)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):  # entries with y = 0 are discarded
         return np.where(y != 0, -y / a, 0.0)
 
 

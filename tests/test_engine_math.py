@@ -244,3 +244,16 @@ def test_objective_finite_for_huge_logits():
 
     ev = evaluate(np.array([[1e300], [-1e300]]), np.zeros(2), np.array([[1.0], [2.0]]), np.array([1, 1]))
     assert np.isfinite(ev.loss) and ev.loss > 1e300
+
+
+def test_objective_threads_raise_no_warnings_on_overflow():
+    """Blocks evaluated in worker threads overflow silently too (error state is per thread)."""
+    import softmax_tui.engine.objective as objective
+
+    X = np.tile([[1e300, -1e300]], (50_000, 1))
+    obj = objective.Objective(X, np.arange(50_000) % 2, 2)
+    assert obj._threaded
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ev = obj.evaluate(np.array([[1e10, 1e10], [-1e10, 0.0]]), np.zeros(2))
+    assert not np.isfinite(ev.loss)

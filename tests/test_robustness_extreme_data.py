@@ -262,15 +262,19 @@ def circle(k: int) -> tuple[np.ndarray, np.ndarray]:
 @pytest.mark.parametrize("k", [2, 10])
 def test_one_sample_per_class(capsys, tmp_path, k):
     """k points on a circle, one per class: each is a vertex, so a linear model separates them.
-    A validation split cannot take a class's only sample, so there is none."""
+    A validation split cannot take a class's only sample, so asking for one is a clear error."""
     X, y = circle(k)
     path = write_csv(tmp_path / f"one-per-class-{k}.csv", X, y)
-    status, events, err = headless(capsys, "--dataset", path, "--epochs", "300", "--val-fraction", "0.5")
+    status, events, err = headless(capsys, "--dataset", path, "--epochs", "300")
     assert status == 0 and err == ""
     done = events[-1]
     check_done(done, path)
     assert done["train_accuracy"] == 1.0 and done["loss"] < events[0]["loss"]
     assert done["val_loss"] is None and len(done["classes"]) == k
+    status, events, err = headless(capsys, "--dataset", path, "--val-fraction", "0.5")
+    assert status == 2 and events == []
+    assert err == (f"softmax-tui: error: {path}: --val-fraction 0.5 holds out no rows "
+                   "(every class is too small to give one to validation)\n")
 
 
 def test_a_single_feature_column(capsys, tmp_path):

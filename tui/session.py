@@ -79,13 +79,17 @@ def build_session(options: Options) -> Session:
     else:
         model = SoftmaxRegression.initialized(prepared.X_train.shape[1], dataset.n_classes, options.init,
                                               np.random.default_rng([options.seed, 1]))
+    if options.val_fraction and prepared.X_val is None:
+        raise UserError(f"{dataset.name}: --val-fraction {options.val_fraction:g} holds out no rows "
+                        "(every class is too small to give one to validation)")
     try:
         trainer = Trainer(model, Optimizer(options.optimizer, options.batch_size),
                           prepared.X_train, prepared.y_train, prepared.X_val, prepared.y_val,
                           lr=options.learning_rate, l2=options.l2, max_epochs=options.max_epochs,
                           patience=options.patience, seed=[options.seed, 2], paused=options.paused)
     except ValueError as e:
-        raise UserError(f"{options.dataset}: cannot train on this data: {e}") from None
+        hint = "" if options.standardize else " (values this large need standardization: drop --no-standardize)"
+        raise UserError(f"{options.dataset}: cannot train on this data: {e}{hint}") from None
     return Session(options, dataset, prepared, trainer)
 
 
