@@ -8,7 +8,8 @@ For one full-batch gradient-descent step at several (n, d, K) it times:
 and prints the ratios the budgets are stated in:
   naive/ours >= 50 at n = 1000;  ours/torch <= 0.5 at (100000, 2, 3) and (60000, 784, 10);
   ours/floor <= 6 at (60000, 784, 10).
-Then time-to-objective against scikit-learn's lbfgs on iris and blobs (reported, no target).
+Then the logits layout (K-major K x n, as the engine keeps them, against n x K), and
+time-to-objective against scikit-learn's lbfgs on iris and blobs (reported, no target).
 Times are the best of several repeats; the machine is shared, so read ratios, not seconds.
 """
 
@@ -104,6 +105,28 @@ def step_table(repeats: int) -> None:
           " ours/floor <= 6 at (60000,784,10)")
 
 
+def nk_layout_step(W, b, X, y, lr):
+    """The same fused step with logits kept n x K (softmax along the short rows)."""
+    n = len(X)
+    Z = X @ W.T + b
+    Z -= Z.max(axis=1, keepdims=True)
+    E = np.exp(Z)
+    E /= E.sum(axis=1, keepdims=True)
+    E[np.arange(n), y] -= 1.0
+    return W - lr * (E.T @ X) / n, b - lr * E.mean(axis=0)
+
+
+def layout_table(repeats: int) -> None:
+    print("\nLogits layout for small K, one gd step (ms): the engine's K-major (K x n) vs n x K")
+    print(f"{'n':>8} {'d':>4} {'K':>3} | {'K x n':>8} {'n x K':>8} | {'n x K / K x n':>13}")
+    for n, d, K in [(100_000, 2, 3), (100_000, 2, 5), (100_000, 10, 3)]:
+        X, y, W0 = problem(n, d, K)
+        trainer = Trainer(SoftmaxRegression(W0, np.zeros(K)), Optimizer("gd"), X, y, lr=0.1)
+        ours = best_time(trainer.step, repeats)
+        other = best_time(lambda: nk_layout_step(W0, np.zeros(K), X, y, 0.1), repeats)
+        print(f"{n:>8} {d:>4} {K:>3} | {ours * 1e3:>8.2f} {other * 1e3:>8.2f} | {other / ours:>13.1f}")
+
+
 def time_to_objective() -> None:
     """Seconds until each optimizer's objective is within 1e-6 (relative) of lbfgs's optimum."""
     from sklearn.linear_model import LogisticRegression
@@ -137,6 +160,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
     step_table(args.repeats)
+    layout_table(args.repeats)
     time_to_objective()
 
 
