@@ -224,15 +224,18 @@ def test_hold_parks_the_loop_until_release():
     thread = train_in_thread(runner)
     runner.toggle()
     wait_for(lambda: runner.snapshot.step > 10)
-    runner.hold(seconds=5.0)
-    parked = runner.snapshot.step
-    time.sleep(0.1)
-    assert runner.snapshot.step == parked
-    runner.release()
-    wait_for(lambda: runner.snapshot.step > parked)
-    runner.hold(seconds=0.05)  # a hold ends by itself
-    time.sleep(0.1)
+    parked = threading.Event()
+    if not runner.hold(5.0, parked.set):  # a chunk was in progress: it parks after it
+        wait_for(parked.is_set)
     step = runner.snapshot.step
+    time.sleep(0.1)
+    assert runner.snapshot.step == step
+    runner.release()
+    wait_for(lambda: runner.snapshot.step > step)
+    with runner._control():  # between chunks: parked at once
+        assert runner.hold(0.05)
+        step = runner.snapshot.step
+    time.sleep(0.1)  # a hold ends by itself
     wait_for(lambda: runner.snapshot.step > step)
     runner.close()
     thread.join(2)

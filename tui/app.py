@@ -60,6 +60,9 @@ class SoftmaxApp(App[None]):
     class RunChanged(Message):
         """The training loop ran a queued control (posted from its thread)."""
 
+    class Parked(Message):
+        """The training loop has parked for the frame that waits for it (posted from its thread)."""
+
     @dataclass
     class RunProblem(Message):
         """Something the training loop could not do, in words (posted from its thread)."""
@@ -75,7 +78,6 @@ class SoftmaxApp(App[None]):
         self.boundaries = True
         self._speed = speed
         self._switching = False
-        self._next_frame = 0.0
         history = session.options.history
         self._use(session, HistoryFile(history) if history else None)
 
@@ -92,6 +94,8 @@ class SoftmaxApp(App[None]):
         self._cursor_input: tuple[Selection, np.ndarray] | None = None
         self._drawn: tuple | None = None
         self._announced = session.trainer.state
+        self._next_frame = 0.0
+        self._parking = False  # a frame waits for the training loop to park
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -151,18 +155,36 @@ class SoftmaxApp(App[None]):
     def draw_frame(self, *, now: bool = False) -> None:
         """Hand the latest snapshot to every panel (each redraws only what changed).
 
-        While training runs, the training loop is parked for the frame (see
-        :meth:`Runner.hold`), and frames are spaced so that drawing takes at most
-        ``UI_SHARE`` of the time: 20 per second when a frame is cheap, fewer on a slow
-        machine, so that the screen never eats the training. ``now`` (after a key) draws
-        at once."""
-        if self._switching or not (self.is_running and self.screen_stack) or isinstance(self.screen, TooSmallScreen):
+        While training runs, a frame is drawn while the training loop is parked (see
+        :meth:`Runner.hold`): at once when the loop is between chunks, else as soon as its
+        chunk in progress ends (:class:`Parked`). Frames are spaced so that drawing takes at
+        most ``UI_SHARE`` of the time: 20 per second when a frame is cheap, fewer on a slow
+        machine, so that the screen never eats the training. ``now`` (after a key) draws at
+        once, parked or not."""
+        if not self._can_draw():
             return
         if self.runner.state is RunState.RUNNING:
-            if not now and time.perf_counter() < self._next_frame:
+            if not now and (self._parking or time.perf_counter() < self._next_frame):
                 return
-            self.runner.hold()
+            if not self.runner.hold(on_parked=lambda: self.post_message(self.Parked())) and not now:
+                self._parking = True
+                return
             self.call_after_refresh(self._frame_drawn, time.perf_counter())
+        self._hand_over()
+
+    def on_softmax_app_parked(self) -> None:
+        self._parking = False
+        if not self._can_draw():
+            self.runner.release()
+            return
+        self.call_after_refresh(self._frame_drawn, time.perf_counter())
+        self._hand_over()
+
+    def _can_draw(self) -> bool:
+        return not self._switching and self.is_running and bool(self.screen_stack) and not isinstance(
+            self.screen, TooSmallScreen)
+
+    def _hand_over(self) -> None:
         previous, snap = self.runner.latest
         drawn = self._drawn
         if drawn is None or drawn[0] is not snap or drawn[1:] != (self.selection, self.boundaries):
@@ -177,6 +199,7 @@ class SoftmaxApp(App[None]):
 
     def _frame_drawn(self, started: float) -> None:
         """The screen is updated: let training go on, and space the next frame by its cost."""
+        self._parking = False
         self.runner.release()
         cost = time.perf_counter() - started
         self._next_frame = started + max(1 / FRAMES_PER_SECOND, cost / UI_SHARE) - 0.5 / FRAMES_PER_SECOND
@@ -320,15 +343,21 @@ class SoftmaxApp(App[None]):
             self.notify(str(e), title=f"Cannot open {name}", severity="error")
             return
         self.runner.close()
-        self._switching = True
+        self._switching = True  # no frames until the new panels are laid out (see _switched)
         try:
             self._use(session, self._reopen_history(options.history))
             await self.recompose()
-        finally:
+        except BaseException:
             self._switching = False
+            raise
         self.decision_map.focus()  # the old map, removed, would otherwise keep the focus
         self._check_size(self.size)
         self._train(self.runner)
+        self.call_after_refresh(self._switched)
+
+    def _switched(self) -> None:
+        """The new run's panels are on screen: frames may draw again."""
+        self._switching = False
         self.draw_frame()
 
     def _reopen_history(self, path: str | None) -> HistoryFile | None:

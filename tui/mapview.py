@@ -138,6 +138,20 @@ class BoundaryTrace:
 
 
 @dataclass(frozen=True)
+class _Shown:
+    """What every frame in one viewport shares: the model inputs at the pixel centres, and
+    the drawn points the viewport shows that fall on the map (index, cell, label, model input)."""
+
+    viewport: Viewport
+    pixels: np.ndarray
+    index: np.ndarray
+    cols: np.ndarray
+    rows: np.ndarray
+    label: np.ndarray
+    X: np.ndarray
+
+
+@dataclass(frozen=True)
 class MapFrame:
     """The map under the lines for one ``(W, b)`` in one viewport.
 
@@ -202,6 +216,14 @@ class MapView:
         self._y_drawn = y[self.drawn]
         self._X_model_drawn = pipeline.transform(X_raw[self.drawn])
         self._data_box = _padded_box(self._st if n else np.zeros((1, 2)))
+        self._shown: _Shown | None = None  # for the last viewport asked for
+        # the map plane in model space, where the logits are affine in (s, t)
+        self._model_plane = None
+        if self._in_model_space:
+            self._model_plane = self.plane
+        elif pipeline.is_affine:
+            origin, s_end, t_end = self.model_inputs(np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]))
+            self._model_plane = Plane(origin, s_end - origin, t_end - origin, self.labels)
 
     @property
     def labels(self) -> tuple[str, str]:
@@ -267,23 +289,23 @@ class MapView:
         Parameters that are not finite (a diverged run) give probability 0 where the model's
         output is not a number, so such pixels are drawn black."""
         model = SoftmaxRegression(W, b)
-        proba = model.predict_proba(self.model_inputs(viewport.pixel_centres()))
-        proba = np.nan_to_num(proba.reshape(2 * viewport.rows, viewport.cols, -1), nan=0.0)
+        shown = self._shown_in(viewport)
+        proba = np.nan_to_num(model.predict_proba(shown.pixels).reshape(2 * viewport.rows, viewport.cols, -1), nan=0.0)
+        wrong = model.predict(shown.X) != shown.label
+        order = np.argsort(wrong, kind="stable")
+        return MapFrame(viewport=viewport, proba=proba, index=shown.index[order], cols=shown.cols[order],
+                        rows=shown.rows[order], label=shown.label[order], wrong=wrong[order])
 
-        shown = self.shown(viewport)
-        wrong = model.predict(self._X_model_drawn[shown]) != self._y_drawn[shown]
-        col, row = viewport.cells_of(self._st[self.drawn[shown]])
-        order = np.flatnonzero(viewport.contains(col, row))
-        order = order[np.argsort(wrong[order], kind="stable")]
-        return MapFrame(
-            viewport=viewport,
-            proba=proba,
-            index=self.drawn[shown][order],
-            cols=col[order],
-            rows=row[order],
-            label=self._y_drawn[shown][order],
-            wrong=wrong[order],
-        )
+    def _shown_in(self, viewport: Viewport) -> _Shown:
+        """The pixel inputs and points of ``viewport`` (kept for the last viewport)."""
+        if self._shown is None or self._shown.viewport != viewport:
+            shown = self.shown(viewport)
+            col, row = viewport.cells_of(self._st[self.drawn[shown]])
+            on_map = viewport.contains(col, row)
+            self._shown = _Shown(viewport, self.model_inputs(viewport.pixel_centres()),
+                                 self.drawn[shown][on_map], col[on_map], row[on_map], self._y_drawn[shown][on_map],
+                                 self._X_model_drawn[shown][on_map])
+        return self._shown
 
     def boundaries(self, W, b, viewport: Viewport) -> list[BoundaryTrace] | None:
         """The tie lines traced over ``viewport``, or None when the pipeline is not affine
@@ -306,10 +328,7 @@ class MapView:
     def logit_plane(self, W, b) -> tuple[np.ndarray, np.ndarray]:
         """``(A, c)`` with logits ``z(s, t) = A [s, t] + c`` on the map; only for an affine
         pipeline, whose image of the map plane is a plane in model space."""
-        if self._in_model_space:
-            return plane_logits(W, b, self.plane)
-        origin, s_end, t_end = self.model_inputs(np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]))
-        return plane_logits(W, b, Plane(origin, s_end - origin, t_end - origin, self.labels))
+        return plane_logits(W, b, self._model_plane)
 
 
 def _padded_box(st: np.ndarray) -> tuple[float, float, float, float]:
@@ -327,15 +346,20 @@ def _trace(
     flatter than the cell aspect, else at each row centre for ``s``."""
     ds, dt = vp.cell_size
     s0, _, _, t1 = vp.extent
-    if abs(a[1]) * dt >= abs(a[0]) * ds:
-        s = s0 + (np.arange(vp.cols) + 0.5) * ds
-        points = np.column_stack([s, -(a[0] * s + c0) / a[1]])
-    else:
-        t = t1 - (np.arange(vp.rows) + 0.5) * dt
-        points = np.column_stack([-(a[1] * t + c0) / a[0], t])
-    col, row = vp.cells_of(points)
-    on_map = vp.contains(col, row)
-    points, col, row = points[on_map], col[on_map], row[on_map]
+    with np.errstate(over="ignore", invalid="ignore"):
+        if abs(a[1]) * dt >= abs(a[0]) * ds:
+            col = np.arange(vp.cols)
+            s = s0 + (col + 0.5) * ds
+            t = -(a[0] * s + c0) / a[1]
+            row = np.floor((t1 - t) / dt)
+        else:
+            row = np.arange(vp.rows)
+            t = t1 - (row + 0.5) * dt
+            s = -(a[1] * t + c0) / a[0]
+            col = np.floor((s - s0) / ds)
+    on_map = vp.contains(col, row)  # False where a coordinate is not finite
+    points = np.column_stack([s[on_map], t[on_map]])
+    col, row = col[on_map].astype(np.int64), row[on_map].astype(np.int64)
     z = points @ A.T + c
     tie = np.maximum(z[:, i], z[:, j])
     z[:, [i, j]] = -np.inf

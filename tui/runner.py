@@ -27,10 +27,11 @@ S per second and holding at most a tenth of a second's worth, so a stall never t
 a burst. At ``math.inf`` ("max") it never waits.
 
 **Frames**: Python runs one thread at a time (the GIL), and a loop that never lets go makes
-every small step of the UI wait for it, so a frame takes many times its own cost. The UI
-therefore parks the loop for the length of a frame (:meth:`hold`, :meth:`release`): the frame
-is drawn at full speed while training waits, and the app spaces frames so that drawing takes
-at most a quarter of the time.
+every small step of the UI wait for it, so a frame takes many times its own cost (and on a
+million points the engine's threads fill both cores). The UI therefore draws a frame while
+the loop is parked (:meth:`hold`, :meth:`release`): at once when the loop is between chunks,
+else right after the chunk in progress, which the loop says by calling back; the app spaces
+frames so that drawing takes at most a quarter of the time.
 
 **History** (``--history``): the engine reports every completed epoch, which becomes a CSV
 row, flushed after every chunk; a reset starts the file again, and :meth:`close` adds the
@@ -62,8 +63,8 @@ from .options import DEFAULT_LR
 CHUNK_SECONDS = 0.015
 MAX_CHUNK_SECONDS = 0.09
 BURST_SECONDS = 0.1
-MAX_HOLD_SECONDS = 0.03
-HOLD_WAIT_SECONDS = 0.02
+MAX_HOLD_SECONDS = 0.03  # a parked loop goes on by itself after this, released or not
+WAITER_SECONDS = 0.001  # how often the loop looks whether a waiting thread has the trainer
 IDLE_SECONDS = 1.0  # a paused loop looks again this often (a control or job wakes it at once)
 
 
@@ -107,7 +108,9 @@ class Runner:
         self._controls: deque[Callable[[], None]] = deque()
         self._jobs: deque[Callable[[], None]] = deque()
         self._closed = False
+        self._waiting = 0  # threads waiting in _control
         self._held_until = 0.0
+        self._on_parked: Callable[[], None] | None = None  # the UI waits for the loop to park
         self._meter = RateMeter()
         self._worker_steps = 0
         self._rate = 0.0
@@ -218,16 +221,21 @@ class Runner:
                 curves["val_loss"] = self.trainer.history.curve("val_loss")
             return curves
 
-    def hold(self, seconds: float = MAX_HOLD_SECONDS) -> None:
-        """Park the training loop until :meth:`release`, or for ``seconds`` at most, so that
-        the UI draws a frame without fighting it for the GIL. Waits for a running chunk to
-        end, but not longer than ``HOLD_WAIT_SECONDS`` (the loop then parks after it)."""
-        self._held_until = self._clock() + seconds
-        if self._lock.acquire(timeout=HOLD_WAIT_SECONDS):
+    def hold(self, seconds: float = MAX_HOLD_SECONDS, on_parked: Callable[[], None] | None = None) -> bool:
+        """Park the training loop until :meth:`release` (or for ``seconds`` at most), so that
+        the UI draws a frame without fighting it for the GIL and the cores. Returns True when
+        the loop is parked at once (it was between chunks); otherwise it parks when its chunk
+        in progress ends and then calls ``on_parked`` (if given) from its thread."""
+        if self._lock.acquire(blocking=False):
+            self._held_until = self._clock() + seconds
             self._lock.release()
+            return True
+        self._on_parked = lambda: self._park(seconds, on_parked)
+        return False
 
     def release(self) -> None:
-        """End a :meth:`hold`."""
+        """End a :meth:`hold` (or call off one that waits for the chunk in progress)."""
+        self._on_parked = None
         self._held_until = 0.0
         self._wakeup.set()
 
@@ -246,6 +254,9 @@ class Runner:
         """Run queued controls and jobs, and advance the trainer while it runs, until closed
         or ``cancelled()``."""
         while not (self._closed or cancelled()):
+            if self._waiting:  # a thread waits for the trainer (see _control)
+                time.sleep(WAITER_SECONDS)
+                continue
             self._wakeup.clear()
             with self._lock:
                 wait = 0.0 if self._closed else self._turn()
@@ -260,6 +271,9 @@ class Runner:
             self._run_controls()
             self._on_change()
             return 0.0
+        if self._on_parked is not None:
+            park, self._on_parked = self._on_parked, None
+            park()
         held = self._held_until - self._clock()
         if held > 0:
             return held
@@ -354,10 +368,18 @@ class Runner:
     @contextmanager
     def _control(self) -> Iterator[None]:
         """The trainer to oneself, once the chunk in progress has ended and the queued
-        controls have run."""
-        with self._lock:
+        controls have run. The loop steps aside for a thread that waits here (Python's locks
+        are not fair: a busy loop would otherwise take the lock back at once)."""
+        with self._small:
+            self._waiting += 1
+        self._lock.acquire()
+        with self._small:
+            self._waiting -= 1
+        try:
             self._run_controls()
             yield
+        finally:
+            self._lock.release()
 
     def _submit(self, control: Callable[[], None]) -> None:
         """Run ``control`` now if the loop is idle, else queue it for the loop (in order)."""
@@ -374,6 +396,11 @@ class Runner:
     def _run_controls(self) -> None:
         while self._controls:
             self._controls.popleft()()
+
+    def _park(self, seconds: float, on_parked: Callable[[], None] | None) -> None:
+        self._held_until = self._clock() + seconds
+        if on_parked is not None:
+            on_parked()
 
     def _record(self, snap: Snapshot) -> None:
         """A completed epoch (the engine's ``on_epoch_end``): a history row."""

@@ -66,6 +66,10 @@ def _pack(rgb: np.ndarray) -> np.ndarray:
     return (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
 
 
+ANSI_PACKED = _pack(palette.ANSI_RGB)
+_ANSI_NUMBER = {packed: number for number, packed in enumerate(ANSI_PACKED.tolist())}
+
+
 @dataclass(frozen=True)
 class _Layout:
     """Where the map and the axes go in a content area of ``size``."""
@@ -121,136 +125,163 @@ class _Layout:
         return (" " * self.gutter + left + middle + right)[: self.size.width].ljust(self.size.width)
 
 
+#: A cell is drawn from one integer key. Its low 48 bits are the cell's colours (truecolor and
+#: 16 colours: the upper pixel's 24-bit RGB above the lower one's; without colour: the winning
+#: class); the bits above say what is drawn on it: the plain half block, a line dot or a
+#: selection mark on the cell's colours, or a point (whose colour bits are 0: a point's style
+#: is its class's). Equal keys draw equal cells, so overlays are numpy assignments and a row
+#: of the map is a run-length encoding of its keys.
+MARK_SHIFT = 48
+COLOURS = (1 << MARK_SHIFT) - 1
+PLAIN, ACTIVE_DOT, INACTIVE_DOT, CURSOR_MARK, LEFT_BRACKET, RIGHT_BRACKET = range(6)
+POINT = 8  # + 2 * class + (1 if misclassified)
+MARKS = {ACTIVE_DOT: ACTIVE_LINE, INACTIVE_DOT: INACTIVE_LINE, CURSOR_MARK: CURSOR, LEFT_BRACKET: "[",
+         RIGHT_BRACKET: "]"}
+BOLD_MARKS = (CURSOR_MARK, LEFT_BRACKET, RIGHT_BRACKET)
+
+
+def _marked(mark, colours=0):
+    """Keys with ``mark`` on cells of ``colours`` (scalars or arrays)."""
+    return (np.asarray(mark, dtype=np.int64) << MARK_SHIFT) | colours
+
+
 class _Painter:
-    """Styles for one frame in truecolor or 16 colours, from packed RGB colours.
+    """The text and style of every cell key (see ``MARK_SHIFT``) for one colour mode;
+    ``keys`` are the frame's plain cells. Keys recur from frame to frame while training, so
+    their cells are kept in ``cache`` (shared by the frames of one colour mode and style)."""
 
-    ``pixels`` (2 rows, cols) are the map's pixel colours; ``cell_text`` and ``cell_back``
-    (rows, cols) the text colour (black or white) and the background for a character drawn
-    on a cell; ``points`` the (colour, contrasting colour) of each class's glyph. Colours and
-    styles recur from frame to frame while training, so they are kept in ``cache``.
-    """
-
-    def __init__(self, pixels: np.ndarray, cell_text: np.ndarray, cell_back: np.ndarray,
-                 points: list[tuple[int, int]], cache: dict) -> None:
-        self.keys = (pixels[0::2] << 24) | pixels[1::2]
-        self._cell_text, self._cell_back = cell_text, cell_back
-        self._points = points
+    def __init__(self, keys: np.ndarray, glyphs: tuple[str, ...], cache: dict) -> None:
+        self.keys = keys
+        self._glyphs = glyphs
         self._cache = cache
 
-    @classmethod
-    def truecolor(cls, frame: MapFrame, cache: dict) -> _Painter:
-        """Pixels blended from the probabilities; text on a cell's mean colour."""
-        rgb = palette.map_colors(frame.proba)
-        cell = ((rgb[0::2].astype(np.uint16) + rgb[1::2]) // 2).astype(np.uint8)
-        classes = palette.COLORS[: frame.proba.shape[-1]]
-        points = zip(_pack(classes).tolist(), _pack(palette.contrast_color(classes)).tolist())
-        return cls(_pack(rgb), _pack(palette.contrast_color(cell)), _pack(cell), list(points), cache)
+    def cell(self, key: int) -> tuple[str, Style]:
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self._cell(key)
+        return found
+
+    def _cell(self, key: int) -> tuple[str, Style]:
+        mark, colours = key >> MARK_SHIFT, key & COLOURS
+        if mark == PLAIN:
+            return self._plain(colours)
+        if mark >= POINT:
+            label, wrong = divmod(mark - POINT, 2)
+            return self._glyphs[label], self._point(label, bool(wrong))
+        return MARKS[mark], self._on_cell(colours, mark in BOLD_MARKS)
+
+    def _plain(self, colours: int) -> tuple[str, Style]:
+        raise NotImplementedError
+
+    def _on_cell(self, colours: int, bold: bool) -> Style:
+        raise NotImplementedError
+
+    def _point(self, label: int, wrong: bool) -> Style:
+        raise NotImplementedError
+
+
+class _ColourPainter(_Painter):
+    """Truecolor or 16 colours: a plain cell is "▀" in its upper pixel's colour on its lower
+    pixel's; a line dot or mark is black or white on the cell's colour (``on_cell``); a point
+    is a contrasting glyph on its class colour, inverted when misclassified."""
+
+    def __init__(self, keys: np.ndarray, glyphs: tuple[str, ...], cache: dict,
+                 on_cell: Callable[[int], tuple[int, int]], points: list[tuple[int, int]]) -> None:
+        super().__init__(keys, glyphs, cache)
+        self._on_cell_colours = on_cell
+        self._points = points
 
     @classmethod
-    def ansi16(cls, frame: MapFrame, cache: dict) -> _Painter:
+    def truecolor(cls, frame: MapFrame, glyphs: tuple[str, ...], cache: dict) -> _ColourPainter:
+        """Pixels blended from the probabilities; text on a cell's mean colour."""
+        pixels = _pack(palette.map_colors(frame.proba))
+        classes = palette.COLORS[: frame.proba.shape[-1]]
+        points = zip(_pack(classes).tolist(), _pack(palette.contrast_color(classes)).tolist())
+        return cls((pixels[0::2] << 24) | pixels[1::2], glyphs, cache, _on_mean_colour, list(points))
+
+    @classmethod
+    def ansi16(cls, frame: MapFrame, glyphs: tuple[str, ...], cache: dict) -> _ColourPainter:
         """Pixels in the winning class's ANSI colour, bright where confident; a cell's
         characters on its upper pixel's colour."""
         confident = frame.proba.max(axis=-1) >= palette.CONFIDENT
-        number = palette.ansi_number(frame.proba.argmax(axis=-1), confident)
-        top = number[0::2]
+        pixels = ANSI_PACKED[palette.ansi_number(frame.proba.argmax(axis=-1), confident)]
         bright = palette.ansi_number(np.arange(frame.proba.shape[-1]), True)
-        rgb = _pack(palette.ANSI_RGB)
-        points = zip(rgb[bright].tolist(), rgb[palette.ansi_contrast(bright)].tolist())
-        return cls(rgb[number], rgb[palette.ansi_contrast(top)], rgb[top], list(points), cache)
+        points = zip(ANSI_PACKED[bright].tolist(), ANSI_PACKED[palette.ansi_contrast(bright)].tolist())
+        return cls((pixels[0::2] << 24) | pixels[1::2], glyphs, cache, _on_upper_ansi, list(points))
 
-    def _color(self, packed: int) -> RichColor:
-        key = ("color", packed)
-        color = self._cache.get(key)
-        if color is None:
-            triplet = ColorTriplet(packed >> 16, (packed >> 8) & 0xFF, packed & 0xFF)
-            color = self._cache[key] = RichColor(f"#{packed:06x}", ColorType.TRUECOLOR, triplet=triplet)
-        return color
+    def _plain(self, colours: int) -> tuple[str, Style]:
+        return HALF_BLOCK, Style.from_color(_rich_color(colours >> 24), _rich_color(colours & 0xFFFFFF))
 
-    def _style(self, fg: int, bg: int, bold: bool) -> Style:
-        key = (fg, bg, bold)
-        style = self._cache.get(key)
-        if style is None:
-            style = self._cache[key] = Style(color=self._color(fg), bgcolor=self._color(bg), bold=bold)
-        return style
+    def _on_cell(self, colours: int, bold: bool) -> Style:
+        text, back = self._on_cell_colours(colours)
+        return Style(color=_rich_color(text), bgcolor=_rich_color(back), bold=bold)
 
-    def plain(self, key: int) -> tuple[str, Style]:
-        """A map cell: "▀" in its upper pixel's colour on its lower pixel's."""
-        cell = self._cache.get(key)
-        if cell is None:
-            cell = self._cache[key] = (HALF_BLOCK, Style.from_color(self._color(key >> 24),
-                                                                    self._color(key & 0xFFFFFF)))
-        return cell
-
-    def on_cell(self, col: int, row: int, bold: bool = False) -> Style:
-        """A line dot or selection mark: black or white on the cell's colour."""
-        return self._style(int(self._cell_text[row, col]), int(self._cell_back[row, col]), bold)
-
-    def point(self, label: int, wrong: bool) -> Style:
-        """A contrasting glyph on the class colour; inverted when misclassified."""
+    def _point(self, label: int, wrong: bool) -> Style:
         color, contrast = self._points[label]
-        return self._style(color, contrast, True) if wrong else self._style(contrast, color, True)
+        fg, bg = (color, contrast) if wrong else (contrast, color)
+        return Style(color=_rich_color(fg), bgcolor=_rich_color(bg), bold=True)
 
 
-class _MonoPainter:
+class _MonoPainter(_Painter):
     """No colour: each cell filled with its winning class's character (``MONO_FILLS``),
-    points in bold, misclassified ones in reverse video."""
+    marks and points in bold, misclassified points in reverse video."""
 
-    def __init__(self, frame: MapFrame, base: Style) -> None:
-        self.keys = (frame.proba[0::2] + frame.proba[1::2]).argmax(axis=-1).astype(np.int64)
+    def __init__(self, frame: MapFrame, glyphs: tuple[str, ...], cache: dict, base: Style) -> None:
+        keys = (frame.proba[0::2] + frame.proba[1::2]).argmax(axis=-1).astype(np.int64)
+        super().__init__(keys, glyphs, cache)
         self._base = base
 
-    def plain(self, key: int) -> tuple[str, Style]:
-        return palette.MONO_FILLS[key], self._base
+    def _plain(self, colours: int) -> tuple[str, Style]:
+        return palette.MONO_FILLS[colours], self._base
 
-    def on_cell(self, col: int, row: int, bold: bool = False) -> Style:
+    def _on_cell(self, colours: int, bold: bool) -> Style:
         return self._base + BOLD if bold else self._base
 
-    def point(self, label: int, wrong: bool) -> Style:
+    def _point(self, label: int, wrong: bool) -> Style:
         return self._base + (INVERTED if wrong else BOLD)
 
 
-class _Canvas:
-    """Cell keys for the map: the painter's key for a plain cell (non-negative), or
-    ``-(1 + n)`` for the n-th overlay (a point, a line dot, a selection mark) in
-    ``overlays``, which lives as long as the style cache so that equal keys in two
-    pictures draw the same."""
+def _rich_color(packed: int) -> RichColor:
+    triplet = ColorTriplet(packed >> 16, (packed >> 8) & 0xFF, packed & 0xFF)
+    return RichColor(f"#{packed:06x}", ColorType.TRUECOLOR, triplet=triplet)
 
-    def __init__(self, keys: np.ndarray, overlays: dict[tuple[str, Style], int]) -> None:
-        self.keys = keys.copy()
-        self.overlays = overlays
 
-    def kind(self, text: str, style: Style) -> int:
-        """The key of an overlay."""
-        return self.overlays.setdefault((text, style), -1 - len(self.overlays))
+def _on_mean_colour(colours: int) -> tuple[int, int]:
+    """Truecolor: black or white on the mean of the cell's two pixels."""
+    pixels = np.array([[colours >> 40, (colours >> 32) & 0xFF, (colours >> 24) & 0xFF],
+                       [(colours >> 16) & 0xFF, (colours >> 8) & 0xFF, colours & 0xFF]])
+    mean = (pixels.sum(axis=0) // 2).astype(np.uint8)
+    return int(_pack(palette.contrast_color(mean))), int(_pack(mean))
 
-    def put(self, col: int, row: int, text: str, style: Style) -> None:
-        self.keys[row, col] = self.kind(text, style)
 
-    def put_all(self, cols: np.ndarray, rows: np.ndarray, kinds: np.ndarray) -> None:
-        """Overlay keys ``kinds`` at many cells; where cells repeat, the last one wins."""
-        cells = rows * self.keys.shape[1] + cols
-        _, first_from_end = np.unique(cells[::-1], return_index=True)
-        last = len(cells) - 1 - first_from_end
-        self.keys.flat[cells[last]] = kinds[last]
+def _on_upper_ansi(colours: int) -> tuple[int, int]:
+    """16 colours: black or bright white on the upper pixel's ANSI colour."""
+    upper = colours >> 24
+    return int(ANSI_PACKED[palette.ansi_contrast(_ANSI_NUMBER[upper])]), upper
+
+
+def _put(keys: np.ndarray, cols: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
+    """``keys[rows, cols] = values`` where, if a cell repeats, the last value wins."""
+    cells = rows * keys.shape[1] + cols
+    _, first_from_end = np.unique(cells[::-1], return_index=True)
+    last = len(cells) - 1 - first_from_end
+    keys.flat[cells[last]] = values[last]
 
 
 class _Picture:
     """One drawn state, turned into strips line by line on demand. Runs of equal keys in a
-    row of the canvas become one segment, so a uniform region is a single segment.
+    row become one segment, so a uniform region is a single segment.
 
-    ``context`` (the layout, the style cache's generation and the base style) says when
-    equal keys mean equal lines: then only rows whose keys changed need drawing again.
+    ``context`` (the layout, the cell cache's generation and the base style) says when equal
+    keys mean equal lines: then only rows whose keys changed need drawing again.
     """
 
-    def __init__(self, layout: _Layout, context: tuple, canvas: _Canvas,
-                 plain: Callable[[int], tuple[str, Style]], base: Style, labels: tuple[str, str]) -> None:
+    def __init__(self, layout: _Layout, context: tuple, keys: np.ndarray,
+                 cell: Callable[[int], tuple[str, Style]], base: Style, labels: tuple[str, str]) -> None:
         self.layout = layout
         self.context = context
-        self.keys = canvas.keys
-        overlays = list(canvas.overlays)
-        self._cells = {
-            key: overlays[-1 - key] if key < 0 else plain(key) for key in np.unique(self.keys).tolist()
-        }
+        self.keys = keys
+        self._cell = cell
         self._base = base
         self._gutter = layout.gutter_lines(labels[1]) if layout.axes else None
         self._axis = layout.axis_line(labels[0]) if layout.axes else None
@@ -281,10 +312,10 @@ class _Picture:
         row = self.keys[y]
         starts = np.flatnonzero(np.concatenate(([True], row[1:] != row[:-1])))
         lengths = np.diff(np.append(starts, len(row))).tolist()
-        cells = self._cells
+        cell = self._cell
         segments = [Segment(self._gutter[y], self._base)] if self._gutter else []
         for key, n in zip(row[starts].tolist(), lengths):
-            text, style = cells[key]
+            text, style = cell(key)
             segments.append(Segment(text * n, style))
         return Strip(segments, width)
 
@@ -366,11 +397,11 @@ class DecisionMap(Widget, can_focus=True):
         self._frame: MapFrame | None = None
         self._traces: list[BoundaryTrace] | None = None
         self._picture: _Picture | None = None
-        # Colours, styles and overlay keys, kept while the colour mode stays and the cache
-        # is not too big; the generation counts the times they were dropped.
-        self._cache: dict = {}
-        self._overlays: dict[tuple[str, Style], int] = {}
-        self._cache_mode: ColorMode | None = None
+        self._base: Style | None = None
+        # The cells of keys, kept while the colour mode and the style stay and the cache is
+        # not too big; the generation counts the times it was emptied.
+        self._cache: dict[int, tuple[str, Style]] = {}
+        self._cache_for: tuple[ColorMode, Style] | None = None
         self._generation = 0
         self._legend_key: tuple[ColorMode, bool] | None = None
 
@@ -403,7 +434,15 @@ class DecisionMap(Widget, can_focus=True):
     def notify_style_update(self) -> None:
         """The CSS changed (a new theme, say): the next lines are drawn with the new style."""
         super().notify_style_update()
-        self._picture = None
+        self._picture = self._base = None
+
+    @property
+    def base_style(self) -> Style:
+        """The widget's own style (``rich_style``), looked up once per style change rather than
+        after every refresh."""
+        if self._base is None:
+            self._base = self.rich_style
+        return self._base
 
     @property
     def frame(self) -> MapFrame | None:
@@ -469,7 +508,7 @@ class DecisionMap(Widget, can_focus=True):
     def render_line(self, y: int) -> Strip:
         size = self.content_size
         if self._W is None or size.width <= 0 or size.height <= 0:
-            return Strip.blank(size.width, self.rich_style)
+            return Strip.blank(size.width, self.base_style)
         if self._picture is None or self._picture.layout is not self.map_layout():
             self._picture = self._draw()
         return self._picture.line(y)
@@ -486,32 +525,31 @@ class DecisionMap(Widget, can_focus=True):
             self._frame = self.map_view.frame(self._W, self._b, viewport)
         if self._boundaries and self._traces is None:
             self._traces = self.map_view.boundaries(self._W, self._b, viewport)
-        frame, base, mode = self._frame, self.rich_style, self.color_mode
-        if mode is not self._cache_mode or len(self._cache) + len(self._overlays) > STYLE_CACHE_SIZE:
+        frame, base, mode = self._frame, self.base_style, self.color_mode
+        if (mode, base) != self._cache_for or len(self._cache) > STYLE_CACHE_SIZE:
             self._cache.clear()
-            self._overlays.clear()
-            self._cache_mode = mode
+            self._cache_for = (mode, base)
             self._generation += 1
         if mode is ColorMode.MONO:
-            painter = _MonoPainter(frame, base)
+            painter = _MonoPainter(frame, self._glyphs, self._cache, base)
         elif mode is ColorMode.ANSI16:
-            painter = _Painter.ansi16(frame, self._cache)
+            painter = _ColourPainter.ansi16(frame, self._glyphs, self._cache)
         else:
-            painter = _Painter.truecolor(frame, self._cache)
+            painter = _ColourPainter.truecolor(frame, self._glyphs, self._cache)
 
-        canvas = _Canvas(painter.keys, self._overlays)
-        for trace in self.traces or ():
-            for col, row, active in zip(trace.cols.tolist(), trace.rows.tolist(), trace.active.tolist()):
-                canvas.put(col, row, ACTIVE_LINE if active else INACTIVE_LINE, painter.on_cell(col, row))
-        kinds = np.array([canvas.kind(self._glyphs[k], painter.point(k, wrong))
-                          for k in range(self.map_view.n_classes) for wrong in (False, True)])
-        canvas.put_all(frame.cols, frame.rows, kinds[2 * frame.label + frame.wrong])
+        keys = painter.keys.copy()
+        if self.traces:
+            cols = np.concatenate([trace.cols for trace in self.traces])
+            rows = np.concatenate([trace.rows for trace in self.traces])
+            active = np.concatenate([trace.active for trace in self.traces])
+            _put(keys, cols, rows, _marked(np.where(active, ACTIVE_DOT, INACTIVE_DOT), keys[rows, cols] & COLOURS))
+        _put(keys, frame.cols, frame.rows, _marked(POINT + 2 * frame.label + frame.wrong))
         if self._selection is not None:
-            self._mark(canvas, painter, viewport)
-        context = (layout, self._generation, base)
-        return _Picture(layout, context, canvas, painter.plain, base, self.map_view.labels)
+            self._mark(keys, viewport)
+        context = (layout, self._generation)
+        return _Picture(layout, context, keys, painter.cell, base, self.map_view.labels)
 
-    def _mark(self, canvas: _Canvas, painter: _Painter | _MonoPainter, viewport: Viewport) -> None:
+    def _mark(self, keys: np.ndarray, viewport: Viewport) -> None:
         """Brackets around the selected cell, with the selected point's glyph inside (drawn
         even when the point is not among the shown ones), or "+" at a free location."""
         col, row = viewport.cell_of(*self._selected_coords())
@@ -519,13 +557,22 @@ class DecisionMap(Widget, can_focus=True):
             return
         index = self._selection.index
         if index is None:
-            canvas.put(col, row, CURSOR, painter.on_cell(col, row, bold=True))
+            keys[row, col] = _marked(CURSOR_MARK, keys[row, col] & COLOURS)
         else:
-            label, wrong = self.map_view.point(self._W, self._b, index)
-            canvas.put(col, row, self._glyphs[label], painter.point(label, wrong))
-        for dcol, bracket in ((-1, "["), (1, "]")):
+            label, wrong = self._point_state(index)
+            keys[row, col] = _marked(POINT + 2 * label + wrong)
+        for dcol, bracket in ((-1, LEFT_BRACKET), (1, RIGHT_BRACKET)):
             if 0 <= col + dcol < viewport.cols:
-                canvas.put(col + dcol, row, bracket, painter.on_cell(col + dcol, row, bold=True))
+                keys[row, col + dcol] = _marked(bracket, keys[row, col + dcol] & COLOURS)
+
+    def _point_state(self, index: int) -> tuple[int, bool]:
+        """The class of point ``index`` and whether the model gets it wrong (from the frame
+        when the point is shown)."""
+        frame = self._frame
+        at = np.flatnonzero(frame.index == index)
+        if len(at):
+            return int(frame.label[at[0]]), bool(frame.wrong[at[0]])
+        return self.map_view.point(self._W, self._b, index)
 
     def _update_legend(self) -> None:
         """The border subtitle: each class's glyph and colour (or fill, without colour), how

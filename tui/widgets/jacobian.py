@@ -14,18 +14,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.containers import ScrollableContainer
-from textual.widgets import Static
+from textual.strip import Strip
 
 from softmax_tui.engine import PointExplanation
 
 from ..numbers import fixed
 from ..palette import COLORS, hex_color
+from .lines import LinesView
 
 NUMBER = 7  # width of one number column: " +6.699"
 PROBABILITY = 6  # " 0.992"
+LOSS = 8  # " +0.0262"
 NAME = 6  # class names are cut to this
 MAX_COLUMNS = 8  # x and (a - y) xᵀ show this many features, then say how many more
 GAP = 2
@@ -69,46 +71,41 @@ def clipped(values: np.ndarray) -> tuple[np.ndarray, str]:
     return values[:MAX_COLUMNS], f"  … {len(values) - MAX_COLUMNS} more"
 
 
-class JacobianPanel(ScrollableContainer, can_focus=False):
+class JacobianPanel(LinesView):
     """Shows a :class:`Subject` handed over by :meth:`show`; never trains."""
-
-    DEFAULT_CSS = """
-    JacobianPanel > Static { width: auto; }
-    """
 
     def __init__(self, class_names: Sequence[str], *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.border_title = "Jacobian"
         self.class_names = tuple(class_names)
         self._subject: Subject | None = None
-        self._flowed_for: tuple[Subject, int] | None = None
-        self._shape = (0, 0)  # lines and columns of the body: a layout only when they change
-        self._body: Text | None = None
-
-    def compose(self):
-        yield Static(id="jacobian-body")
+        # the lines last shown, as text and as strips: only lines whose text changed are
+        # rendered again (in the base style they were rendered in)
+        self._texts: list[Text] = []
+        self._strips: list[Strip] = []
+        self._strips_base: Style | None = None
 
     def show(self, subject: Subject) -> None:
         self._subject = subject
-        self._render_body()
+        self.rebuild()
 
-    def on_resize(self) -> None:
-        self._render_body()
-
-    def _render_body(self) -> None:
+    def rebuild(self) -> None:
         width = self.scrollable_content_region.width
-        if self._subject is None or width <= 0 or self._flowed_for == (self._subject, width):
+        if self._subject is None or width <= 0:
             return
-        self._flowed_for = (self._subject, width)
-        self.border_subtitle = self.subtitle(self._subject)
-        body = self.body(self._subject, width)
-        if body == self._body:  # the same numbers at the precision shown: nothing to redraw
-            return
-        self._body = body
-        lines = body.split()
-        shape = (len(lines), max(line.cell_len for line in lines))
-        self.query_one("#jacobian-body", Static).update(body, layout=shape != self._shape)
-        self._shape = shape
+        self.set_subtitle(self.subtitle(self._subject))
+        texts = self.body(self._subject, width).split()
+        base = self.base_style
+        if base is not self._strips_base:
+            self._texts, self._strips, self._strips_base = [], [], base
+        console = self.app.console
+        strips = [
+            self._strips[y] if y < len(self._texts) and text == self._texts[y]
+            else Strip(Segment.apply_style(text.render(console, end=""), base))
+            for y, text in enumerate(texts)
+        ]
+        self._texts, self._strips = texts, strips
+        self.set_lines(strips)
 
     # -- content -----------------------------------------------------------------------------
 
@@ -129,23 +126,27 @@ class JacobianPanel(ScrollableContainer, can_focus=False):
         return Text("\n").join(lines)
 
     def subtitle(self, subject: Subject) -> Text:
+        """The point and its true class (which changes only with the selection, so the
+        border is not redrawn while training runs)."""
         e = subject.explanation
         if e.label is None:
             return Text(f"{subject.title} · no label here")
         name = self.class_names[e.label]
-        return Text.assemble(f"{subject.title} · y = ", (name, self.class_label(e.label).style),
-                             f" · L = {fixed(e.loss, 8, 4).strip()}")
+        return Text.assemble(f"{subject.title} · y = ", (name, self.class_label(e.label).style))
 
     def _forward(self, e: PointExplanation) -> Block:
-        """z and a per class; the true class's label is shown inverted."""
+        """z and a per class; the true class's label is shown inverted, and its row ends
+        with the loss L = -log a_y."""
         rows = []
         for k in range(len(e.z)):
             label = self.class_label(k)
+            cells = [label, " ", numbers([e.z[k]]), f"{e.a[k]:{PROBABILITY}.3f}"]
             if k == e.label:
                 label.stylize("reverse")
-            rows.append(Text.assemble(label, " ", numbers([e.z[k]]), f"{e.a[k]:{PROBABILITY}.3f}"))
-        label_width = rows[0].cell_len - NUMBER - PROBABILITY
-        return Block(f"{'k':<{label_width}}{'z':>{NUMBER}}{'a':>{PROBABILITY}}", rows)
+                cells.append(fixed(e.loss, LOSS, 4))
+            rows.append(Text.assemble(*cells))
+        title = f"{'k':<{self.class_label(0).cell_len + 1}}{'z':>{NUMBER}}{'a':>{PROBABILITY}}"
+        return Block(title + (f"{'L':>{LOSS}}" if e.label is not None else ""), rows)
 
     def _jacobian(self, e: PointExplanation) -> Block:
         return Block("J = diag(a) - a aᵀ", [Text(numbers(row)) for row in e.jacobian])

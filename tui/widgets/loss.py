@@ -7,7 +7,8 @@ the widget shows the last finished one; while training runs it is rebuilt at mos
 bucket); here it is thinned once more to two points per plot column, min and max again, so
 the shape of a long run survives at any width and plotext never draws more than it shows.
 The legend (the current values, in the subtitle) changes with the plot, so the two agree and
-the panel is not redrawn between plots.
+the panel is not redrawn between plots. A finished plot goes on screen at the next
+:meth:`LossPlot.show`, so that, like every panel, it changes within a frame.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import numpy as np
 from rich.console import Console
 from rich.segment import Segment
 from rich.text import Text
-from textual.message import Message
 from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
@@ -60,11 +60,6 @@ class PlotRequest:
 class LossPlot(PlotextPlot, can_focus=False):
     """Shows the loss curves fetched by a ``source`` callable; call :meth:`show` every frame."""
 
-    @dataclass
-    class Built(Message):
-        request: PlotRequest
-        lines: list[Strip]
-
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.border_title = "Loss"
@@ -73,6 +68,7 @@ class LossPlot(PlotextPlot, can_focus=False):
         self._wanted: PlotRequest | None = None
         self._started = -float("inf")
         self._lines: list[Strip] = []
+        self._ready: tuple[PlotRequest, list[Strip]] | None = None  # built, not yet shown
 
     @property
     def up_to_date(self) -> bool:
@@ -83,7 +79,12 @@ class LossPlot(PlotextPlot, can_focus=False):
              run: Callable[[Callable[[], None]], None]) -> None:
         """Rebuild from ``source()`` if ``request`` differs from the plot shown, unless a build
         is under way or (with ``throttle``) one started less than ``REBUILD_SECONDS`` ago;
-        the next call tries again. ``run`` runs the build in another thread."""
+        the next call tries again. ``run`` runs the build in another thread; the plot it
+        builds is shown by the next call."""
+        if self._ready is not None:
+            (self._shown, self._lines), self._ready, self._building = self._ready, None, None
+            self.border_subtitle = self._shown.legend
+            self.refresh()
         self._wanted = request
         if request == self._shown or self._building is not None:
             return
@@ -99,12 +100,6 @@ class LossPlot(PlotextPlot, can_focus=False):
         if y < len(self._lines):
             return self._lines[y].crop_extend(0, width, self.rich_style)
         return Strip.blank(width, self.rich_style)
-
-    def on_loss_plot_built(self, message: Built) -> None:
-        self._shown, self._building = message.request, None
-        self._lines = message.lines
-        self.border_subtitle = message.request.legend
-        self.refresh()
 
     def _build(self, source: Callable[[], Curves], request: PlotRequest) -> None:
         curves = source()
@@ -129,4 +124,4 @@ class LossPlot(PlotextPlot, can_focus=False):
         text = Text.from_ansi(plt.build())
         console = Console(width=request.width, color_system="truecolor", legacy_windows=False)
         lines = [Strip(line) for line in Segment.split_lines(console.render(text, console.options.update(no_wrap=True)))]
-        self.post_message(self.Built(request, lines))
+        self._ready = (request, lines)

@@ -23,12 +23,11 @@ from __future__ import annotations
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
-from textual.geometry import Size
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..numbers import fixed, nice_scale
 from ..palette import COLORS, hex_color
+from .lines import LinesView
 
 UP, DOWN, SAME = "▲", "▼", " "
 FULL, HALF_LEFT, HALF_RIGHT = "█", "▌", "▐"
@@ -70,7 +69,7 @@ def bar_cells(value: float, scale: float, half: int) -> tuple[str, str]:
     return left.rjust(half), " " * half
 
 
-class ParameterBars(ScrollView, can_focus=False):
+class ParameterBars(LinesView):
     """Shows parameters ``(W, b)`` handed over by :meth:`show`; never trains."""
 
     COMPONENT_CLASSES = {
@@ -95,41 +94,22 @@ class ParameterBars(ScrollView, can_focus=False):
         self._W: np.ndarray | None = None
         self._b: np.ndarray | None = None
         self._arrows: list[str] = []
-        self._lines: list[Strip] = []
-        self._built_for: Size | None = None
         self.layout_name = ""
-        self._style_cache: tuple[str, tuple[Style, ...]] | None = None
+        self._style_cache: tuple[Style, tuple[Style, ...]] | None = None
 
     def show(self, W: np.ndarray, b: np.ndarray, previous: tuple[np.ndarray, np.ndarray] | None) -> None:
         """New parameters, and the ones before the last update (for the arrows)."""
         self._W, self._b = W, b
         before = None if previous is None else parameter_vector(*previous)
         self._arrows = directions(parameter_vector(W, b), before)
-        self._built_for = None
-        shown = self._lines
-        self._build()
-        if self._lines != shown:  # at three decimals a converging run often looks the same
-            self.refresh()
-
-    def on_resize(self) -> None:
-        self._build()
-
-    def render_line(self, y: int) -> Strip:
-        scroll_x, scroll_y = self.scroll_offset
-        index = y + scroll_y
-        width = self.scrollable_content_region.width
-        if index >= len(self._lines):
-            return Strip.blank(width, self.rich_style)
-        line = self._lines[index]
-        return line if scroll_x == 0 and line.cell_length == width else line.crop_extend(scroll_x, scroll_x + width, self.rich_style)
+        self.rebuild()
 
     # -- layouts -----------------------------------------------------------------------------
 
-    def _build(self) -> None:
+    def rebuild(self) -> None:
         size = self.scrollable_content_region.size
-        if self._W is None or self._built_for == size or not size:
+        if self._W is None or not size:
             return
-        self._built_for = size
         K, d = self._W.shape
         values = parameter_vector(self._W, self._b)
         scale = nice_scale(float(np.abs(values).max(initial=0.0)))
@@ -138,28 +118,27 @@ class ParameterBars(ScrollView, can_focus=False):
         matrix_fits = 3 + (d + 1) * CELL_WIDTH <= size.width and K + 1 <= size.height
         if bars_fit and (len(values) <= size.height or (not matrix_fits and len(values) <= MAX_SCROLLED_BARS)):
             self.layout_name = "bars"
-            self._lines = self._bars(values, scale, size.width)
+            lines = self._bars(values, scale, size.width)
         elif matrix_fits:
             self.layout_name = "matrix"
-            self._lines = self._matrix(values, scale, K, d)
+            lines = self._matrix(values, scale, K, d)
         else:
             self.layout_name = "strip"
-            self._lines = self._strip(values, scale, K, d, size.width)
+            lines = self._strip(values, scale, K, d, size.width)
+        self.set_lines(lines)
         shown = "" if self.layout_name == "bars" else f"{self.layout_name} · "
-        if len(self._lines) > size.height:
-            shown += f"{size.height}/{len(self._lines)} ↕ · "
-        self.border_subtitle = f"{shown}±{scale:g} · ▲▼ last step"
-        width = max((line.cell_length for line in self._lines), default=0)
-        base = self.rich_style
-        self._lines = [line.extend_cell_length(max(width, size.width), base).apply_style(base) for line in self._lines]
-        self.virtual_size = Size(width, len(self._lines))
+        if len(lines) > size.height:
+            shown += f"{size.height}/{len(lines)} ↕ · "
+        self.set_subtitle(f"{shown}±{scale:g} · ▲▼ last step")
 
     def _styles(self) -> tuple[Style, Style, Style, Style]:
-        """Positive, negative, axis and label styles (looked up once per theme)."""
-        if self._style_cache is None or self._style_cache[0] != self.app.theme:
+        """Positive, negative, axis and label styles over the base style (looked up once per
+        style change)."""
+        base = self.base_style
+        if self._style_cache is None or self._style_cache[0] is not base:
             names = ("positive", "negative", "axis", "label")
-            styles = tuple(self.get_component_rich_style(f"parameter-bars--{n}", partial=True) for n in names)
-            self._style_cache = (self.app.theme, styles)
+            styles = tuple(base + self.get_component_rich_style(f"parameter-bars--{n}", partial=True) for n in names)
+            self._style_cache = (base, styles)
         return self._style_cache[1]
 
     def _bars(self, values: np.ndarray, scale: float, width: int) -> list[Strip]:
@@ -190,7 +169,7 @@ class ParameterBars(ScrollView, can_focus=False):
         arrows_w = np.array(self._arrows[: K * d]).reshape(K, d)
         arrows_b = self._arrows[K * d :]
         for k in range(K):
-            segments = [Segment(f"{k + 1:<3}", Style(color=hex_color(COLORS[k]), bold=True))]
+            segments = [Segment(f"{k + 1:<3}", self.base_style + Style(color=hex_color(COLORS[k]), bold=True))]
             row = list(zip(W[k].tolist(), arrows_w[k].tolist())) + [(float(b[k]), arrows_b[k])]
             for value, arrow in row:
                 style = positive if value >= 0 else negative
