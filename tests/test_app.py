@@ -6,11 +6,13 @@ import re
 
 import numpy as np
 import pytest
+from textual import events
 
 from softmax_tui.datasets import DatasetError
 from softmax_tui.engine import RunState
 from softmax_tui.tui import app as app_module
 from softmax_tui.tui.app import SoftmaxApp
+from softmax_tui.tui.cli import main
 from softmax_tui.tui.keys import KEYS
 from softmax_tui.tui.mapview import Selection
 from softmax_tui.tui.options import DEFAULT_LR, parse_options
@@ -176,7 +178,20 @@ async def test_o_switches_optimizer_and_keeps_the_parameters():
         await pilot.press("o")
         assert app.runner.optimizer == "sgd" and app.runner.lr == DEFAULT_LR["sgd"]
         np.testing.assert_array_equal(app.session.trainer.model.W, W)
-        assert app.runner.snapshot.step == 2 and " sgd " in status_text(app)
+        assert app.runner.snapshot.step == 2 and " sgd " in status_text(app) and " lr 0.01 " in status_text(app)
+        config = app.session.saved_model().config  # what --save-model writes
+        assert (config["optimizer"], config["lr"], config["trained"]["step"]) == ("sgd", DEFAULT_LR["sgd"], 2)
+
+
+async def test_o_while_running_then_quit_saves_the_new_optimizer():
+    app = make_app(speed=float("inf"))
+    async with app.run_test(size=SIZE) as pilot:
+        for key, character in (("space", " "), ("o", "o"), ("plus", "+")):
+            app.post_message(events.Key(key, character))  # without the pilot's wait for an idle CPU
+            await pilot.pause(0.05)
+        assert app.runner.optimizer == "sgd" and app.runner.lr == 0.03
+    config = app.session.saved_model().config  # the app closed its runner: queued controls ran
+    assert (config["optimizer"], config["lr"]) == ("sgd", 0.03)
 
 
 async def test_l_and_b_toggle_log_scale_and_boundaries():
@@ -324,3 +339,30 @@ async def test_random_keys_while_training_never_go_back_in_steps():
             last = step
         await asyncio.sleep(0.1)
         assert app.is_running
+
+
+async def test_history_is_the_headless_csv_written_as_training_goes(tmp_path, capsys):
+    headless = tmp_path / "headless.csv"
+    assert main(["--headless", "--epochs", "5", "--history", str(headless)]) == 0
+    capsys.readouterr()
+    header, *rows = headless.read_text().splitlines(keepends=True)
+    path = tmp_path / "dashboard.csv"
+    app = make_app("--history", str(path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"nnnnn")  # gd: every step completes an epoch
+        assert path.read_text() == header + "".join(rows)  # flushed at once
+        await pilot.press("r")  # the file starts again with the run
+        assert path.read_text() == header
+        await pilot.press("n", "n")
+    assert path.read_text() == header + "".join(rows[:2])
+
+
+async def test_history_ends_with_the_last_step_when_it_ends_no_epoch(tmp_path):
+    path = tmp_path / "h.csv"
+    app = make_app("--optimizer", "sgd", "--history", str(path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"nnn")  # three of rgb20's twenty samples: no epoch completed
+        assert len(path.read_text().splitlines()) == 1
+        snap = app.runner.snapshot
+    last = path.read_text().splitlines()[-1].split(",")
+    assert last[:3] == ["3", "0", repr(snap.loss)]

@@ -128,9 +128,13 @@ def test_save_model_may_update_the_loaded_model(capsys, iris_model):
     assert json.loads(Path(iris_model).read_text())["config"]["load_model"] == iris_model
 
 
-@pytest.mark.parametrize("args", [["--every", "5"], ["--history", "h.csv"]])
-def test_headless_only_flags(capsys, args):
-    assert fails(capsys, *args) == f"{args[0]} applies to --headless only (see --help)"
+def test_headless_only_flags(capsys):
+    assert fails(capsys, "--every", "5") == "--every applies to --headless only (see --help)"
+
+
+def test_an_unwritable_history_fails_before_the_dashboard_starts(capsys, tmp_path):
+    missing = tmp_path / "no" / "such" / "folder" / "h.csv"
+    assert fails(capsys, "--history", str(missing)).startswith(f"{missing}: cannot write the history there (")
 
 
 @pytest.mark.parametrize("args, expected", [

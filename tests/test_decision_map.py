@@ -4,6 +4,7 @@ mode, and the messages a click or an arrow key posts."""
 import numpy as np
 import pytest
 from rich.segment import Segment
+from rich.text import Text
 from textual.app import App, ComposeResult
 
 from softmax_tui.datasets import load_dataset, prepare
@@ -139,6 +140,14 @@ async def test_selection_marks_and_boundaries_toggle(rgb20):
         g = widget.map_layout().gutter
         assert [c.text for c in line[g + col - 1 : g + col + 2]] == ["[", palette.GLYPHS[1], "]"]
         assert not any(c.text in "•·" for r in range(viewport.rows) for c in cells(widget, r))
+        widget.show(W, b, Selection.at(*viewport.cell_centre(col - 1, row)))  # a bracket over point 5
+        await pilot.pause()
+        line = cells(widget, row)
+        assert [c.text for c in line[g + col - 2 : g + col + 1]] == ["[", "+", "]"]
+        colours = palette.map_colors(widget.frame.proba).astype(int)
+        for c in (col - 2, col):  # marks are on the map's colour, even where they hide a point
+            mean = (colours[2 * row, c] + colours[2 * row + 1, c]) // 2
+            assert rgb(line[g + c].style.bgcolor) == mean.tolist()
 
         s, t = viewport.cell_centre(10, 3)
         widget.show(W, b, Selection.at(s, t), boundaries=True)
@@ -175,6 +184,21 @@ async def test_axes_show_labels_and_extent(rgb20):
         assert axis == [f"{s0:.3g}", "x1", f"{s1:.3g}"]
         assert widget.border_title == "Decision map"
         assert "red" in str(widget.border_subtitle) and "misclassified" in str(widget.border_subtitle)
+
+
+@pytest.mark.parametrize("width", [70, 64, 40, 33, 26])  # 26: the map at the smallest dashboard
+async def test_the_legend_fits_the_border_whatever_the_width(width):
+    view, W, b = session("iris", steps=5)
+    app = MapApp(view, color_mode=ColorMode.TRUECOLOR)
+    async with app.run_test(size=(width, 22)) as pilot:
+        widget = app.query_one(DecisionMap)
+        widget.show(W, b)
+        await pilot.pause()
+        legend = Text.from_markup(widget.border_subtitle).plain
+        assert len(legend) <= width - 6  # the corners and their padding: nothing is cut off
+        assert all(glyph in legend for glyph in palette.GLYPHS[:3]) and "inv" in legend
+        assert ("versicolor" in legend and "misclassified" in legend) == (width >= 70)
+        assert "…" not in app.export_screenshot()
 
 
 async def test_clicks_select_the_nearest_point_or_a_location(rgb20):

@@ -165,8 +165,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="write the model as JSON when training ends (the dashboard: when it closes), "
                        "atomically; the folder is checked before training starts")
     files.add_argument("--history", metavar="FILE",
-                       help="with --headless: CSV of step, epoch, loss, train_accuracy, val_loss, "
-                       "val_accuracy, one row per progress line, written as training goes")
+                       help="CSV of step, epoch, loss, train_accuracy, val_loss, val_accuracy, written as "
+                       "training goes: with --headless one row per progress line; in the dashboard one row "
+                       "per completed epoch (and the last step, if it ends none, when the dashboard "
+                       "closes), and r (reset) or d (another dataset) start the file again")
     run = p.add_argument_group("running")
     run.add_argument("--headless", action="store_true",
                      help="train without a screen: one JSON object per line on stdout, progress events "
@@ -199,9 +201,8 @@ def check_options(options: Options) -> None:
     if options.patience is not None and options.val_fraction == 0:
         raise UserError("--patience needs a validation split: add --val-fraction (e.g. 0.2)")
     if not options.headless:
-        for flag, value in (("--every", options.every), ("--history", options.history)):
-            if value is not None:
-                raise UserError(f"{flag} applies to --headless only")
+        if options.every is not None:
+            raise UserError("--every applies to --headless only")
     elif options.paused:
         raise UserError("--paused applies to the dashboard only, not to --headless")
     if options.load_model and (options.features or not options.standardize):

@@ -52,6 +52,20 @@ CLICK_RADIUS = 1
 #: The style cache is emptied when it grows beyond this many entries.
 STYLE_CACHE_SIZE = 20_000
 
+#: The legend in the border subtitle, from the longest to the shortest: how much of each class
+#: name is shown (None: all, 0: none, the glyph alone), the gap between classes, the note on
+#: misclassified points and the one on curved boundaries. The first that fits is shown.
+LEGENDS: tuple[tuple[int | None, str, str, str], ...] = (
+    (None, "  ", "│ inverse: misclassified", "boundaries: curved (nonlinear features) │ "),
+    (None, "  ", "│ inverse: wrong", "curved boundaries │ "),
+    (None, " ", "│ inverse: wrong", "curved │ "),
+    (6, " ", "│ inverse: wrong", "curved │ "),
+    (3, " ", "│ inv: wrong", "curved │ "),
+    (0, " ", "│ inv: wrong", "curved │ "),
+)
+#: Border cells around a subtitle: the two corners and Textual's padding beside them.
+LEGEND_MARGIN = 6
+
 BOLD = Style(bold=True)
 INVERTED = Style(bold=True, reverse=True)
 
@@ -403,7 +417,7 @@ class DecisionMap(Widget, can_focus=True):
         self._cache: dict[int, tuple[str, Style]] = {}
         self._cache_for: tuple[ColorMode, Style] | None = None
         self._generation = 0
-        self._legend_key: tuple[ColorMode, bool] | None = None
+        self._legend_key: tuple[ColorMode, bool, int] | None = None
 
     # The state the app hands over.
 
@@ -542,28 +556,29 @@ class DecisionMap(Widget, can_focus=True):
             cols = np.concatenate([trace.cols for trace in self.traces])
             rows = np.concatenate([trace.rows for trace in self.traces])
             active = np.concatenate([trace.active for trace in self.traces])
-            _put(keys, cols, rows, _marked(np.where(active, ACTIVE_DOT, INACTIVE_DOT), keys[rows, cols] & COLOURS))
+            _put(keys, cols, rows, _marked(np.where(active, ACTIVE_DOT, INACTIVE_DOT), painter.keys[rows, cols]))
         _put(keys, frame.cols, frame.rows, _marked(POINT + 2 * frame.label + frame.wrong))
         if self._selection is not None:
-            self._mark(keys, viewport)
+            self._mark(keys, painter.keys, viewport)
         context = (layout, self._generation)
         return _Picture(layout, context, keys, painter.cell, base, self.map_view.labels)
 
-    def _mark(self, keys: np.ndarray, viewport: Viewport) -> None:
+    def _mark(self, keys: np.ndarray, plain: np.ndarray, viewport: Viewport) -> None:
         """Brackets around the selected cell, with the selected point's glyph inside (drawn
-        even when the point is not among the shown ones), or "+" at a free location."""
+        even when the point is not among the shown ones), or "+" at a free location; marks
+        are drawn on the map's colours (``plain``), even over a point."""
         col, row = viewport.cell_of(*self._selected_coords())
         if not viewport.contains(col, row):
             return
         index = self._selection.index
         if index is None:
-            keys[row, col] = _marked(CURSOR_MARK, keys[row, col] & COLOURS)
+            keys[row, col] = _marked(CURSOR_MARK, plain[row, col])
         else:
             label, wrong = self._point_state(index)
             keys[row, col] = _marked(POINT + 2 * label + wrong)
         for dcol, bracket in ((-1, LEFT_BRACKET), (1, RIGHT_BRACKET)):
             if 0 <= col + dcol < viewport.cols:
-                keys[row, col + dcol] = _marked(bracket, keys[row, col + dcol] & COLOURS)
+                keys[row, col + dcol] = _marked(bracket, plain[row, col + dcol])
 
     def _point_state(self, index: int) -> tuple[int, bool]:
         """The class of point ``index`` and whether the model gets it wrong (from the frame
@@ -574,27 +589,39 @@ class DecisionMap(Widget, can_focus=True):
             return int(frame.label[at[0]]), bool(frame.wrong[at[0]])
         return self.map_view.point(self._W, self._b, index)
 
+    def on_resize(self) -> None:
+        self._update_legend()
+
     def _update_legend(self) -> None:
         """The border subtitle: each class's glyph and colour (or fill, without colour), how
-        misclassified points look, and a note when boundaries are asked for but are curves."""
+        misclassified points look, and a note when boundaries are asked for but are curves;
+        in the longest of ``LEGENDS`` that fits the border, so nothing is cut off."""
         mode = self.color_mode
         curved = self._boundaries and not self.map_view.pipeline.is_affine
-        if (mode, curved) == self._legend_key:
+        room = self.size.width - LEGEND_MARGIN
+        key = (mode, curved, room)
+        if key == self._legend_key:
             return
-        self._legend_key = (mode, curved)
-        parts: list[str | tuple[str, str]] = []
-        if curved:
-            parts.append("boundaries: curved (nonlinear features) │ ")
+        self._legend_key = key
+        for legend in LEGENDS:
+            content = self._legend(mode, curved, *legend)
+            if content.cell_length <= room:
+                break
+        self.border_subtitle = content
+
+    def _legend(self, mode: ColorMode, curved: bool, name_width: int | None, gap: str, note: str,
+                curved_note: str) -> Content:
+        parts: list[str | tuple[str, str]] = [curved_note] if curved else []
         for k, name in enumerate(self.map_view.class_names):
-            item = f"{self._glyphs[k]} {name}"
+            item = self._glyphs[k] + (f" {name[:name_width]}" if name_width != 0 else "")
             if mode is ColorMode.MONO:
-                parts.append(f"{item} [{palette.MONO_FILLS[k]}]")
+                parts.append(f"{item}[{palette.MONO_FILLS[k]}]" if name_width == 0 else f"{item} [{palette.MONO_FILLS[k]}]")
             else:
                 if mode is ColorMode.TRUECOLOR:
                     rgb = palette.COLORS[k]
                 else:
                     rgb = palette.ANSI_RGB[palette.ansi_number(k, True)]
                 parts.append((item, f"bold {palette.hex_color(rgb)}"))
-            parts.append("  ")
-        parts.append("│ inverse: misclassified")
-        self.border_subtitle = Content.assemble(*parts)
+            parts.append(gap)
+        parts.append(note)
+        return Content.assemble(*parts)
