@@ -5,11 +5,14 @@ import math
 
 import numpy as np
 import pytest
+from rich.console import Console
 from textual.app import App
+from textual.strip import Strip
 
 from softmax_tui.engine import RunState, explain_point
 from softmax_tui.tui.numbers import fixed, nice_scale
 from softmax_tui.tui.widgets.jacobian import JacobianPanel, Subject
+from softmax_tui.tui.widgets.lines import QuietSubtitle
 from softmax_tui.tui.widgets.loss import envelope
 from softmax_tui.tui.widgets.parameters import (
     DOWN, SAME, UP, ParameterBars, bar_cells, directions, parameter_labels, parameter_vector,
@@ -110,17 +113,49 @@ async def test_status_bar_shows_the_reason_when_done():
         assert text.startswith("DONE") and "early stopped: validation loss has not improved" in text
 
 
+def plain(lines) -> str:
+    return "\n".join("".join(segment.text for segment in line) for line in lines)
+
+
 async def test_jacobian_panel_shows_chain_and_fused_side_by_side():
     W, b = np.array([[2.0, 1.0], [0.5, -1.0], [-1.0, 0.3]]), np.zeros(3)
     widget = JacobianPanel(("red", "green", "blue"))
     async with Host(widget).run_test(size=(80, 20)) as pilot:
         widget.show(Subject(explain_point(W, b, [1.0, 0.5], 1), "point 2/20"))
         await pilot.pause()
-        text = widget.body(widget._subject, 78).plain
+        text = plain(widget.body(widget._subject, 78))
         assert "J = diag(a) - a aᵀ" in text and "J·dL/da" in text and "a - y" in text and "✓" in text
         assert "dL/dW = (a - y) xᵀ" in text
         assert "y = " in str(widget.border_subtitle) and "green" in str(widget.border_subtitle)
         widget.show(Subject(explain_point(W, b, [1.0, 0.5]), "cursor"))
         await pilot.pause()
-        assert "dL/da" not in widget.body(widget._subject, 78).plain
+        assert "dL/da" not in plain(widget.body(widget._subject, 78))
         assert "no label" in str(widget.border_subtitle)
+
+
+class Quiet(QuietSubtitle):
+    DEFAULT_CSS = "Quiet { border: round white; }"
+    rendered = 0
+
+    def render_line(self, y: int) -> Strip:
+        self.rendered += 1
+        return Strip.blank(self.size.width)
+
+
+def screen_lines(app) -> list[str]:
+    console = Console(width=app.size.width, record=True, file=open("/dev/null", "w"), legacy_windows=False)
+    console.print(app.screen._compositor.render_update(full=True))
+    return console.export_text().splitlines()
+
+
+async def test_a_new_subtitle_redraws_the_border_row_alone():
+    widget = Quiet()
+    async with Host(widget).run_test(size=(30, 6)) as pilot:
+        widget.set_subtitle("first")
+        await pilot.pause()
+        assert "first" in screen_lines(pilot.app)[-1]
+        widget.rendered = 0
+        widget.set_subtitle("second")
+        widget.set_subtitle("second")  # unchanged: nothing to do
+        await pilot.pause()
+        assert "second" in screen_lines(pilot.app)[-1] and widget.rendered == 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from rich.segment import Segment
@@ -32,6 +33,8 @@ NAME = 6  # class names are cut to this
 MAX_COLUMNS = 8  # x and (a - y) xᵀ show this many features, then say how many more
 GAP = 2
 AGREE, DISAGREE = "✓", "✗"
+AGREES, DISAGREES = Style(color="green", bold=True), Style(color="red", bold=True)
+REVERSE = Style(reverse=True)
 
 
 @dataclass(frozen=True, eq=False)
@@ -42,22 +45,26 @@ class Subject:
     title: str  # "point 1/20" or "cursor (x1, x2) = (+0.10, -0.40)"
 
 
+Line = list[Segment]  # one line of the body, in styles to put over the panel's base style
+HEADING = Style(bold=True)
+
+
 @dataclass(frozen=True)
 class Block:
     """A titled column group of ``K`` (or so) rows, all padded to one width."""
 
     title: str
-    rows: list[Text]
+    rows: list[Line]
 
-    @property
+    @cached_property
     def width(self) -> int:
-        return max([len(self.title), *(row.cell_len for row in self.rows)])
+        return max([len(self.title), *(Segment.get_line_length(row) for row in self.rows)])
 
-    def line(self, i: int, heading: Style) -> Text:
+    def line(self, i: int) -> Line:
         """Line ``i`` (0 is the title) padded to the block's width."""
-        text = Text(self.title, style=heading) if i == 0 else (self.rows[i - 1].copy() if i - 1 < len(self.rows) else Text())
-        text.pad_right(self.width - text.cell_len)
-        return text
+        line = [Segment(self.title, HEADING)] if i == 0 else self.rows[i - 1] if i - 1 < len(self.rows) else []
+        pad = self.width - Segment.get_line_length(line)
+        return [*line, Segment(" " * pad)] if pad else line
 
 
 def numbers(values: Sequence[float], width: int = NUMBER) -> str:
@@ -79,11 +86,12 @@ class JacobianPanel(LinesView):
         self.border_title = "Jacobian"
         self.class_names = tuple(class_names)
         self._subject: Subject | None = None
-        # the lines last shown, as text and as strips: only lines whose text changed are
-        # rendered again (in the base style they were rendered in)
-        self._texts: list[Text] = []
+        # the lines last shown, as segments and as strips: only lines that changed are made
+        # into strips again (in the base style they were made in)
+        self._lines_shown: list[Line] = []
         self._strips: list[Strip] = []
         self._strips_base: Style | None = None
+        self._styles: dict[Style | None, Style] = {}
 
     def show(self, subject: Subject) -> None:
         self._subject = subject
@@ -94,36 +102,44 @@ class JacobianPanel(LinesView):
         if self._subject is None or width <= 0:
             return
         self.set_subtitle(self.subtitle(self._subject))
-        texts = self.body(self._subject, width).split()
+        lines = self.body(self._subject, width)
         base = self.base_style
         if base is not self._strips_base:
-            self._texts, self._strips, self._strips_base = [], [], base
-        console = self.app.console
+            self._lines_shown, self._strips, self._strips_base, self._styles = [], [], base, {}
         strips = [
-            self._strips[y] if y < len(self._texts) and text == self._texts[y]
-            else Strip(Segment.apply_style(text.render(console, end=""), base))
-            for y, text in enumerate(texts)
+            self._strips[y] if y < len(self._lines_shown) and line == self._lines_shown[y] else self._strip(line, base)
+            for y, line in enumerate(lines)
         ]
-        self._texts, self._strips = texts, strips
+        self._lines_shown, self._strips = lines, strips
         self.set_lines(strips)
+
+    def _strip(self, line: Line, base: Style) -> Strip:
+        """A body line as a strip, its styles over the base style (each sum made once)."""
+        styles = self._styles
+        segments = []
+        for text, style, _ in line:
+            combined = styles.get(style)
+            if combined is None:
+                combined = styles[style] = base if style is None else base + style
+            segments.append(Segment(text, combined))
+        return Strip(segments)
 
     # -- content -----------------------------------------------------------------------------
 
-    def class_label(self, k: int) -> Text:
+    def class_label(self, k: int) -> Segment:
         width = min(NAME, max(len(name) for name in self.class_names))
-        return Text(f"{k + 1} {self.class_names[k][:width]:<{width}}",
-                    style=Style(color=hex_color(COLORS[k % len(COLORS)]), bold=True))
+        return Segment(f"{k + 1} {self.class_names[k][:width]:<{width}}",
+                       Style(color=hex_color(COLORS[k % len(COLORS)]), bold=True))
 
-    def body(self, subject: Subject, width: int) -> Text:
+    def body(self, subject: Subject, width: int) -> list[Line]:
         """``x`` on the first line, then the blocks; the subtitle names the point."""
         e = subject.explanation
         x, more = clipped(e.x)
-        lines = [Text(f"x ={numbers(x)}{more}")]
+        lines = [[Segment(f"x ={numbers(x)}{more}")]]
         blocks = [self._forward(e), self._jacobian(e)]
         if e.label is not None:
             blocks += [self._backward(e), self._gradient(e)]
-        lines += self._flow(blocks, width, Style(bold=True))
-        return Text("\n").join(lines)
+        return lines + self._flow(blocks, width)
 
     def subtitle(self, subject: Subject) -> Text:
         """The point and its true class (which changes only with the selection, so the
@@ -140,36 +156,36 @@ class JacobianPanel(LinesView):
         rows = []
         for k in range(len(e.z)):
             label = self.class_label(k)
-            cells = [label, " ", numbers([e.z[k]]), f"{e.a[k]:{PROBABILITY}.3f}"]
+            values = " " + numbers([e.z[k]]) + f"{e.a[k]:{PROBABILITY}.3f}"
             if k == e.label:
-                label.stylize("reverse")
-                cells.append(fixed(e.loss, LOSS, 4))
-            rows.append(Text.assemble(*cells))
-        title = f"{'k':<{self.class_label(0).cell_len + 1}}{'z':>{NUMBER}}{'a':>{PROBABILITY}}"
+                label = Segment(label.text, label.style + REVERSE)
+                values += fixed(e.loss, LOSS, 4)
+            rows.append([label, Segment(values)])
+        title = f"{'k':<{len(self.class_label(0).text) + 1}}{'z':>{NUMBER}}{'a':>{PROBABILITY}}"
         return Block(title + (f"{'L':>{LOSS}}" if e.label is not None else ""), rows)
 
     def _jacobian(self, e: PointExplanation) -> Block:
-        return Block("J = diag(a) - a aᵀ", [Text(numbers(row)) for row in e.jacobian])
+        return Block("J = diag(a) - a aᵀ", [[Segment(numbers(row))] for row in e.jacobian])
 
     def _backward(self, e: PointExplanation) -> Block:
         """dL/da, the chain rule J·dL/da and the fused a - y, with a mark where they agree."""
         agree = np.isclose(e.dL_dz_chain, e.dL_dz, rtol=1e-9, atol=1e-12)
         rows = []
         for k in range(len(e.z)):
-            mark = Text(f" {AGREE if agree[k] else DISAGREE}", style="bold green" if agree[k] else "bold red")
             values = fixed(e.dL_da[k], NUMBER) + fixed(e.dL_dz_chain[k], NUMBER + 1) + fixed(e.dL_dz[k], NUMBER)
-            rows.append(Text.assemble(values, mark))
+            mark = Segment(f" {AGREE}", AGREES) if agree[k] else Segment(f" {DISAGREE}", DISAGREES)
+            rows.append([Segment(values), mark])
         return Block(f"{'dL/da':>{NUMBER}}{'J·dL/da':>{NUMBER + 1}}{'a - y':>{NUMBER}}", rows)
 
     def _gradient(self, e: PointExplanation) -> Block:
         rows = []
         for row in e.dL_dW:
             shown, more = clipped(row)
-            rows.append(Text(numbers(shown) + more))
+            rows.append([Segment(numbers(shown) + more)])
         return Block("dL/dW = (a - y) xᵀ", rows)
 
     @staticmethod
-    def _flow(blocks: list[Block], width: int, heading: Style) -> list[Text]:
+    def _flow(blocks: list[Block], width: int) -> list[Line]:
         """Blocks left to right while they fit in ``width``, then on a new band below."""
         bands: list[list[Block]] = [[]]
         used = 0
@@ -181,8 +197,14 @@ class JacobianPanel(LinesView):
             bands[-1].append(block)
             used += need
         lines = []
+        gap = Segment(" " * GAP)
         for band in bands:
             height = 1 + max(len(block.rows) for block in band)
             for i in range(height):
-                lines.append(Text(" " * GAP).join(block.line(i, heading) for block in band))
+                line: Line = []
+                for j, block in enumerate(band):
+                    if j:
+                        line.append(gap)
+                    line += block.line(i)
+                lines.append(line)
         return lines

@@ -1,21 +1,64 @@
-"""A panel of ready-made lines that redraws only the lines that changed.
+"""Panels that redraw only the lines that changed.
 
 Textual renders every line it is asked to refresh through the widget's border, styles and
 filters, which costs far more than building the line: a panel that refreshes as a whole
 every frame (or sets its border subtitle, which does the same) spends most of a frame on
 lines that look as they did. :class:`LinesView` takes the panel's lines as
-:class:`~textual.strip.Strip` objects and refreshes just the rows whose strips differ.
+:class:`~textual.strip.Strip` objects and refreshes just the rows whose strips differ, and
+:class:`QuietSubtitle` redraws just the bottom border row when the subtitle changes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.style import Style
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 
-class LinesView(ScrollView, can_focus=False):
+class QuietSubtitle(Widget):
+    """A widget whose :meth:`set_subtitle` redraws the bottom border row alone (Textual's
+    ``border_subtitle`` setter refreshes the whole widget)."""
+
+    _subtitle: object = None
+    _subtitle_only = False
+
+    def set_subtitle(self, subtitle: object) -> None:
+        """The border subtitle; nothing is redrawn when it is unchanged, and only the row
+        it is on when it changes."""
+        if subtitle == self._subtitle:
+            return
+        self._subtitle = subtitle
+        self._subtitle_only = True
+        try:
+            self.border_subtitle = subtitle
+        finally:
+            self._subtitle_only = False
+
+    def refresh(self, *regions: Region, **kwargs) -> Widget:
+        if self._subtitle_only and not regions and not kwargs and self.is_mounted:
+            # content coordinates, which refresh translates by the content offset
+            x, y = self.content_offset
+            width, height = self.outer_size
+            regions = (Region(-x, height - 1 - y, width, 1),)
+        return super().refresh(*regions, **kwargs)
+
+    def refresh_changed(self, old: Sequence[Strip], new: Sequence[Strip], scroll_y: int = 0) -> None:
+        """Refresh the rows of ``new`` that differ from ``old`` (all of them if the count
+        changed), ``scroll_y`` rows scrolled out of view at the top."""
+        if len(old) != len(new):
+            self.refresh()
+            return
+        width = self.size.width
+        regions = [Region(0, y - scroll_y, width, 1) for y, line in enumerate(new) if line != old[y]]
+        if regions:
+            self.refresh(*regions)
+
+
+class LinesView(QuietSubtitle, ScrollView, can_focus=False):
     """Shows the lines of the last :meth:`set_lines`, scrolling when they do not fit.
 
     Subclasses build their lines in :meth:`rebuild` (from the state they were last given), in
@@ -25,7 +68,6 @@ class LinesView(ScrollView, can_focus=False):
         super().__init__(id=id, classes=classes)
         self._lines: list[Strip] = []
         self._base: Style | None = None
-        self._subtitle: object = None
 
     @property
     def base_style(self) -> Style:
@@ -48,16 +90,8 @@ class LinesView(ScrollView, can_focus=False):
         if size != self.virtual_size:
             self.virtual_size = size
             self.refresh()
-            return
-        for y, line in enumerate(lines):
-            if line != old[y]:
-                self.refresh_line(y)
-
-    def set_subtitle(self, subtitle: object) -> None:
-        """The border subtitle, set only when it changes (setting it redraws every line)."""
-        if subtitle != self._subtitle:
-            self._subtitle = subtitle
-            self.border_subtitle = subtitle
+        else:
+            self.refresh_changed(old, lines, self.scroll_offset.y)
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset

@@ -7,7 +7,7 @@ the widget shows the last finished one; while training runs it is rebuilt at mos
 bucket); here it is thinned once more to two points per plot column, min and max again, so
 the shape of a long run survives at any width and plotext never draws more than it shows.
 The legend (the current values, in the subtitle) changes with the plot, so the two agree and
-the panel is not redrawn between plots. A finished plot goes on screen at the next
+the panel is not redrawn between plots; a new plot redraws only the rows that changed. A finished plot goes on screen at the next
 :meth:`LossPlot.show`, so that, like every panel, it changes within a frame.
 """
 
@@ -23,6 +23,8 @@ from rich.segment import Segment
 from rich.text import Text
 from textual.strip import Strip
 from textual_plotext import PlotextPlot
+
+from .lines import QuietSubtitle
 
 REBUILD_SECONDS = 0.4
 LOG_FLOOR = 1e-12  # on the log scale a loss below this is drawn at it
@@ -57,7 +59,7 @@ class PlotRequest:
     legend: str  # the subtitle: the current values (markup), shown with the plot they end
 
 
-class LossPlot(PlotextPlot, can_focus=False):
+class LossPlot(QuietSubtitle, PlotextPlot, can_focus=False):
     """Shows the loss curves fetched by a ``source`` callable; call :meth:`show` every frame."""
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -82,9 +84,10 @@ class LossPlot(PlotextPlot, can_focus=False):
         the next call tries again. ``run`` runs the build in another thread; the plot it
         builds is shown by the next call."""
         if self._ready is not None:
-            (self._shown, self._lines), self._ready, self._building = self._ready, None, None
-            self.border_subtitle = self._shown.legend
-            self.refresh()
+            (self._shown, lines), self._ready, self._building = self._ready, None, None
+            old, self._lines = self._lines, lines
+            self.set_subtitle(self._shown.legend)
+            self.refresh_changed(old, lines)
         self._wanted = request
         if request == self._shown or self._building is not None:
             return

@@ -146,7 +146,9 @@ class ParameterBars(LinesView):
         K, d = self._W.shape
         labels = parameter_labels(K, d)
         label_width = max(len(s) for s in labels)
-        half = max(2, (width - label_width - 2 - 1 - 1 - VALUE_WIDTH) // 2)
+        room = width - label_width - 2 - 1 - 1 - VALUE_WIDTH
+        half = max(2, room // 2)
+        value_width = VALUE_WIDTH + 1 + max(0, room - 2 * half)  # the line exactly as wide as the panel
         lines = []
         for label, value, arrow in zip(labels, values.tolist(), self._arrows):
             sign = positive if value >= 0 else negative
@@ -157,7 +159,7 @@ class ParameterBars(LinesView):
                 Segment(left, negative),
                 Segment(AXIS, axis),
                 Segment(right, positive),
-                Segment(" " + fixed(value, VALUE_WIDTH), sign),
+                Segment(fixed(value, VALUE_WIDTH).rjust(value_width), sign),
             ]))
         return lines
 
