@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.widgets import Static
+from textual.strip import Strip
 
 from softmax_tui.engine import RunState
 
 from ..ladder import speed_text
+from .lines import LinesView
 
 WORDS = {
     RunState.RUNNING: "RUNNING",
@@ -86,8 +88,8 @@ def fit(entries: list[tuple[int, str, str]], width: int) -> list[tuple[int, str,
     return entries
 
 
-class StatusBar(Static):
-    """Shows a :class:`Status` handed over by :meth:`show`."""
+class StatusBar(LinesView):
+    """Shows a :class:`Status` handed over by :meth:`show`; :meth:`render` is its text."""
 
     COMPONENT_CLASSES = {
         "status--state-running", "status--state-paused", "status--state-done", "status--state-diverged",
@@ -98,6 +100,7 @@ class StatusBar(Static):
     StatusBar {
         height: auto;
         padding: 0 1;
+        overflow: hidden hidden;
         background: $panel;
         & > .status--state-running { color: $success; text-style: bold; }
         & > .status--state-paused { color: $warning; text-style: bold; }
@@ -111,26 +114,36 @@ class StatusBar(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._shown: tuple[Status, int] | None = None
-        self._lines = 0
+        self._text = Text()
         self._styles: dict[tuple[str, str], Style] = {}
         self.status: Status | None = None
 
     def show(self, status: Status) -> None:
-        width = self.content_size.width or self.app.size.width
-        if self._shown == (status, width):
-            return
-        self._shown = (status, width)
         self.status = status
+        self.rebuild()
+
+    def render(self) -> Text:
+        return self._text
+
+    def rebuild(self) -> None:
+        width = self.scrollable_content_region.width or self.app.size.width
+        if self.status is None or self._shown == (self.status, width):
+            return
+        self._shown = (self.status, width)
         line = Text()
-        for i, (_, text, style) in enumerate(fit(items(status), width)):
+        for i, (_, text, style) in enumerate(fit(items(self.status), width)):
             if i:
                 line.append(SEPARATOR)
             line.append(text, self._style(style))
-        if status.state.finished:
-            line.append(f"\n{WHY[status.state]}: {status.reason} · press r to start again", "bold")
-        lines = line.plain.count("\n")
-        self.update(line, layout=lines != self._lines)  # a layout only when the height changes
-        self._lines = lines
+        if self.status.state.finished:
+            line.append(f"\n{WHY[self.status.state]}: {self.status.reason} · press r to start again", "bold")
+        self._text = line
+        console, base = self.app.console, self.base_style
+        lines = [Strip(Segment.apply_style(text.render(console, end=""), base)) for text in line.split("\n")]
+        height = len(self._lines)
+        self.set_lines(lines)
+        if len(lines) != height:
+            self.refresh(layout=True)  # the bar's height follows its lines
 
     def _style(self, name: str) -> Style | str:
         """A component style by its short name (looked up once per theme)."""
@@ -140,7 +153,3 @@ class StatusBar(Static):
         if key not in self._styles:
             self._styles[key] = self.get_component_rich_style(f"status--{name}", partial=True)
         return self._styles[key]
-
-    def on_resize(self) -> None:
-        if self.status is not None:
-            self.show(self.status)
