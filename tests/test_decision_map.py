@@ -201,6 +201,16 @@ async def test_the_legend_fits_the_border_whatever_the_width(width):
         assert "…" not in app.export_screenshot()
 
 
+async def test_the_legend_never_cuts_class_names_alike():
+    view, W, b = session("blobs", steps=5)  # "blob 0", "blob 1", "blob 2"
+    app = MapApp(view, color_mode=ColorMode.TRUECOLOR)
+    async with app.run_test(size=(38, 22)) as pilot:
+        widget = app.query_one(DecisionMap)
+        widget.show(W, b)
+        await pilot.pause()
+        assert "blo " not in Text.from_markup(widget.border_subtitle).plain
+
+
 async def test_clicks_select_the_nearest_point_or_a_location(rgb20):
     view, W, b = rgb20
     app = MapApp(view, color_mode=ColorMode.TRUECOLOR)

@@ -54,7 +54,8 @@ STYLE_CACHE_SIZE = 20_000
 
 #: The legend in the border subtitle, from the longest to the shortest: how much of each class
 #: name is shown (None: all, 0: none, the glyph alone), the gap between classes, the note on
-#: misclassified points and the one on curved boundaries. The first that fits is shown.
+#: misclassified points and the one on curved boundaries. The first that fits is shown (a cut
+#: that would make two class names alike is skipped).
 LEGENDS: tuple[tuple[int | None, str, str, str], ...] = (
     (None, "  ", "│ inverse: misclassified", "boundaries: curved (nonlinear features) │ "),
     (None, "  ", "│ inverse: wrong", "curved boundaries │ "),
@@ -603,7 +604,11 @@ class DecisionMap(Widget, can_focus=True):
         if key == self._legend_key:
             return
         self._legend_key = key
+        names = self.map_view.class_names
         for legend in LEGENDS:
+            cut = legend[0]
+            if cut and len({name[:cut] for name in names}) < len(names):
+                continue  # cut that short, two classes would read the same
             content = self._legend(mode, curved, *legend)
             if content.cell_length <= room:
                 break
