@@ -49,7 +49,7 @@ def axis_plane(X, i: int, j: int, feature_names) -> Plane:
     its map coordinates are the raw values of those two features."""
     X = np.asarray(X, dtype=np.float64)
     d = X.shape[1]
-    origin = X.mean(axis=0)
+    origin = _mean(X)
     origin[[i, j]] = 0.0
     u, v = np.eye(d)[i], np.eye(d)[j]
     return Plane(origin, u, v, (feature_names[i], feature_names[j]))
@@ -59,13 +59,24 @@ def pca_plane(X) -> Plane:
     """The plane through the mean of X spanned by its top two principal components,
     labelled with the share of variance each explains."""
     X = np.asarray(X, dtype=np.float64)
-    mean = X.mean(axis=0)
-    _, sv, vt = np.linalg.svd(X - mean, full_matrices=False)
+    mean = _mean(X)
+    with np.errstate(over="ignore"):
+        centred = X - mean
+    if not np.isfinite(centred).all():  # values near the float64 limit: halved, same directions
+        centred = X / 2 - mean / 2
+    _, sv, vt = np.linalg.svd(centred, full_matrices=False)
     var = sv**2
     share = var / var.sum() if var.sum() > 0 else np.zeros_like(var)
     u = vt[0]
     v = vt[1] if len(vt) > 1 else np.zeros_like(u)
     return Plane(mean, u, v, (f"PC1 ({share[0]:.0%})", f"PC2 ({share[1] if len(share) > 1 else 0:.0%})"))
+
+
+def _mean(X: np.ndarray) -> np.ndarray:
+    """Column means; where the sum overflows (values near the float64 limit), the sum of x/n."""
+    with np.errstate(over="ignore"):
+        mean = X.mean(axis=0)
+    return mean if np.isfinite(mean).all() else (X / len(X)).sum(axis=0)
 
 
 def default_plane(X, feature_names) -> Plane:
@@ -125,7 +136,7 @@ def grid(extent: tuple[float, float, float, float], nx: int, ny: int) -> np.ndar
     ``extent`` is ``(s_min, s_max, t_min, t_max)``.
     """
     s0, s1, t0, t1 = extent
-    s = s0 + (np.arange(nx) + 0.5) * (s1 - s0) / nx
-    t = t1 - (np.arange(ny) + 0.5) * (t1 - t0) / ny
+    s = s0 + (np.arange(nx) + 0.5) * ((s1 - s0) / nx)
+    t = t1 - (np.arange(ny) + 0.5) * ((t1 - t0) / ny)
     ss, tt = np.meshgrid(s, t)
     return np.column_stack([ss.ravel(), tt.ravel()])

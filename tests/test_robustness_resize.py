@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import re
 
-import pytest
 from rich.console import Console
 from textual import events
 from textual.geometry import Size
@@ -25,7 +24,6 @@ from softmax_tui.tui.app import MINIMUM_SIZE, SoftmaxApp
 from softmax_tui.tui.options import parse_options
 from softmax_tui.tui.screens.too_small import TooSmallScreen
 from softmax_tui.tui.session import build_session
-from softmax_tui.tui.widgets.jacobian import JacobianPanel
 
 BIG = (120, 40)
 SMALL = (40, 12)
@@ -115,7 +113,7 @@ def check_dashboard(app: SoftmaxApp, size: tuple[int, int], where: str) -> None:
         assert region.width >= 10 and region.height >= 4, f"{where}: {panel.id} is {region}"
         assert region.right <= size[0] and region.bottom <= size[1], f"{where}: {panel.id} is {region}"
     assert "w[1,1]" in text, f"{where}: no parameter bars:\n{text}"
-    # the Jacobian's words, wherever its lines break (see the xfail test below)
+    # the Jacobian's words, wherever its lines break (see the test below)
     assert "x =" in text and "J =" in text and "point 1/" in text, f"{where}: no Jacobian:\n{text}"
     assert f"step {snap.step} " in text and f"loss {snap.loss:.4g}" in text, f"{where}: status:\n{text}"
     assert "The terminal is" not in text, where
@@ -154,16 +152,6 @@ async def test_resize_to_40x12_and_back_repeatedly_while_training():
     assert notices == BOUNCES + 6 and dashboards == BOUNCES + 6
 
 
-@pytest.mark.xfail(
-    # the Static-body panel has the bug; its rewrite (a panel of lines, no Static) must pass this test
-    condition=hasattr(JacobianPanel, "_render_body"), strict=True, reason=(
-    "dashboard bug, tui/widgets/jacobian.py (reported, not fixed here: the file is being worked on): "
-    "the body Static is laid out again only when the body's shape changes, so a layout asked for "
-    "while the too-small notice covers the dashboard is lost and the Jacobian stays wrapped at the "
-    "small width (31 columns) after the terminal is big again, until the shape changes. Fix: in "
-    "_render_body, compare the shape with the Static's current size instead of the last shape asked "
-    "for: stale = shape != (static.size.height, static.size.width); return early only if "
-    "body == self._body and not stale; static.update(body, layout=stale)"))
 async def test_jacobian_fits_its_panel_after_the_too_small_notice():
     app = SoftmaxApp(build_session(parse_options(["--dataset", "iris", "--paused"])))
     async with app.run_test(size=BIG):

@@ -33,6 +33,9 @@ POINTS_PER_CELL = 0.3
 MIN_SHOWN_POINTS = 50
 #: The data's bounding box is widened by this share of its span on every side.
 MARGIN = 0.08
+#: The map's box is kept within +-this, so that its widths, centres and stretched ranges
+#: (up to ``MAX_ASPECT_STRETCH`` times a width) stay finite for data near the float64 limit.
+BOX_LIMIT = float(np.finfo(float).max) / 8
 #: For square pixels one axis range is widened to match the other's scale, but by at most
 #: this factor: data whose two columns have very different units is stretched instead.
 MAX_ASPECT_STRETCH = 3.0
@@ -332,11 +335,16 @@ class MapView:
 
 
 def _padded_box(st: np.ndarray) -> tuple[float, float, float, float]:
-    """The bounding box of ``st`` widened by ``MARGIN`` (by 1 on an axis with no spread)."""
+    """The bounding box of ``st`` widened by ``MARGIN`` (by 1 on an axis with no spread),
+    within ``+-BOX_LIMIT``: the span is taken in halves (``hi/2 - lo/2``), which cannot
+    overflow."""
     lo, hi = st.min(axis=0), st.max(axis=0)
-    span = hi - lo
-    pad = np.where(span > 0, MARGIN * span, 1.0)
-    return float(lo[0] - pad[0]), float(hi[0] + pad[0]), float(lo[1] - pad[1]), float(hi[1] + pad[1])
+    half_span = hi / 2 - lo / 2
+    pad = np.where(half_span > 0, 2 * MARGIN * half_span, 1.0)
+    with np.errstate(over="ignore"):
+        s0, t0 = np.maximum(lo - pad, -BOX_LIMIT)
+        s1, t1 = np.minimum(hi + pad, BOX_LIMIT)
+    return float(s0), float(s1), float(t0), float(t1)
 
 
 def _trace(
@@ -346,7 +354,7 @@ def _trace(
     flatter than the cell aspect, else at each row centre for ``s``."""
     ds, dt = vp.cell_size
     s0, _, _, t1 = vp.extent
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         if abs(a[1]) * dt >= abs(a[0]) * ds:
             col = np.arange(vp.cols)
             s = s0 + (col + 0.5) * ds

@@ -32,7 +32,8 @@ LOSS = 8  # " +0.0262"
 NAME = 6  # class names are cut to this
 MAX_COLUMNS = 8  # x and (a - y) xᵀ show this many features, then say how many more
 GAP = 2
-AGREE, DISAGREE = "✓", "✗"
+AGREE, DISAGREE, UNDEFINED = "✓", "✗", "·"
+NOT_A_NUMBER = "—"  # a cell float64 cannot hold (see JacobianPanel._backward)
 AGREES, DISAGREES = Style(color="green", bold=True), Style(color="red", bold=True)
 REVERSE = Style(reverse=True)
 
@@ -69,6 +70,11 @@ class Block:
 
 def numbers(values: Sequence[float], width: int = NUMBER) -> str:
     return "".join(fixed(v, width) for v in values)
+
+
+def cell(value: float, width: int) -> str:
+    """``value`` in ``width`` characters, or "—" when it is not a finite number."""
+    return fixed(value, width) if np.isfinite(value) else NOT_A_NUMBER.rjust(width)
 
 
 def clipped(values: np.ndarray) -> tuple[np.ndarray, str]:
@@ -168,13 +174,23 @@ class JacobianPanel(LinesView):
         return Block("J = diag(a) - a aᵀ", [[Segment(numbers(row))] for row in e.jacobian])
 
     def _backward(self, e: PointExplanation) -> Block:
-        """dL/da, the chain rule J·dL/da and the fused a - y, with a mark where they agree."""
+        """dL/da, the chain rule J·dL/da and the fused a - y, with a mark where they agree.
+
+        When the true class's probability underflows to 0 (logits some 1e300 apart),
+        dL/da = -y/a is -inf and J·dL/da is 0·inf: not float64 numbers. Those cells read
+        "—", the mark "·", and a last row says why; a - y stays exact."""
         agree = np.isclose(e.dL_dz_chain, e.dL_dz, rtol=1e-9, atol=1e-12)
+        defined = np.isfinite(e.dL_dz_chain)
         rows = []
         for k in range(len(e.z)):
-            values = fixed(e.dL_da[k], NUMBER) + fixed(e.dL_dz_chain[k], NUMBER + 1) + fixed(e.dL_dz[k], NUMBER)
-            mark = Segment(f" {AGREE}", AGREES) if agree[k] else Segment(f" {DISAGREE}", DISAGREES)
+            values = cell(e.dL_da[k], NUMBER) + cell(e.dL_dz_chain[k], NUMBER + 1) + fixed(e.dL_dz[k], NUMBER)
+            if not defined[k]:
+                mark = Segment(f" {UNDEFINED}")
+            else:
+                mark = Segment(f" {AGREE}", AGREES) if agree[k] else Segment(f" {DISAGREE}", DISAGREES)
             rows.append([Segment(values), mark])
+        if not (defined.all() and np.isfinite(e.dL_da).all()):
+            rows.append([Segment(f"{NOT_A_NUMBER} a_y underflowed to 0")])
         return Block(f"{'dL/da':>{NUMBER}}{'J·dL/da':>{NUMBER + 1}}{'a - y':>{NUMBER}}", rows)
 
     def _gradient(self, e: PointExplanation) -> Block:
