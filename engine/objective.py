@@ -13,13 +13,15 @@ huge finite logits.
 
 The samples are processed in blocks sized to stay in cache: each block of X is read from
 memory once and used twice (forward, then backward) while it is still cached, so a full
-step costs about one pass over X instead of two.
+step costs about one pass over X instead of two. The block temporaries are reused from step
+to step (a per-thread workspace), not allocated afresh.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -32,6 +34,7 @@ _LOGIT_BLOCK_VALUES = 1 << 15  # the K x rows temporaries stay within L2
 #: two matrix products dominate and the BLAS library already spreads them over the cores
 #: (threads of our own would only contend with its threads).
 _THREADED_MAX_FEATURES = 64
+_MAX_WORKSPACES = 4  # per thread
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,16 +55,35 @@ def logits_kmajor(W: np.ndarray, b: np.ndarray, X: np.ndarray) -> np.ndarray:
     return Z
 
 
-def _max_and_argmax(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Column-wise max and argmax (first index on ties, like ``np.argmax``) of a K-major array,
-    by one pass over its K contiguous rows (much faster than reducing along axis 0)."""
-    top = Z[0].copy()
-    arg = np.zeros(Z.shape[1], dtype=np.intp)
-    for k in range(1, Z.shape[0]):
-        better = Z[k] > top
-        arg[better] = k
-        np.maximum(top, Z[k], out=top)
-    return top, arg
+class _Workspace:
+    """One thread's arrays for a block of ``rows`` samples and ``K`` classes, reused from
+    step to step: a fresh array this large would come from the system (mmap) and be paid
+    for again in page faults every time, measured at 40% of a block's time."""
+
+    def __init__(self, K: int, rows: int) -> None:
+        self.Z = np.empty((K, rows))  # logits, then exponentials, then A - Y
+        self.top = np.empty(rows)  # column max, then log of the normalizer
+        self.arg = np.empty(rows, dtype=np.intp)  # predicted class
+        self.flag = np.empty(rows, dtype=bool)
+        self.total = np.empty(rows)  # softmax normalizer
+        self.true_logit = np.empty(rows)
+
+
+_workspaces = threading.local()
+
+
+def _workspace(K: int, rows: int) -> _Workspace:
+    """This thread's workspace for blocks of this shape (a few shapes per thread at most:
+    the blocks of one data set have two sizes)."""
+    cache = getattr(_workspaces, "cache", None)
+    if cache is None:
+        cache = _workspaces.cache = {}
+    work = cache.get((K, rows))
+    if work is None:
+        if len(cache) >= _MAX_WORKSPACES:
+            cache.clear()
+        work = cache[(K, rows)] = _Workspace(K, rows)
+    return work
 
 
 class Objective:
@@ -113,17 +135,30 @@ class Objective:
 def _block_terms(W, b, Xb, yb, true_pos, gradient: bool):
     """One block's ``(sum of CE, correct predictions, sum of (A - Y) x^T, sum of (A - Y))``.
 
-    Overflow to a non-finite loss is the caller's to detect (the trainer calls it divergence),
-    so NumPy's warnings are silenced here, in whichever thread runs the block (NumPy's error
-    state is per thread)."""
-    Z = logits_kmajor(W, b, Xb)
-    top, predicted = _max_and_argmax(Z)
-    correct = int((predicted == yb).sum())
+    Every temporary lives in this thread's workspace. The column max and argmax are taken by
+    one pass over the K contiguous rows of Z (much faster than reducing along axis 0; ties
+    go to the first class, like ``np.argmax``). Overflow to a non-finite loss is the
+    caller's to detect (the trainer calls it divergence), so NumPy's warnings are silenced
+    here, in whichever thread runs the block (NumPy's error state is per thread)."""
+    K, rows = W.shape[0], Xb.shape[0]
+    work = _workspace(K, rows)
+    Z, top, arg, flag = work.Z, work.top, work.arg, work.flag
+    np.matmul(W, Xb.T, out=Z)
+    Z += b[:, None]
+    np.copyto(top, Z[0])
+    arg.fill(0)
+    for k in range(1, K):
+        np.greater(Z[k], top, out=flag)
+        np.putmask(arg, flag, k)
+        np.maximum(top, Z[k], out=top)
+    correct = int(np.count_nonzero(np.equal(arg, yb, out=flag)))
     Z -= top
-    true_logit = Z.ravel()[true_pos]  # z_y - max z, gathered before Z is overwritten
+    np.take(Z.ravel(), true_pos, out=work.true_logit)  # z_y - max z, before Z is overwritten
     E = np.exp(Z, out=Z)
-    total = E.sum(axis=0)
-    ce_sum = float((np.log(total) - true_logit).sum())
+    total = np.sum(E, axis=0, out=work.total)
+    log_total = np.log(total, out=top)
+    log_total -= work.true_logit
+    ce_sum = float(log_total.sum())
     if not gradient:
         return ce_sum, correct, None, None
     _softmax_minus_onehot(E, total, true_pos)
