@@ -1,6 +1,8 @@
 """The Decision map widget, mounted in a small app: what it draws cell by cell, in each colour
 mode, and the messages a click or an arrow key posts."""
 
+import contextlib
+
 import numpy as np
 import pytest
 from rich.segment import Segment
@@ -50,6 +52,18 @@ class MapApp(App):
         self.messages.append(message)
 
 
+@contextlib.asynccontextmanager
+async def shown(view: MapView, W, b, *show, size=SIZE, color_mode=ColorMode.TRUECOLOR, **show_options):
+    """The map of ``(W, b)`` (and ``show``'s selection, ``show_options``) in a running
+    ``MapApp``: ``(app, pilot, widget)``. ``color_mode=None``: the terminal's."""
+    app = MapApp(view) if color_mode is None else MapApp(view, color_mode=color_mode)
+    async with app.run_test(size=size) as pilot:
+        widget = app.query_one(DecisionMap)
+        widget.show(W, b, *show, **show_options)
+        await pilot.pause()
+        yield app, pilot, widget
+
+
 def cells(widget: DecisionMap, y: int) -> list[Segment]:
     """Content line ``y`` as one single-character segment per cell."""
     return [Segment(char, seg.style) for seg in widget.render_line(y) for char in seg.text]
@@ -65,11 +79,7 @@ def rgb(color) -> list[int]:
 
 async def test_cells_are_half_blocks_coloured_by_the_blended_pixels(rgb20):
     view, W, b = rgb20
-    app = MapApp(view, color_mode=ColorMode.TRUECOLOR)
-    async with app.run_test(size=SIZE) as pilot:
-        widget = app.query_one(DecisionMap)
-        widget.show(W, b)
-        await pilot.pause()
+    async with shown(view, W, b) as (app, pilot, widget):
         layout = widget.map_layout()
         assert (layout.viewport.cols, layout.viewport.rows) == (56, 19) and layout.gutter == 6
         frame = widget.frame
@@ -95,11 +105,7 @@ async def test_cells_are_half_blocks_coloured_by_the_blended_pixels(rgb20):
 
 async def test_points_are_class_glyphs_on_their_class_colour(rgb20):
     view, W, b = rgb20
-    app = MapApp(view, color_mode=ColorMode.TRUECOLOR)
-    async with app.run_test(size=SIZE) as pilot:
-        widget = app.query_one(DecisionMap)
-        widget.show(W, b)
-        await pilot.pause()
+    async with shown(view, W, b) as (app, pilot, widget):
         frame = widget.frame
         assert len(frame.index) == 20 and not frame.wrong.any()  # the trained model gets all 20 right
         for col, row, label in zip(frame.cols, frame.rows, frame.label):
@@ -112,11 +118,7 @@ async def test_points_are_class_glyphs_on_their_class_colour(rgb20):
 
 async def test_misclassified_points_are_inverted():
     view, W, b = session(steps=1)
-    app = MapApp(view, color_mode=ColorMode.TRUECOLOR)
-    async with app.run_test(size=SIZE) as pilot:
-        widget = app.query_one(DecisionMap)
-        widget.show(W, b)
-        await pilot.pause()
+    async with shown(view, W, b) as (app, pilot, widget):
         frame = widget.frame
         assert frame.wrong.any()
         for col, row, label, wrong in zip(frame.cols, frame.rows, frame.label, frame.wrong):
@@ -170,11 +172,7 @@ async def test_selection_marks_and_boundaries_toggle(rgb20):
 
 async def test_axes_show_labels_and_extent(rgb20):
     view, W, b = rgb20
-    app = MapApp(view, color_mode=ColorMode.TRUECOLOR)
-    async with app.run_test(size=SIZE) as pilot:
-        widget = app.query_one(DecisionMap)
-        widget.show(W, b)
-        await pilot.pause()
+    async with shown(view, W, b) as (app, pilot, widget):
         gutter = widget.map_layout().gutter
         s0, s1, t0, t1 = widget.map_layout().viewport.extent
         text = ["".join(c.text for c in cells(widget, y)) for y in range(20)]
@@ -189,11 +187,7 @@ async def test_axes_show_labels_and_extent(rgb20):
 @pytest.mark.parametrize("width", [70, 64, 40, 33, 26])  # 26: the map at the smallest dashboard
 async def test_the_legend_fits_the_border_whatever_the_width(width):
     view, W, b = session("iris", steps=5)
-    app = MapApp(view, color_mode=ColorMode.TRUECOLOR)
-    async with app.run_test(size=(width, 22)) as pilot:
-        widget = app.query_one(DecisionMap)
-        widget.show(W, b)
-        await pilot.pause()
+    async with shown(view, W, b, size=(width, 22)) as (app, pilot, widget):
         legend = Text.from_markup(widget.border_subtitle).plain
         assert len(legend) <= width - 6  # the corners and their padding: nothing is cut off
         assert all(glyph in legend for glyph in palette.GLYPHS[:3]) and "inv" in legend
@@ -203,21 +197,13 @@ async def test_the_legend_fits_the_border_whatever_the_width(width):
 
 async def test_the_legend_never_cuts_class_names_alike():
     view, W, b = session("blobs", steps=5)  # "blob 0", "blob 1", "blob 2"
-    app = MapApp(view, color_mode=ColorMode.TRUECOLOR)
-    async with app.run_test(size=(38, 22)) as pilot:
-        widget = app.query_one(DecisionMap)
-        widget.show(W, b)
-        await pilot.pause()
+    async with shown(view, W, b, size=(38, 22)) as (app, pilot, widget):
         assert "blo " not in Text.from_markup(widget.border_subtitle).plain
 
 
 async def test_clicks_select_the_nearest_point_or_a_location(rgb20):
     view, W, b = rgb20
-    app = MapApp(view, color_mode=ColorMode.TRUECOLOR)
-    async with app.run_test(size=SIZE) as pilot:
-        widget = app.query_one(DecisionMap)
-        widget.show(W, b)
-        await pilot.pause()
+    async with shown(view, W, b) as (app, pilot, widget):
         layout = widget.map_layout()
         col, row = layout.viewport.cell_of(*view.coords_of(12))
         # offsets are relative to the widget: 1 for the border, then the gutter.
@@ -260,11 +246,7 @@ async def test_arrow_keys_move_a_free_cursor_by_one_cell(rgb20):
 
 async def test_only_changed_rows_are_redrawn(rgb20):
     view, W, b = rgb20
-    app = MapApp(view, color_mode=ColorMode.TRUECOLOR)
-    async with app.run_test(size=SIZE) as pilot:
-        widget = app.query_one(DecisionMap)
-        widget.show(W, b, Selection.point(1))
-        await pilot.pause()
+    async with shown(view, W, b, Selection.point(1)) as (app, pilot, widget):
         frame = widget.frame
         before = [widget.render_line(y) for y in range(20)]
         widget.show(W.copy(), b.copy(), Selection.point(1))  # equal state: nothing to do
@@ -295,11 +277,7 @@ async def screenshot(view, W, b, selection) -> str:
 
 async def test_resizing_to_tiny_and_back(rgb20):
     view, W, b = rgb20
-    app = MapApp(view)
-    async with app.run_test(size=SIZE) as pilot:
-        widget = app.query_one(DecisionMap)
-        widget.show(W, b, Selection.point(0), boundaries=True)
-        await pilot.pause()
+    async with shown(view, W, b, Selection.point(0), boundaries=True, color_mode=None) as (app, pilot, widget):
         for width, height in ((10, 4), (3, 3), (1, 1), (17, 7), (12, 40), (SIZE)):
             await pilot.resize_terminal(width, height)
             await pilot.pause()
@@ -312,11 +290,7 @@ async def test_resizing_to_tiny_and_back(rgb20):
 
 async def test_tiny_map_without_axes(rgb20):
     view, W, b = rgb20
-    app = MapApp(view, color_mode=ColorMode.TRUECOLOR)
-    async with app.run_test(size=(12, 6)) as pilot:
-        widget = app.query_one(DecisionMap)
-        widget.show(W, b, Selection.point(3))
-        await pilot.pause()
+    async with shown(view, W, b, Selection.point(3), size=(12, 6)) as (app, pilot, widget):
         layout = widget.map_layout()
         assert not layout.axes and (layout.viewport.cols, layout.viewport.rows) == (10, 4)
         text = "".join(c.text for y in range(4) for c in cells(widget, y))
@@ -326,11 +300,7 @@ async def test_tiny_map_without_axes(rgb20):
 async def test_no_color_fills_regions_with_the_winning_class(rgb20, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     view, W, b = rgb20
-    app = MapApp(view)
-    async with app.run_test(size=SIZE) as pilot:
-        widget = app.query_one(DecisionMap)
-        widget.show(W, b, Selection.point(0), boundaries=True)
-        await pilot.pause()
+    async with shown(view, W, b, Selection.point(0), boundaries=True, color_mode=None) as (app, pilot, widget):
         assert app.no_color and widget.color_mode is ColorMode.MONO
         app.export_screenshot()
         frame = widget.frame
@@ -351,11 +321,7 @@ async def test_no_color_fills_regions_with_the_winning_class(rgb20, monkeypatch)
 
 async def test_sixteen_colours_show_the_winning_class_hue(rgb20):
     view, W, b = rgb20
-    app = MapApp(view, color_mode=ColorMode.ANSI16)
-    async with app.run_test(size=SIZE) as pilot:
-        widget = app.query_one(DecisionMap)
-        widget.show(W, b)
-        await pilot.pause()
+    async with shown(view, W, b, color_mode=ColorMode.ANSI16) as (app, pilot, widget):
         frame = widget.frame
         confident = frame.proba.max(-1) >= palette.CONFIDENT
         expected = palette.ANSI_RGB[palette.ansi_number(frame.proba.argmax(-1), confident)]

@@ -61,18 +61,20 @@ def _number(x: float | None) -> float | None:
     return None if x is None or not math.isfinite(x) else float(x)
 
 
-def progress_event(snap: Snapshot) -> dict:
+def _metrics(snap: Snapshot) -> dict:
+    """Where the run is and how it does: the fields progress and done events share."""
     return {
-        "event": "progress",
         "step": snap.step,
         "epoch": snap.epoch,
         "loss": _number(snap.loss),
         "train_accuracy": _number(snap.train_accuracy),
         "val_loss": _number(snap.val_loss),
         "val_accuracy": _number(snap.val_accuracy),
-        "grad_norm": _number(snap.grad_norm),
-        "lr": _number(snap.lr),
     }
+
+
+def progress_event(snap: Snapshot) -> dict:
+    return {"event": "progress", **_metrics(snap), "grad_norm": _number(snap.grad_norm), "lr": _number(snap.lr)}
 
 
 def done_event(session: Session, snap: Snapshot, elapsed: float) -> dict:
@@ -81,12 +83,7 @@ def done_event(session: Session, snap: Snapshot, elapsed: float) -> dict:
     return {
         "event": "done",
         "status": snap.state.value,
-        "step": snap.step,
-        "epoch": snap.epoch,
-        "loss": _number(snap.loss),
-        "train_accuracy": _number(snap.train_accuracy),
-        "val_loss": _number(snap.val_loss),
-        "val_accuracy": _number(snap.val_accuracy),
+        **_metrics(snap),
         "elapsed_seconds": elapsed,
         "W": snap.W.tolist(),
         "b": snap.b.tolist(),
