@@ -1,7 +1,5 @@
 """The dashboard driven by Textual's pilot: every key's effect on the run, and the live app."""
 
-import asyncio
-import random
 import re
 
 import numpy as np
@@ -318,27 +316,6 @@ async def test_live_app_trains_and_counts_steps():
         shown = int(re.search(r"step (\d+) ", text).group(1))
         assert text.startswith("RUNNING") and 0 < shown <= app.runner.snapshot.step
         assert app.query_one(ParameterBars).layout_name == "bars"
-
-
-async def test_random_keys_while_training_never_go_back_in_steps():
-    app = make_app("--val-fraction", "0.2", "--dataset", "blobs", speed=1000.0)
-    keys = ["space", "n", "r", "plus", "minus", "left_square_bracket", "right_square_bracket", "tab",
-            "shift+tab", "left", "right", "up", "down", "l", "b", "o"]
-    rng = random.Random(0)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("space")
-        last = 0
-        for _ in range(120):
-            key = rng.choice(keys)
-            await pilot.press(key)
-            step = app.runner.snapshot.step
-            if key == "r":
-                assert step == 0
-            else:
-                assert step >= last
-            last = step
-        await asyncio.sleep(0.1)
-        assert app.is_running
 
 
 async def test_history_is_the_headless_csv_written_as_training_goes(tmp_path, capsys):
