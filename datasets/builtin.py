@@ -103,12 +103,9 @@ def load_dataset(
         return load_csv(spec, target)
     if target is not None:
         raise DatasetError(f"--target applies to CSV files only, not to the built-in {spec!r}")
-    if spec == "rgb20":
-        _refuse("rgb20 (a fixed dataset)", samples=samples, classes=classes, noise=noise)
-        return _rgb20()
-    if spec == "iris":
-        _refuse("iris (a fixed dataset)", samples=samples, classes=classes, noise=noise)
-        return _iris()
+    if spec in _FIXED_SUMMARIES:
+        _refuse(f"{spec} (a fixed dataset)", samples=samples, classes=classes, noise=noise)
+        return _rgb20() if spec == "rgb20" else _iris()
     if spec in _GENERATED:
         return _generate(spec, samples, classes, noise, seed)
     raise DatasetError(

@@ -98,6 +98,11 @@ class Pipeline:
         return cls(features=features, mean=mean, scale=scale, feature_names=names)
 
     @property
+    def n_raw_features(self) -> int:
+        """Raw columns per row that ``transform`` reads: all of them, or the two of 2-D data."""
+        return len(self.mean) if self.features is None else 2
+
+    @property
     def is_affine(self) -> bool:
         """True when raw -> model is affine: no squares, products or sines."""
         return self.features is None or all(f in _AFFINE for f in self.features)
@@ -108,12 +113,11 @@ class Pipeline:
         Rows of the wrong width are a DatasetError: a saved pipeline applied to other data.
         """
         X_raw = np.asarray(X_raw, dtype=np.float64)
-        n_raw = len(self.mean) if self.features is None else 2
         if X_raw.ndim != 2:
             raise ValueError(f"X_raw must be 2-D, got shape {X_raw.shape}")
-        if X_raw.shape[1] != n_raw:
+        if X_raw.shape[1] != self.n_raw_features:
             raise DatasetError(
-                f"the preprocessing expects {n_raw} raw features per row, "
+                f"the preprocessing expects {self.n_raw_features} raw features per row, "
                 f"the data has {X_raw.shape[1]}"
             )
         Z = _expand(self.features, X_raw)

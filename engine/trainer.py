@@ -225,7 +225,7 @@ class Trainer:
                 return self.snapshot
             # a pause from another thread ends a running chunk after the current step
             last = i == max_steps - 1 or (running and self._state is not RunState.RUNNING)
-            if epoch_ended or last or self._full_batch:
+            if epoch_ended or last:  # a full-batch step always ends an epoch
                 finished = self._evaluate_and_check(epoch_ended)
                 if finished or last or (until_epoch_end and epoch_ended):
                     return self.snapshot
@@ -308,19 +308,16 @@ class Trainer:
 
     def _apply_stopping_rules(self, ev: Evaluation, val: Evaluation | None) -> None:
         if ev.grad_norm < self.tol:
-            self._finish(RunState.CONVERGED, f"gradient norm {ev.grad_norm:.3g} < tol {self.tol:g}")
+            self._set_state(RunState.CONVERGED, f"gradient norm {ev.grad_norm:.3g} < tol {self.tol:g}")
         elif val is not None and self.patience is not None and val.loss >= self._best_val:
             self._bad_epochs += 1
             if self._bad_epochs >= self.patience:
-                self._finish(RunState.EARLY_STOPPED,
-                             f"validation loss has not improved on {self._best_val:.6g} for {self.patience} epochs")
+                self._set_state(RunState.EARLY_STOPPED, "validation loss has not improved on "
+                                f"{self._best_val:.6g} for {self.patience} epochs")
         elif val is not None:
             self._best_val, self._bad_epochs = val.loss, 0
         if not self._state.finished and self.max_epochs is not None and self._epoch >= self.max_epochs:
-            self._finish(RunState.MAX_EPOCHS, f"reached {self.max_epochs} epochs")
-
-    def _finish(self, state: RunState, reason: str) -> None:
-        self._set_state(state, reason)
+            self._set_state(RunState.MAX_EPOCHS, f"reached {self.max_epochs} epochs")
 
     def _set_state(self, state: RunState, reason: str = "") -> None:
         self._state, self._reason = state, reason
@@ -335,4 +332,4 @@ class Trainer:
         self.model.W, self.model.b = last.W.copy(), last.b.copy()
         self._step_count, self._epoch = last.step, last.epoch
         self._cached = None
-        self._finish(RunState.DIVERGED, reason)
+        self._set_state(RunState.DIVERGED, reason)
