@@ -30,7 +30,7 @@ from softmax_tui.engine import RunState, Snapshot, explain_point
 from .errors import UserError
 from .history import HistoryFile
 from .keys import KEYS, bindings
-from .ladder import DEFAULT_SPEED, speed_text
+from .ladder import DEFAULT_SPEED
 from .mapview import MapView, Selection
 from .runner import Runner
 from .screens.dataset import DatasetScreen
@@ -206,13 +206,13 @@ class SoftmaxApp(App[None]):
 
     def _draw_loss(self, snap: Snapshot) -> None:
         plot = self.loss
+        width, height = plot.content_size
+        if width < 2 or height < 2:
+            return
         train, val = self._line_colors()
         legend = f"[{train.hex}]━ train {snap.loss:.4g}[/]"
         if snap.val_loss is not None:
             legend += f"  [{val.hex}]• val {snap.val_loss:.4g}[/]"
-        width, height = plot.content_size
-        if width < 2 or height < 2:
-            return
         request = PlotRequest(version=snap.step, log=self.log_scale, width=width, height=height,
                               theme=plot._get_plotext_theme_name(self.theme), colors=(train.rgb, val.rgb),
                               switches=tuple(self.runner.switches), legend=legend + ("  log" if self.log_scale else ""))
@@ -264,14 +264,17 @@ class SoftmaxApp(App[None]):
 
     def action_toggle_pause(self) -> None:
         if self.runner.toggle().finished:
-            self.notify(f"The run is over ({self.runner.snapshot.reason}); r starts again from step 0.")
+            self._say_run_is_over()
         self._after_key()
 
     def action_step(self) -> None:
         if self.runner.state.finished:
-            self.notify(f"The run is over ({self.runner.snapshot.reason}); r starts again from step 0.")
+            self._say_run_is_over()
         self.runner.step()
         self._after_key()
+
+    def _say_run_is_over(self) -> None:
+        self.notify(f"The run is over ({self.runner.snapshot.reason}); r starts again from step 0.")
 
     def action_reset(self) -> None:
         self.runner.reset()
@@ -301,18 +304,20 @@ class SoftmaxApp(App[None]):
             position = int(np.searchsorted(drawn, self.selection.index))
             exact = position < len(drawn) and drawn[position] == self.selection.index
             index = int(drawn[(position + delta) % len(drawn)] if exact or delta > 0 else drawn[(position - 1) % len(drawn)])
-        self.selection = Selection.point(index)
-        self._after_key()
+        self._select(Selection.point(index))
 
     def action_cursor(self, dcol: int, drow: int) -> None:
         self.decision_map.move_cursor(dcol, drow)
 
     def on_decision_map_point_selected(self, message: DecisionMap.PointSelected) -> None:
-        self.selection = message.selection
-        self._after_key()
+        self._select(message.selection)
 
     def on_decision_map_location_selected(self, message: DecisionMap.LocationSelected) -> None:
-        self.selection = message.selection
+        self._select(message.selection)
+
+    def _select(self, selection: Selection) -> None:
+        """Explain ``selection`` in the Jacobian panel (and mark it on the map)."""
+        self.selection = selection
         self._after_key()
 
     def action_toggle_log(self) -> None:

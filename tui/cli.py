@@ -12,9 +12,9 @@ import sys
 from softmax_tui.datasets import DatasetError, list_datasets
 
 from .errors import UserError
+from .headless import EXIT_INTERRUPTED, EXIT_PIPE_CLOSED, run_headless
 from .modelfile import check_writable, save_model
 from .options import Options, parse_options
-from .palette import MAX_CLASSES
 from .session import Session, build_session
 
 EXIT_USER_ERROR = 2
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         sys.stderr.write("softmax-tui: interrupted\n")
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def _list_datasets() -> int:
@@ -49,8 +49,6 @@ def _list_datasets() -> int:
 
 
 def _headless(options: Options) -> int:
-    from .headless import EXIT_PIPE_CLOSED, run_headless
-
     status = run_headless(build_session(options), sys.stdout, sys.stderr)
     if status == EXIT_PIPE_CLOSED:
         # Nobody reads stdout any more: point it at /dev/null so Python's last flush is silent.
@@ -60,6 +58,8 @@ def _headless(options: Options) -> int:
 
 def _check_drawable(session: Session) -> None:
     """The dashboard gives each class its own colour and marker, and it has ten of each."""
+    from .palette import MAX_CLASSES  # the dashboard's module (it imports Rich): not on the headless path
+
     dataset = session.dataset
     if dataset.n_classes > MAX_CLASSES:
         raise UserError(f"{dataset.name} has {dataset.n_classes} classes; the dashboard shows at most "

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import signal
 import threading
 import time
@@ -24,6 +23,7 @@ from softmax_tui.engine import RunState, Snapshot
 from .errors import UserError
 from .history import HistoryError, HistoryFile
 from .modelfile import check_writable, save_model
+from .numbers import finite
 from .session import Session
 
 EXIT_OK, EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_PIPE_CLOSED = 0, 3, 130, 141
@@ -57,24 +57,20 @@ def _stop_signals_raise():
             signal.signal(s, handler)
 
 
-def _number(x: float | None) -> float | None:
-    return None if x is None or not math.isfinite(x) else float(x)
-
-
 def _metrics(snap: Snapshot) -> dict:
     """Where the run is and how it does: the fields progress and done events share."""
     return {
         "step": snap.step,
         "epoch": snap.epoch,
-        "loss": _number(snap.loss),
-        "train_accuracy": _number(snap.train_accuracy),
-        "val_loss": _number(snap.val_loss),
-        "val_accuracy": _number(snap.val_accuracy),
+        "loss": finite(snap.loss),
+        "train_accuracy": finite(snap.train_accuracy),
+        "val_loss": finite(snap.val_loss),
+        "val_accuracy": finite(snap.val_accuracy),
     }
 
 
 def progress_event(snap: Snapshot) -> dict:
-    return {"event": "progress", **_metrics(snap), "grad_norm": _number(snap.grad_norm), "lr": _number(snap.lr)}
+    return {"event": "progress", **_metrics(snap), "grad_norm": finite(snap.grad_norm), "lr": finite(snap.lr)}
 
 
 def done_event(session: Session, snap: Snapshot, elapsed: float) -> dict:
@@ -169,8 +165,9 @@ def _run(run: _Run, err: TextIO) -> int:
         return _stopped(run, err, "stopped: the output was closed", EXIT_PIPE_CLOSED)
     except HistoryError as e:  # keep the work, as after Ctrl+C, but it is an error (status 2)
         snap = session.trainer.snapshot
+        saved = _keep_model(session)
         raise HistoryError(f"{e} at step {snap.step} (epoch {snap.epoch}); training stopped"
-                           + _keep_model(session)) from None
+                           + (f", {saved}" if saved else "")) from None
     elapsed = time.perf_counter() - start
     snap = session.trainer.snapshot
     unsaved = None
@@ -194,23 +191,21 @@ def _run(run: _Run, err: TextIO) -> int:
 
 
 def _keep_model(session: Session) -> str:
-    """Save the model of a run that cannot go on (if asked); the note that says so."""
+    """Save the model of a run that cannot go on (if asked); the note that says so ("" if not)."""
     path = session.options.save_model
     if not path:
         return ""
     save_model(path, session.saved_model())
-    return f", model saved to {path}"
+    return f"model saved to {path}"
 
 
 def _stopped(run: _Run, err: TextIO, what: str, status: int) -> int:
     """Keep the work of a run stopped from outside, and say where it stopped."""
     session, options = run.session, run.session.options
     run.catch_up()
-    if options.save_model:
-        save_model(options.save_model, session.saved_model())
     notes = [f"history in {options.history}"] if options.history else []
-    if options.save_model:
-        notes.append(f"model saved to {options.save_model}")
+    if saved := _keep_model(session):
+        notes.append(saved)
     snap = session.trainer.snapshot
     with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
         err.write(f"softmax-tui: {what} at step {snap.step} (epoch {snap.epoch}), loss {snap.loss:.6g}"

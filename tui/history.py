@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import math
 import os
 
 from softmax_tui.engine import Snapshot
 
 from .errors import UserError
+from .numbers import finite
 
 HISTORY_COLUMNS = ("step", "epoch", "loss", "train_accuracy", "val_loss", "val_accuracy")
 
@@ -80,4 +80,5 @@ class HistoryFile:
 
 
 def _cell(x: float | None) -> str:
-    return "" if x is None or not math.isfinite(x) else repr(float(x))
+    value = finite(x)
+    return "" if value is None else repr(value)

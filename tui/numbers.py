@@ -1,4 +1,5 @@
-"""Numbers in a fixed width, so that columns of them line up and do not jump while they change."""
+"""Numbers in a fixed width, so that columns of them line up and do not jump while they change;
+and which numbers the output files (JSON lines, history CSV) write at all (:func:`finite`)."""
 
 from __future__ import annotations
 
@@ -35,3 +36,9 @@ def nice_scale(magnitude: float) -> float:
         if scale >= magnitude * (1 - 1e-12):
             return scale
     return 10.0 ** (exponent + 1)
+
+
+def finite(x: float | None) -> float | None:
+    """``x`` as a float, or None when it is missing or not finite (what the JSON lines write as
+    null and the history as an empty cell)."""
+    return None if x is None or not math.isfinite(x) else float(x)

@@ -200,10 +200,9 @@ def check_options(options: Options) -> None:
     """Rules that involve more than one flag."""
     if options.patience is not None and options.val_fraction == 0:
         raise UserError("--patience needs a validation split: add --val-fraction (e.g. 0.2)")
-    if not options.headless:
-        if options.every is not None:
-            raise UserError("--every applies to --headless only")
-    elif options.paused:
+    if options.every is not None and not options.headless:
+        raise UserError("--every applies to --headless only")
+    if options.paused and options.headless:
         raise UserError("--paused applies to the dashboard only, not to --headless")
     if options.load_model and (options.features or not options.standardize):
         raise UserError("--load-model uses the model's own preprocessing; drop --features and --no-standardize")

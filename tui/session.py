@@ -102,7 +102,7 @@ def _check_fits(saved: SavedModel, path: str, dataset: Dataset) -> None:
         raise UserError(f"{path}: the model has {len(saved.classes)} classes ({names(saved.classes)}) but "
                         f"{dataset.name} has {dataset.n_classes} ({names(dataset.class_names)})")
     pipeline = saved.pipeline
-    n_raw = len(pipeline.mean) if pipeline.features is None else 2
+    n_raw = pipeline.n_raw_features
     if dataset.n_features != n_raw:
         raise UserError(f"{path}: the model reads {n_raw} data columns ({names(saved.features)}) but "
                         f"{dataset.name} has {dataset.n_features} ({names(dataset.feature_names)})")
