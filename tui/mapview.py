@@ -233,10 +233,6 @@ class MapView:
         """Axis labels: the raw column names, or "PC1 (73%)" and "PC2 (23%)"."""
         return self.plane.labels
 
-    @property
-    def n_classes(self) -> int:
-        return len(self.class_names)
-
     def model_input_at(self, s: float, t: float) -> np.ndarray:
         """The model's input x (d,) at map point ``(s, t)``: what the Jacobian panel explains
         for a free location."""

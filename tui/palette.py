@@ -14,8 +14,10 @@ shown as a colour (``[0.98, 0.01, 0.01]`` nearly pure red, red and blue mixing t
 from __future__ import annotations
 
 from enum import Enum
+from functools import cache
 
 import numpy as np
+from rich.style import Style
 
 MAX_CLASSES = 10
 
@@ -94,6 +96,12 @@ def hex_color(rgb) -> str:
     """An RGB triple as ``#rrggbb``."""
     r, g, b = (int(x) for x in rgb)
     return f"#{r:02x}{g:02x}{b:02x}"
+
+
+@cache
+def class_style(k: int) -> Style:
+    """Class ``k``'s colour in bold: how the panels name a class."""
+    return Style(color=hex_color(COLORS[k % len(COLORS)]), bold=True)
 
 
 def blend(P, colors: np.ndarray = COLORS) -> np.ndarray:

@@ -34,11 +34,11 @@ from textual.content import Content
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.strip import Strip
-from textual.widget import Widget
 
 from .. import palette
 from ..mapview import BoundaryTrace, MapFrame, MapView, Selection, Viewport
 from ..palette import ColorMode
+from .lines import BaseStyle, runs
 
 HALF_BLOCK = "▀"
 ACTIVE_LINE, INACTIVE_LINE = "•", "·"
@@ -287,8 +287,9 @@ class _Picture:
     """One drawn state, turned into strips line by line on demand. Runs of equal keys in a
     row become one segment, so a uniform region is a single segment.
 
-    ``context`` (the layout, the cell cache's generation and the base style) says when equal
-    keys mean equal lines: then only rows whose keys changed need drawing again.
+    ``context`` (the layout and the cell cache's generation, which a new colour mode or base
+    style starts) says when equal keys mean equal lines: then only rows whose keys changed
+    need drawing again.
     """
 
     def __init__(self, layout: _Layout, context: tuple, keys: np.ndarray,
@@ -325,8 +326,7 @@ class _Picture:
                 return Strip([Segment(self._axis, self._base)], width)
             return Strip.blank(width, self._base)
         row = self.keys[y]
-        starts = np.flatnonzero(np.concatenate(([True], row[1:] != row[:-1])))
-        lengths = np.diff(np.append(starts, len(row))).tolist()
+        starts, lengths = runs(row)
         cell = self._cell
         segments = [Segment(self._gutter[y], self._base)] if self._gutter else []
         for key, n in zip(row[starts].tolist(), lengths):
@@ -335,7 +335,7 @@ class _Picture:
         return Strip(segments, width)
 
 
-class DecisionMap(Widget, can_focus=True):
+class DecisionMap(BaseStyle, can_focus=True):
     """The decision map of a :class:`MapView`; call :meth:`show` with each new state."""
 
     DEFAULT_CSS = """
@@ -412,7 +412,6 @@ class DecisionMap(Widget, can_focus=True):
         self._frame: MapFrame | None = None
         self._traces: list[BoundaryTrace] | None = None
         self._picture: _Picture | None = None
-        self._base: Style | None = None
         # The cells of keys, kept while the colour mode and the style stay and the cache is
         # not too big; the generation counts the times it was emptied.
         self._cache: dict[int, tuple[str, Style]] = {}
@@ -449,15 +448,7 @@ class DecisionMap(Widget, can_focus=True):
     def notify_style_update(self) -> None:
         """The CSS changed (a new theme, say): the next lines are drawn with the new style."""
         super().notify_style_update()
-        self._picture = self._base = None
-
-    @property
-    def base_style(self) -> Style:
-        """The widget's own style (``rich_style``), looked up once per style change rather than
-        after every refresh."""
-        if self._base is None:
-            self._base = self.rich_style
-        return self._base
+        self._picture = None
 
     @property
     def frame(self) -> MapFrame | None:
@@ -477,7 +468,9 @@ class DecisionMap(Widget, can_focus=True):
 
     def map_layout(self) -> _Layout:
         """Where the map is in the content area at the current size."""
-        size = self.content_size
+        return self._layout_for(self.content_size)
+
+    def _layout_for(self, size: Size) -> _Layout:
         if self._layout is None or self._layout.size != size:
             self._layout = _Layout.fit(self.map_view, size)
             self._frame = self._traces = self._picture = None
@@ -524,7 +517,7 @@ class DecisionMap(Widget, can_focus=True):
         size = self.content_size
         if self._W is None or size.width <= 0 or size.height <= 0:
             return Strip.blank(size.width, self.base_style)
-        if self._picture is None or self._picture.layout is not self.map_layout():
+        if self._picture is None or self._picture.layout is not self._layout_for(size):
             self._picture = self._draw()
         return self._picture.line(y)
 
@@ -621,12 +614,10 @@ class DecisionMap(Widget, can_focus=True):
             item = self._glyphs[k] + (f" {name[:name_width]}" if name_width != 0 else "")
             if mode is ColorMode.MONO:
                 parts.append(f"{item}[{palette.MONO_FILLS[k]}]" if name_width == 0 else f"{item} [{palette.MONO_FILLS[k]}]")
+            elif mode is ColorMode.TRUECOLOR:
+                parts.append((item, f"bold {palette.hex_color(palette.COLORS[k])}"))
             else:
-                if mode is ColorMode.TRUECOLOR:
-                    rgb = palette.COLORS[k]
-                else:
-                    rgb = palette.ANSI_RGB[palette.ansi_number(k, True)]
-                parts.append((item, f"bold {palette.hex_color(rgb)}"))
+                parts.append((item, f"bold {palette.hex_color(palette.ANSI_RGB[palette.ansi_number(k, True)])}"))
             parts.append(gap)
         parts.append(note)
         return Content.assemble(*parts)

@@ -23,7 +23,7 @@ from textual.strip import Strip
 from softmax_tui.engine import PointExplanation
 
 from ..numbers import fixed
-from ..palette import COLORS, hex_color
+from ..palette import class_style
 from .lines import LinesView
 
 NUMBER = 7  # width of one number column: " +6.699"
@@ -91,13 +91,10 @@ class JacobianPanel(LinesView):
         super().__init__(id=id)
         self.border_title = "Jacobian"
         self.class_names = tuple(class_names)
+        width = min(NAME, max((len(name) for name in self.class_names), default=0))
+        self._class_labels = [Segment(f"{k + 1} {name[:width]:<{width}}", class_style(k))
+                              for k, name in enumerate(self.class_names)]
         self._subject: Subject | None = None
-        # the lines last shown, as segments and as strips: only lines that changed are made
-        # into strips again (in the base style they were made in)
-        self._lines_shown: list[Line] = []
-        self._strips: list[Strip] = []
-        self._strips_base: Style | None = None
-        self._styles: dict[Style | None, Style] = {}
 
     def show(self, subject: Subject) -> None:
         self._subject = subject
@@ -108,34 +105,15 @@ class JacobianPanel(LinesView):
         if self._subject is None or width <= 0:
             return
         self.set_subtitle(self.subtitle(self._subject))
-        lines = self.body(self._subject, width)
         base = self.base_style
-        if base is not self._strips_base:
-            self._lines_shown, self._strips, self._strips_base, self._styles = [], [], base, {}
-        strips = [
-            self._strips[y] if y < len(self._lines_shown) and line == self._lines_shown[y] else self._strip(line, base)
-            for y, line in enumerate(lines)
-        ]
-        self._lines_shown, self._strips = lines, strips
-        self.set_lines(strips)
-
-    def _strip(self, line: Line, base: Style) -> Strip:
-        """A body line as a strip, its styles over the base style (each sum made once)."""
-        styles = self._styles
-        segments = []
-        for text, style, _ in line:
-            combined = styles.get(style)
-            if combined is None:
-                combined = styles[style] = base if style is None else base + style
-            segments.append(Segment(text, combined))
-        return Strip(segments)
+        self.set_lines([Strip([Segment(text, base + style) for text, style, _ in line])
+                        for line in self.body(self._subject, width)])
 
     # -- content -----------------------------------------------------------------------------
 
     def class_label(self, k: int) -> Segment:
-        width = min(NAME, max(len(name) for name in self.class_names))
-        return Segment(f"{k + 1} {self.class_names[k][:width]:<{width}}",
-                       Style(color=hex_color(COLORS[k % len(COLORS)]), bold=True))
+        """Class ``k``'s number and name (cut to ``NAME``), in its colour."""
+        return self._class_labels[k]
 
     def body(self, subject: Subject, width: int) -> list[Line]:
         """``x`` on the first line, then the blocks; the subtitle names the point."""

@@ -4,19 +4,28 @@ Textual renders every line it is asked to refresh through the widget's border, s
 filters, which costs far more than building the line: a panel that refreshes as a whole
 every frame (or sets its border subtitle, which does the same) spends most of a frame on
 lines that look as they did. :class:`LinesView` takes the panel's lines as
-:class:`~textual.strip.Strip` objects and refreshes just the rows whose strips differ, and
-:class:`QuietSubtitle` redraws just the bottom border row when the subtitle changes.
+:class:`~textual.strip.Strip` objects and refreshes just the rows whose strips differ,
+:class:`QuietSubtitle` redraws just the bottom border row when the subtitle changes, and
+:class:`BaseStyle` looks the widget's own and component styles up once per CSS change.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 from rich.style import Style
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
+
+
+def runs(values: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    """Where each run of equal entries of ``values`` (1-D, not empty) starts, and its length:
+    a line drawn as one segment per run rather than one per cell."""
+    starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
+    return starts, np.diff(np.append(starts, len(values))).tolist()
 
 
 class QuietSubtitle(Widget):
@@ -58,16 +67,12 @@ class QuietSubtitle(Widget):
             self.refresh(*regions)
 
 
-class LinesView(QuietSubtitle, ScrollView, can_focus=False):
-    """Shows the lines of the last :meth:`set_lines`, scrolling when they do not fit.
+class BaseStyle(Widget):
+    """A widget that draws its lines in its own style and its component styles, looked up
+    once per CSS change (Textual looks component styles up again after every refresh)."""
 
-    Subclasses build their lines in :meth:`rebuild` (from the state they were last given), in
-    the styles of :attr:`base_style`; it is called again when the size or the CSS changes."""
-
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(id=id, classes=classes)
-        self._lines: list[Strip] = []
-        self._base: Style | None = None
+    _base: Style | None = None
+    _components: dict[str, Style] | None = None
 
     @property
     def base_style(self) -> Style:
@@ -76,6 +81,30 @@ class LinesView(QuietSubtitle, ScrollView, can_focus=False):
         if self._base is None:
             self._base = self.rich_style
         return self._base
+
+    def component_style(self, name: str) -> Style:
+        """The partial style of component class ``name`` (to put over :attr:`base_style`)."""
+        if self._components is None:
+            self._components = {}
+        style = self._components.get(name)
+        if style is None:
+            style = self._components[name] = self.get_component_rich_style(name, partial=True)
+        return style
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._base = self._components = None
+
+
+class LinesView(QuietSubtitle, BaseStyle, ScrollView, can_focus=False):
+    """Shows the lines of the last :meth:`set_lines`, scrolling when they do not fit.
+
+    Subclasses build their lines in :meth:`rebuild` (from the state they were last given), in
+    the styles of :attr:`base_style`; it is called again when the size or the CSS changes."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._lines: list[Strip] = []
 
     def rebuild(self) -> None:
         """Build the lines from the current state and :meth:`set_lines` them."""
@@ -109,6 +138,5 @@ class LinesView(QuietSubtitle, ScrollView, can_focus=False):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._base = None
         if self.is_mounted:
             self.rebuild()

@@ -26,8 +26,8 @@ from rich.style import Style
 from textual.strip import Strip
 
 from ..numbers import fixed, nice_scale
-from ..palette import COLORS, hex_color
-from .lines import LinesView
+from ..palette import class_style
+from .lines import LinesView, runs
 
 UP, DOWN, SAME = "▲", "▼", " "
 FULL, HALF_LEFT, HALF_RIGHT = "█", "▌", "▐"
@@ -42,6 +42,12 @@ MAX_SCROLLED_BARS = 64  # more parameters than this, and more than fit, make a h
 def parameter_labels(K: int, d: int) -> list[str]:
     """``w[1,1] … w[K,d], b[1] … b[K]``: the order of :func:`parameter_vector`."""
     return [f"w[{k},{j}]" for k in range(1, K + 1) for j in range(1, d + 1)] + [f"b[{k}]" for k in range(1, K + 1)]
+
+
+def label_width(K: int, d: int) -> int:
+    """The length of the longest of :func:`parameter_labels`: ``w[K,d]``'s (``b[K]``'s for
+    ``d = 0``), without making them all."""
+    return len(f"w[{K},{d}]") if d else len(f"b[{K}]")
 
 
 def parameter_vector(W: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -93,15 +99,13 @@ class ParameterBars(LinesView):
         self.border_title = "Parameters"
         self._W: np.ndarray | None = None
         self._b: np.ndarray | None = None
-        self._arrows: list[str] = []
+        self._previous: np.ndarray | None = None  # the parameter vector before the last update
         self.layout_name = ""
-        self._style_cache: tuple[Style, tuple[Style, ...]] | None = None
 
     def show(self, W: np.ndarray, b: np.ndarray, previous: tuple[np.ndarray, np.ndarray] | None) -> None:
         """New parameters, and the ones before the last update (for the arrows)."""
         self._W, self._b = W, b
-        before = None if previous is None else parameter_vector(*previous)
-        self._arrows = directions(parameter_vector(W, b), before)
+        self._previous = None if previous is None else parameter_vector(*previous)
         self.rebuild()
 
     # -- layouts -----------------------------------------------------------------------------
@@ -113,8 +117,7 @@ class ParameterBars(LinesView):
         K, d = self._W.shape
         values = parameter_vector(self._W, self._b)
         scale = nice_scale(float(np.abs(values).max(initial=0.0)))
-        label_width = max(len(s) for s in parameter_labels(K, d))
-        bars_fit = size.width >= label_width + 2 + MIN_BAR + 1 + VALUE_WIDTH
+        bars_fit = size.width >= label_width(K, d) + 2 + MIN_BAR + 1 + VALUE_WIDTH
         matrix_fits = 3 + (d + 1) * CELL_WIDTH <= size.width and K + 1 <= size.height
         if bars_fit and (len(values) <= size.height or (not matrix_fits and len(values) <= MAX_SCROLLED_BARS)):
             self.layout_name = "bars"
@@ -132,29 +135,25 @@ class ParameterBars(LinesView):
         self.set_subtitle(f"{shown}±{scale:g} · ▲▼ last step")
 
     def _styles(self) -> tuple[Style, Style, Style, Style]:
-        """Positive, negative, axis and label styles over the base style (looked up once per
-        style change)."""
+        """Positive, negative, axis and label styles over the base style."""
         base = self.base_style
-        if self._style_cache is None or self._style_cache[0] is not base:
-            names = ("positive", "negative", "axis", "label")
-            styles = tuple(base + self.get_component_rich_style(f"parameter-bars--{n}", partial=True) for n in names)
-            self._style_cache = (base, styles)
-        return self._style_cache[1]
+        names = ("positive", "negative", "axis", "label")
+        return tuple(base + self.component_style(f"parameter-bars--{name}") for name in names)
 
     def _bars(self, values: np.ndarray, scale: float, width: int) -> list[Strip]:
         positive, negative, axis, label_style = self._styles()
         K, d = self._W.shape
         labels = parameter_labels(K, d)
-        label_width = max(len(s) for s in labels)
-        room = width - label_width - 2 - 1 - 1 - VALUE_WIDTH
+        width_of_labels = label_width(K, d)
+        room = width - width_of_labels - 2 - 1 - 1 - VALUE_WIDTH
         half = max(2, room // 2)
         value_width = VALUE_WIDTH + 1 + max(0, room - 2 * half)  # the line exactly as wide as the panel
         lines = []
-        for label, value, arrow in zip(labels, values.tolist(), self._arrows):
+        for label, value, arrow in zip(labels, values.tolist(), directions(values, self._previous)):
             sign = positive if value >= 0 else negative
             left, right = bar_cells(value, scale, half)
             lines.append(Strip([
-                Segment(label.ljust(label_width), label_style),
+                Segment(label.ljust(width_of_labels), label_style),
                 Segment(f" {arrow}", sign),
                 Segment(left, negative),
                 Segment(AXIS, axis),
@@ -168,10 +167,11 @@ class ParameterBars(LinesView):
         header = "k\\j" + "".join(str(j).rjust(CELL_WIDTH - 1) + " " for j in range(1, d + 1)) + "b[k]".rjust(CELL_WIDTH)
         lines = [Strip([Segment(header, label_style)])]
         W, b = values[: K * d].reshape(K, d), values[K * d :]
-        arrows_w = np.array(self._arrows[: K * d]).reshape(K, d)
-        arrows_b = self._arrows[K * d :]
+        arrows = directions(values, self._previous)
+        arrows_w = np.array(arrows[: K * d]).reshape(K, d)
+        arrows_b = arrows[K * d :]
         for k in range(K):
-            segments = [Segment(f"{k + 1:<3}", self.base_style + Style(color=hex_color(COLORS[k]), bold=True))]
+            segments = [Segment(f"{k + 1:<3}", self.base_style + class_style(k))]
             row = list(zip(W[k].tolist(), arrows_w[k].tolist())) + [(float(b[k]), arrows_b[k])]
             for value, arrow in row:
                 style = positive if value >= 0 else negative
@@ -198,12 +198,7 @@ class ParameterBars(LinesView):
         """Runs of equal cells as single segments (a 784-pixel row is a few dozen segments)."""
         level = np.minimum(len(SHADES) - 1, (np.abs(row) / scale * len(SHADES)).astype(int))
         negative_cell = row < 0
-        segments = []
-        start = 0
-        for i in range(1, len(row) + 1):
-            if i == len(row) or level[i] != level[start] or negative_cell[i] != negative_cell[start]:
-                style = negative if negative_cell[start] else positive
-                segments.append(Segment(SHADES[level[start]] * (i - start), style))
-                start = i
-        return segments
+        starts, lengths = runs(2 * level + negative_cell)
+        return [Segment(SHADES[shade] * n, negative if below else positive)
+                for shade, below, n in zip(level[starts].tolist(), negative_cell[starts].tolist(), lengths)]
 

@@ -115,7 +115,6 @@ class StatusBar(LinesView):
         super().__init__(id=id)
         self._shown: tuple[Status, int] | None = None
         self._text = Text()
-        self._styles: dict[tuple[str, str], Style] = {}
         self.status: Status | None = None
 
     def show(self, status: Status) -> None:
@@ -124,6 +123,10 @@ class StatusBar(LinesView):
 
     def render(self) -> Text:
         return self._text
+
+    def notify_style_update(self) -> None:
+        self._shown = None  # the same status, drawn again in the new styles
+        super().notify_style_update()
 
     def rebuild(self) -> None:
         width = self.scrollable_content_region.width or self.app.size.width
@@ -146,10 +149,5 @@ class StatusBar(LinesView):
             self.refresh(layout=True)  # the bar's height follows its lines
 
     def _style(self, name: str) -> Style | str:
-        """A component style by its short name (looked up once per theme)."""
-        if not name:
-            return ""
-        key = (self.app.theme, name)
-        if key not in self._styles:
-            self._styles[key] = self.get_component_rich_style(f"status--{name}", partial=True)
-        return self._styles[key]
+        """A component style by its short name."""
+        return self.component_style(f"status--{name}") if name else ""
