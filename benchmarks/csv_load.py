@@ -19,6 +19,8 @@ import numpy as np
 
 from softmax_tui.datasets import DatasetError, load_csv
 
+from common import best_time  # benchmarks/common.py (this script's folder is on sys.path)
+
 FEATURES = 10
 
 
@@ -35,12 +37,6 @@ def write_table(path: Path, rows: int) -> None:
             f.write("".join(",".join(row) + f",{name}\n" for row, name in zip(cells, names)))
 
 
-def seconds(action) -> float:
-    start = time.perf_counter()
-    action()
-    return time.perf_counter() - start
-
-
 def csv_module(path: Path) -> list[list[float]]:
     with open(path, encoding="utf-8", newline="") as f:
         reader = csv.reader(f)
@@ -55,10 +51,10 @@ def main(row_counts: list[int]) -> None:
         for rows in row_counts:
             path = Path(tmp) / f"table_{rows}.csv"
             write_table(path, rows)
-            ours = seconds(lambda: load_csv(path))
+            ours = best_time(lambda: load_csv(path))
             columns = range(FEATURES)
-            loadtxt = seconds(lambda: np.loadtxt(path, delimiter=",", skiprows=1, usecols=columns))
-            module = seconds(lambda: csv_module(path))
+            loadtxt = best_time(lambda: np.loadtxt(path, delimiter=",", skiprows=1, usecols=columns))
+            module = best_time(lambda: csv_module(path))
             print(f"{rows:>10} {FEATURES:>5} {ours:>11.2f} {rows / ours:>11,.0f}", end="")
             print(f" {loadtxt:>13.2f} {module:>13.2f}")
 

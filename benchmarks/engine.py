@@ -22,17 +22,9 @@ import numpy as np
 
 from softmax_tui.engine import Optimizer, SoftmaxRegression, Trainer, softmax
 
+from common import best_time  # benchmarks/common.py (this script's folder is on sys.path)
+
 SHAPES = [(20, 2, 3), (150, 4, 3), (1000, 2, 3), (100_000, 2, 3), (60_000, 784, 10)]
-
-
-def best_time(fn, repeats: int) -> float:
-    """The fastest of ``repeats`` calls, in seconds."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def problem(n: int, d: int, K: int, seed: int = 0):

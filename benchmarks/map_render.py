@@ -27,6 +27,8 @@ from softmax_tui.tui.mapview import MapView, Selection
 from softmax_tui.tui.palette import ColorMode
 from softmax_tui.tui.widgets.decision_map import DecisionMap
 
+from common import percentile  # benchmarks/common.py (this script's folder is on sys.path)
+
 SIZES = [(60, 20), (80, 26), (120, 40)]
 FRAMES = 60
 
@@ -85,9 +87,8 @@ async def time_floor(size: tuple[int, int]) -> list[float]:
 
 
 def report(label: str, times: list[float]) -> None:
-    times = sorted(times[1:])  # the first frame pays one-off imports and caches
-    p95 = times[int(0.95 * (len(times) - 1))]
-    print(f"{label:44s} median {statistics.median(times):6.2f} ms   p95 {p95:6.2f} ms")
+    times = times[1:]  # the first frame pays one-off imports and caches
+    print(f"{label:44s} median {statistics.median(times):6.2f} ms   p95 {percentile(times, 0.95):6.2f} ms")
 
 
 def main() -> None:

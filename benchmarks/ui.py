@@ -31,17 +31,14 @@ import sys
 import time
 from collections import defaultdict
 
+from common import percentile  # benchmarks/common.py (this script's folder is on sys.path)
+
 SIZE = (120, 40)
 RUNS = {"rgb20": [], "blobs 1M": ["--dataset", "blobs", "--samples", "1000000"]}
 PANELS = ("ParameterBars", "LossPlot", "DecisionMap", "JacobianPanel", "StatusBar")
 PANEL_NAMES = {"ParameterBars": "Parameters", "LossPlot": "Loss", "DecisionMap": "Decision map",
                "JacobianPanel": "Jacobian", "StatusBar": "Status bar"}
 KEYS = ("space (pause)", "space (resume)", "+ / -", "[ / ]", "o", "r", "n (paused)")
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
 def headless_rate(argv: list[str], seconds: float) -> float:
@@ -155,6 +152,15 @@ async def keys(app, latencies: dict[str, list[float]]) -> None:
         latencies[label].append(await key_latency(app, key, character, changed))
         await asyncio.sleep(pause)
 
+    async def off_step_0():
+        """Until the run has left step 0 (untimed), so that ``r`` has something to change: a
+        million-point step can outlast the pause after a resume on a busy machine."""
+        start = time.perf_counter()
+        while runner.snapshot.step == 0:
+            if time.perf_counter() - start > 10:
+                raise AssertionError(f"no step in 10 s ({runner.state}: {runner.snapshot.reason})")
+            await asyncio.sleep(0.001)
+
     for i in range(10):
         await press("+ / -", *(("plus", "+") if i % 2 == 0 else ("minus", "-")), lambda: runner.lr)
         await press("[ / ]", *(("left_square_bracket", "[") if i % 2 == 0 else ("right_square_bracket", "]")),
@@ -163,10 +169,12 @@ async def keys(app, latencies: dict[str, list[float]]) -> None:
         await press("space (pause)", "space", " ", lambda: runner.state, pause=0.2)
         await press("space (resume)", "space", " ", lambda: runner.state, pause=0.3)
     for _ in range(3):
+        await off_step_0()
         await press("r", "r", "r", lambda: runner.snapshot.step == 0)
         await press("space (resume)", "space", " ", lambda: runner.state, pause=0.3)
     for _ in range(6):  # every optimizer, back to the first
         await press("o", "o", "o", lambda: runner.optimizer, pause=0.3)
+    await off_step_0()
     await press("r", "r", "r", lambda: runner.snapshot.step == 0, pause=0.3)
     for _ in range(5):
         await press("n (paused)", "n", "n", lambda: runner.snapshot.step)

@@ -1,10 +1,14 @@
 """The dashboard driven by Textual's pilot: every key's effect on the run, and the live app."""
 
+import io
 import re
 
 import numpy as np
 import pytest
+from rich.console import Console
+from rich.table import Table
 from textual import events
+from textual.widgets import Static
 
 from softmax_tui.datasets import DatasetError
 from softmax_tui.engine import RunState
@@ -34,17 +38,6 @@ def make_app(*argv: str, speed: float | None = None) -> SoftmaxApp:
 
 def status_text(app: SoftmaxApp) -> str:
     return str(app.query_one(StatusBar).render())
-
-
-async def settle(pilot) -> None:
-    """Until the loss plot shows the latest step (the training loop builds it, in its thread)."""
-    app = pilot.app
-    for _ in range(200):
-        app.draw_frame()
-        await pilot.pause(0.01)
-        if app.query_one(LossPlot).up_to_date:
-            return
-    raise AssertionError("the loss plot never caught up")
 
 
 async def screen_of(pilot, kind):
@@ -192,12 +185,12 @@ async def test_o_while_running_then_quit_saves_the_new_optimizer():
     assert (config["optimizer"], config["lr"]) == ("sgd", 0.03)
 
 
-async def test_l_and_b_toggle_log_scale_and_boundaries():
+async def test_l_and_b_toggle_log_scale_and_boundaries(live):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("l", "b")
         assert app.log_scale and not app.boundaries
-        await settle(pilot)
+        await live.loss_plot_caught_up(pilot)
         assert "log" in str(app.query_one(LossPlot).border_subtitle)
         await pilot.press("l", "b")
         assert not app.log_scale and app.boundaries
@@ -207,7 +200,13 @@ async def test_help_screen_lists_every_key():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("question_mark")
-        await screen_of(pilot, HelpScreen)
+        help_screen = await screen_of(pilot, HelpScreen)
+        [table] = [s.content for s in help_screen.query(Static) if isinstance(s.content, Table)]
+        console = Console(width=300, record=True, file=io.StringIO())  # wide: every row on one line
+        console.print(table)
+        rows = [line.strip() for line in console.export_text().splitlines()]
+        for key in KEYS:
+            assert any(row.startswith(key.display) and row.endswith(key.help) for row in rows), (key, rows)
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
 

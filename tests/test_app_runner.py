@@ -110,12 +110,6 @@ def test_curves_hold_the_history():
     assert curves["val_loss"][1][-1] == runner.snapshot.val_loss
 
 
-def train_in_thread(runner):
-    thread = threading.Thread(target=runner.train, daemon=True)
-    thread.start()
-    return thread
-
-
 def wait_for(condition, seconds=5.0):
     end = time.monotonic() + seconds
     while not condition():
@@ -123,10 +117,29 @@ def wait_for(condition, seconds=5.0):
         time.sleep(0.005)
 
 
-def test_training_thread_runs_pauses_and_closes():
-    runner = runner_for()
-    thread = train_in_thread(runner)
-    runner.toggle()
+@pytest.fixture
+def training():
+    """``training(*argv, **runner_options)``: ``(runner, thread)``, the runner's training loop
+    running in the thread, toggled to RUNNING. Every one is closed and joined when the test
+    ends, failed or not, so that no loop keeps training at full speed behind later tests."""
+    started = []
+
+    def start(*argv, **options):
+        runner = runner_for(*argv, **options)
+        thread = threading.Thread(target=runner.train, daemon=True)
+        thread.start()
+        started.append((runner, thread))
+        runner.toggle()
+        return runner, thread
+
+    yield start
+    for runner, thread in started:
+        runner.close()
+        thread.join(2)
+
+
+def test_training_thread_runs_pauses_and_closes(training):
+    runner, thread = training()
     wait_for(lambda: runner.snapshot.step > 100)
     assert runner.steps_per_second > 0
     runner.toggle()
@@ -140,11 +153,9 @@ def test_training_thread_runs_pauses_and_closes():
     assert not thread.is_alive()
 
 
-def test_step_while_running_pauses_at_once_then_advances_exactly_one():
+def test_step_while_running_pauses_at_once_then_advances_exactly_one(training):
     changes = []
-    runner = runner_for(on_change=lambda: changes.append(1))
-    thread = train_in_thread(runner)
-    runner.toggle()
+    runner, _ = training(on_change=lambda: changes.append(1))
     wait_for(lambda: runner.snapshot.step > 10)
     runner.step()
     assert runner.state is RunState.PAUSED  # at once, before the loop has ended its chunk
@@ -153,16 +164,11 @@ def test_step_while_running_pauses_at_once_then_advances_exactly_one():
     assert snap.step == runner.previous.step + 1 == runner.trainer.snapshot.step
     time.sleep(0.05)
     assert runner.snapshot is snap
-    runner.close()
-    thread.join(2)
 
 
-def test_reset_while_running_shows_step_0_at_once_and_drops_the_chunk_in_progress():
-    runner = runner_for()
-    thread = train_in_thread(runner)
-    runner.toggle()
+def test_reset_while_running_shows_step_0_at_once_and_drops_the_chunk_in_progress(training):
+    runner, _ = training()
     wait_for(lambda: runner.snapshot.step > 10)
-    W0 = runner.trainer.history.curve("loss")[0]
     runner.reset()
     snap = runner.snapshot
     assert snap.step == 0 and snap.state is RunState.PAUSED and runner.state is RunState.PAUSED
@@ -170,15 +176,12 @@ def test_reset_while_running_shows_step_0_at_once_and_drops_the_chunk_in_progres
     with runner._control():
         assert runner.trainer.snapshot.step == 0 and runner.snapshot.step == 0
         np.testing.assert_array_equal(runner.snapshot.W, runner.trainer.snapshot.W)
-        assert runner.snapshot.loss == snap.loss and W0[0] == 0
-    runner.close()
-    thread.join(2)
+        assert runner.snapshot.loss == snap.loss
+        assert runner.trainer.history.curve("loss")[0].tolist() == [0]  # the history starts again too
 
 
-def test_controls_while_running_read_as_done_at_once_and_apply_in_order():
-    runner = runner_for()
-    thread = train_in_thread(runner)
-    runner.toggle()
+def test_controls_while_running_read_as_done_at_once_and_apply_in_order(training):
+    runner, _ = training()
     wait_for(lambda: runner.snapshot.step > 10)
     assert runner.next_optimizer() == "sgd" and runner.optimizer == "sgd"
     assert runner.change_lr(True) == next_rung(LEARNING_RATES, DEFAULT_LR["sgd"], True) == runner.lr
@@ -188,14 +191,10 @@ def test_controls_while_running_read_as_done_at_once_and_apply_in_order():
     assert runner.toggle() is RunState.PAUSED  # a queued resume called off by a pause
     time.sleep(0.05)
     assert runner.trainer.state is RunState.PAUSED
-    runner.close()
-    thread.join(2)
 
 
-def test_speed_limit_is_kept():
-    runner = runner_for(speed=100.0)
-    thread = train_in_thread(runner)
-    runner.toggle()
+def test_speed_limit_is_kept(training):
+    runner, thread = training(speed=100.0)
     time.sleep(0.5)
     runner.toggle()
     runner.close()
@@ -203,10 +202,8 @@ def test_speed_limit_is_kept():
     assert 25 <= runner.snapshot.step <= 75  # 100 steps/s for half a second, plus a burst of at most 10
 
 
-def test_keys_stay_responsive_while_training_at_max_speed():
-    runner = runner_for()
-    thread = train_in_thread(runner)
-    runner.toggle()
+def test_keys_stay_responsive_while_training_at_max_speed(training):
+    runner, _ = training()
     wait_for(lambda: runner.snapshot.step > 10)
     latencies = []
     for _ in range(20):
@@ -214,15 +211,11 @@ def test_keys_stay_responsive_while_training_at_max_speed():
         runner.change_lr(True)
         runner.change_lr(False)
         latencies.append(time.perf_counter() - start)
-    runner.close()
-    thread.join(2)
     assert max(latencies) < 0.1
 
 
-def test_hold_parks_the_loop_until_release():
-    runner = runner_for()
-    thread = train_in_thread(runner)
-    runner.toggle()
+def test_hold_parks_the_loop_until_release(training):
+    runner, _ = training()
     wait_for(lambda: runner.snapshot.step > 10)
     parked = threading.Event()
     if not runner.hold(5.0, parked.set):  # a chunk was in progress: it parks after it
@@ -237,5 +230,3 @@ def test_hold_parks_the_loop_until_release():
         step = runner.snapshot.step
     time.sleep(0.1)  # a hold ends by itself
     wait_for(lambda: runner.snapshot.step > step)
-    runner.close()
-    thread.join(2)

@@ -6,22 +6,14 @@ from sklearn.datasets import load_iris
 
 from softmax_tui.datasets import Dataset, DatasetError, list_datasets, load_dataset
 
-# Seed 000, "Softmax Regression": X and y exactly as printed in the tutorial.
-SEED000_X = np.array([
-    [-0.1, 1.4], [-0.5, 0.2], [1.3, 0.9], [-0.6, 0.4], [-1.6, 0.2],
-    [0.2, 0.2], [-0.3, -0.4], [0.7, -0.8], [1.1, -1.5], [-1.0, 0.9],
-    [-0.5, 1.5], [-1.3, -0.4], [-1.4, -1.2], [-0.9, -0.7], [0.4, -1.3],
-    [-0.4, 0.6], [0.3, -0.5], [-1.6, -0.7], [-0.5, -1.4], [-1.0, -1.4],
-])  # fmt: skip
-SEED000_Y = np.array([0, 0, 1, 0, 2, 1, 1, 1, 1, 0, 0, 2, 2, 2, 1, 0, 1, 2, 2, 2])
-
 BUILTINS = {"rgb20", "iris", "blobs", "circle", "xor", "gauss", "spiral"}
 
 
-def test_rgb20_is_seed_000s_points():
+def test_rgb20_is_seed_000s_points(rgb20):
+    """Seed 000, "Softmax Regression": X and y exactly as printed in the tutorial (conftest.py)."""
     ds = load_dataset("rgb20")
-    np.testing.assert_array_equal(ds.X, SEED000_X)
-    np.testing.assert_array_equal(ds.y, SEED000_Y)
+    np.testing.assert_array_equal(ds.X, rgb20[0])
+    np.testing.assert_array_equal(ds.y, rgb20[1])
     assert ds.X.dtype == np.float64 and ds.X.flags.c_contiguous
     assert ds.y.dtype == np.int64
     assert ds.class_names == ("red", "green", "blue")

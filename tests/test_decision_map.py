@@ -131,12 +131,8 @@ async def test_misclassified_points_are_inverted():
 
 async def test_selection_marks_and_boundaries_toggle(rgb20):
     view, W, b = rgb20
-    app = MapApp(view, color_mode=ColorMode.TRUECOLOR)
-    async with app.run_test(size=SIZE) as pilot:
-        widget = app.query_one(DecisionMap)
+    async with shown(view, W, b, Selection.point(5)) as (app, pilot, widget):
         viewport = widget.map_layout().viewport
-        widget.show(W, b, Selection.point(5))
-        await pilot.pause()
         col, row = viewport.cell_of(*view.coords_of(5))
         line = cells(widget, row)
         g = widget.map_layout().gutter
@@ -223,12 +219,9 @@ async def test_clicks_select_the_nearest_point_or_a_location(rgb20):
 
 async def test_arrow_keys_move_a_free_cursor_by_one_cell(rgb20):
     view, W, b = rgb20
-    app = MapApp(view, color_mode=ColorMode.TRUECOLOR)
-    async with app.run_test(size=SIZE) as pilot:
-        widget = app.query_one(DecisionMap)
+    async with shown(view, W, b, Selection.point(12)) as (app, pilot, widget):
         viewport = widget.map_layout().viewport
         widget.focus()
-        widget.show(W, b, Selection.point(12))
         await pilot.press("right")
         await pilot.pause()
         col, row = viewport.cell_of(*view.coords_of(12))

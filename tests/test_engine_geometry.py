@@ -138,9 +138,10 @@ def test_history_keeps_every_point_while_there_is_room():
     steps, loss = h.curve("loss")
     np.testing.assert_array_equal(steps, np.arange(8))
     np.testing.assert_array_equal(loss, 10.0 - np.arange(8))
-    assert h.last == (7, {"loss": 3.0, "train_accuracy": 0.7, "val_loss": h.last[1]["val_loss"],
-                          "val_accuracy": h.last[1]["val_accuracy"]})
-    assert np.isnan(h.last[1]["val_loss"])
+    step, last = h.last
+    assert step == 7 and list(last) == ["loss", "train_accuracy", "val_loss", "val_accuracy"]
+    assert (last["loss"], last["train_accuracy"]) == (3.0, 0.7)
+    assert np.isnan(last["val_loss"]) and np.isnan(last["val_accuracy"])  # no validation: NaN
 
 
 def test_history_decimation_preserves_extremes_and_shape():

@@ -107,7 +107,9 @@ def test_the_three_lines_meet_in_the_triple_point(rgb20):
 def test_traces_follow_one_cell_per_column_or_row(rgb20):
     view, _, W, b = rgb20
     viewport = view.viewport(60, 20)
-    for trace in view.boundaries(W, b, viewport):
+    traces = view.boundaries(W, b, viewport)
+    assert len(traces) == 3
+    for trace in traces:
         along = trace.cols if len(np.unique(trace.cols)) == len(trace.cols) else trace.rows
         assert len(np.unique(along)) == len(along)
 
@@ -153,7 +155,9 @@ def test_iris_uses_the_pca_plane_of_the_standardized_data():
     frame = view.frame(W, b, viewport)
     expected = SoftmaxRegression(W, b).predict(view.plane.lift(viewport.pixel_centres()))
     np.testing.assert_array_equal(frame.proba.argmax(axis=-1).ravel(), expected)
-    for trace in view.boundaries(W, b, viewport):
+    traces = view.boundaries(W, b, viewport)
+    assert len(traces) == 3
+    for trace in traces:
         z = SoftmaxRegression(W, b).logits(view.plane.lift(trace.points))
         np.testing.assert_allclose(z[:, trace.i], z[:, trace.j], atol=1e-9)
 

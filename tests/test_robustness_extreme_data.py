@@ -17,14 +17,12 @@ with a traceback writing the done event; the dashboard silently trained on zeros
 
 import json
 import math
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from rich.console import Console
 
 from softmax_tui.datasets import Pipeline, load_dataset
 from softmax_tui.engine import RunState, evaluate
@@ -36,7 +34,8 @@ from softmax_tui.tui.session import build_session
 SIZE = (100, 30)
 EXE = Path(sys.executable).with_name("softmax-tui")
 EPOCHS = "60"
-NON_FINITE = re.compile(r"(?<![A-Za-z])(nan|inf)(?![A-Za-z])", re.IGNORECASE)
+#: what the status bar calls each state (a finished run that did not diverge: DONE)
+STATE_WORDS = {RunState.RUNNING: "RUNNING", RunState.PAUSED: "PAUSED", RunState.DIVERGED: "DIVERGED"}
 
 
 # -- data ----------------------------------------------------------------------------------
@@ -317,13 +316,6 @@ def test_thirty_classes_are_a_clear_error_for_the_dashboard(capsys, tmp_path):
 
 # -- the dashboard -----------------------------------------------------------------------------
 
-def screen_text(app) -> str:
-    console = Console(width=app.size.width, height=app.size.height, record=True, file=open("/dev/null", "w"),
-                      legacy_windows=False)
-    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
-    return console.export_text()
-
-
 def dashboard_cases(tmp_path) -> dict[str, list[str]]:
     X, y = unit_data()
     k10, y10 = circle(10)
@@ -339,7 +331,7 @@ def dashboard_cases(tmp_path) -> dict[str, list[str]]:
     }
 
 
-async def test_the_dashboard_on_extreme_data(tmp_path):
+async def test_the_dashboard_on_extreme_data(tmp_path, live):
     """Each case opens, steps, runs and pauses; after each, the status bar has the runner's step
     and state, and the screen shows no nan or inf unless it shows DIVERGED. (For the step-0 Jacobian see the
     test below.)"""
@@ -356,12 +348,13 @@ async def test_the_dashboard_on_extreme_data(tmp_path):
                 app.draw_frame(now=True)
                 await pilot.pause()
                 snap, state = app.runner.snapshot, app.runner.state
-                text = screen_text(app)
+                text = live.screen_text(app)
                 where = f"{name}, {phase}"
                 assert app._exception is None, where
-                assert f"step {snap.step} " in text and ("DIVERGED" if state is RunState.DIVERGED else "") in text, where
+                word = STATE_WORDS.get(state, "DONE")  # the status bar's first word
+                assert f"step {snap.step} " in text and f"{word} " in text, f"{where}: no {word!r}:\n{text}"
                 assert math.isfinite(snap.loss), where
-                if NON_FINITE.search(text):
+                if live.NON_FINITE.search(text):
                     assert "DIVERGED" in text, f"{where}: nan/inf on the screen without DIVERGED:\n{text}"
             seen[name] = state
     assert seen["huge raw"] is RunState.DIVERGED  # the first step overflows, as headless
@@ -369,7 +362,7 @@ async def test_the_dashboard_on_extreme_data(tmp_path):
     assert all(state in (RunState.PAUSED, RunState.CONVERGED) for name, state in seen.items() if name != "huge raw")
 
 
-async def test_no_nan_on_screen_at_step_0_with_raw_huge_values(tmp_path):
+async def test_no_nan_on_screen_at_step_0_with_raw_huge_values(tmp_path, live):
     app = SoftmaxApp(build_session(parse_options(["--dataset", scaled_csv(tmp_path, "huge"), "--no-standardize",
                                                   "--paused"])))
     async with app.run_test(size=SIZE) as pilot:
@@ -381,18 +374,18 @@ async def test_no_nan_on_screen_at_step_0_with_raw_huge_values(tmp_path):
             raise AssertionError("no point with an underflowing probability")
         app.draw_frame(now=True)
         await pilot.pause()
-        text = screen_text(app)
+        text = live.screen_text(app)
         assert app.runner.state is RunState.PAUSED and math.isfinite(app.runner.snapshot.loss)
-        assert "PAUSED" in text and not NON_FINITE.search(text), text
+        assert "PAUSED" in text and not live.NON_FINITE.search(text), text
         assert "— a_y underflowed to 0" in text and "✗" not in text, text  # said, not flagged as a bug
 
 
-async def test_the_map_of_values_at_the_float_limit(tmp_path):
+async def test_the_map_of_values_at_the_float_limit(tmp_path, live):
     app = SoftmaxApp(build_session(parse_options(["--dataset", scaled_csv(tmp_path, "float-max"), "--paused"])))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n")
         app.draw_frame(now=True)
         await pilot.pause()
-        text = screen_text(app)
+        text = live.screen_text(app)
         assert "PAUSED" in text and math.isfinite(app.runner.snapshot.loss)
-        assert not NON_FINITE.search(text), text
+        assert not live.NON_FINITE.search(text), text

@@ -24,13 +24,10 @@ idle CPU, which never comes while training runs at full speed (each key would wa
 """
 
 import asyncio
-import contextlib
 import random
-import re
 
 import numpy as np
 import pytest
-from rich.console import Console
 from textual import events
 from textual.pilot import _get_mouse_message_arguments
 
@@ -50,7 +47,6 @@ QUITS = {"q", "ctrl+c"}
 #: Every bound key (``plus,equals_sign`` is two), escape and enter for the modal screens, and
 #: "click" for a mouse click somewhere on the decision map.
 KEY_SET = sorted({name for key in KEYS for name in key.keys.split(",")} - QUITS) + ["escape", "enter", "click"]
-NON_FINITE = re.compile(r"(?<![A-Za-z])(nan|inf)(?![A-Za-z])", re.IGNORECASE)
 
 
 def key_sequence(seed: int) -> list[str]:
@@ -66,46 +62,19 @@ def test_the_key_set_is_every_binding_but_quit():
     assert sequence == key_sequence(0) and set(sequence) == set(KEY_SET)  # seeded, and every key occurs
 
 
-def nodes(app: SoftmaxApp) -> list:
-    """The app, every screen in the stack and every widget on them."""
-    found = [app]
-    for screen in app.screen_stack:
-        found += screen.walk_children(with_self=True)
-    return found
-
-
-async def drain(app: SoftmaxApp) -> None:
-    """Until every message queued so far, on every screen in the stack and every widget, is
-    handled (the pilot's own wait covers the top screen only, but a dismissed chooser's
-    callback, which starts the new run, runs on the screen below)."""
-    remaining = 0
-    done = asyncio.Event()
-
-    def one_done() -> None:
-        nonlocal remaining
-        remaining -= 1
-        if remaining == 0:
-            done.set()
-
-    for node in nodes(app):
-        remaining += bool(node.call_later(one_done))
-    if remaining:
-        await asyncio.wait_for(done.wait(), timeout=60)
-
-
-async def settle(pilot) -> None:
+async def settle(live, pilot) -> None:
     """Until the app has handled what was sent and what that caused (a key travels from the
     app to the focused widget and bubbles up; a chosen dataset starts a new run)."""
     app = pilot.app
     for _ in range(500):
-        await drain(app)
-        if not app._switching and all(node._message_queue.empty() for node in nodes(app)):
+        await live.drain(app)
+        if not app._switching and all(node._message_queue.empty() for node in live.nodes(app)):
             return
         await asyncio.sleep(0.001)
     raise AssertionError("the app never settled")
 
 
-async def press(pilot, key: str) -> None:
+async def press(live, pilot, key: str) -> None:
     """One key, posted to the app as its driver posts a terminal's key."""
     char = {"space": " ", "plus": "+", "minus": "-", "equals_sign": "=", "question_mark": "?",
             "left_square_bracket": "[", "right_square_bracket": "]", "enter": "\r", "tab": "\t",
@@ -113,10 +82,10 @@ async def press(pilot, key: str) -> None:
     event = events.Key(key, char)
     event.set_sender(pilot.app)
     pilot.app.post_message(event)
-    await settle(pilot)
+    await settle(live, pilot)
 
 
-async def click_map(pilot, rng: random.Random) -> None:
+async def click_map(live, pilot, rng: random.Random) -> None:
     """Mouse down, up and click at a random cell of the decision map (as the pilot clicks)."""
     app = pilot.app
     region = app.decision_map.region
@@ -126,35 +95,15 @@ async def click_map(pilot, rng: random.Random) -> None:
         event = kind(**arguments, **({"chain": 1} if kind is events.Click else {}))
         app.mouse_position = (arguments["x"], arguments["y"])
         app.screen._forward_event(event)
-        await drain(app)
-    await settle(pilot)
-
-
-def screen_text(app: SoftmaxApp) -> str:
-    """The characters on the screen as it would be painted now."""
-    console = Console(width=app.size.width, height=app.size.height, record=True, file=open("/dev/null", "w"),
-                      legacy_windows=False)
-    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
-    return console.export_text()
-
-
-@contextlib.contextmanager
-def parked(runner):
-    """The training loop parked (at its next turn, after the chunk in progress) and the
-    trainer to ourselves, so that the runner, its snapshot and the screen are compared at
-    one moment."""
-    runner.hold(60)
-    try:
-        with runner._control():
-            yield
-    finally:
-        runner.release()
+        await live.drain(app)
+    await settle(live, pilot)
 
 
 class Observer:
     """What the previous check saw, to compare the next one with."""
 
-    def __init__(self, app: SoftmaxApp) -> None:
+    def __init__(self, app: SoftmaxApp, live) -> None:
+        self.live = live
         self.runner = app.runner
         self.step = app.runner.snapshot.step
         self.resets = self.switches = self.diverged = self.finished = self.free_cursor = 0
@@ -164,14 +113,14 @@ class Observer:
         assert app._exception is None, f"{where}: {app._exception!r}"
         assert app.is_running, where
         runner = app.runner
-        with parked(runner):
+        with self.live.parked(runner):
             app.draw_frame(now=True)
             snap, state = runner.snapshot, runner.state
             self._check_step(app, runner, snap, key, on_dashboard, where)
             self._check_status(app, runner, snap, state, where)
             self._check_jacobian(app, snap, where)
-            text = screen_text(app) if screen else ""
-        if NON_FINITE.search(text):
+            text = self.live.screen_text(app) if screen else ""
+        if self.live.NON_FINITE.search(text):
             assert "DIVERGED" in text, f"{where}: nan/inf on the screen without DIVERGED:\n{text}"
         self.states.add(state)
         self.diverged += state is RunState.DIVERGED
@@ -224,22 +173,22 @@ class Observer:
     (["--dataset", "rgb20"], 6),
     (["--dataset", "blobs", "--val-fraction", "0.2"], 7),
 ])
-async def test_500_random_keys_while_training_at_full_speed(argv, seed):
+async def test_500_random_keys_while_training_at_full_speed(live, argv, seed):
     session = build_session(parse_options(argv))
     app = SoftmaxApp(session, speed=float("inf"))
     rng = random.Random(seed + 1000)  # where the clicks land
     pressed = []
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+        await settle(live, pilot)
         assert app.runner.state is RunState.RUNNING
-        observer = Observer(app)
+        observer = Observer(app, live)
         observer.check(app, "", True, "at the start")
         for n, key in enumerate(key_sequence(seed), 1):
             on_dashboard = not isinstance(app.screen, (HelpScreen, DatasetScreen))
             if key == "click":
-                await click_map(pilot, rng)
+                await click_map(live, pilot, rng)
             else:
-                await press(pilot, key)
+                await press(live, pilot, key)
             pressed.append(key)
             # the whole screen's text costs a few times a key, so it is read at every SCREEN_EVERY-th
             observer.check(app, key, on_dashboard, f"key {n} ({key}) after {pressed[-6:-1]}",

@@ -12,10 +12,7 @@ without its wait for an idle CPU, which never comes while training runs at full 
 """
 
 import asyncio
-import contextlib
-import re
 
-from rich.console import Console
 from textual import events
 from textual.geometry import Size
 
@@ -30,80 +27,40 @@ SMALL = (40, 12)
 AROUND = [(63, 19), (64, 20), (63, 20), (64, 19), (80, 24), (200, 60)]
 BOUNCES = 20
 SIZES = [SMALL, BIG] + AROUND + [SMALL, BIG] * (BOUNCES - 2) + AROUND + [SMALL, BIG]
-NON_FINITE = re.compile(r"(?<![A-Za-z])(nan|inf)(?![A-Za-z])", re.IGNORECASE)
 
 
-def nodes(app) -> list:
-    found = [app]
-    for screen in app.screen_stack:
-        found += screen.walk_children(with_self=True)
-    return found
-
-
-async def settle(app) -> None:
+async def settle(live, app) -> None:
     """Until every queued message (on every screen and widget), and what it caused, is handled."""
     for _ in range(500):
-        remaining = 0
-        done = asyncio.Event()
-
-        def one_done() -> None:
-            nonlocal remaining
-            remaining -= 1
-            if remaining == 0:
-                done.set()
-
-        for node in nodes(app):
-            remaining += bool(node.call_later(one_done))
-        if remaining:
-            await asyncio.wait_for(done.wait(), timeout=60)
+        await live.drain(app)
         if app._resize_timer is not None or app._resize_event is not None:
             await asyncio.sleep(0.005)  # Textual hands a resize to the screens on a 1/120 s timer
             continue
-        if all(node._message_queue.empty() for node in nodes(app)):
+        if all(node._message_queue.empty() for node in live.nodes(app)):
             app.screen._on_timer_update()  # the pending layout and repaint, as the pilot's pause does
             return
     raise AssertionError("the app never settled")
 
 
-async def resize(app, width: int, height: int) -> None:
+async def resize(live, app, width: int, height: int) -> None:
     """As a terminal's SIGWINCH arrives: the driver's size, then a Resize event."""
     size = Size(width, height)
     app._driver._size = size
     app.post_message(events.Resize(size, size))
-    await settle(app)
-
-
-def screen_text(app) -> str:
-    console = Console(width=app.size.width, height=app.size.height, record=True, file=open("/dev/null", "w"),
-                      legacy_windows=False)
-    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
-    return console.export_text()
+    await settle(live, app)
 
 
 def too_small(width: int, height: int) -> bool:
     return width < MINIMUM_SIZE.width or height < MINIMUM_SIZE.height
 
 
-@contextlib.contextmanager
-def parked(runner):
-    """The training loop parked (at its next turn, after the chunk in progress) and the
-    trainer to ourselves, so that the runner, its snapshot and the screen are compared at
-    one moment."""
-    runner.hold(60)
-    try:
-        with runner._control():
-            yield
-    finally:
-        runner.release()
-
-
-def check_dashboard(app: SoftmaxApp, size: tuple[int, int], where: str) -> None:
+def check_dashboard(live, app: SoftmaxApp, size: tuple[int, int], where: str) -> None:
     """The four panels, laid out within the screen and drawn with the run's latest numbers."""
     runner = app.runner
-    with parked(runner):
+    with live.parked(runner):
         app.draw_frame(now=True)
         snap = runner.snapshot
-        text = screen_text(app)
+        text = live.screen_text(app)
     lines = text.split("\n")
     assert len(lines) >= size[1] and all(len(line) <= size[0] for line in lines), where
     for title in ("Parameters", "Loss", "Decision map", "Jacobian"):
@@ -117,31 +74,31 @@ def check_dashboard(app: SoftmaxApp, size: tuple[int, int], where: str) -> None:
     assert "x =" in text and "J =" in text and "point 1/" in text, f"{where}: no Jacobian:\n{text}"
     assert f"step {snap.step} " in text and f"loss {snap.loss:.4g}" in text, f"{where}: status:\n{text}"
     assert "The terminal is" not in text, where
-    assert not NON_FINITE.search(text), f"{where}: nan/inf on screen:\n{text}"
+    assert not live.NON_FINITE.search(text), f"{where}: nan/inf on screen:\n{text}"
 
 
-async def test_resize_to_40x12_and_back_repeatedly_while_training():
+async def test_resize_to_40x12_and_back_repeatedly_while_training(live):
     app = SoftmaxApp(build_session(parse_options(["--dataset", "iris", "--val-fraction", "0.2"])),
                      speed=1000.0)
     async with app.run_test(size=BIG):
-        await settle(app)
+        await settle(live, app)
         assert app.runner.state is RunState.RUNNING
         last_step = app.runner.snapshot.step
         notices = dashboards = 0
         for n, (width, height) in enumerate(SIZES, 1):
             where = f"resize {n}, to {width}x{height}"
-            await resize(app, width, height)
+            await resize(live, app, width, height)
             assert app._exception is None and app.is_running, where
             assert app.size == (width, height), where
             if too_small(width, height):
                 assert isinstance(app.screen, TooSmallScreen), where
-                notice = screen_text(app)
+                notice = live.screen_text(app)
                 assert f"The terminal is {width}×{height}." in notice, f"{where}:\n{notice}"
                 assert f"at least {MINIMUM_SIZE.width}×{MINIMUM_SIZE.height}" in notice, where
                 notices += 1
             else:
                 assert not isinstance(app.screen, TooSmallScreen), where
-                check_dashboard(app, (width, height), where)
+                check_dashboard(live, app, (width, height), where)
                 dashboards += 1
             step = app.runner.snapshot.step
             assert step >= last_step, where
@@ -152,17 +109,17 @@ async def test_resize_to_40x12_and_back_repeatedly_while_training():
     assert notices == BOUNCES + 6 and dashboards == BOUNCES + 6
 
 
-async def test_jacobian_fits_its_panel_after_the_too_small_notice():
+async def test_jacobian_fits_its_panel_after_the_too_small_notice(live):
     app = SoftmaxApp(build_session(parse_options(["--dataset", "iris", "--paused"])))
     async with app.run_test(size=BIG):
-        await settle(app)
+        await settle(live, app)
         app.draw_frame(now=True)
-        await settle(app)
-        assert "J = diag(a) - a aᵀ" in screen_text(app)
-        await resize(app, *SMALL)
-        await resize(app, *BIG)
+        await settle(live, app)
+        assert "J = diag(a) - a aᵀ" in live.screen_text(app)
+        await resize(live, app, *SMALL)
+        await resize(live, app, *BIG)
         app.draw_frame(now=True)
-        await settle(app)
-        text = screen_text(app)
+        await settle(live, app)
+        text = live.screen_text(app)
         assert "─ Jacobian ─" in text and "x =" in text
         assert "J = diag(a) - a aᵀ" in text, text  # not "J =" at the end of one line, "diag(a)" on the next

@@ -95,41 +95,41 @@ def test_headless_failing_save_keeps_the_old_model_and_prints_the_done_event(cap
     assert len(done["W"]) == 3 and len(done["b"]) == 3  # the work is on stdout
 
 
-def test_dashboard_failing_save_on_quit_keeps_the_old_model(capsys, tmp_path, monkeypatch, failing_save):
+@pytest.fixture
+def two_steps_then_quit(monkeypatch):
+    """The dashboard run headless: pause (it starts running), two steps, q. The apps it ran."""
+    ran = []
+    run = app_module.SoftmaxApp.run
+
+    async def keys(pilot):
+        await pilot.press("space", "n", "n", "q")
+
+    def run_headless(self, **kwargs):
+        ran.append(self)
+        return run(self, headless=True, size=(100, 30), auto_pilot=keys)
+
+    monkeypatch.setattr(app_module.SoftmaxApp, "run", run_headless)
+    return ran
+
+
+def test_dashboard_failing_save_on_quit_keeps_the_old_model(capsys, tmp_path, two_steps_then_quit, failing_save):
     """``softmax-tui --save-model FILE``: the dashboard (run headless here, two steps, then q)
     closes, the save fails: one line, exit status 2, the old file untouched."""
     model = tmp_path / "m.json"
     model.write_bytes(OLD)
-    ran = []
-    run = app_module.SoftmaxApp.run
-
-    async def two_steps_then_quit(pilot):
-        await pilot.press("space", "n", "n", "q")  # pause (it starts running), two steps, quit
-
-    def run_headless(self, **kwargs):
-        ran.append(self)
-        return run(self, headless=True, size=(100, 30), auto_pilot=two_steps_then_quit)
-
-    monkeypatch.setattr(app_module.SoftmaxApp, "run", run_headless)
     status = main(["--save-model", str(model)])
     out, err = capsys.readouterr()
-    assert ran and status == 2
+    assert two_steps_then_quit and status == 2
     assert one_error_line(err) == f"{model}: could not be written ({failing_save}); any previous file is unchanged"
     assert model.read_bytes() == OLD and files(tmp_path) == ["m.json"]
 
 
-def test_dashboard_save_on_quit_when_nothing_fails(capsys, tmp_path, monkeypatch):
+def test_dashboard_save_on_quit_when_nothing_fails(capsys, tmp_path, two_steps_then_quit):
     """The same quit without a failure saves the two steps, so the test above saw a real save fail."""
     model = tmp_path / "m.json"
     model.write_bytes(OLD)
-    run = app_module.SoftmaxApp.run
-
-    async def two_steps_then_quit(pilot):
-        await pilot.press("space", "n", "n", "q")
-
-    monkeypatch.setattr(app_module.SoftmaxApp, "run",
-                        lambda self, **kwargs: run(self, headless=True, size=(100, 30), auto_pilot=two_steps_then_quit))
     assert main(["--save-model", str(model)]) == 0
+    assert two_steps_then_quit
     assert capsys.readouterr().err == f"softmax-tui: model saved to {model}\n"
     assert json.loads(model.read_text())["config"]["trained"]["step"] >= 2 and files(tmp_path) == ["m.json"]
 

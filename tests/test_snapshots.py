@@ -11,7 +11,6 @@ import pytest
 from softmax_tui.tui.app import SoftmaxApp
 from softmax_tui.tui.options import parse_options
 from softmax_tui.tui.session import build_session
-from softmax_tui.tui.widgets.loss import LossPlot
 
 STEPS = 10
 
@@ -24,20 +23,13 @@ def truecolor_terminal(monkeypatch):
     monkeypatch.delenv("NO_COLOR", raising=False)
 
 
-async def ten_steps(pilot) -> None:
-    for _ in range(STEPS):
-        await pilot.press("n")
-    app = pilot.app
-    for _ in range(200):
-        app.draw_frame()
-        await pilot.pause(0.01)
-        if app.query_one(LossPlot).up_to_date:
-            return
-    raise AssertionError("the loss plot never caught up")
-
-
 @pytest.mark.parametrize("dataset", ["rgb20", "iris"])
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
-def test_dashboard(snap_compare, dataset, size):
+def test_dashboard(snap_compare, live, dataset, size):
+    async def ten_steps(pilot) -> None:
+        for _ in range(STEPS):
+            await pilot.press("n")
+        await live.loss_plot_caught_up(pilot)
+
     app = SoftmaxApp(build_session(parse_options(["--paused", "--dataset", dataset])))
     assert snap_compare(app, terminal_size=size, run_before=ten_steps)

@@ -5,7 +5,6 @@ import math
 
 import numpy as np
 import pytest
-from rich.console import Console
 from textual.app import App
 from textual.strip import Strip
 
@@ -142,20 +141,14 @@ class Quiet(QuietSubtitle):
         return Strip.blank(self.size.width)
 
 
-def screen_lines(app) -> list[str]:
-    console = Console(width=app.size.width, record=True, file=open("/dev/null", "w"), legacy_windows=False)
-    console.print(app.screen._compositor.render_update(full=True))
-    return console.export_text().splitlines()
-
-
-async def test_a_new_subtitle_redraws_the_border_row_alone():
+async def test_a_new_subtitle_redraws_the_border_row_alone(live):
     widget = Quiet()
     async with Host(widget).run_test(size=(30, 6)) as pilot:
         widget.set_subtitle("first")
         await pilot.pause()
-        assert "first" in screen_lines(pilot.app)[-1]
+        assert "first" in live.screen_text(pilot.app).splitlines()[-1]
         widget.rendered = 0
         widget.set_subtitle("second")
         widget.set_subtitle("second")  # unchanged: nothing to do
         await pilot.pause()
-        assert "second" in screen_lines(pilot.app)[-1] and widget.rendered == 0
+        assert "second" in live.screen_text(pilot.app).splitlines()[-1] and widget.rendered == 0
