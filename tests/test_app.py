@@ -196,6 +196,18 @@ async def test_l_and_b_toggle_log_scale_and_boundaries(live):
         assert not app.log_scale and app.boundaries
 
 
+async def test_the_log_scale_runs_upwards_with_a_single_loss(live):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")  # at step 0: one loss value, 0.93
+        await live.loss_plot_caught_up(pilot)
+        app.draw_frame(now=True)
+        await pilot.pause()
+        labels = [float(label) for label in re.findall(r"([0-9.]+)┤", live.screen_text(app))]
+        assert len(labels) >= 3 and labels == sorted(labels, reverse=True), labels
+        assert labels[-1] < app.runner.snapshot.loss < labels[0]
+
+
 async def test_help_screen_lists_every_key():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

@@ -28,6 +28,7 @@ from .lines import QuietSubtitle
 
 REBUILD_SECONDS = 0.4
 LOG_FLOOR = 1e-12  # on the log scale a loss below this is drawn at it
+FLAT_LOG_DECADES = 0.1  # on the log scale a flat curve gets this much room above and below
 Curves = dict[str, tuple[np.ndarray, np.ndarray]]
 
 
@@ -111,15 +112,19 @@ class LossPlot(QuietSubtitle, PlotextPlot, can_focus=False):
         plt.plotsize(request.width, request.height)
         plt.theme(request.theme)
         bins = max(request.width, 2)
+        lo, hi = np.inf, -np.inf
         for (name, (steps, values)), color in zip(curves.items(), request.colors):
             steps, values = envelope(steps, values, bins)
             if request.log:
                 values = np.maximum(values, LOG_FLOOR)
+            lo, hi = min(lo, values.min()), max(hi, values.max())
             plt.plot(steps.tolist(), values.tolist(), color=color, marker="braille" if name == "loss" else "dot")
         for step, _ in request.switches:
             plt.vline(step, "gray")
         if request.log:
             plt.yscale("log")
+            if lo == hi:  # one value (step 0): plotext's own log range would run upside down
+                plt.ylim(np.log10(lo) - FLAT_LOG_DECADES, np.log10(hi) + FLAT_LOG_DECADES)  # in decades
         last = int(max(steps[-1] for steps, _ in curves.values()))
         ticks = sorted({round(last * i / 4) for i in range(5)})
         plt.xticks(ticks, [str(t) for t in ticks])
