@@ -1,4 +1,4 @@
-"""Datasets for softmax-tui: built-in sets, generators, CSV loading and preprocessing.
+"""Datasets for softmax-tui: built-in sets, generators, data files (CSV, Parquet, Feather) and preprocessing.
 
 Pure NumPy. Every loader returns a Dataset of raw columns; ``prepare`` splits it and maps
 raw columns to model features through a Pipeline fitted on the training rows.
@@ -8,6 +8,7 @@ from .builtin import list_datasets, load_dataset
 from .csv_loader import load_csv
 from .dataset import Dataset, DatasetError
 from .prepare import Prepared, prepare
+from .table import TableOptions, load_table
 from .preprocessing import FEATURE_TRANSFORMS, Pipeline, parse_features
 from .split import stratified_split
 
@@ -17,9 +18,11 @@ __all__ = [
     "DatasetError",
     "Pipeline",
     "Prepared",
+    "TableOptions",
     "list_datasets",
     "load_csv",
     "load_dataset",
+    "load_table",
     "parse_features",
     "prepare",
     "stratified_split",

@@ -10,7 +10,7 @@ from importlib.resources import as_file, files
 import numpy as np
 
 from . import generators
-from .csv_loader import load_csv
+from .table import TableOptions, is_table_path, load_table
 from .dataset import Dataset, DatasetError
 
 MAX_CLASSES = 10  # the dashboard's palette has ten colours
@@ -90,19 +90,21 @@ def load_dataset(
     classes: int | None = None,
     noise: float | None = None,
     seed: int = 0,
-    target: str | None = None,
+    table: TableOptions = TableOptions(),
 ) -> Dataset:
-    """A built-in dataset by name, or a CSV file when ``spec`` looks like a path.
+    """A built-in dataset by name, or a data file when ``spec`` looks like a path.
 
-    A path is anything containing a path separator or ending in ".csv". ``samples``,
-    ``classes`` and ``noise`` apply to generated sets only (None: the set's default),
-    ``target`` to CSV files only; ``seed`` fixes a generated set's points.
+    A path is anything containing a path separator or ending in a data file's extension
+    (.csv, .tsv, .parquet, .feather, ...). ``samples``, ``classes`` and ``noise`` apply to
+    generated sets only (None: the set's default), ``table`` to files only; ``seed`` fixes a
+    generated set's points.
     """
-    if _is_path(spec):
-        _refuse(f"a CSV file ({spec})", samples=samples, classes=classes, noise=noise)
-        return load_csv(spec, target)
-    if target is not None:
-        raise DatasetError(f"--target applies to CSV files only, not to the built-in {spec!r}")
+    if is_table_path(spec):
+        _refuse(f"a data file ({spec})", samples=samples, classes=classes, noise=noise)
+        return load_table(spec, table)
+    if table != TableOptions():
+        raise DatasetError(f"--target, --delimiter, --no-header, --drop-missing and "
+                           f"--categorical-target apply to data files only, not to the built-in {spec!r}")
     if spec in _FIXED_SUMMARIES:
         _refuse(f"{spec} (a fixed dataset)", samples=samples, classes=classes, noise=noise)
         return _rgb20() if spec == "rgb20" else _iris()
@@ -112,11 +114,6 @@ def load_dataset(
         f"unknown dataset {spec!r}; choose one of {', '.join(_NAMES)}, "
         "or give a path to a .csv file"
     )
-
-
-def _is_path(spec: str) -> bool:
-    separators = {"/", os.sep, os.altsep} - {None}
-    return any(s in spec for s in separators) or spec.lower().endswith(".csv")
 
 
 def _refuse(what: str, **flags: object) -> None:
@@ -138,7 +135,7 @@ def _rgb20() -> Dataset:
 
 def _iris() -> Dataset:
     with as_file(files("softmax_tui.datasets") / "data" / "iris.csv") as path:
-        dataset = load_csv(path)
+        dataset = load_table(path)
     return replace(dataset, name="iris", description=_FIXED_SUMMARIES["iris"])
 
 

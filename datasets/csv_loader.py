@@ -1,266 +1,245 @@
-"""Load a classification table from a CSV file.
+"""Delimited text tables (CSV, TSV, semicolon- or bar-separated), parsed by ``pyarrow.csv``.
 
-The file has a header row naming the columns; one column (the last, or the one named by
-``target``) holds the class labels and every other column a numeric feature.
+What a file must look like (README "Data files" says it for users): UTF-8 text (a byte-order
+mark is skipped), lines ending in LF, CRLF or a bare CR, fields separated by ``,`` ``;`` tab
+or ``|`` (detected from the first lines, or given), quoted with ``"`` where needed (a quote
+inside a quoted field doubled), a first line naming the columns, and numbers with a decimal
+point. Blank lines and lines of spaces are skipped.
 
-Reading goes in two stages. The fast path hands the whole file to numpy.loadtxt's C
-parser in one pass, the label column going through a converter that numbers each distinct
-label as it first appears. If that parser gives up, or its table holds something we refuse
-(NaN, an infinity, an empty label, fewer fields than the header), a row-by-row scan with the
-csv module reads the file again: it raises a DatasetError naming the line and column of the
-first problem, or, for the few inputs only it accepts (lines of spaces, say), returns the
-table itself.
+The reading goes in two stages. Arrow's multithreaded C++ parser reads the whole input once,
+straight into typed columns. Only when it refuses something, or the table holds a value we
+refuse, does a row-by-row scan with the csv module read the file again to say where: it
+raises a DatasetError naming the line and column of the first problem. (A file that can be
+read only once, a pipe, was kept in memory by :mod:`.source`.)
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
-import math
+import io
 import os
-import warnings
-from array import array
-from typing import IO
+import re
+from typing import IO, NoReturn
 
 import numpy as np
 
 from .dataset import Dataset, DatasetError
+from .labels import MISSING_MARKERS, is_missing, is_unusable, show
+from .source import Source, open_source
+from .table import TableOptions, assemble, check_column_names, target_column
 
-_ENCODING = "utf-8-sig"  # UTF-8, skipping the byte-order mark spreadsheets like to write
+#: The delimiters a file may use, and their names in messages.
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+#: Records of the file's start looked at to detect the delimiter.
+_SAMPLE_RECORDS = 20
+#: How pyarrow parses a float cell (and so what the scan accepts): a decimal number, or the
+#: words NaN and inf, any case, signed, with spaces around.
+_FLOAT = re.compile(r"\s*[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|nan|inf|infinity)\s*", re.I)
+_DECIMAL_COMMA = re.compile(r"\s*[+-]?\d*,\d+\s*")
 
 
-def load_csv(path: str | os.PathLike[str], target: str | None = None) -> Dataset:
-    """Read ``path`` into a Dataset named after the path as given."""
-    name = os.fspath(path)
-    header = _read_header(name)
-    target_col = _target_column(name, header, target)
-    table = _fast_load(name, len(header), target_col)
-    if table is None:
-        table = _scan(name, header, target_col)
-    X, codes, labels = table
-    if X.shape[0] == 0:
+def load_csv(path: str | os.PathLike[str], target: str | None = None, **options) -> Dataset:
+    """Read the delimited text file ``path``; ``options`` are TableOptions' other fields."""
+    return read_text_table(os.fspath(path), TableOptions(target=target, **options))
+
+
+def read_text_table(name: str, options: TableOptions) -> Dataset:
+    """The Dataset in the text table ``name`` (see the module docstring); DatasetError names
+    the file, and the line and column, of the first problem."""
+    source = open_source(name)
+    records = _head_records(source)
+    delimiter = options.delimiter or _delimiter(name, records)
+    first = next(csv.reader(records, delimiter=delimiter))
+    if options.header:
+        names = _header(name, first)
+    else:
+        names = [f"col{j + 1}" for j in range(len(first))]
+        check_column_names(name, names, "line 1")
+    target_col = target_column(name, names, options.target)
+    if options.header and source.whole and not any(line.strip() for line in records[1:]):
         raise DatasetError(f"{name}: has a header but no data rows")
-
-    class_names, class_of_code = _order_classes(labels)
-    if len(class_names) < 2:
-        raise DatasetError(
-            f"{name}: column {header[target_col]!r} has only one class ({class_names[0]!r}); "
-            "a classifier needs at least two"
-        )
-    feature_names = tuple(h for j, h in enumerate(header) if j != target_col)
-    return Dataset(
-        name=name,
-        X=X,
-        y=class_of_code[codes],
-        feature_names=feature_names,
-        class_names=class_names,
-        description=(
-            f"{os.path.basename(name)}: {X.shape[0]} rows, {X.shape[1]} features, "
-            f"{len(class_names)} classes in column {header[target_col]!r}"
-        ),
-    )
+    scan = _Scan(source, names, target_col, delimiter, options)
+    columns = _parse(source, names, target_col, delimiter, options.header, scan)
+    if len(columns[0]) == 0:
+        raise DatasetError(f"{name}: has a header but no data rows")
+    return assemble(name, names, target_col, columns, options,
+                    explain=lambda bad: scan.explain("a missing or infinite value"),
+                    where_row=scan.where_row)
 
 
-def _os_message(path: str, error: OSError) -> str:
-    if isinstance(error, FileNotFoundError):
-        return f"{path}: no such file"
-    if isinstance(error, IsADirectoryError):
-        return f"{path}: is a directory, not a CSV file"
-    if isinstance(error, PermissionError):
-        return f"{path}: permission denied"
-    return f"{path}: cannot read the file ({error.strerror or error})"
-
-
-def _open(path: str) -> IO[str]:
+def _head_records(source: Source) -> list[str]:
+    """The first lines of the file as text, each a whole record (quotes may span lines)."""
+    head = source.head.removeprefix(codecs.BOM_UTF8)
     try:
-        return open(path, encoding=_ENCODING, newline="")
-    except OSError as e:
-        raise DatasetError(_os_message(path, e)) from None
-
-
-def _read_header(path: str) -> list[str]:
-    """Check the whole file is readable UTF-8 text and return the column names on line 1."""
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except OSError as e:
-        raise DatasetError(_os_message(path, e)) from None
-    try:
-        text = raw.decode("utf-8")
+        text = head.decode("utf-8")
     except UnicodeDecodeError as e:
-        line = raw.count(b"\n", 0, e.start) + 1
-        raise DatasetError(
-            f"{path}: line {line}: not UTF-8 text (byte 0x{raw[e.start]:02x})"
-        ) from None
-    if not text or text.isspace():
-        raise DatasetError(f"{path}: the file is empty")
+        if e.end < len(head) or source.whole:  # not merely a character cut at the head's end
+            raise _not_utf8(source) from None
+        text = head[: e.start].decode("utf-8")
+    lines = io.StringIO(text, newline="").readlines()
+    if not source.whole and len(lines) > 1:
+        lines.pop()  # cut short by the head's end
+    if not lines[0].strip():
+        raise DatasetError(f"{source.path}: line 1 is blank; it must be a header naming the columns")
+    return lines[: _SAMPLE_RECORDS + 1]
 
-    end = text.find("\n")
-    try:
-        header = next(csv.reader([(text if end < 0 else text[:end]).removeprefix("\ufeff")]))
-    except csv.Error as e:
-        raise DatasetError(f"{path}: line 1: {e}") from None
-    if _is_blank(header):
-        raise DatasetError(f"{path}: line 1 is blank; it must be a header naming the columns")
-    names = [h.strip() for h in header]
-    if len(names) < 2:
+
+def _delimiter(name: str, lines: list[str]) -> str:
+    """The one delimiter that splits line 1 into several fields, or, when several do, the one
+    giving every sampled line as many fields as line 1."""
+    if name.lower().endswith((".tsv", ".tab")):
+        return "\t"
+    widths = {d: _widths(lines, d) for d in DELIMITERS}
+    candidates = [d for d, w in widths.items() if w and w[0] >= 2]
+    if not candidates:
         raise DatasetError(
-            f"{path}: line 1: found one column ({_show(names[0])}); need feature columns and a "
-            "label column separated by commas"
+            f"{name}: line 1: found one column ({show(lines[0].strip())}); need feature columns "
+            "and a label column, separated by commas (or ; tab |)"
         )
-    for j, h in enumerate(names):
-        if not h:
-            raise DatasetError(f"{path}: line 1: column {j + 1} has no name")
-        if h in names[:j]:
-            raise DatasetError(f"{path}: line 1: column name {h!r} appears more than once")
+    if len(candidates) > 1:
+        fitting = [d for d in candidates if len(set(widths[d])) == 1]
+        if len(fitting) != 1:
+            named = " and ".join(DELIMITERS[d] for d in (fitting or candidates))
+            raise DatasetError(f"{name}: cannot tell the delimiter ({named} both split the first "
+                               "lines evenly); pass --delimiter")
+        return fitting[0]
+    return candidates[0]
+
+
+def _widths(lines: list[str], delimiter: str) -> list[int]:
+    """Fields per non-blank record, or none when the csv module refuses the split."""
+    try:
+        return [len(r) for r in csv.reader(lines, delimiter=delimiter) if r]
+    except csv.Error:  # a field over its size limit: this is not the delimiter
+        return []
+
+
+def _header(name: str, fields: list[str]) -> list[str]:
+    names = [h.strip() for h in fields]
+    check_column_names(name, names, "line 1")
+    if all(_FLOAT.fullmatch(h) for h in names):
+        raise DatasetError(
+            f"{name}: line 1 ({show(','.join(names))}) is numbers, not column names: add a header "
+            "line naming the columns, or pass --no-header if the file has none"
+        )
     return names
 
 
-def _is_blank(fields: list[str]) -> bool:
-    """An empty line or a line of spaces; such lines are skipped."""
-    return len(fields) <= 1 and not "".join(fields).strip()
+def _parse(source: Source, names: list[str], target_col: int, delimiter: str, header: bool,
+           scan: _Scan) -> list:
+    """The table's columns (features float64, the target text), by pyarrow.csv."""
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
 
-
-def _show(text: str) -> str:
-    """A cell's text quoted for a one-line message, cut short when long."""
-    return repr(text if len(text) <= 40 else text[:37] + "...")
-
-
-def _target_column(path: str, header: list[str], target: str | None) -> int:
-    if target is None:
-        return len(header) - 1
-    if target not in header:
-        raise DatasetError(
-            f"{path}: no column named {target!r}; the columns are: {', '.join(header)}"
+    ids = [str(j) for j in range(len(names))]
+    types = {i: pa.float64() for i in ids} | {ids[target_col]: pa.string()}
+    try:
+        table = pacsv.read_csv(
+            source.parser_input(),
+            read_options=pacsv.ReadOptions(column_names=ids, skip_rows=int(header)),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True,
+                invalid_row_handler=lambda row: "skip" if not row.text.strip() else "error"),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types, null_values=sorted(MISSING_MARKERS),
+                strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
-    return header.index(target)
+    except pa.ArrowInvalid as e:
+        scan.explain(str(e).splitlines()[0])
+    return table.columns
 
 
-def _bad_label(text: str) -> bool:
-    """Empty labels and NaN or infinite numbers are refused as labels."""
-    if not text:
-        return True
-    try:
-        return not math.isfinite(float(text))
-    except ValueError:
-        return False
+class _Scan:
+    """Reads the file row by row with the csv module to name the line of a problem."""
 
+    def __init__(self, source: Source, names: list[str], target_col: int, delimiter: str,
+                 options: TableOptions):
+        self.source, self.names, self.target_col = source, names, target_col
+        self.delimiter, self.options = delimiter, options
 
-def _fast_load(
-    path: str, n_columns: int, target_col: int
-) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
-    """The table through numpy's C parser, or None when the scan must look at the file."""
-    codes: dict[str, int] = {}
+    def _records(self):
+        """(line number, fields) of each data record; blank lines skipped."""
+        with io.TextIOWrapper(self.source.open_binary(), encoding="utf-8-sig", newline="") as f:
+            reader = csv.reader(f, delimiter=self.delimiter)
+            try:
+                if self.options.header:
+                    next(reader)
+                for fields in reader:
+                    if len(fields) > 1 or "".join(fields).strip():
+                        yield reader.line_num, fields
+            except csv.Error as e:
+                raise DatasetError(f"{self.source.path}: line {reader.line_num}: {e}") from None
+            except UnicodeDecodeError:
+                raise _not_utf8(self.source) from None
 
-    def number_label(text: str) -> int:
-        return codes.setdefault(text.strip(), len(codes))
+    def where_row(self, row: int) -> str:
+        """"line N" of data row ``row`` (0-based, as parsed)."""
+        for i, (line, _) in enumerate(self._records()):
+            if i == row:
+                return f"line {line}"
+        raise IndexError(row)
 
-    with _open(path) as f:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)  # "input contained no data"
-                table = np.loadtxt(
-                    f,
-                    dtype=np.float64,
-                    delimiter=",",
-                    comments=None,
-                    quotechar='"',
-                    skiprows=1,
-                    ndmin=2,
-                    converters={target_col: number_label},
-                )
-        except ValueError:  # a cell it cannot parse or a ragged row
+    def explain(self, parser_message: str) -> NoReturn:
+        """Raise the DatasetError for the first problem in the file, or, if the scan finds
+        none, one quoting ``parser_message``."""
+        path, names, n = self.source.path, self.names, len(self.names)
+        for line, fields in self._records():
+            where = f"{path}: line {line}"
+            if len(fields) != n:
+                first = "the header" if self.options.header else "line 1"
+                raise DatasetError(f"{where} has {len(fields)} fields; {first} has {n}")
+            problems = [(j, p) for j, text in enumerate(fields) if (p := self._problem(j, text))]
+            missing = [j for j, p in problems if p.startswith("missing")]
+            if self.options.drop_missing and missing:
+                problems = [(j, p) for j, p in problems if j not in missing and "infinite" in p]
+            if problems:
+                j, problem = problems[0]
+                raise DatasetError(f"{where}, column {names[j]!r}: {problem}")
+        raise DatasetError(f"{path}: {parser_message}")
+
+    def _problem(self, j: int, text: str) -> str | None:
+        hint = "; --drop-missing drops such rows"
+        if j == self.target_col:
+            if is_missing(text):
+                return f"missing label ({show(text.strip()) if text.strip() else 'empty cell'}){hint}"
+            if is_unusable(text.strip()):
+                return f"{show(text.strip())} is not a usable label (infinite)"
             return None
-    if table.shape[0] == 0 or table.shape[1] != n_columns:
+        stripped = text.strip()
+        if is_missing(stripped):
+            return f"missing value ({show(stripped) if stripped else 'empty cell'}){hint}"
+        if not _FLOAT.fullmatch(stripped):
+            if _DECIMAL_COMMA.fullmatch(stripped):
+                return (f"{show(stripped)} is not a number: write a decimal point, not a "
+                        "decimal comma (1.5, not 1,5)")
+            return f"{show(stripped)} is not a number (feature columns must be numeric)"
+        if np.isinf(float(stripped)):
+            return f"infinite value {show(stripped)}"
         return None
-    X = np.ascontiguousarray(np.delete(table, target_col, axis=1))
-    if not np.isfinite(X).all() or any(_bad_label(label) for label in codes):
-        return None
-    return X, table[:, target_col].astype(np.int64), list(codes)
 
 
-def _scan(
-    path: str, header: list[str], target_col: int
-) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Parse row by row with the csv module; raise a DatasetError at the first bad cell.
-
-    A row's cells are converted in one go; only a row that fails, or whose sum is not
-    finite (a NaN or an infinity, or a harmless overflow), is checked cell by cell.
-    """
-    feature_names = [h for j, h in enumerate(header) if j != target_col]
-    values = array("d")
-    label_codes = array("q")
-    codes: dict[str, int] = {}
-    with _open(path) as f:
-        reader = csv.reader(f)
-        try:
-            next(reader)
-            for fields in reader:
-                if _is_blank(fields):
-                    continue
-                if len(fields) != len(header):
-                    raise DatasetError(
-                        f"{path}: line {reader.line_num} has {len(fields)} fields; "
-                        f"the header has {len(header)}"
-                    )
-                label = fields.pop(target_col).strip()
-                try:
-                    row = [float(text) for text in fields]
-                except ValueError:
-                    row = _checked_row(f"{path}: line {reader.line_num}", feature_names, fields)
-                if not math.isfinite(sum(row)):
-                    row = _checked_row(f"{path}: line {reader.line_num}", feature_names, fields)
-                values.extend(row)
-
-                code = codes.get(label)
-                if code is None:
-                    if _bad_label(label):
-                        problem = f"{_show(label)} is not a usable label" if label else "empty cell"
-                        where = f"{path}: line {reader.line_num}, column {header[target_col]!r}"
-                        raise DatasetError(f"{where}: {problem}")
-                    code = codes[label] = len(codes)
-                label_codes.append(code)
-        except csv.Error as e:
-            raise DatasetError(f"{path}: line {reader.line_num}: {e}") from None
-    X = np.array(values, dtype=np.float64).reshape(-1, len(feature_names))
-    return X, np.array(label_codes, dtype=np.int64), list(codes)
+def _not_utf8(source: Source) -> DatasetError:
+    """The error naming the line and value of the first byte that is not UTF-8."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line, tail = 1, b""  # tail: the byte before the chunk, so a CRLF split in two counts once
+    with source.open_binary() as f:
+        while chunk := f.read(2**20):
+            pending = len(decoder.getstate()[0])  # bytes of a character the last chunk began
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as e:
+                start = max(e.start - pending, 0)
+                return DatasetError(f"{source.path}: line {line + _line_ends(tail, chunk[:start])}: "
+                                    f"not UTF-8 text (byte 0x{chunk[start]:02x})")
+            line += _line_ends(tail, chunk)
+            tail = chunk[-1:]
+    return DatasetError(f"{source.path}: line {line}: not UTF-8 text (a character cut at the end)")
 
 
-def _checked_row(where: str, names: list[str], fields: list[str]) -> list[float]:
-    return [_parse_number(where, name, text) for name, text in zip(names, fields)]
+def _line_ends(tail: bytes, chunk: bytes) -> int:
+    """LF, CRLF and bare CR line ends in ``chunk``, which follows the byte ``tail``."""
+    def ends(data: bytes) -> int:
+        return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
 
-
-def _parse_number(where: str, column: str, text: str) -> float:
-    stripped = text.strip()
-    if not stripped:
-        raise DatasetError(f"{where}, column {column!r}: empty cell")
-    try:
-        value = float(stripped)
-    except ValueError:
-        raise DatasetError(
-            f"{where}, column {column!r}: {_show(stripped)} is not a number "
-            "(feature columns must be numeric)"
-        ) from None
-    if math.isnan(value):
-        raise DatasetError(f"{where}, column {column!r}: NaN is not allowed")
-    if math.isinf(value):
-        raise DatasetError(f"{where}, column {column!r}: infinite value {_show(stripped)}")
-    return value
-
-
-def _order_classes(labels: list[str]) -> tuple[tuple[str, ...], np.ndarray]:
-    """Class names in sorted order, and the class index of each label code.
-
-    ``labels`` are the distinct label texts, code i being labels[i]. When every label is a
-    number, classes sort numerically and texts naming the same number ("1", "1.0") share a
-    class; otherwise they sort as strings.
-    """
-    try:
-        values = [float(text) for text in labels]
-    except ValueError:
-        names = sorted(labels)
-        index = {text: i for i, text in enumerate(names)}
-        return tuple(names), np.array([index[text] for text in labels], dtype=np.int64)
-    distinct = sorted(set(values))
-    index = {v: i for i, v in enumerate(distinct)}
-    names = tuple(str(int(v)) if v.is_integer() else repr(v) for v in distinct)
-    return names, np.array([index[v] for v in values], dtype=np.int64)
+    return ends(tail + chunk) - ends(tail)

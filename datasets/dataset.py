@@ -21,6 +21,9 @@ class Dataset:
     feature_names: tuple[str, ...]
     class_names: tuple[str, ...]
     description: str
+    #: Rows of the file left out for a missing value (``--drop-missing``), and a line saying so.
+    dropped_rows: int = 0
+    dropped_note: str = ""
 
     @property
     def n_classes(self) -> int:

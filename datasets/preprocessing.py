@@ -91,8 +91,7 @@ class Pipeline:
             raise DatasetError(f"feature {names[j]!r} overflows on this data (values up to "
                                f"{np.abs(X_raw).max():.3g}); choose other --features")
         if standardize:
-            mean, std = _mean_and_std(Z)
-            scale = np.where(Z.max(axis=0) == Z.min(axis=0), 1.0, std)
+            mean, scale = _mean_and_scale(Z)
         else:
             mean, scale = np.zeros(Z.shape[1]), np.ones(Z.shape[1])
         return cls(features=features, mean=mean, scale=scale, feature_names=names)
@@ -168,8 +167,18 @@ class Pipeline:
 _PLAIN_MAGNITUDES = (1e-100, 1e100)
 
 
-def _mean_and_std(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Column means and population standard deviations, finite for any finite data."""
+def _mean_and_scale(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and population standard deviations, finite for any finite data; a column
+    indistinguishable from a constant gets scale 1.
+
+    The constant test is scikit-learn's (``StandardScaler``, ``_is_constant_feature``): the
+    variance is below the rounding error bound of the two-pass algorithm (Chan, Golub and
+    LeVeque, "Algorithms for computing the sample variance", 1983),
+    var <= n*eps*var + (n*mean*eps)^2, checked on the column divided by its largest magnitude
+    (the test is homogeneous, and so safe from overflow at any magnitude).
+    """
+    n = Z.shape[0]
+    eps = np.finfo(np.float64).eps
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         mean, std = Z.mean(axis=0), Z.std(axis=0)
         peak = np.abs(Z).max(axis=0)
@@ -177,7 +186,10 @@ def _mean_and_std(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         for j in np.flatnonzero((peak > 0) & ((peak < low) | (peak > high))):
             column = Z[:, j] / peak[j]
             mean[j], std[j] = peak[j] * column.mean(), peak[j] * column.std()
-    return mean, std
+        unit = np.where(peak > 0, peak, 1.0)
+        var, m = (std / unit) ** 2, mean / unit
+        constant = var <= n * eps * var + (n * m * eps) ** 2
+    return mean, np.where(constant, 1.0, std)
 
 
 def _expand(features: tuple[str, ...] | None, X_raw: np.ndarray) -> np.ndarray:

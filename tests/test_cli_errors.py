@@ -41,9 +41,9 @@ def csv_file(tmp_path, text: str, name: str = "data.csv") -> str:
     ("", "the file is empty"),
     ("a,b,label\n", "has a header but no data rows"),
     ("a,b,label\n1,2,x\n3,oops,y\n", "line 3, column 'b': 'oops' is not a number"),
-    ("a,b,label\n1,,x\n3,4,y\n", "line 2, column 'b': empty cell"),
-    ("a,b,label\n1,2,x\n3,4,\n", "line 3, column 'label': empty cell"),
-    ("a,b,label\nnan,2,x\n3,4,y\n", "line 2, column 'a': NaN is not allowed"),
+    ("a,b,label\n1,,x\n3,4,y\n", "line 2, column 'b': missing value (empty cell)"),
+    ("a,b,label\n1,2,x\n3,4,\n", "line 3, column 'label': missing label (empty cell)"),
+    ("a,b,label\nnan,2,x\n3,4,y\n", "line 2, column 'a': missing value ('nan')"),
     ("a,b,label\n1,2,x\n3,-inf,y\n", "line 3, column 'b': infinite value '-inf'"),
     ("a,b,label\n1,2,x\n3,4,5,y\n", "line 3 has 4 fields; the header has 3"),
     ("a,b,label\n1,2,x\n3,y\n", "line 3 has 2 fields; the header has 3"),
@@ -62,7 +62,7 @@ def test_csv_missing_file(capsys, tmp_path):
 def test_csv_unreadable_path(capsys, tmp_path):
     path = tmp_path / "folder.csv"
     path.mkdir()
-    assert fails(capsys, "--headless", "--dataset", str(path)) == f"{path}: is a directory, not a CSV file"
+    assert fails(capsys, "--headless", "--dataset", str(path)) == f"{path}: is a directory, not a data file"
 
 
 def test_csv_not_text(capsys, tmp_path):

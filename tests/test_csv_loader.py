@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from softmax_tui.datasets import DatasetError, load_csv
-from softmax_tui.datasets import csv_loader
+from softmax_tui.datasets import source
 
 
 def write(tmp_path, text, name="data.csv", encoding="utf-8"):
@@ -51,7 +51,7 @@ def test_integer_labels_sort_numerically(tmp_path):
 
 
 def test_numeric_labels_naming_the_same_number_share_a_class(tmp_path):
-    ds = load_csv(write(tmp_path, "a,label\n1,1.0\n2,1\n3,0.5\n4,0\n"))
+    ds = load_csv(write(tmp_path, "a,label\n1,1.0\n2,1\n3,0.5\n4,0\n"), categorical_target=True)
     assert ds.class_names == ("0", "0.5", "1")
     np.testing.assert_array_equal(ds.y, [2, 2, 1, 0])
 
@@ -138,6 +138,9 @@ def test_round_trip_of_random_numeric_tables(tmp_path, X, labels, data):
     assert list(ds.class_names) == sorted(set(ds.class_names), key=int if numeric else str)
 
 
+DROP = "; --drop-missing drops such rows"
+
+
 # --- every user mistake -----------------------------------------------------------------
 
 
@@ -146,7 +149,7 @@ def test_missing_file(tmp_path):
 
 
 def test_directory(tmp_path):
-    assert error(tmp_path) == "is a directory, not a CSV file"
+    assert error(tmp_path) == "is a directory, not a data file"
 
 
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads any file")
@@ -162,7 +165,7 @@ def test_no_permission_simulated(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(csv_loader, "open", refuse, raising=False)
+    monkeypatch.setattr(source, "open", refuse, raising=False)
     assert error(path) == "permission denied"
 
 
@@ -188,9 +191,9 @@ def test_header_only(tmp_path, text):
 
 
 def test_one_column_hints_at_the_delimiter(tmp_path):
-    message = error(write(tmp_path, "a;b;label\n1;2;x\n"))
-    assert message.startswith("line 1: found one column ('a;b;label')")
-    assert "separated by commas" in message
+    message = error(write(tmp_path, "a:b:label\n1:2:x\n"))
+    assert message.startswith("line 1: found one column ('a:b:label')")
+    assert "separated by commas (or ; tab |)" in message
 
 
 def test_unnamed_and_duplicate_columns(tmp_path):
@@ -229,8 +232,10 @@ def test_long_cells_are_cut_short(tmp_path):
 
 @pytest.mark.parametrize(
     "cell, problem",
-    [("", "empty cell"), ("  ", "empty cell"), ("nan", "NaN is not allowed"),
-     ("NaN", "NaN is not allowed"), ("inf", "infinite value 'inf'"),
+    [("", "missing value (empty cell)" + DROP), ("  ", "missing value (empty cell)" + DROP),
+     ("nan", "missing value ('nan')" + DROP), ("NaN", "missing value ('NaN')" + DROP),
+     ("NA", "missing value ('NA')" + DROP), ("?", "missing value ('?')" + DROP),
+     ("inf", "infinite value 'inf'"),
      ("-Infinity", "infinite value '-Infinity'")],
 )  # fmt: skip
 def test_empty_nan_and_infinite_feature_cells(tmp_path, cell, problem):
@@ -240,8 +245,9 @@ def test_empty_nan_and_infinite_feature_cells(tmp_path, cell, problem):
 
 @pytest.mark.parametrize(
     "cell, problem",
-    [("", "empty cell"), (" ", "empty cell"), ("nan", "'nan' is not a usable label"),
-     ("inf", "'inf' is not a usable label")],
+    [("", "missing label (empty cell)" + DROP), (" ", "missing label (empty cell)" + DROP),
+     ("nan", "missing label ('nan')" + DROP), ("inf", "'inf' is not a usable label (infinite)"),
+     ("-Infinity", "'-Infinity' is not a usable label (infinite)")],
 )  # fmt: skip
 def test_empty_and_non_finite_labels(tmp_path, cell, problem):
     path = write(tmp_path, f"a,label\n1,x\n2,{cell}\n")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_iris
 
-from softmax_tui.datasets import Dataset, DatasetError, list_datasets, load_dataset
+from softmax_tui.datasets import Dataset, DatasetError, TableOptions, list_datasets, load_dataset
 
 BUILTINS = {"rgb20", "iris", "blobs", "circle", "xor", "gauss", "spiral"}
 
@@ -86,23 +86,23 @@ def test_flags_that_do_not_apply_are_refused(name, flag, value):
         load_dataset(name, **{flag: value})
 
 
-def test_target_applies_to_csv_only():
-    with pytest.raises(DatasetError, match="--target applies to CSV files only"):
-        load_dataset("iris", target="species")
+def test_target_applies_to_files_only():
+    with pytest.raises(DatasetError, match="--target, .* apply to data files only, not to the built-in 'iris'"):
+        load_dataset("iris", table=TableOptions(target="species"))
 
 
 @pytest.mark.parametrize("flag, value", [("samples", 10), ("classes", 3), ("noise", 0.1)])
 def test_generator_flags_do_not_apply_to_csv(tmp_path, flag, value):
     path = tmp_path / "data.csv"
     path.write_text("a,b\n1,x\n2,y\n")
-    with pytest.raises(DatasetError, match=f"--{flag} does not apply to a CSV file"):
+    with pytest.raises(DatasetError, match=f"--{flag} does not apply to a data file"):
         load_dataset(str(path), **{flag: value})
 
 
 def test_paths_go_to_the_csv_loader(tmp_path, monkeypatch):
     path = tmp_path / "table.csv"
     path.write_text("a,b,label\n1,2,x\n3,4,y\n")
-    ds = load_dataset(str(path), target="label")
+    ds = load_dataset(str(path), table=TableOptions(target="label"))
     assert ds.name == str(path) and ds.class_names == ("x", "y")
     monkeypatch.chdir(tmp_path)
     assert load_dataset("table.csv").n_samples == 2  # no separator, but ends in .csv

@@ -339,7 +339,8 @@ class SoftmaxApp(App[None]):
         are now); options that described the old data (samples, features, ...) are dropped."""
         if name is None:
             return
-        options = replace(self.session.options, dataset=name, target=None, samples=None, classes=None,
+        options = replace(self.session.options, dataset=name, target=None, delimiter=None, header=True,
+                          drop_missing=False, categorical_target=False, samples=None, classes=None,
                           noise=None, features=None, load_model=None, optimizer=self.runner.optimizer,
                           lr=self.runner.lr, paused=self.runner.state is not RunState.RUNNING)
         try:

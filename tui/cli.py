@@ -48,8 +48,16 @@ def _list_datasets() -> int:
     return 0
 
 
+def _session(options: Options) -> Session:
+    """The run's session; rows the file lost to ``--drop-missing`` are said on stderr."""
+    session = build_session(options)
+    if session.dataset.dropped_note:
+        sys.stderr.write(f"softmax-tui: {session.dataset.name}: {session.dataset.dropped_note}\n")
+    return session
+
+
 def _headless(options: Options) -> int:
-    status = run_headless(build_session(options), sys.stdout, sys.stderr)
+    status = run_headless(_session(options), sys.stdout, sys.stderr)
     if status == EXIT_PIPE_CLOSED:
         # Nobody reads stdout any more: point it at /dev/null so Python's last flush is silent.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -70,7 +78,7 @@ def _dashboard(options: Options) -> int:
     """Open the dashboard; with --save-model, save the model it shows when it closes."""
     if options.save_model:
         check_writable(options.save_model)
-    session = build_session(options)
+    session = _session(options)
     _check_drawable(session)
     from .app import SoftmaxApp
 

@@ -12,6 +12,7 @@ import os
 from dataclasses import asdict, dataclass
 from importlib.metadata import version
 
+from softmax_tui.datasets import TableOptions
 from softmax_tui.engine import INITIALIZERS, OPTIMIZERS
 
 from .errors import UserError
@@ -38,6 +39,10 @@ DEFAULT_HEADLESS_EPOCHS = 100
 class Options:
     dataset: str = "rgb20"
     target: str | None = None
+    delimiter: str | None = None
+    header: bool = True
+    drop_missing: bool = False
+    categorical_target: bool = False
     samples: int | None = None
     classes: int | None = None
     noise: float | None = None
@@ -71,6 +76,12 @@ class Options:
         if self.epochs is not None:
             return self.epochs
         return DEFAULT_HEADLESS_EPOCHS if self.headless else None
+
+    @property
+    def table(self) -> TableOptions:
+        """How ``--dataset`` is read when it is a file."""
+        return TableOptions(target=self.target, delimiter=self.delimiter, header=self.header,
+                            drop_missing=self.drop_missing, categorical_target=self.categorical_target)
 
     def to_dict(self) -> dict:
         """The full configuration, JSON-able (saved with a model)."""
@@ -113,6 +124,8 @@ _positive_int = _checked(int, lambda v: v >= 1, "a positive integer")
 _non_negative_int = _checked(int, lambda v: v >= 0, "an integer >= 0")
 _non_negative_float = _checked(float, lambda v: v >= 0 and math.isfinite(v), "a finite number >= 0")
 _positive_float = _checked(float, lambda v: v > 0 and math.isfinite(v), "a finite number > 0")
+_delimiter = _checked(lambda text: {"tab": "\t", "\\t": "\t"}.get(text, text),
+                      lambda v: v in (",", ";", "\t", "|"), "one of , ; | tab")
 _fraction = _checked(float, lambda v: 0 <= v < 1, "a fraction in [0, 1)")
 
 
@@ -126,9 +139,20 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=_HelpFormatter,
     )
     data = p.add_argument_group("data")
-    data.add_argument("--dataset", default="rgb20", metavar="NAME|FILE.csv",
-                      help="a built-in dataset (see --list-datasets) or a CSV file with a header row")
-    data.add_argument("--target", metavar="COL", help="CSV column holding the class (default: the last column)")
+    data.add_argument("--dataset", default="rgb20", metavar="NAME|FILE",
+                      help="a built-in dataset (see --list-datasets) or a data file: CSV/TSV text with a "
+                      "header row, Parquet (.parquet) or Feather/Arrow (.feather, .arrow); a pipe works too")
+    data.add_argument("--target", metavar="COL", help="the file's column holding the class (default: the last column)")
+    data.add_argument("--delimiter", type=_delimiter, metavar="D",
+                      help="field separator of a text file: , ; | or tab (default: detected from the first lines)")
+    data.add_argument("--no-header", dest="header", action="store_false",
+                      help="the text file's first line is data; columns are named col1, col2, ...")
+    data.add_argument("--drop-missing", action="store_true",
+                      help="drop rows with a missing value (empty, NA, NaN, null, ?, ...) instead of "
+                      "refusing the file; stderr says how many")
+    data.add_argument("--categorical-target", action="store_true",
+                      help="accept a target of non-integer numbers, each distinct value a class "
+                      "(refused by default as a continuous target)")
     data.add_argument("--samples", type=_positive_int, metavar="N", help="points to generate (generated sets; default: the set's own)")
     data.add_argument("--classes", type=_positive_int, metavar="K", help="classes to generate (blobs, gauss, spiral; default: the set's own)")
     data.add_argument("--noise", type=_non_negative_float, metavar="F", help="noise, 0 to 0.5 (generated sets; default: the set's own)")

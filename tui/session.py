@@ -67,7 +67,7 @@ def build_session(options: Options) -> Session:
     """Load and prepare the data and build the trainer; a user mistake is a UserError/DatasetError."""
     saved = load_model(options.load_model) if options.load_model else None
     dataset = load_dataset(options.dataset, samples=options.samples, classes=options.classes,
-                           noise=options.noise, seed=options.seed, target=options.target)
+                           noise=options.noise, seed=options.seed, table=options.table)
     if saved:
         _check_fits(saved, options.load_model, dataset)
     features = parse_features(options.features) if options.features else None

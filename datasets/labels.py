@@ -1,0 +1,120 @@
+"""Class labels from a table's target column: exact, never rounded, missing ones named.
+
+A label is the cell's own text with surrounding spaces removed. The rules, in order:
+
+- **Missing.** A cell that is empty or one of the usual missing-value markers
+  (:data:`MISSING_MARKERS`: ``NA``, ``N/A``, ``NaN``, ``null``, ``None``, ``?``, ... in
+  their usual spellings) has no label.
+- **Numbers.** A cell written as a decimal number (``12``, ``-0``, ``01``, ``1.0``, ``1e0``,
+  ``+.5``) denotes that number exactly (Python's ``decimal``, no float rounding), so two cells
+  share a class exactly when they denote the same number: ``1``, ``1.0``, ``01``, ``+1`` and
+  ``1e0`` are one class, named ``1``; ``-0`` is ``0``; ``9007199254740992`` and
+  ``9007199254740993`` are two classes. A number's class is named by its shortest exact
+  decimal form (integers without a point).
+- **Words.** Any other text is a class of its own, compared exactly (``cat`` and ``Cat`` differ).
+- Classes are ordered numbers first (by value), then words (by code point).
+- **Continuous targets.** When every label is a number and one of them is not an integer,
+  the column holds measurements, not classes (scikit-learn's ``type_of_target`` says
+  "continuous"), and the column is refused unless ``categorical`` is set.
+
+Infinities (``inf``, ``-Infinity``) are not classes either: they are refused as labels.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+
+from .dataset import DatasetError
+
+#: Missing-value markers, compared exactly with the trimmed cell: pandas' default
+#: ``na_values``, the UCI repository's ``?``, and the other spellings of NA, NaN, null and
+#: None seen in the wild. A fixed list, not any letter case: Arrow's parser matches the list
+#: cell by cell, and its cost grows with the list's length in every column.
+MISSING_MARKERS = frozenset({
+    "", "?", "NA", "na", "Na", "N/A", "n/a", "N/a", "NaN", "nan", "NAN", "-NaN", "-nan",
+    "NULL", "null", "Null", "None", "none", "NONE", "<NA>", "#NA", "#N/A", "#N/A N/A",
+    "-1.#IND", "1.#IND", "-1.#QNAN", "1.#QNAN",
+})  # fmt: skip
+
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_INFINITY = re.compile(r"[+-]?(inf|infinity)", re.IGNORECASE)
+#: Integers are named by all their digits while their exponent stays below this; beyond it
+#: (``1e999999``) by Decimal's scientific form, so a name never runs to a million digits.
+_MAX_PLAIN_DIGITS = 100
+
+
+def is_missing(text: str) -> bool:
+    """True when the trimmed cell ``text`` is empty or a missing-value marker."""
+    return text.strip() in MISSING_MARKERS
+
+
+#: Codes of ``LabelCoding.class_of_text`` that are not classes.
+MISSING, UNUSABLE = -1, -2
+
+
+def is_unusable(text: str) -> bool:
+    """True for an infinite number (``inf``, ``-Infinity``), which names no class."""
+    return _INFINITY.fullmatch(text) is not None
+
+
+@dataclass(frozen=True)
+class LabelCoding:
+    """Distinct label texts -> classes.
+
+    ``class_of_text[i]`` is the class index of ``texts[i]``, :data:`MISSING` when that text
+    is missing, :data:`UNUSABLE` when it is an infinity; ``class_names[k]`` names class k.
+    """
+
+    class_names: tuple[str, ...]
+    class_of_text: np.ndarray
+
+
+def code_labels(texts: list[str], where: str, categorical: bool = False) -> LabelCoding:
+    """Classes of the distinct trimmed label ``texts`` of the target column ``where`` (a
+    message's start, "data.csv: column 'price'").
+
+    Raises DatasetError (one line starting with ``where``) for a continuous target (every label a
+    number, some not integers) unless ``categorical``.
+    """
+    numbers: dict[str, Decimal] = {}
+    words: list[str] = []
+    for text in texts:
+        if _NUMBER.fullmatch(text):
+            numbers[text] = Decimal(text)
+        elif text not in MISSING_MARKERS and not is_unusable(text):
+            words.append(text)
+    if numbers and not words and not categorical:
+        fraction = next((t for t, v in numbers.items() if v != v.to_integral_value()), None)
+        if fraction is not None:
+            raise DatasetError(
+                f"{where} holds non-integer numbers such as {show(fraction)}: a "
+                "continuous target (a measurement to regress), not classes; pass "
+                "--categorical-target if each distinct value really is a class"
+            )
+    values = sorted(set(numbers.values()))
+    names = [_number_name(v) for v in values] + sorted(set(words))
+    index = {name: k for k, name in enumerate(names)}
+    def code(text: str) -> int:
+        if text in numbers:
+            return index[_number_name(numbers[text])]
+        return UNUSABLE if is_unusable(text) else index.get(text, MISSING)
+
+    class_of_text = np.array([code(t) for t in texts], dtype=np.int64)
+    return LabelCoding(tuple(names), class_of_text)
+
+
+def _number_name(value: Decimal) -> str:
+    """The shortest exact decimal form: 1.0 -> "1", -0 -> "0", 2.50 -> "2.5", 1e3 -> "1000"."""
+    if value == value.to_integral_value() and value.adjusted() < _MAX_PLAIN_DIGITS:
+        return str(int(value))
+    normal = value.normalize()
+    return f"{normal:f}" if abs(normal.adjusted()) < _MAX_PLAIN_DIGITS else str(normal)
+
+
+def show(text: str) -> str:
+    """A cell's text quoted for a one-line message, cut short when long."""
+    return repr(text if len(text) <= 40 else text[:37] + "...")

@@ -1,0 +1,159 @@
+"""Load a classification table from a data file: CSV/TSV text, Parquet or Feather/Arrow IPC.
+
+Every format is parsed by Apache Arrow (``pyarrow``) and ends here, in the same rules: one
+column (the last, or ``TableOptions.target``) holds the class labels (see :mod:`.labels`),
+every other column a number; a missing value is an error naming where it is, or, with
+``drop_missing``, drops its row.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NoReturn
+
+import numpy as np
+
+from .dataset import Dataset, DatasetError
+from .labels import MISSING, UNUSABLE, code_labels
+
+#: File extensions read as Parquet and as Feather / Arrow IPC; anything else is text.
+PARQUET_EXTENSIONS = (".parquet", ".pq")
+ARROW_EXTENSIONS = (".feather", ".arrow", ".ipc")
+TEXT_EXTENSIONS = (".csv", ".tsv", ".tab", ".txt")
+
+
+@dataclass(frozen=True)
+class TableOptions:
+    """How to read a table file.
+
+    ``target``: the label column's name (default: the last column). ``delimiter``: one of
+    ``,`` ``;`` tab ``|`` for text files (default: detected from the first lines).
+    ``header``: whether a text file's first line names the columns (without one they are
+    named ``col1``, ``col2``, ...). ``drop_missing``: drop rows with a missing value instead
+    of refusing the file. ``categorical_target``: accept a target of non-integer numbers,
+    each distinct value a class.
+    """
+
+    target: str | None = None
+    delimiter: str | None = None
+    header: bool = True
+    drop_missing: bool = False
+    categorical_target: bool = False
+
+
+def is_table_path(spec: str) -> bool:
+    """True when ``spec`` names a file: it holds a path separator or a data file extension."""
+    separators = {"/", os.sep, os.altsep} - {None}
+    extensions = (*TEXT_EXTENSIONS, *PARQUET_EXTENSIONS, *ARROW_EXTENSIONS)
+    return any(s in spec for s in separators) or spec.lower().endswith(extensions)
+
+
+def load_table(path: str | os.PathLike[str], options: TableOptions = TableOptions()) -> Dataset:
+    """Read the data file ``path`` into a Dataset named after the path as given.
+
+    The format follows the extension (:data:`PARQUET_EXTENSIONS`, :data:`ARROW_EXTENSIONS`,
+    else delimited text). Raises DatasetError, one line naming the file (and the line or row
+    and column where it can), for every problem in the file.
+    """
+    name = os.fspath(path)
+    lower = name.lower()
+    if lower.endswith(PARQUET_EXTENSIONS + ARROW_EXTENSIONS):
+        from .columnar import read_columnar
+
+        return read_columnar(name, options)
+    from .csv_loader import read_text_table
+
+    return read_text_table(name, options)
+
+
+def assemble(
+    name: str,
+    column_names: list[str],
+    target_col: int,
+    columns: list,
+    options: TableOptions,
+    explain: Callable[[np.ndarray], NoReturn],
+    where_row: Callable[[int], str],
+) -> Dataset:
+    """The Dataset of parsed Arrow ``columns`` (features as float64 with nulls, the target as
+    strings), applying the missing-value and label rules.
+
+    ``explain(bad_rows)`` raises the DatasetError for the first problem row (a missing or
+    infinite value), naming where it is in the file; ``where_row(i)`` names row i (for the
+    count of dropped rows).
+    """
+    import pyarrow.compute as pc
+
+    feature_cols = [j for j in range(len(columns)) if j != target_col]
+    n = len(columns[target_col])
+    X = np.empty((n, len(feature_cols)), dtype=np.float64)
+    for out, j in enumerate(feature_cols):
+        X[:, out] = columns[j].to_numpy(zero_copy_only=False)  # a null becomes NaN
+    labels = pc.utf8_trim_whitespace(pc.fill_null(columns[target_col], "")).combine_chunks().dictionary_encode()
+    coding = code_labels(labels.dictionary.to_pylist(), f"{name}: column {column_names[target_col]!r}",
+                         options.categorical_target)
+    y = coding.class_of_text[labels.indices.to_numpy(zero_copy_only=False)]
+
+    infinite = np.isinf(X).any(axis=1) | (y == UNUSABLE)
+    missing = np.isnan(X).any(axis=1) | (y == MISSING)
+    refused = infinite | (missing & (not options.drop_missing))
+    if refused.any():
+        explain(refused)
+    dropped = int(missing.sum())
+    if dropped:
+        keep = ~missing
+        X, y = X[keep], y[keep]
+    if X.shape[0] == 0:
+        raise DatasetError(f"{name}: no data rows" + (f" ({dropped} dropped for a missing value)"
+                                                        if dropped else ""))
+    present, y = np.unique(y, return_inverse=True)
+    class_names = tuple(coding.class_names[k] for k in present)
+    target = column_names[target_col]
+    if len(class_names) < 2:
+        raise DatasetError(
+            f"{name}: column {target!r} has only one class ({class_names[0]!r}); "
+            "a classifier needs at least two"
+        )
+    first_dropped = f", the first at {where_row(int(np.argmax(missing)))}" if dropped else ""
+    return Dataset(
+        name=name,
+        X=np.ascontiguousarray(X),
+        y=y.astype(np.int64),
+        feature_names=tuple(column_names[j] for j in feature_cols),
+        class_names=class_names,
+        description=(
+            f"{os.path.basename(name)}: {X.shape[0]} rows, {X.shape[1]} features, "
+            f"{len(class_names)} classes in column {target!r}"
+        ),
+        dropped_rows=dropped,
+        dropped_note=(f"dropped {dropped} row{'s' if dropped != 1 else ''} with a missing value"
+                      f"{first_dropped}") if dropped else "",
+    )
+
+
+def check_column_names(name: str, names: list[str], where: str) -> None:
+    """Every column named, once. ``where`` prefixes messages ("line 1")."""
+    seen: set[str] = set()
+    for j, h in enumerate(names):
+        if not h:
+            raise DatasetError(f"{name}: {where}: column {j + 1} has no name")
+        if h in seen:
+            raise DatasetError(f"{name}: {where}: column name {h!r} appears more than once")
+        seen.add(h)
+    if len(names) < 2:
+        raise DatasetError(f"{name}: {where}: found one column ({names[0]!r}); need feature "
+                           "columns and a label column")
+
+
+def target_column(name: str, names: list[str], target: str | None) -> int:
+    """The index of the label column."""
+    if target is None:
+        return len(names) - 1
+    try:
+        return names.index(target)
+    except ValueError:
+        raise DatasetError(
+            f"{name}: no column named {target!r}; the columns are: {', '.join(names)}"
+        ) from None

@@ -1,0 +1,410 @@
+"""Issue 10: real data files read right (labels exact, missing values named, continuous targets
+refused, headers required, pipes read once, any line end and delimiter, Parquet and Feather)."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from pyarrow import feather
+from pyarrow import parquet as pq
+
+from softmax_tui.datasets import DatasetError, Pipeline, TableOptions, load_table, source
+from softmax_tui.datasets.labels import MISSING, MISSING_MARKERS, UNUSABLE, code_labels
+
+CLI = [sys.executable, "-c", "import sys; from softmax_tui.tui.cli import main; sys.exit(main())"]
+
+
+def write(tmp_path, text, name="data.csv"):
+    path = tmp_path / name
+    path.write_bytes(text.encode() if isinstance(text, str) else text)
+    return path
+
+
+def error(path, **options):
+    with pytest.raises(DatasetError) as info:
+        load_table(path, TableOptions(**options))
+    message = str(info.value)
+    assert "\n" not in message and message.startswith(f"{path}: ")
+    return message[len(f"{path}: "):]
+
+
+def table(labels, name="label"):
+    """A CSV with one feature and the given label cells."""
+    return f"x,{name}\n" + "".join(f"{i},{label}\n" for i, label in enumerate(labels))
+
+
+def run_cli(*args, **kwargs):
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=60, **kwargs)
+
+
+# --- 1. labels are the file's own text, numbers compared exactly ----------------------------
+
+
+def test_labels_past_2_to_the_53_keep_every_digit(tmp_path):
+    cells = ["9007199254740992", "9007199254740993", "12345678901234567890"] * 2
+    ds = load_table(write(tmp_path, table(cells)))
+    assert ds.class_names == ("9007199254740992", "9007199254740993", "12345678901234567890")
+    np.testing.assert_array_equal(ds.y, [0, 1, 2, 0, 1, 2])
+
+
+@pytest.mark.parametrize(
+    "spellings, name",
+    [(["1", "1.0", "01", "+1", "1e0", "10E-1", " 1 "], "1"),
+     (["0", "-0", "0.0", "-0.0", "+0e5", "000"], "0"),
+     (["7", "007", "7.000"], "7"),
+     (["1000", "1e3", "1E+3", "10e2"], "1000"),
+     (["-12", "-12.0", "-1.2e1"], "-12")],
+)  # fmt: skip
+def test_spellings_of_one_number_are_one_class_named_in_shortest_form(tmp_path, spellings, name):
+    ds = load_table(write(tmp_path, table([*spellings, "99999"])))
+    assert ds.class_names == (name, "99999")
+    np.testing.assert_array_equal(ds.y, [0] * len(spellings) + [1])
+
+
+def test_numbers_that_differ_in_the_last_digit_stay_apart():
+    coding = code_labels(["0.1", "0.10000000000000001", "1e-1"], "f: column 'y'", categorical=True)
+    assert coding.class_names == ("0.1", "0.10000000000000001")
+    np.testing.assert_array_equal(coding.class_of_text, [0, 1, 0])
+
+
+def test_numbers_sort_by_value_before_words_and_a_huge_exponent_keeps_a_short_name():
+    coding = code_labels(["b", "10", "-3", "2", "a", "1e999999"], "f: column 'y'")
+    assert coding.class_names == ("-3", "2", "10", "1E+999999", "a", "b")
+    np.testing.assert_array_equal(coding.class_of_text, [5, 2, 0, 1, 4, 3])
+
+
+def test_words_are_compared_exactly():
+    coding = code_labels(["cat", "Cat", "cat "[:3]], "f: column 'y'")
+    assert coding.class_names == ("Cat", "cat")
+
+
+# --- 2. missing labels ----------------------------------------------------------------------
+
+
+def test_the_issue_example_missing_label_is_an_error_naming_file_line_and_column(tmp_path):
+    path = write(tmp_path, table(["1", "1.0", "2", "NA"], name="y"))
+    assert error(path) == "line 5, column 'y': missing label ('NA'); --drop-missing drops such rows"
+
+
+def test_the_issue_example_with_drop_missing_gives_two_classes(tmp_path):
+    ds = load_table(write(tmp_path, table(["1", "1.0", "2", "NA"])), TableOptions(drop_missing=True))
+    assert ds.class_names == ("1", "2")
+    np.testing.assert_array_equal(ds.y, [0, 0, 1])
+    np.testing.assert_array_equal(ds.X[:, 0], [0, 1, 2])
+    assert ds.dropped_rows == 1
+    assert ds.dropped_note == "dropped 1 row with a missing value, the first at line 5"
+
+
+@pytest.mark.parametrize("marker", sorted(MISSING_MARKERS))
+def test_every_missing_marker_is_missing(tmp_path, marker):
+    path = write(tmp_path, table(["a", "b", marker, "a"]))
+    shown = f"{marker.strip()!r}" if marker.strip() else "empty cell"
+    assert error(path) == f"line 4, column 'label': missing label ({shown}); --drop-missing drops such rows"
+    ds = load_table(path, TableOptions(drop_missing=True))
+    assert ds.class_names == ("a", "b") and ds.n_samples == 3 and ds.dropped_rows == 1
+
+
+@pytest.mark.parametrize("marker", ["", "NA", "n/a", "NaN", "null", "None", "?", "#N/A"])
+def test_a_missing_feature_value_is_an_error_or_a_dropped_row(tmp_path, marker):
+    path = write(tmp_path, f"a,b,label\n1,2,x\n3,{marker},y\n5,6,y\n7,8,x\n")
+    assert error(path).startswith("line 3, column 'b': missing value")
+    ds = load_table(path, TableOptions(drop_missing=True))
+    np.testing.assert_array_equal(ds.X, [[1, 2], [5, 6], [7, 8]])
+    assert ds.class_names == ("x", "y") and ds.dropped_rows == 1
+
+
+def test_dropping_keeps_the_classes_that_remain_and_infinities_are_still_refused(tmp_path):
+    path = write(tmp_path, "a,label\n1,x\nNA,z\n2,y\n")
+    ds = load_table(path, TableOptions(drop_missing=True))
+    assert ds.class_names == ("x", "y")  # z's only row was dropped
+    path = write(tmp_path, "a,label\n1,x\nNA,z\ninf,y\n", "inf.csv")
+    assert error(path, drop_missing=True) == "line 4, column 'a': infinite value 'inf'"
+
+
+def test_the_command_line_says_how_many_rows_were_dropped(tmp_path):
+    path = write(tmp_path, table(["1", "1.0", "2", "NA", "?", "2"]))
+    done = run_cli("--headless", "--dataset", str(path), "--epochs", "1", "--drop-missing")
+    assert done.returncode == 0
+    assert done.stderr == f"softmax-tui: {path}: dropped 2 rows with a missing value, the first at line 5\n"
+    assert '"classes": ["1", "2"]' in done.stdout
+
+
+# --- 3. continuous targets -------------------------------------------------------------------
+
+
+PRICES = ["221900.5", "538000", "180000", "604000.25", "510000", "1225000"]
+
+
+def test_a_continuous_target_is_refused_with_the_flag_to_override(tmp_path):
+    path = write(tmp_path, table(PRICES, name="price"))
+    assert error(path) == (
+        "column 'price' holds non-integer numbers such as '221900.5': a continuous target (a "
+        "measurement to regress), not classes; pass --categorical-target if each distinct value "
+        "really is a class"
+    )
+    ds = load_table(path, TableOptions(categorical_target=True))
+    assert ds.class_names == ("180000", "221900.5", "510000", "538000", "604000.25", "1225000")
+
+
+def test_forty_prices_are_refused_too(tmp_path):
+    rng = np.random.default_rng(0)
+    prices = [f"{p:.2f}" for p in rng.uniform(1e5, 1e6, 40)]
+    assert "continuous target" in error(write(tmp_path, table(prices, name="price")))
+
+
+def test_integer_valued_numbers_are_classes_not_continuous(tmp_path):
+    ds = load_table(write(tmp_path, table(["1.0", "2.00", "3e0", "1"])))
+    assert ds.class_names == ("1", "2", "3")
+
+
+def test_numbers_among_words_are_not_a_continuous_target(tmp_path):
+    ds = load_table(write(tmp_path, table(["0.5", "cat", "0.50"])))
+    assert ds.class_names == ("0.5", "cat")
+    np.testing.assert_array_equal(ds.y, [0, 1, 0])
+
+
+def test_codes_for_missing_and_infinite_labels():
+    coding = code_labels(["a", "NA", "inf", "-Infinity", ""], "f: column 'y'")
+    np.testing.assert_array_equal(coding.class_of_text, [0, MISSING, UNUSABLE, UNUSABLE, MISSING])
+
+
+# --- 4. near-constant columns (scikit-learn's StandardScaler rule) ----------------------------
+
+
+def test_near_constant_columns_get_scale_one_as_in_standard_scaler():
+    from sklearn.preprocessing import StandardScaler
+
+    n = 50
+    rng = np.random.default_rng(3)
+    X = np.column_stack([
+        np.where(np.arange(n) % 2, 0.3, 0.30000000000000004),  # the issue's example
+        np.full(n, 7.0),  # exactly constant
+        1e6 + rng.uniform(0, 1e-9, n),  # relative spread 1e-15: below the bound
+        rng.normal(5, 2, n),  # ordinary
+        1e6 + rng.normal(0, 1e-3, n),  # relative spread 1e-9: real variation
+    ])
+    pipe = Pipeline.fit(X, [f"c{j}" for j in range(5)])
+    scaler = StandardScaler().fit(X)
+    np.testing.assert_array_equal(pipe.scale[:3], [1.0, 1.0, 1.0])
+    np.testing.assert_allclose(pipe.scale, scaler.scale_, rtol=1e-12)
+    np.testing.assert_allclose(pipe.mean, scaler.mean_, rtol=1e-15)
+    assert np.abs(pipe.transform(X)[:, 0]).max() < 1e-15  # not 1 (scale 3.9e-17 blew it up)
+
+
+def test_the_near_constant_rule_holds_at_extreme_magnitudes():
+    for magnitude in (1e-200, 1e200):
+        X = magnitude * np.column_stack([np.where(np.arange(10) % 2, 0.3, 0.30000000000000004),
+                                         np.arange(10.0)])
+        pipe = Pipeline.fit(X, ["a", "b"])
+        assert pipe.scale[0] == 1.0 and pipe.scale[1] != 1.0 and np.isfinite(pipe.scale).all()
+
+
+# --- 5. a file without a header --------------------------------------------------------------
+
+
+def test_a_header_of_numbers_is_refused_and_no_header_keeps_the_first_row(tmp_path):
+    path = write(tmp_path, "1.0,2.0,0\n3.0,4.0,1\n5.0,6.0,0\n")
+    assert error(path) == (
+        "line 1 ('1.0,2.0,0') is numbers, not column names: add a header line naming the "
+        "columns, or pass --no-header if the file has none"
+    )
+    ds = load_table(path, TableOptions(header=False))
+    np.testing.assert_array_equal(ds.X, [[1, 2], [3, 4], [5, 6]])
+    assert ds.feature_names == ("col1", "col2") and ds.class_names == ("0", "1")
+    assert load_table(path, TableOptions(header=False, target="col1")).feature_names == ("col2", "col3")
+
+
+def test_a_header_with_one_word_is_a_header(tmp_path):
+    ds = load_table(write(tmp_path, "1,2,label\n3,4,x\n5,6,y\n"))
+    assert ds.feature_names == ("1", "2")
+
+
+# --- 6. read once: pipes, process substitution, devices, a size bound -------------------------
+
+
+def test_a_fifo_is_read_once(tmp_path):
+    fifo = tmp_path / "data.csv"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_text("a,b,label\n1,2,x\n3,4,y\n"))
+    writer.start()
+    ds = load_table(fifo)  # a second open would block for ever
+    writer.join()
+    np.testing.assert_array_equal(ds.X, [[1, 2], [3, 4]])
+
+
+def test_process_substitution_on_the_command_line(tmp_path):
+    path = write(tmp_path, "a,b,label\n1,2,x\n3,4,y\n")
+    done = subprocess.run(
+        ["bash", "-c", f'"$0" "$@" --headless --epochs 1 --dataset <(cat {path})', *CLI],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert '"classes": ["x", "y"]' in done.stdout
+
+
+def test_dev_zero_is_refused_at_once():
+    assert error("/dev/zero") == (
+        "byte 0 is a NUL byte: this is not a text table (binary tables need the extension "
+        ".parquet, .feather or .arrow)"
+    )
+
+
+def test_input_size_is_bounded_for_files_and_pipes(tmp_path, monkeypatch):
+    monkeypatch.setattr(source, "MAX_INPUT_BYTES", 1000)
+    path = write(tmp_path, "a,label\n" + "1,x\n" * 400)
+    assert error(path) == "0.0 GiB; the most a data file may hold is 0 GiB"
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_bytes(path.read_bytes()))
+    writer.start()
+    assert error(fifo).startswith("more than 0.0 GiB; the most")
+    writer.join()
+
+
+# --- 7. line ends ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])
+def test_every_line_end_reads_the_same_table(tmp_path, end):
+    ds = load_table(write(tmp_path, end.join(["a,b,label", "1,2,x", "", "3,4,y", "5,6,x"]) + end))
+    np.testing.assert_array_equal(ds.X, [[1, 2], [3, 4], [5, 6]])
+    np.testing.assert_array_equal(ds.y, [0, 1, 0])
+
+
+def test_bare_cr_errors_name_the_right_line(tmp_path):
+    assert error(write(tmp_path, "a,label\r1,x\r2,y\rz,x\r")) == (
+        "line 4, column 'a': 'z' is not a number (feature columns must be numeric)"
+    )
+
+
+def test_not_utf8_after_bare_cr_lines_names_the_line(tmp_path):
+    assert error(write(tmp_path, b"a,label\r1,x\r2,\xfcy\r")) == "line 3: not UTF-8 text (byte 0xfc)"
+
+
+# --- 8. wide headers -----------------------------------------------------------------------
+
+
+def test_a_header_of_100000_columns_loads_and_a_duplicate_is_found(tmp_path):
+    d = 100_000
+    names = [f"f{j}" for j in range(d)]
+    row = ",".join("1" for _ in range(d))
+    ds = load_table(write(tmp_path, ",".join(names) + ",label\n" + row + ",x\n" + row + ",y\n"))
+    assert ds.X.shape == (2, d)
+    names[-1] = "f7"
+    dup = write(tmp_path, ",".join(names) + ",label\n" + row + ",x\n", "dup.csv")
+    assert error(dup) == "line 1: column name 'f7' appears more than once"
+
+
+# --- 9. Ctrl+C while loading -----------------------------------------------------------------
+
+
+def test_ctrl_c_while_loading_exits_130(tmp_path):
+    fifo = tmp_path / "slow.csv"
+    os.mkfifo(fifo)
+    process = subprocess.Popen([*CLI, "--headless", "--dataset", str(fifo)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with open(fifo, "w") as f:  # opens once the loader opened its end
+        f.write("a,label\n" + "1,x\n2,y\n" * 1000)
+        f.flush()
+        time.sleep(0.5)  # the loader waits for the rest of the pipe
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert err == "softmax-tui: interrupted\n" and out == ""
+
+
+# --- 10. delimiters --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_each_delimiter_is_detected(tmp_path, delimiter):
+    text = "\n".join(delimiter.join(r) for r in [["a", "b", "label"], ["1.5", "2", "x"], ["3", "4", "y"]])
+    ds = load_table(write(tmp_path, text + "\n"))
+    np.testing.assert_array_equal(ds.X, [[1.5, 2], [3, 4]])
+    assert ds.feature_names == ("a", "b")
+
+
+def test_a_tsv_file_is_tab_separated_whatever_its_cells_hold(tmp_path):
+    ds = load_table(write(tmp_path, "a\tb,c\tlabel\n1\t2\tx,y\n3\t4\tz\n", "data.tsv"))
+    assert ds.feature_names == ("a", "b,c") and ds.class_names == ("x,y", "z")
+
+
+def test_an_ambiguous_delimiter_asks_for_the_flag(tmp_path):
+    path = write(tmp_path, "a,b;c\n1,2;x\n3,4;y\n")
+    assert error(path) == (
+        "cannot tell the delimiter (comma and semicolon both split the first lines evenly); "
+        "pass --delimiter"
+    )
+
+
+def test_an_explicit_delimiter_resolves_ambiguity(tmp_path):
+    path = write(tmp_path, "a,b;c\n1,2;x\n3,4;y\n")
+    ds = load_table(path, TableOptions(delimiter=","))
+    assert ds.feature_names == ("a",) and ds.class_names == ("2;x", "4;y")
+
+
+def test_a_decimal_comma_is_an_error_with_a_hint(tmp_path):
+    path = write(tmp_path, "a;b;label\n1,5;2;x\n2;3;y\n")
+    assert error(path) == (
+        "line 2, column 'a': '1,5' is not a number: write a decimal point, not a decimal comma "
+        "(1.5, not 1,5)"
+    )
+
+
+def test_the_delimiter_flag_on_the_command_line(tmp_path):
+    path = write(tmp_path, "a|b|label\n1|2|x\n3|4|y\n")
+    done = run_cli("--headless", "--dataset", str(path), "--epochs", "1", "--delimiter", "|")
+    assert done.returncode == 0 and '"features": ["a", "b"]' in done.stdout
+    bad = run_cli("--headless", "--dataset", str(path), "--delimiter", ":")
+    assert bad.returncode == 2
+    assert bad.stderr == "softmax-tui: error: argument --delimiter: must be one of , ; | tab, got ':' (see --help)\n"
+
+
+# --- Parquet and Feather -----------------------------------------------------------------------
+
+
+def arrow_table():
+    return pa.table({
+        "a": pa.array([1.5, 2.0, 3.0, 4.0]),
+        "b": pa.array([1, 2, 3, 4], pa.int32()),
+        "label": pa.array([9007199254740993, 9007199254740992, 9007199254740993, 2], pa.int64()),
+    })
+
+
+@pytest.mark.parametrize("extension", [".parquet", ".feather", ".arrow"])
+def test_columnar_files_read_with_exact_integer_labels(tmp_path, extension):
+    path = tmp_path / f"data{extension}"
+    (pq.write_table if extension == ".parquet" else feather.write_feather)(arrow_table(), path)
+    ds = load_table(path)
+    assert ds.class_names == ("2", "9007199254740992", "9007199254740993")
+    np.testing.assert_array_equal(ds.y, [2, 1, 2, 0])
+    np.testing.assert_array_equal(ds.X, [[1.5, 1], [2, 2], [3, 3], [4, 4]])
+    assert ds.feature_names == ("a", "b")
+
+
+def test_columnar_files_follow_the_same_rules(tmp_path):
+    path = tmp_path / "data.parquet"
+    pq.write_table(pa.table({"a": [1.0, None, 3.0, 4.0], "y": ["x", "y", "x", "y"]}), path)
+    assert error(path) == "row 2, column 'a': missing value (null)"
+    assert load_table(path, TableOptions(drop_missing=True)).n_samples == 3
+    pq.write_table(pa.table({"a": [1.0, 2.0, 3.0], "y": [0.5, 1.5, 0.5]}), path)
+    assert "continuous target" in error(path)
+    pq.write_table(pa.table({"a": ["p", "q"], "y": ["x", "y"]}), path)
+    assert error(path) == "column 'a' holds string values, not numbers (feature columns must be numeric)"
+    pq.write_table(pa.table({"a": [1.0, 2.0, 3.0], "y": ["x", None, "NA"]}), path)
+    assert error(path) == "row 2, column 'y': missing label (null)"
+    path.write_bytes(b"not parquet at all")
+    assert error(path).startswith("not a readable Parquet file (")
+
+
+def test_options_for_text_files_only_are_refused_for_builtins():
+    from softmax_tui.datasets import load_dataset
+
+    with pytest.raises(DatasetError, match="apply to data files only, not to the built-in 'iris'"):
+        load_dataset("iris", table=TableOptions(drop_missing=True))
