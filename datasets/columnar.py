@@ -15,7 +15,8 @@ import numpy as np
 from .dataset import Dataset, DatasetError
 from .labels import is_missing, is_unusable, show
 from .source import open_source
-from .table import PARQUET_EXTENSIONS, TableOptions, assemble, check_column_names, target_column
+from .table import (PARQUET_EXTENSIONS, TableOptions, assemble, check_column_names,
+                    feature_matrix, target_column)
 
 
 def read_columnar(name: str, options: TableOptions) -> Dataset:
@@ -78,5 +79,6 @@ def read_columnar(name: str, options: TableOptions) -> Dataset:
             raise DatasetError(f"{name}: row {row + 1}, column {names[j]!r}: {problem}")
         raise DatasetError(f"{name}: row {row + 1}: a missing or infinite value")
 
-    return assemble(name, names, target_col, columns, options, explain,
+    return assemble(name, names, target_col, feature_matrix(columns, target_col),
+                    columns[target_col], options, explain,
                     where_row=lambda row: f"row {row + 1}")

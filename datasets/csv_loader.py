@@ -6,8 +6,8 @@ or ``|`` (detected from the first lines, or given), quoted with ``"`` where need
 inside a quoted field doubled), a first line naming the columns, and numbers with a decimal
 point. Blank lines and lines of spaces are skipped.
 
-The reading goes in two stages. Arrow's multithreaded C++ parser reads the whole input once,
-straight into typed columns. Only when it refuses something, or the table holds a value we
+The reading goes in two stages. Arrow's C++ parser reads the whole input once, a block at a
+time, into typed columns. Only when it refuses something, or the table holds a value we
 refuse, does a row-by-row scan with the csv module read the file again to say where: it
 raises a DatasetError naming the line and column of the first problem. (A file that can be
 read only once, a pipe, was kept in memory by :mod:`.source`.)
@@ -37,6 +37,8 @@ _SAMPLE_RECORDS = 20
 #: words NaN and inf, any case, signed, with spaces around.
 _FLOAT = re.compile(r"\s*[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|nan|inf|infinity)\s*", re.I)
 _DECIMAL_COMMA = re.compile(r"\s*[+-]?\d*,\d+\s*")
+#: Rows the feature matrix holds before it first grows.
+_FIRST_ROWS = 4096
 
 
 def load_csv(path: str | os.PathLike[str], target: str | None = None, **options) -> Dataset:
@@ -60,10 +62,10 @@ def read_text_table(name: str, options: TableOptions) -> Dataset:
     if options.header and source.whole and not any(line.strip() for line in records[1:]):
         raise DatasetError(f"{name}: has a header but no data rows")
     scan = _Scan(source, names, target_col, delimiter, options)
-    columns = _parse(source, names, target_col, delimiter, options.header, scan)
-    if len(columns[0]) == 0:
+    X, labels = _parse(source, names, target_col, delimiter, options.header, scan)
+    if X.shape[0] == 0:
         raise DatasetError(f"{name}: has a header but no data rows")
-    return assemble(name, names, target_col, columns, options,
+    return assemble(name, names, target_col, X, labels, options,
                     explain=lambda bad: scan.explain("a missing or infinite value"),
                     where_row=scan.where_row)
 
@@ -127,15 +129,24 @@ def _header(name: str, fields: list[str]) -> list[str]:
 
 
 def _parse(source: Source, names: list[str], target_col: int, delimiter: str, header: bool,
-           scan: _Scan) -> list:
-    """The table's columns (features float64, the target text), by pyarrow.csv."""
+           scan: _Scan):
+    """The feature matrix (n, d) and the target column (Arrow strings), by pyarrow.csv.
+
+    Arrow's streaming reader hands over the table a block at a time (freed once copied), and
+    the matrix grows by ``ndarray.resize``: glibc's realloc moves a large block's pages with
+    mremap, copying nothing, and pages not yet written take no memory, so the peak is about
+    the final matrix, not the text plus an Arrow table plus a copy.
+    """
     import pyarrow as pa
     from pyarrow import csv as pacsv
 
     ids = [str(j) for j in range(len(names))]
     types = {i: pa.float64() for i in ids} | {ids[target_col]: pa.string()}
+    features = [j for j in range(len(names)) if j != target_col]
+    X = np.empty((_FIRST_ROWS, len(features)), dtype=np.float64)
+    labels, n = [], 0
     try:
-        table = pacsv.read_csv(
+        reader = pacsv.open_csv(
             source.parser_input(),
             read_options=pacsv.ReadOptions(column_names=ids, skip_rows=int(header)),
             parse_options=pacsv.ParseOptions(
@@ -145,9 +156,18 @@ def _parse(source: Source, names: list[str], target_col: int, delimiter: str, he
                 column_types=types, null_values=sorted(MISSING_MARKERS),
                 strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
+        for batch in reader:
+            m = batch.num_rows
+            if n + m > X.shape[0]:
+                X.resize((max(2 * X.shape[0], n + m), X.shape[1]), refcheck=False)
+            for out, j in enumerate(features):
+                X[n : n + m, out] = batch.column(j).to_numpy(zero_copy_only=False)
+            labels.append(batch.column(target_col))
+            n += m
     except pa.ArrowInvalid as e:
         scan.explain(str(e).splitlines()[0])
-    return table.columns
+    X.resize((n, X.shape[1]), refcheck=False)
+    return X, pa.chunked_array(labels, pa.string())
 
 
 class _Scan:

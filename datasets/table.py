@@ -72,39 +72,43 @@ def assemble(
     name: str,
     column_names: list[str],
     target_col: int,
-    columns: list,
+    X: np.ndarray,
+    labels,
     options: TableOptions,
     explain: Callable[[np.ndarray], NoReturn],
     where_row: Callable[[int], str],
 ) -> Dataset:
-    """The Dataset of parsed Arrow ``columns`` (features as float64 with nulls, the target as
-    strings), applying the missing-value and label rules.
+    """The Dataset of a parsed table: ``X`` (n, d) float64, NaN where a value is missing, the
+    feature columns in order; ``labels`` the target column, an Arrow string array (nulls
+    missing). Applies the missing-value and label rules.
 
     ``explain(bad_rows)`` raises the DatasetError for the first problem row (a missing or
     infinite value), naming where it is in the file; ``where_row(i)`` names row i (for the
-    count of dropped rows).
+    note on dropped rows).
     """
     import pyarrow.compute as pc
 
-    feature_cols = [j for j in range(len(columns)) if j != target_col]
-    n = len(columns[target_col])
-    X = np.empty((n, len(feature_cols)), dtype=np.float64)
-    for out, j in enumerate(feature_cols):
-        X[:, out] = columns[j].to_numpy(zero_copy_only=False)  # a null becomes NaN
-    labels = pc.utf8_trim_whitespace(pc.fill_null(columns[target_col], "")).combine_chunks().dictionary_encode()
-    coding = code_labels(labels.dictionary.to_pylist(), f"{name}: column {column_names[target_col]!r}",
+    feature_cols = [j for j in range(len(column_names)) if j != target_col]
+    # Encode first, trim after: the distinct texts are few, the cells many.
+    encoded = pc.fill_null(labels, "").combine_chunks().dictionary_encode()
+    texts = [text.strip() for text in encoded.dictionary.to_pylist()]
+    coding = code_labels(texts, f"{name}: column {column_names[target_col]!r}",
                          options.categorical_target)
-    y = coding.class_of_text[labels.indices.to_numpy(zero_copy_only=False)]
+    y = coding.class_of_text[encoded.indices.to_numpy(zero_copy_only=False)]
 
-    infinite = np.isinf(X).any(axis=1) | (y == UNUSABLE)
-    missing = np.isnan(X).any(axis=1) | (y == MISSING)
+    if np.isfinite(X).all():
+        infinite = missing = np.zeros(len(y), dtype=bool)
+    else:
+        infinite, missing = np.isinf(X).any(axis=1), np.isnan(X).any(axis=1)
+    infinite = infinite | (y == UNUSABLE)
+    missing = missing | (y == MISSING)
     refused = infinite | (missing & (not options.drop_missing))
     if refused.any():
         explain(refused)
     dropped = int(missing.sum())
     if dropped:
         keep = ~missing
-        X, y = X[keep], y[keep]
+        X, y = np.ascontiguousarray(X[keep]), y[keep]
     if X.shape[0] == 0:
         raise DatasetError(f"{name}: no data rows" + (f" ({dropped} dropped for a missing value)"
                                                         if dropped else ""))
@@ -119,7 +123,7 @@ def assemble(
     first_dropped = f", the first at {where_row(int(np.argmax(missing)))}" if dropped else ""
     return Dataset(
         name=name,
-        X=np.ascontiguousarray(X),
+        X=X,
         y=y.astype(np.int64),
         feature_names=tuple(column_names[j] for j in feature_cols),
         class_names=class_names,
@@ -131,6 +135,15 @@ def assemble(
         dropped_note=(f"dropped {dropped} row{'s' if dropped != 1 else ''} with a missing value"
                       f"{first_dropped}") if dropped else "",
     )
+
+
+def feature_matrix(columns: list, target_col: int) -> np.ndarray:
+    """(n, d) float64 C-contiguous from Arrow float64 ``columns`` but the target (null: NaN)."""
+    features = [c for j, c in enumerate(columns) if j != target_col]
+    X = np.empty((len(columns[target_col]), len(features)), dtype=np.float64)
+    for j, column in enumerate(features):
+        X[:, j] = column.to_numpy(zero_copy_only=False)
+    return X
 
 
 def check_column_names(name: str, names: list[str], where: str) -> None:
