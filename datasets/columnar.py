@@ -15,7 +15,7 @@ import numpy as np
 from .dataset import Dataset, DatasetError
 from .labels import is_missing, is_unusable, show
 from .source import open_source
-from .table import (PARQUET_EXTENSIONS, TableOptions, assemble, check_column_names,
+from .table import (PARQUET_EXTENSIONS, LabelTexts, TableOptions, assemble, check_column_names,
                     feature_matrix, target_column)
 
 
@@ -79,6 +79,9 @@ def read_columnar(name: str, options: TableOptions) -> Dataset:
             raise DatasetError(f"{name}: row {row + 1}, column {names[j]!r}: {problem}")
         raise DatasetError(f"{name}: row {row + 1}: a missing or infinite value")
 
-    return assemble(name, names, target_col, feature_matrix(columns, target_col),
-                    columns[target_col], options, explain,
+    labels = LabelTexts()
+    for chunk in columns[target_col].chunks:
+        labels.add(chunk)
+    return assemble(name, names, target_col, feature_matrix(columns, target_col), labels,
+                    options, explain,
                     where_row=lambda row: f"row {row + 1}")

@@ -20,14 +20,14 @@ import csv
 import io
 import os
 import re
-from typing import IO, NoReturn
+from typing import NoReturn
 
 import numpy as np
 
 from .dataset import Dataset, DatasetError
 from .labels import MISSING_MARKERS, is_missing, is_unusable, show
 from .source import Source, open_source
-from .table import TableOptions, assemble, check_column_names, target_column
+from .table import LabelTexts, TableOptions, assemble, check_column_names, target_column
 
 #: The delimiters a file may use, and their names in messages.
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
@@ -37,8 +37,10 @@ _SAMPLE_RECORDS = 20
 #: words NaN and inf, any case, signed, with spaces around.
 _FLOAT = re.compile(r"\s*[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|nan|inf|infinity)\s*", re.I)
 _DECIMAL_COMMA = re.compile(r"\s*[+-]?\d*,\d+\s*")
-#: Rows the feature matrix holds before it first grows.
-_FIRST_ROWS = 4096
+_QUOTE = re.compile(b'"')
+#: Bytes of text Arrow parses at a time (in parallel blocks of 1 MiB): enough to keep both
+#: cores busy, small enough that the text and its parse are a fraction of the matrix.
+_RANGE_BYTES = 4 * 2**20
 
 
 def load_csv(path: str | os.PathLike[str], target: str | None = None, **options) -> Dataset:
@@ -129,45 +131,103 @@ def _header(name: str, fields: list[str]) -> list[str]:
 
 
 def _parse(source: Source, names: list[str], target_col: int, delimiter: str, header: bool,
-           scan: _Scan):
-    """The feature matrix (n, d) and the target column (Arrow strings), by pyarrow.csv.
+           scan: _Scan) -> tuple[np.ndarray, LabelTexts]:
+    """The feature matrix (n, d) and the target column's cells, by pyarrow.csv.
 
-    Arrow's streaming reader hands over the table a block at a time (freed once copied), and
-    the matrix grows by ``ndarray.resize``: glibc's realloc moves a large block's pages with
-    mremap, copying nothing, and pages not yet written take no memory, so the peak is about
-    the final matrix, not the text plus an Arrow table plus a copy.
+    Memory stays near the final matrix: Arrow parses a range of the text at a time (see
+    :func:`_ranges`), each copied into the matrix and freed. The matrix is sized from the
+    first range's rows per byte, and grows by half when that falls short.
+    """
+    import pyarrow as pa
+
+    features = [j for j in range(len(names)) if j != target_col]
+    X = np.empty((0, len(features)), dtype=np.float64)
+    labels, n = LabelTexts(), 0
+    try:
+        for table, done_bytes in _tables(source, len(names), target_col, delimiter, header):
+            m = table.num_rows
+            if n + m > X.shape[0]:
+                estimate = int((n + m) * source.size / max(done_bytes, 1) * 1.02) + 1
+                X.resize((max(estimate, (n + m) * 3 // 2), len(features)), refcheck=False)
+            for batch in table.to_batches():
+                k = batch.num_rows
+                X[n : n + k] = batch.select(features).to_tensor(null_to_nan=True, row_major=True)
+                labels.add(batch.column(target_col))
+                n += k
+    except pa.ArrowInvalid as e:
+        scan.explain(str(e).splitlines()[0])
+    X.resize((n, len(features)), refcheck=False)
+    return X, labels
+
+
+def _tables(source: Source, n_columns: int, target_col: int, delimiter: str, header: bool):
+    """(Arrow table, bytes of the input parsed so far) over the data rows, a range at a time.
+
+    Text without a quote cannot hold a line end inside a field, so it is cut at line ends
+    into ranges of :data:`_RANGE_BYTES`, each parsed by Arrow's multithreaded reader. From the
+    first range holding a quote on, the rest goes through Arrow's streaming reader, which
+    follows quotes across lines (one thread).
     """
     import pyarrow as pa
     from pyarrow import csv as pacsv
 
-    ids = [str(j) for j in range(len(names))]
+    ids = [str(j) for j in range(n_columns)]
     types = {i: pa.float64() for i in ids} | {ids[target_col]: pa.string()}
-    features = [j for j in range(len(names)) if j != target_col]
-    X = np.empty((_FIRST_ROWS, len(features)), dtype=np.float64)
-    labels, n = [], 0
-    try:
-        reader = pacsv.open_csv(
-            source.parser_input(),
-            read_options=pacsv.ReadOptions(column_names=ids, skip_rows=int(header)),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, newlines_in_values=True,
-                invalid_row_handler=lambda row: "skip" if not row.text.strip() else "error"),
-            convert_options=pacsv.ConvertOptions(
-                column_types=types, null_values=sorted(MISSING_MARKERS),
-                strings_can_be_null=False, quoted_strings_can_be_null=False),
-        )
+    convert = pacsv.ConvertOptions(column_types=types, null_values=sorted(MISSING_MARKERS),
+                                   strings_can_be_null=False, quoted_strings_can_be_null=False)
+
+    def parse(newlines_in_values: bool):
+        return pacsv.ParseOptions(
+            delimiter=delimiter, newlines_in_values=newlines_in_values,
+            invalid_row_handler=lambda row: "skip" if not row.text.strip() else "error")
+
+    with source.arrow_file() as text:
+        offset = _data_start(source.head) if header else 0
+        while offset is not None and offset < source.size:
+            size = _RANGE_BYTES
+            while True:  # a range ends at a line end, so it must hold one (or the file's end)
+                text.seek(offset)
+                block = text.read_buffer(size)
+                at_end = offset + len(block) >= source.size
+                cut = len(block) if at_end else _last_line_end(block)
+                if cut:
+                    break
+                size *= 2
+            if _QUOTE.search(memoryview(block)):
+                break
+            table = pacsv.read_csv(pa.BufferReader(block.slice(0, cut)),
+                                   read_options=pacsv.ReadOptions(column_names=ids),
+                                   parse_options=parse(False), convert_options=convert)
+            offset += cut
+            yield table, offset
+        if offset is not None and offset >= source.size:
+            return
+        text.seek(offset or 0)
+        reader = pacsv.open_csv(text, read_options=pacsv.ReadOptions(
+                                    column_names=ids, skip_rows=int(offset is None)),
+                                parse_options=parse(True), convert_options=convert)
         for batch in reader:
-            m = batch.num_rows
-            if n + m > X.shape[0]:
-                X.resize((max(2 * X.shape[0], n + m), X.shape[1]), refcheck=False)
-            for out, j in enumerate(features):
-                X[n : n + m, out] = batch.column(j).to_numpy(zero_copy_only=False)
-            labels.append(batch.column(target_col))
-            n += m
-    except pa.ArrowInvalid as e:
-        scan.explain(str(e).splitlines()[0])
-    X.resize((n, X.shape[1]), refcheck=False)
-    return X, pa.chunked_array(labels, pa.string())
+            yield pa.Table.from_batches([batch]), text.tell()
+
+
+def _last_line_end(block) -> int:
+    """The offset just past the last LF or CR in the Arrow buffer ``block``, or 0."""
+    data = np.frombuffer(block, dtype=np.uint8)
+    for stop in range(len(data), 0, -2**16):
+        window = data[max(stop - 2**16, 0) : stop]
+        ends = np.flatnonzero((window == 10) | (window == 13))
+        if ends.size:
+            return stop - len(window) + int(ends[-1]) + 1
+    return 0
+
+
+def _data_start(head: bytes) -> int | None:
+    """The offset where the data begins, after line 1, or None when line 1 holds a quote
+    (a quoted header may span lines: the streaming reader then skips it)."""
+    end = min((i for i in (head.find(b"\n"), head.find(b"\r")) if i >= 0), default=len(head))
+    if b'"' in head[:end]:
+        return None
+    return end + 2 if head[end : end + 2] == b"\r\n" else end + 1
 
 
 class _Scan:

@@ -29,12 +29,14 @@ _CHUNK = 2**20
 class Source:
     """A data file, opened: ``head`` is its first bytes (at least the first line, when it has
     one) and ``whole`` says whether that is the whole file; ``data`` holds every byte when
-    the file could be read only once, else None and the file is read again from ``path``."""
+    the file could be read only once, else None and the file is read again from ``path``;
+    ``size`` is the input's length in bytes."""
 
     path: str
     head: bytes
     whole: bool
     data: bytes | None
+    size: int
 
     def open_binary(self) -> IO[bytes]:
         """The whole input from its first byte."""
@@ -43,6 +45,18 @@ class Source:
     def parser_input(self) -> str | IO[bytes]:
         """What a table parser reads: the path of a regular file, else the bytes in memory."""
         return self.path if self.data is None else io.BytesIO(self.data)
+
+    def arrow_file(self):
+        """The input as an Arrow random-access file: reads land in Arrow's memory pool (a
+        regular file) or are slices of the bytes in memory, never Python objects."""
+        import pyarrow as pa
+
+        if self.data is None:
+            try:
+                return pa.OSFile(self.path)
+            except OSError as e:
+                raise DatasetError(os_message(self.path, e)) from None
+        return pa.BufferReader(pa.py_buffer(self.data))
 
 
 def open_source(path: str, binary: bool = False) -> Source:
@@ -70,7 +84,7 @@ def open_source(path: str, binary: bool = False) -> Source:
         head, whole = data[:HEAD_BYTES], len(data) <= HEAD_BYTES
     if not head.strip():
         raise DatasetError(f"{path}: the file is empty")
-    return Source(path, head, whole, data)
+    return Source(path, head, whole, data, info.st_size if data is None else len(data))
 
 
 def os_message(path: str, error: OSError) -> str:

@@ -73,28 +73,24 @@ def assemble(
     column_names: list[str],
     target_col: int,
     X: np.ndarray,
-    labels,
+    labels: LabelTexts,
     options: TableOptions,
     explain: Callable[[np.ndarray], NoReturn],
     where_row: Callable[[int], str],
 ) -> Dataset:
     """The Dataset of a parsed table: ``X`` (n, d) float64, NaN where a value is missing, the
-    feature columns in order; ``labels`` the target column, an Arrow string array (nulls
-    missing). Applies the missing-value and label rules.
+    feature columns in order; ``labels`` the target column's cells. Applies the missing-value
+    and label rules.
 
     ``explain(bad_rows)`` raises the DatasetError for the first problem row (a missing or
     infinite value), naming where it is in the file; ``where_row(i)`` names row i (for the
     note on dropped rows).
     """
-    import pyarrow.compute as pc
-
     feature_cols = [j for j in range(len(column_names)) if j != target_col]
-    # Encode first, trim after: the distinct texts are few, the cells many.
-    encoded = pc.fill_null(labels, "").combine_chunks().dictionary_encode()
-    texts = [text.strip() for text in encoded.dictionary.to_pylist()]
-    coding = code_labels(texts, f"{name}: column {column_names[target_col]!r}",
-                         options.categorical_target)
-    y = coding.class_of_text[encoded.indices.to_numpy(zero_copy_only=False)]
+    # Trimmed after coding: the distinct texts are few, the cells many.
+    coding = code_labels([text.strip() for text in labels.texts],
+                         f"{name}: column {column_names[target_col]!r}", options.categorical_target)
+    y = coding.class_of_text[labels.codes()]
 
     if np.isfinite(X).all():
         infinite = missing = np.zeros(len(y), dtype=bool)
@@ -112,8 +108,9 @@ def assemble(
     if X.shape[0] == 0:
         raise DatasetError(f"{name}: no data rows" + (f" ({dropped} dropped for a missing value)"
                                                         if dropped else ""))
-    present, y = np.unique(y, return_inverse=True)
-    class_names = tuple(coding.class_names[k] for k in present)
+    present = np.bincount(y, minlength=len(coding.class_names)) > 0  # dropped rows take classes
+    y = (np.cumsum(present) - 1)[y]
+    class_names = tuple(name for name, kept in zip(coding.class_names, present) if kept)
     target = column_names[target_col]
     if len(class_names) < 2:
         raise DatasetError(
@@ -124,7 +121,7 @@ def assemble(
     return Dataset(
         name=name,
         X=X,
-        y=y.astype(np.int64),
+        y=y,
         feature_names=tuple(column_names[j] for j in feature_cols),
         class_names=class_names,
         description=(
@@ -135,6 +132,29 @@ def assemble(
         dropped_note=(f"dropped {dropped} row{'s' if dropped != 1 else ''} with a missing value"
                       f"{first_dropped}") if dropped else "",
     )
+
+
+class LabelTexts:
+    """The target column's cells, coded by their text a chunk at a time: ``texts`` holds each
+    distinct text once (in order of appearance), ``codes()`` each cell's index into it. A
+    null is the empty text."""
+
+    def __init__(self) -> None:
+        self.texts: dict[str, int] = {}
+        self._codes: list[np.ndarray] = []
+
+    def add(self, cells) -> None:
+        """Append an Arrow string array's cells."""
+        import pyarrow.compute as pc
+
+        encoded = pc.dictionary_encode(pc.fill_null(cells, ""))
+        texts = encoded.dictionary.to_pylist()
+        lookup = np.array([self.texts.setdefault(t, len(self.texts)) for t in texts], dtype=np.int64)
+        self._codes.append(lookup[encoded.indices.to_numpy(zero_copy_only=False)])
+
+    def codes(self) -> np.ndarray:
+        """(n,) int64 indices into ``texts``, one per cell added."""
+        return np.concatenate(self._codes) if self._codes else np.zeros(0, dtype=np.int64)
 
 
 def feature_matrix(columns: list, target_col: int) -> np.ndarray:

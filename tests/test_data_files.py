@@ -11,10 +11,12 @@ import time
 import numpy as np
 import pyarrow as pa
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pyarrow import feather
 from pyarrow import parquet as pq
 
-from softmax_tui.datasets import DatasetError, Pipeline, TableOptions, load_table, source
+from softmax_tui.datasets import DatasetError, Pipeline, TableOptions, csv_loader, load_table, source
 from softmax_tui.datasets.labels import MISSING, MISSING_MARKERS, UNUSABLE, code_labels
 
 CLI = [sys.executable, "-c", "import sys; from softmax_tui.tui.cli import main; sys.exit(main())"]
@@ -408,3 +410,51 @@ def test_options_for_text_files_only_are_refused_for_builtins():
 
     with pytest.raises(DatasetError, match="apply to data files only, not to the built-in 'iris'"):
         load_dataset("iris", table=TableOptions(drop_missing=True))
+
+
+# --- the text is parsed in ranges: every way a range can end -----------------------------------
+
+LABEL_WORDS = ["a", "b c", "d,e", 'say "hi"', "two\nlines", "x\r\ny"]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rows=st.lists(st.tuples(st.floats(allow_nan=False, allow_infinity=False, width=64),
+                            st.integers(-10**6, 10**6), st.sampled_from(LABEL_WORDS),
+                            st.booleans()),
+                  min_size=2, max_size=60),
+    end=st.sampled_from(["\n", "\r\n", "\r"]),
+    range_bytes=st.integers(1, 200),
+    quoted_header=st.booleans(),
+)
+def test_ranges_of_any_size_read_the_table_the_csv_module_reads(tmp_path, monkeypatch, rows, end,
+                                                                 range_bytes, quoted_header):
+    monkeypatch.setattr(csv_loader, "_RANGE_BYTES", range_bytes)
+    header = '"f 1",f2,label' if quoted_header else "f1,f2,label"
+    lines = [header]
+    for x, k, word, blank in rows:
+        cell = '"' + word.replace('"', '""') + '"' if not word.isalpha() else word
+        lines.append(f"{x!r},{k},{cell}")
+        if blank:
+            lines.append("   ")
+    path = write(tmp_path, end.join(lines) + end)
+    labels = [word for _, _, word, _ in rows]
+    if len(set(labels)) < 2:
+        return
+    ds = load_table(path)
+    np.testing.assert_array_equal(ds.X, [[x, k] for x, k, _, _ in rows])
+    assert [ds.class_names[c] for c in ds.y] == [w.strip() for w in labels]
+
+
+def test_a_line_longer_than_a_range_is_read_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(csv_loader, "_RANGE_BYTES", 8)
+    ds = load_table(write(tmp_path, "a,b,label\n" + "1" * 50 + ",2,x\n3,4,y\n"))
+    np.testing.assert_array_equal(ds.X, [[float("1" * 50), 2], [3, 4]])
+
+
+def test_an_error_after_many_ranges_names_its_line(tmp_path, monkeypatch):
+    monkeypatch.setattr(csv_loader, "_RANGE_BYTES", 16)
+    text = "a,label\n" + "".join(f"{i},x\n{i},y\n" for i in range(50)) + "oops,x\n"
+    assert error(write(tmp_path, text)) == (
+        "line 102, column 'a': 'oops' is not a number (feature columns must be numeric)"
+    )
