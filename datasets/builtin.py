@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from importlib.resources import as_file, files
@@ -109,9 +110,10 @@ def load_dataset(
         return _rgb20() if spec == "rgb20" else _iris()
     if spec in _GENERATED:
         return _generate(spec, samples, classes, noise, seed)
+    hint = f" (for the file {spec!r}, write ./{spec})" if os.path.exists(spec) else ""
     raise DatasetError(
         f"unknown dataset {spec!r}; choose one of {', '.join(_NAMES)}, "
-        "or give a path to a .csv file"
+        f"or give a path to a data file{hint}"
     )
 
 

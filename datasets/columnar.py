@@ -47,7 +47,11 @@ def read_columnar(name: str, options: TableOptions) -> Dataset:
     columns = []
     for j, column in enumerate(table.columns):
         if j == target_col:
-            columns.append(pc.cast(column, pa.string()))
+            try:
+                columns.append(pc.cast(column, pa.string()))
+            except pa.ArrowException:
+                raise DatasetError(f"{name}: column {names[j]!r} holds {column.type} values, "
+                                   "which cannot be read as class labels (text or numbers)") from None
             continue
         kind = column.type
         if not (pa.types.is_integer(kind) or pa.types.is_floating(kind)

@@ -6,8 +6,8 @@ or ``|`` (detected from the first lines, or given), quoted with ``"`` where need
 inside a quoted field doubled), a first line naming the columns, and numbers with a decimal
 point. Blank lines and lines of spaces are skipped.
 
-The reading goes in two stages. Arrow's C++ parser reads the whole input once, a block at a
-time, into typed columns. Only when it refuses something, or the table holds a value we
+The reading goes in two stages. Arrow's C++ parser reads the whole input once, a range of
+the text at a time, into typed columns. Only when it refuses something, or the table holds a value we
 refuse, does a row-by-row scan with the csv module read the file again to say where: it
 raises a DatasetError naming the line and column of the first problem. (A file that can be
 read only once, a pipe, was kept in memory by :mod:`.source`.)
@@ -18,6 +18,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import os
 import re
 from typing import NoReturn
@@ -26,7 +27,7 @@ import numpy as np
 
 from .dataset import Dataset, DatasetError
 from .labels import MISSING_MARKERS, is_missing, is_unusable, show
-from .source import Source, open_source
+from .source import MAX_INPUT_BYTES, Source, open_source
 from .table import LabelTexts, TableOptions, assemble, check_column_names, target_column
 
 #: The delimiters a file may use, and their names in messages.
@@ -35,9 +36,11 @@ DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 _SAMPLE_RECORDS = 20
 #: How pyarrow parses a float cell (and so what the scan accepts): a decimal number, or the
 #: words NaN and inf, any case, signed, with spaces around.
-_FLOAT = re.compile(r"\s*[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|nan|inf|infinity)\s*", re.I)
-_DECIMAL_COMMA = re.compile(r"\s*[+-]?\d*,\d+\s*")
+_FLOAT = re.compile(r"[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|nan|inf|infinity)",
+                    re.IGNORECASE | re.ASCII)
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+", re.ASCII)
 _QUOTE = re.compile(b'"')
+_LINE_END = re.compile(rb"\r\n|\r|\n")
 #: Bytes of text Arrow parses at a time (in parallel blocks of 1 MiB): enough to keep both
 #: cores busy, small enough that the text and its parse are a fraction of the matrix.
 _RANGE_BYTES = 4 * 2**20
@@ -52,19 +55,29 @@ def read_text_table(name: str, options: TableOptions) -> Dataset:
     """The Dataset in the text table ``name`` (see the module docstring); DatasetError names
     the file, and the line and column, of the first problem."""
     source = open_source(name)
-    records = _head_records(source)
-    delimiter = options.delimiter or _delimiter(name, records)
-    first = next(csv.reader(records, delimiter=delimiter))
+    lines = _head_lines(source)
+    if options.header and not lines[0].strip():
+        raise DatasetError(f"{name}: line 1 is blank; it must be a header naming the columns")
+    skipped = 0 if options.header else next(i for i, line in enumerate(lines) if line.strip())
+    sample = lines[skipped : skipped + _SAMPLE_RECORDS + 1]
+    delimiter = options.delimiter or _delimiter(name, sample)
+    reader = csv.reader(sample, delimiter=delimiter)
+    try:
+        first = next(reader)
+    except csv.Error as e:
+        raise DatasetError(f"{name}: line {skipped + 1}: {e}") from None
     if options.header:
         names = _header(name, first)
+        data_start = _offset_after_lines(source.head, reader.line_num)
+        if source.whole and not any(line.strip() for line in lines[reader.line_num:]):
+            raise DatasetError(f"{name}: has a header but no data rows")
     else:
         names = [f"col{j + 1}" for j in range(len(first))]
         check_column_names(name, names, "line 1")
+        data_start = 0
     target_col = target_column(name, names, options.target)
-    if options.header and source.whole and not any(line.strip() for line in records[1:]):
-        raise DatasetError(f"{name}: has a header but no data rows")
     scan = _Scan(source, names, target_col, delimiter, options)
-    X, labels = _parse(source, names, target_col, delimiter, options.header, scan)
+    X, labels = _parse(source, data_start, names, target_col, delimiter, scan)
     if X.shape[0] == 0:
         raise DatasetError(f"{name}: has a header but no data rows")
     return assemble(name, names, target_col, X, labels, options,
@@ -72,8 +85,8 @@ def read_text_table(name: str, options: TableOptions) -> Dataset:
                     where_row=scan.where_row)
 
 
-def _head_records(source: Source) -> list[str]:
-    """The first lines of the file as text, each a whole record (quotes may span lines)."""
+def _head_lines(source: Source) -> list[str]:
+    """The file's first lines as text, each with its line end (the last one whole)."""
     head = source.head.removeprefix(codecs.BOM_UTF8)
     try:
         text = head.decode("utf-8")
@@ -84,9 +97,13 @@ def _head_records(source: Source) -> list[str]:
     lines = io.StringIO(text, newline="").readlines()
     if not source.whole and len(lines) > 1:
         lines.pop()  # cut short by the head's end
-    if not lines[0].strip():
-        raise DatasetError(f"{source.path}: line 1 is blank; it must be a header naming the columns")
-    return lines[: _SAMPLE_RECORDS + 1]
+    return lines
+
+
+def _offset_after_lines(head: bytes, count: int) -> int:
+    """The byte offset in ``head`` just past its first ``count`` lines (LF, CRLF or CR)."""
+    ends = list(itertools.islice(_LINE_END.finditer(head), count))
+    return ends[-1].end() if len(ends) == count else len(head)
 
 
 def _delimiter(name: str, lines: list[str]) -> str:
@@ -105,7 +122,7 @@ def _delimiter(name: str, lines: list[str]) -> str:
         fitting = [d for d in candidates if len(set(widths[d])) == 1]
         if len(fitting) != 1:
             named = " and ".join(DELIMITERS[d] for d in (fitting or candidates))
-            raise DatasetError(f"{name}: cannot tell the delimiter ({named} both split the first "
+            raise DatasetError(f"{name}: cannot tell the delimiter ({named} each split the first "
                                "lines evenly); pass --delimiter")
         return fitting[0]
     return candidates[0]
@@ -130,12 +147,13 @@ def _header(name: str, fields: list[str]) -> list[str]:
     return names
 
 
-def _parse(source: Source, names: list[str], target_col: int, delimiter: str, header: bool,
+def _parse(source: Source, data_start: int, names: list[str], target_col: int, delimiter: str,
            scan: _Scan) -> tuple[np.ndarray, LabelTexts]:
-    """The feature matrix (n, d) and the target column's cells, by pyarrow.csv.
+    """The feature matrix (n, d) and the target column's cells, by pyarrow.csv, from byte
+    ``data_start`` on.
 
     Memory stays near the final matrix: Arrow parses a range of the text at a time (see
-    :func:`_ranges`), each copied into the matrix and freed. The matrix is sized from the
+    :func:`_tables`), each copied into the matrix and freed. The matrix is sized from the
     first range's rows per byte, and grows by half when that falls short.
     """
     import pyarrow as pa
@@ -144,7 +162,7 @@ def _parse(source: Source, names: list[str], target_col: int, delimiter: str, he
     X = np.empty((0, len(features)), dtype=np.float64)
     labels, n = LabelTexts(), 0
     try:
-        for table, done_bytes in _tables(source, len(names), target_col, delimiter, header):
+        for table, done_bytes in _tables(source, data_start, len(names), target_col, delimiter, scan):
             m = table.num_rows
             if n + m > X.shape[0]:
                 estimate = int((n + m) * source.size / max(done_bytes, 1) * 1.02) + 1
@@ -160,74 +178,104 @@ def _parse(source: Source, names: list[str], target_col: int, delimiter: str, he
     return X, labels
 
 
-def _tables(source: Source, n_columns: int, target_col: int, delimiter: str, header: bool):
-    """(Arrow table, bytes of the input parsed so far) over the data rows, a range at a time.
+def _tables(source: Source, data_start: int, n_columns: int, target_col: int, delimiter: str,
+            scan: _Scan):
+    """(Arrow table, bytes of the input parsed so far) over the data rows, a range at a time;
+    features float64 (null where missing), the target text.
 
-    Text without a quote cannot hold a line end inside a field, so it is cut at line ends
-    into ranges of :data:`_RANGE_BYTES`, each parsed by Arrow's multithreaded reader. From the
-    first range holding a quote on, the rest goes through Arrow's streaming reader, which
-    follows quotes across lines (one thread).
+    The text is cut at line ends outside quoted fields (an even number of quotes before
+    them: a quote inside a quoted field is doubled) into ranges of about
+    :data:`_RANGE_BYTES`, each parsed by Arrow's multithreaded reader as one block, so no row
+    straddles two (a literal quote in an unquoted field, 27" tv, only makes ranges longer). A
+    quote left open at the end of the file is an error. A range Arrow cannot
+    read as numbers is read again as text and its cells trimmed before they are numbers (see
+    :func:`_numbers`).
     """
     import pyarrow as pa
     from pyarrow import csv as pacsv
 
     ids = [str(j) for j in range(n_columns)]
-    types = {i: pa.float64() for i in ids} | {ids[target_col]: pa.string()}
-    convert = pacsv.ConvertOptions(column_types=types, null_values=sorted(MISSING_MARKERS),
-                                   strings_can_be_null=False, quoted_strings_can_be_null=False)
-
-    def parse(newlines_in_values: bool):
-        return pacsv.ParseOptions(
-            delimiter=delimiter, newlines_in_values=newlines_in_values,
-            invalid_row_handler=lambda row: "skip" if not row.text.strip() else "error")
+    typed = {i: pa.float64() for i in ids} | {ids[target_col]: pa.string()}
+    as_text = {i: pa.string() for i in ids}
+    parse = pacsv.ParseOptions(
+        delimiter=delimiter,
+        invalid_row_handler=lambda row: "skip" if not row.text.strip() else "error")
 
     with source.arrow_file() as text:
-        offset = _data_start(source.head) if header else 0
-        while offset is not None and offset < source.size:
+        offset = data_start
+        while offset < source.size:
             size = _RANGE_BYTES
-            while True:  # a range ends at a line end, so it must hold one (or the file's end)
+            while True:  # a range must hold a whole record (or the rest of the file)
                 text.seek(offset)
                 block = text.read_buffer(size)
-                at_end = offset + len(block) >= source.size
-                cut = len(block) if at_end else _last_line_end(block)
-                if cut:
+                if offset + len(block) >= source.size:
+                    if _quotes_before(block, [len(block)])[0] % 2:
+                        scan.check_closed(bytes(block).rstrip()[-1:])
+                    cut = len(block)
+                    break
+                if cut := _last_record_end(block):
                     break
                 size *= 2
-            if _QUOTE.search(memoryview(block)):
-                break
-            table = pacsv.read_csv(pa.BufferReader(block.slice(0, cut)),
-                                   read_options=pacsv.ReadOptions(column_names=ids),
-                                   parse_options=parse(False), convert_options=convert)
+            piece = block.slice(0, cut)
+
+            def read(types):
+                return pacsv.read_csv(
+                    pa.BufferReader(piece), parse_options=parse,
+                    read_options=pacsv.ReadOptions(column_names=ids, block_size=cut + 1),
+                    convert_options=pacsv.ConvertOptions(
+                        column_types=types, null_values=sorted(MISSING_MARKERS),
+                        strings_can_be_null=False, quoted_strings_can_be_null=True))
+            try:
+                table = read(typed)
+            except pa.ArrowInvalid:
+                table = _numbers(read(as_text), target_col)
             offset += cut
             yield table, offset
-        if offset is not None and offset >= source.size:
-            return
-        text.seek(offset or 0)
-        reader = pacsv.open_csv(text, read_options=pacsv.ReadOptions(
-                                    column_names=ids, skip_rows=int(offset is None)),
-                                parse_options=parse(True), convert_options=convert)
-        for batch in reader:
-            yield pa.Table.from_batches([batch]), text.tell()
 
 
-def _last_line_end(block) -> int:
-    """The offset just past the last LF or CR in the Arrow buffer ``block``, or 0."""
+def _last_record_end(block) -> int:
+    """The offset just past the last line end (LF or CR) of the Arrow buffer ``block`` that
+    ends a record (an even number of quotes before it), or 0 when none does."""
     data = np.frombuffer(block, dtype=np.uint8)
+    if not _QUOTE.search(memoryview(block)):
+        return _last_line_end(data)
+    ends = np.flatnonzero((data == 10) | (data == 13))
+    closed = ends[_quotes_before(block, ends) % 2 == 0]
+    return int(closed[-1]) + 1 if closed.size else 0
+
+
+def _quotes_before(block, positions) -> np.ndarray:
+    """The number of double quotes in ``block`` before each of ``positions``."""
+    quotes = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == ord('"'))
+    return np.searchsorted(quotes, positions)
+
+
+def _numbers(table, target_col: int):
+    """``table`` of text with every column but the target turned into float64: each cell
+    trimmed, a missing-value marker null, the rest parsed by Arrow (ArrowInvalid if not a
+    number)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    markers = pa.array(sorted(MISSING_MARKERS))
+    columns = []
+    for j, column in enumerate(table.columns):
+        if j != target_col:
+            column = pc.utf8_trim_whitespace(column)
+            column = pc.if_else(pc.is_in(column, value_set=markers), None, column)
+            column = pc.cast(column, pa.float64())
+        columns.append(column)
+    return pa.table(columns, names=table.column_names)
+
+
+def _last_line_end(data: np.ndarray) -> int:
+    """The offset just past the last LF or CR in the bytes ``data``, or 0."""
     for stop in range(len(data), 0, -2**16):
         window = data[max(stop - 2**16, 0) : stop]
         ends = np.flatnonzero((window == 10) | (window == 13))
         if ends.size:
             return stop - len(window) + int(ends[-1]) + 1
     return 0
-
-
-def _data_start(head: bytes) -> int | None:
-    """The offset where the data begins, after line 1, or None when line 1 holds a quote
-    (a quoted header may span lines: the streaming reader then skips it)."""
-    end = min((i for i in (head.find(b"\n"), head.find(b"\r")) if i >= 0), default=len(head))
-    if b'"' in head[:end]:
-        return None
-    return end + 2 if head[end : end + 2] == b"\r\n" else end + 1
 
 
 class _Scan:
@@ -239,15 +287,18 @@ class _Scan:
         self.delimiter, self.options = delimiter, options
 
     def _records(self):
-        """(line number, fields) of each data record; blank lines skipped."""
+        """(line number where it starts, fields) of each data record; blank lines skipped."""
+        csv.field_size_limit(max(csv.field_size_limit(), MAX_INPUT_BYTES))  # no cell is too long
         with io.TextIOWrapper(self.source.open_binary(), encoding="utf-8-sig", newline="") as f:
             reader = csv.reader(f, delimiter=self.delimiter)
             try:
                 if self.options.header:
                     next(reader)
+                start = reader.line_num + 1
                 for fields in reader:
                     if len(fields) > 1 or "".join(fields).strip():
-                        yield reader.line_num, fields
+                        yield start, fields
+                    start = reader.line_num + 1
             except csv.Error as e:
                 raise DatasetError(f"{self.source.path}: line {reader.line_num}: {e}") from None
             except UnicodeDecodeError:
@@ -278,6 +329,18 @@ class _Scan:
                 raise DatasetError(f"{where}, column {names[j]!r}: {problem}")
         raise DatasetError(f"{path}: {parser_message}")
 
+    def check_closed(self, last_byte: bytes) -> None:
+        """With an odd number of quotes in the file: raise the DatasetError for a quoted
+        field left open, which runs from its line to the end of the file (so the last record
+        holds a line end and the file does not end in a quote), or return when the odd quote
+        is a literal one inside an unquoted field (27" tv), read as text."""
+        line, fields = 0, []
+        for line, fields in self._records():
+            pass
+        if last_byte != b'"' and any("\n" in f or "\r" in f for f in fields):
+            raise DatasetError(f"{self.source.path}: line {line}: a quoted field opened on this "
+                               "line is never closed (a \" missing)")
+
     def _problem(self, j: int, text: str) -> str | None:
         hint = "; --drop-missing drops such rows"
         if j == self.target_col:
@@ -294,7 +357,10 @@ class _Scan:
                 return (f"{show(stripped)} is not a number: write a decimal point, not a "
                         "decimal comma (1.5, not 1,5)")
             return f"{show(stripped)} is not a number (feature columns must be numeric)"
-        if np.isinf(float(stripped)):
+        value = float(stripped)
+        if np.isnan(value):
+            return f"missing value ({show(stripped)}){hint}"
+        if np.isinf(value):
             return f"infinite value {show(stripped)}"
         return None
 

@@ -40,10 +40,11 @@ MISSING_MARKERS = frozenset({
     "-1.#IND", "1.#IND", "-1.#QNAN", "1.#QNAN",
 })  # fmt: skip
 
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 _INFINITY = re.compile(r"[+-]?(inf|infinity)", re.IGNORECASE)
-#: Integers are named by all their digits while their exponent stays below this; beyond it
-#: (``1e999999``) by Decimal's scientific form, so a name never runs to a million digits.
+#: Numbers are named in plain digits while their decimal point stays within this many places
+#: of their digits; beyond it (``1e999999``) in scientific form with every significant digit,
+#: so a name never runs to a million digits.
 _MAX_PLAIN_DIGITS = 100
 
 
@@ -80,39 +81,55 @@ def code_labels(texts: list[str], where: str, categorical: bool = False) -> Labe
     Raises DatasetError (one line starting with ``where``) for a continuous target (every label a
     number, some not integers) unless ``categorical``.
     """
-    numbers: dict[str, Decimal] = {}
-    words: list[str] = []
+    numbers: dict[str, tuple[str, bool]] = {}  # text -> (exact name, is an integer)
+    values: dict[str, Decimal] = {}  # exact name -> value, to sort by
+    words: set[str] = set()
     for text in texts:
         if _NUMBER.fullmatch(text):
-            numbers[text] = Decimal(text)
+            name, integer = numbers[text] = _number_name(text)
+            values.setdefault(name, Decimal(text))
         elif text not in MISSING_MARKERS and not is_unusable(text):
-            words.append(text)
+            words.add(text)
     if numbers and not words and not categorical:
-        fraction = next((t for t, v in numbers.items() if v != v.to_integral_value()), None)
+        fraction = next((t for t, (_, integer) in numbers.items() if not integer), None)
         if fraction is not None:
             raise DatasetError(
                 f"{where} holds non-integer numbers such as {show(fraction)}: a "
                 "continuous target (a measurement to regress), not classes; pass "
                 "--categorical-target if each distinct value really is a class"
             )
-    values = sorted(set(numbers.values()))
-    names = [_number_name(v) for v in values] + sorted(set(words))
+    names = sorted(values, key=values.__getitem__) + sorted(words)
     index = {name: k for k, name in enumerate(names)}
+
     def code(text: str) -> int:
         if text in numbers:
-            return index[_number_name(numbers[text])]
+            return index[numbers[text][0]]
         return UNUSABLE if is_unusable(text) else index.get(text, MISSING)
 
     class_of_text = np.array([code(t) for t in texts], dtype=np.int64)
     return LabelCoding(tuple(names), class_of_text)
 
 
-def _number_name(value: Decimal) -> str:
-    """The shortest exact decimal form: 1.0 -> "1", -0 -> "0", 2.50 -> "2.5", 1e3 -> "1000"."""
-    if value == value.to_integral_value() and value.adjusted() < _MAX_PLAIN_DIGITS:
-        return str(int(value))
-    normal = value.normalize()
-    return f"{normal:f}" if abs(normal.adjusted()) < _MAX_PLAIN_DIGITS else str(normal)
+def _number_name(text: str) -> tuple[str, bool]:
+    """The exact shortest decimal form of the number ``text`` (1.0 -> "1", -0 -> "0",
+    2.50 -> "2.5", 1e3 -> "1000", beyond 100 digits "1.23e+400"), and whether it is an
+    integer. Worked on the digits themselves, never through a context's precision."""
+    sign, digit_tuple, exponent = Decimal(text).as_tuple()
+    digits = "".join(map(str, digit_tuple)).lstrip("0")
+    if not digits:
+        return "0", True
+    kept = digits.rstrip("0")
+    exponent += len(digits) - len(kept)
+    point = len(kept) + exponent  # digits before the decimal point
+    sign_text = "-" if sign else ""
+    if abs(point) > _MAX_PLAIN_DIGITS:
+        mantissa = kept[0] + ("." + kept[1:] if len(kept) > 1 else "")
+        return f"{sign_text}{mantissa}e{point - 1:+d}", exponent >= 0
+    if exponent >= 0:
+        return sign_text + kept + "0" * exponent, True
+    if point > 0:
+        return f"{sign_text}{kept[:point]}.{kept[point:]}", False
+    return f"{sign_text}0.{'0' * -point}{kept}", False
 
 
 def show(text: str) -> str:

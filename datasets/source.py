@@ -140,11 +140,14 @@ def _read(path: str, f: IO[bytes], n: int) -> bytes:
 
 
 def _check_text(path: str, chunk: bytes, offset: int) -> None:
+    if offset == 0 and chunk.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DatasetError(f"{path}: UTF-16 text (it starts with a UTF-16 byte-order mark); "
+                           "save it as UTF-8")
     at = chunk.find(b"\0")
     if at >= 0:
         raise DatasetError(
-            f"{path}: byte {offset + at} is a NUL byte: this is not a text table "
-            "(binary tables need the extension .parquet, .feather or .arrow)"
+            f"{path}: byte {offset + at} is a NUL byte: this is not UTF-8 text (UTF-16 text must "
+            "be saved as UTF-8; binary tables need the extension .parquet, .feather or .arrow)"
         )
 
 

@@ -110,7 +110,7 @@ def assemble(
                                                         if dropped else ""))
     present = np.bincount(y, minlength=len(coding.class_names)) > 0  # dropped rows take classes
     y = (np.cumsum(present) - 1)[y]
-    class_names = tuple(name for name, kept in zip(coding.class_names, present) if kept)
+    class_names = tuple(k for k, kept in zip(coding.class_names, present) if kept)
     target = column_names[target_col]
     if len(class_names) < 2:
         raise DatasetError(
@@ -176,8 +176,9 @@ def check_column_names(name: str, names: list[str], where: str) -> None:
             raise DatasetError(f"{name}: {where}: column name {h!r} appears more than once")
         seen.add(h)
     if len(names) < 2:
-        raise DatasetError(f"{name}: {where}: found one column ({names[0]!r}); need feature "
-                           "columns and a label column")
+        found = f"one column ({names[0]!r})" if names else "no columns"
+        raise DatasetError(f"{name}: {where}: found {found}; need feature columns and a label "
+                           "column")
 
 
 def target_column(name: str, names: list[str], target: str | None) -> int:

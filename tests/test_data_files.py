@@ -77,7 +77,7 @@ def test_numbers_that_differ_in_the_last_digit_stay_apart():
 
 def test_numbers_sort_by_value_before_words_and_a_huge_exponent_keeps_a_short_name():
     coding = code_labels(["b", "10", "-3", "2", "a", "1e999999"], "f: column 'y'")
-    assert coding.class_names == ("-3", "2", "10", "1E+999999", "a", "b")
+    assert coding.class_names == ("-3", "2", "10", "1e+999999", "a", "b")
     np.testing.assert_array_equal(coding.class_of_text, [5, 2, 0, 1, 4, 3])
 
 
@@ -252,8 +252,8 @@ def test_process_substitution_on_the_command_line(tmp_path):
 
 def test_dev_zero_is_refused_at_once():
     assert error("/dev/zero") == (
-        "byte 0 is a NUL byte: this is not a text table (binary tables need the extension "
-        ".parquet, .feather or .arrow)"
+        "byte 0 is a NUL byte: this is not UTF-8 text (UTF-16 text must be saved as UTF-8; "
+        "binary tables need the extension .parquet, .feather or .arrow)"
     )
 
 
@@ -340,7 +340,7 @@ def test_a_tsv_file_is_tab_separated_whatever_its_cells_hold(tmp_path):
 def test_an_ambiguous_delimiter_asks_for_the_flag(tmp_path):
     path = write(tmp_path, "a,b;c\n1,2;x\n3,4;y\n")
     assert error(path) == (
-        "cannot tell the delimiter (comma and semicolon both split the first lines evenly); "
+        "cannot tell the delimiter (comma and semicolon each split the first lines evenly); "
         "pass --delimiter"
     )
 
@@ -458,3 +458,110 @@ def test_an_error_after_many_ranges_names_its_line(tmp_path, monkeypatch):
     assert error(write(tmp_path, text)) == (
         "line 102, column 'a': 'oops' is not a number (feature columns must be numeric)"
     )
+
+
+# --- found by trying to break it ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("quote", ["", '"'])
+def test_rows_longer_than_arrow_blocks_load(tmp_path, quote):
+    long_label = quote + "x" * 1_500_000 + quote  # quoted: the streaming reader's path
+    ds = load_table(write(tmp_path, f"a,label\n1,{long_label}\n2,y\n"))
+    assert [len(c) for c in ds.class_names] == [1_500_000, 1]
+
+
+@pytest.mark.parametrize("range_bytes", [4, 4 * 2**20])
+def test_an_unclosed_quote_is_an_error_naming_its_line(tmp_path, monkeypatch, range_bytes):
+    monkeypatch.setattr(csv_loader, "_RANGE_BYTES", range_bytes)
+    path = write(tmp_path, 'a,y\n1,x\n2,"z\n3,x\n4,z\n5,x\n')
+    assert error(path) == 'line 3: a quoted field opened on this line is never closed (a " missing)'
+
+
+@pytest.mark.parametrize("range_bytes", [4, 4 * 2**20])
+def test_a_literal_quote_in_an_unquoted_field_is_text(tmp_path, monkeypatch, range_bytes):
+    monkeypatch.setattr(csv_loader, "_RANGE_BYTES", range_bytes)
+    ds = load_table(write(tmp_path, 'a,y\n1,27" tv\n2,y\n3,y\n'))
+    assert ds.class_names == ('27" tv', "y") and ds.n_samples == 3
+
+
+@pytest.mark.parametrize(
+    "labels, names",
+    [(["1" + "0" * 100, "1" + "0" * 99 + "1"], ("1e+100", "1." + "0" * 99 + "1e+100")),
+     (["0.1000000000000000000000000000001", "0.1000000000000000000000000000002"],
+      ("0.1000000000000000000000000000001", "0.1000000000000000000000000000002")),
+     (["1e-9999999", "0"], ("0", "1e-9999999")),
+     (["1e9999999", "-1e9999999"], ("-1e+9999999", "1e+9999999"))],
+)  # fmt: skip
+def test_numbers_beyond_any_precision_stay_exact(labels, names):
+    coding = code_labels(labels, "f: column 'y'", categorical=True)
+    assert coding.class_names == names
+
+
+def test_digits_of_other_scripts_are_words_not_numbers(tmp_path):
+    coding = code_labels(["1", "\u0661", "\uff12", "2"], "f: column 'y'")
+    assert coding.class_names == ("1", "2", "\u0661", "\uff12")
+    assert error(write(tmp_path, "a,y\n1,x\n\u0661,z\n")) == (
+        "line 3, column 'a': '\u0661' is not a number (feature columns must be numeric)"
+    )
+
+
+@pytest.mark.parametrize("cell", ['" NA "', '"NA"', "\tNA", " null ", '""', '" "', "nAn", "+nan"])
+def test_quoted_padded_and_nan_spelled_missing_features_are_missing(tmp_path, cell):
+    path = write(tmp_path, f"a,y\n1,x\n{cell},x\n2,z\n3,z\n")
+    assert error(path).startswith("line 3, column 'a': missing value")
+    ds = load_table(path, TableOptions(drop_missing=True))
+    np.testing.assert_array_equal(ds.X[:, 0], [1, 2, 3])
+
+
+def test_a_number_padded_with_unicode_spaces_is_trimmed(tmp_path):
+    ds = load_table(write(tmp_path, "a,y\n\u00a01\u3000,x\n2,z\n"))
+    np.testing.assert_array_equal(ds.X[:, 0], [1, 2])
+
+
+def test_cells_longer_than_the_csv_modules_limit(tmp_path):
+    ds = load_table(write(tmp_path, "a,y\n1," + "L" * 200_000 + "\n2,z\n"))
+    assert ds.n_classes == 2
+    path = write(tmp_path, "a,y\n1," + "L" * 200_000 + "\n" + "2,z\n" * 40 + "oops,z\n", "bad.csv")
+    assert error(path) == "line 43, column 'a': 'oops' is not a number (feature columns must be numeric)"
+
+
+def test_many_blank_lines_after_the_header(tmp_path):
+    ds = load_table(write(tmp_path, "a,y\n" + "\n   \n" * 25 + "1,x\n2,z\n"))
+    np.testing.assert_array_equal(ds.X[:, 0], [1, 2])
+
+
+def test_a_header_name_with_a_quoted_line_end(tmp_path):
+    ds = load_table(write(tmp_path, 'a,"b\nc",y\n1,2,x\n3,4,z\n'))
+    assert ds.feature_names == ("a", "b\nc")
+    np.testing.assert_array_equal(ds.X, [[1, 2], [3, 4]])
+
+
+def test_leading_blank_lines_without_a_header(tmp_path):
+    ds = load_table(write(tmp_path, "\n  \n1,x\n2,z\n"), TableOptions(header=False))
+    np.testing.assert_array_equal(ds.X[:, 0], [1, 2])
+
+
+def test_utf16_is_named(tmp_path):
+    assert error(write(tmp_path, "a,y\n1,x\n2,z\n".encode("utf-16"))) == (
+        "UTF-16 text (it starts with a UTF-16 byte-order mark); save it as UTF-8"
+    )
+
+
+def test_columnar_files_without_columns_or_with_unusable_labels(tmp_path):
+    path = tmp_path / "data.parquet"
+    pq.write_table(pa.table({}), path)
+    assert error(path) == "the schema: found no columns; need feature columns and a label column"
+    pq.write_table(pa.table({"a": [1.0, 2.0], "y": pa.array([b"\xff", b"x"], pa.binary())}), path)
+    assert error(path) == "column 'y' holds binary values, which cannot be read as class labels (text or numbers)"
+    pq.write_table(pa.table({"a": [1.0, 2.0], "y": [[1], [2]]}), path)
+    assert error(path).startswith("column 'y' holds list<")
+
+
+def test_a_file_named_like_a_dataset_gets_a_hint(tmp_path, monkeypatch):
+    from softmax_tui.datasets import load_dataset
+
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "a,y\n1,x\n2,z\n", "data")
+    with pytest.raises(DatasetError, match=r"or give a path to a data file \(for the file 'data', write ./data\)$"):
+        load_dataset("data")
+    assert load_dataset("./data").n_samples == 2
