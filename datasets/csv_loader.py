@@ -21,6 +21,8 @@ import io
 import itertools
 import os
 import re
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from typing import NoReturn
 
 import numpy as np
@@ -39,11 +41,13 @@ _SAMPLE_RECORDS = 20
 _FLOAT = re.compile(r"[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|nan|inf|infinity)",
                     re.IGNORECASE | re.ASCII)
 _DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+", re.ASCII)
-_QUOTE = re.compile(b'"')
+_QUOTE, _LF, _CR = ord('"'), ord("\n"), ord("\r")
 _LINE_END = re.compile(rb"\r\n|\r|\n")
-#: Bytes of text Arrow parses at a time (in parallel blocks of 1 MiB): enough to keep both
-#: cores busy, small enough that the text and its parse are a fraction of the matrix.
+#: Bytes of text Arrow parses at a time, as one block: small enough that the text and its
+#: parse in flight are a fraction of the matrix, large enough that a range's overhead is not.
 _RANGE_BYTES = 4 * 2**20
+#: Ranges parsed at once: one per core.
+_WORKERS = os.cpu_count() or 1
 
 
 def load_csv(path: str | os.PathLike[str], target: str | None = None, **options) -> Dataset:
@@ -154,42 +158,39 @@ def _parse(source: Source, data_start: int, names: list[str], target_col: int, d
 
     Memory stays near the final matrix: Arrow parses a range of the text at a time (see
     :func:`_tables`), each copied into the matrix and freed. The matrix is sized from the
-    first range's rows per byte, and grows by half when that falls short.
+    first range's rows per byte, grows by half when that falls short, and is cut to size at
+    the end (realloc, no copy).
     """
     import pyarrow as pa
 
-    features = [j for j in range(len(names)) if j != target_col]
-    X = np.empty((0, len(features)), dtype=np.float64)
+    X = np.empty((0, len(names) - 1), dtype=np.float64)
     labels, n = LabelTexts(), 0
     try:
-        for table, done_bytes in _tables(source, data_start, len(names), target_col, delimiter, scan):
-            m = table.num_rows
-            if n + m > X.shape[0]:
+        for rows, cells, done_bytes in _ranges_parsed(source, data_start, len(names), target_col,
+                                                      delimiter, scan):
+            m = len(rows)
+            if n + m > X.shape[0]:  # a new matrix, not resize, which would write zeros
                 estimate = int((n + m) * source.size / max(done_bytes, 1) * 1.02) + 1
-                X.resize((max(estimate, (n + m) * 3 // 2), len(features)), refcheck=False)
-            for batch in table.to_batches():
-                k = batch.num_rows
-                X[n : n + k] = batch.select(features).to_tensor(null_to_nan=True, row_major=True)
-                labels.add(batch.column(target_col))
-                n += k
+                grown = np.empty((max(estimate, (n + m) * 3 // 2), X.shape[1]))
+                grown[:n] = X[:n]
+                X = grown
+            X[n : n + m] = rows
+            labels.add_encoded(cells)
+            n += m
     except pa.ArrowInvalid as e:
         scan.explain(str(e).splitlines()[0])
-    X.resize((n, len(features)), refcheck=False)
+    X.resize((n, X.shape[1]), refcheck=False)  # shrinks in place
     return X, labels
 
 
-def _tables(source: Source, data_start: int, n_columns: int, target_col: int, delimiter: str,
-            scan: _Scan):
-    """(Arrow table, bytes of the input parsed so far) over the data rows, a range at a time;
-    features float64 (null where missing), the target text.
+def _ranges_parsed(source: Source, data_start: int, n_columns: int, target_col: int,
+                   delimiter: str, scan: _Scan):
+    """(features (m, d) float64 with NaN where missing, target cells encoded by
+    ``LabelTexts.encode``, bytes of the input parsed so far), a range at a time, in order.
 
-    The text is cut at line ends outside quoted fields (an even number of quotes before
-    them: a quote inside a quoted field is doubled) into ranges of about
-    :data:`_RANGE_BYTES`, each parsed by Arrow's multithreaded reader as one block, so no row
-    straddles two (a literal quote in an unquoted field, 27" tv, only makes ranges longer). A
-    quote left open at the end of the file is an error. A range Arrow cannot
-    read as numbers is read again as text and its cells trimmed before they are numbers (see
-    :func:`_numbers`).
+    Ranges (see :func:`_ranges`) are parsed by Arrow as one block each, :data:`_WORKERS` at a
+    time on a thread pool (Arrow releases the GIL). A range Arrow cannot read as numbers is
+    read again as text and its cells trimmed before they are numbers (see :func:`_numbers`).
     """
     import pyarrow as pa
     from pyarrow import csv as pacsv
@@ -201,53 +202,81 @@ def _tables(source: Source, data_start: int, n_columns: int, target_col: int, de
         delimiter=delimiter,
         invalid_row_handler=lambda row: "skip" if not row.text.strip() else "error")
 
-    with source.arrow_file() as text:
-        offset = data_start
-        while offset < source.size:
-            size = _RANGE_BYTES
-            while True:  # a range must hold a whole record (or the rest of the file)
-                text.seek(offset)
-                block = text.read_buffer(size)
-                if offset + len(block) >= source.size:
-                    if _quotes_before(block, [len(block)])[0] % 2:
-                        scan.check_closed(bytes(block).rstrip()[-1:])
-                    cut = len(block)
-                    break
-                if cut := _last_record_end(block):
-                    break
-                size *= 2
-            piece = block.slice(0, cut)
+    def read(piece, types):
+        return pacsv.read_csv(
+            pa.BufferReader(piece), parse_options=parse,
+            read_options=pacsv.ReadOptions(column_names=ids, block_size=len(piece) + 1,
+                                           use_threads=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types, null_values=sorted(MISSING_MARKERS),
+                strings_can_be_null=False, quoted_strings_can_be_null=True))
 
-            def read(types):
-                return pacsv.read_csv(
-                    pa.BufferReader(piece), parse_options=parse,
-                    read_options=pacsv.ReadOptions(column_names=ids, block_size=cut + 1),
-                    convert_options=pacsv.ConvertOptions(
-                        column_types=types, null_values=sorted(MISSING_MARKERS),
-                        strings_can_be_null=False, quoted_strings_can_be_null=True))
-            try:
-                table = read(typed)
-            except pa.ArrowInvalid:
-                table = _numbers(read(as_text), target_col)
-            offset += cut
-            yield table, offset
+    features = [j for j in range(n_columns) if j != target_col]
+
+    def parsed(piece):
+        try:
+            table = read(piece, typed)
+        except pa.ArrowInvalid:
+            table = _numbers(read(piece, as_text), target_col)
+        if table.num_rows == 0:  # only blank lines
+            return np.empty((0, len(features))), LabelTexts.encode(pa.array([], pa.string()))
+        batch = table.combine_chunks().to_batches()[0]
+        rows = np.asarray(batch.select(features).to_tensor(null_to_nan=True, row_major=True))
+        return rows, LabelTexts.encode(batch.column(target_col))
+
+
+    with source.arrow_file() as text, ThreadPoolExecutor(_WORKERS) as pool:
+        pending: deque = deque()
+        for piece, end in _ranges(text, data_start, source.size, scan):
+            pending.append((pool.submit(parsed, piece), end))
+            if len(pending) > _WORKERS:
+                future, done = pending.popleft()
+                yield *future.result(), done
+        for future, done in pending:
+            yield *future.result(), done
+
+
+def _ranges(text, offset: int, size: int, scan: _Scan):
+    """(Arrow buffer, offset of its end) for the ranges of the Arrow file ``text`` of
+    ``size`` bytes from ``offset`` on.
+
+    The text is cut at line ends outside quoted fields (an even number of quotes before
+    them: a quote inside a quoted field is doubled) into ranges of about
+    :data:`_RANGE_BYTES`, so no record straddles two (a literal quote in an unquoted field,
+    27" tv, only makes ranges longer). A quote left open at the end of the file is an error.
+    """
+    while offset < size:
+        length = _RANGE_BYTES
+        while True:  # a range must hold a whole record (or the rest of the file)
+            text.seek(offset)
+            block = text.read_buffer(length)
+            if offset + len(block) >= size:
+                if _odd_quotes(block):
+                    scan.check_closed(bytes(block).rstrip()[-1:])
+                cut = len(block)
+                break
+            if cut := _last_record_end(block):
+                break
+            length *= 2
+        offset += cut
+        yield block.slice(0, cut), offset
 
 
 def _last_record_end(block) -> int:
     """The offset just past the last line end (LF or CR) of the Arrow buffer ``block`` that
     ends a record (an even number of quotes before it), or 0 when none does."""
     data = np.frombuffer(block, dtype=np.uint8)
-    if not _QUOTE.search(memoryview(block)):
+    quotes = data == _QUOTE
+    if not quotes.any():
         return _last_line_end(data)
-    ends = np.flatnonzero((data == 10) | (data == 13))
-    closed = ends[_quotes_before(block, ends) % 2 == 0]
+    ends = np.flatnonzero((data == _LF) | (data == _CR))
+    closed = ends[np.searchsorted(np.flatnonzero(quotes), ends) % 2 == 0]
     return int(closed[-1]) + 1 if closed.size else 0
 
 
-def _quotes_before(block, positions) -> np.ndarray:
-    """The number of double quotes in ``block`` before each of ``positions``."""
-    quotes = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == ord('"'))
-    return np.searchsorted(quotes, positions)
+def _odd_quotes(block) -> bool:
+    """Whether the Arrow buffer ``block`` holds an odd number of double quotes."""
+    return bool(np.count_nonzero(np.frombuffer(block, dtype=np.uint8) == _QUOTE) % 2)
 
 
 def _numbers(table, target_col: int):
@@ -272,7 +301,7 @@ def _last_line_end(data: np.ndarray) -> int:
     """The offset just past the last LF or CR in the bytes ``data``, or 0."""
     for stop in range(len(data), 0, -2**16):
         window = data[max(stop - 2**16, 0) : stop]
-        ends = np.flatnonzero((window == 10) | (window == 13))
+        ends = np.flatnonzero((window == _LF) | (window == _CR))
         if ends.size:
             return stop - len(window) + int(ends[-1]) + 1
     return 0

@@ -143,11 +143,20 @@ class LabelTexts:
         self.texts: dict[str, int] = {}
         self._codes: list[np.ndarray] = []
 
-    def add(self, cells) -> None:
-        """Append an Arrow string array's cells."""
+    @staticmethod
+    def encode(cells):
+        """An Arrow string array's cells as a dictionary array (the costly part of ``add``,
+        which a worker thread may do)."""
         import pyarrow.compute as pc
 
-        encoded = pc.dictionary_encode(pc.fill_null(cells, ""))
+        return pc.dictionary_encode(pc.fill_null(cells, ""))
+
+    def add(self, cells) -> None:
+        """Append an Arrow string array's cells."""
+        self.add_encoded(self.encode(cells))
+
+    def add_encoded(self, encoded) -> None:
+        """Append cells given as ``encode``'s dictionary array."""
         texts = encoded.dictionary.to_pylist()
         lookup = np.array([self.texts.setdefault(t, len(self.texts)) for t in texts], dtype=np.int64)
         self._codes.append(lookup[encoded.indices.to_numpy(zero_copy_only=False)])
