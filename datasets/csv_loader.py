@@ -46,6 +46,9 @@ _LINE_END = re.compile(rb"\r\n|\r|\n")
 #: Bytes of text Arrow parses at a time, as one block: small enough that the text and its
 #: parse in flight are a fraction of the matrix, large enough that a range's overhead is not.
 _RANGE_BYTES = 4 * 2**20
+#: Block size of the streaming reader (quoting that departs from RFC 4180): the longest
+#: record it can read.
+_STREAM_BLOCK_BYTES = 16 * 2**20
 #: Ranges parsed at once: one per core.
 _WORKERS = os.cpu_count() or 1
 
@@ -58,8 +61,12 @@ def load_csv(path: str | os.PathLike[str], target: str | None = None, **options)
 def read_text_table(name: str, options: TableOptions) -> Dataset:
     """The Dataset in the text table ``name`` (see the module docstring); DatasetError names
     the file, and the line and column, of the first problem."""
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_INPUT_BYTES))  # no cell is too long
     source = open_source(name)
     lines = _head_lines(source)
+    while not source.whole and not _first_record_whole(lines):  # a quoted line end in line 1
+        source = source.with_head(2 * len(source.head))
+        lines = _head_lines(source)
     if options.header and not lines[0].strip():
         raise DatasetError(f"{name}: line 1 is blank; it must be a header naming the columns")
     skipped = 0 if options.header else next(i for i, line in enumerate(lines) if line.strip())
@@ -102,6 +109,17 @@ def _head_lines(source: Source) -> list[str]:
     if not source.whole and len(lines) > 1:
         lines.pop()  # cut short by the head's end
     return lines
+
+
+def _first_record_whole(lines: list[str]) -> bool:
+    """Whether some line ends with an even number of quotes before it, ending the first
+    record (quoting as RFC 4180 has it)."""
+    quotes = 0
+    for line in lines:
+        quotes += line.count('"')
+        if quotes % 2 == 0:
+            return True
+    return False
 
 
 def _offset_after_lines(head: bytes, count: int) -> int:
@@ -191,6 +209,8 @@ def _ranges_parsed(source: Source, data_start: int, n_columns: int, target_col: 
     Ranges (see :func:`_ranges`) are parsed by Arrow as one block each, :data:`_WORKERS` at a
     time on a thread pool (Arrow releases the GIL). A range Arrow cannot read as numbers is
     read again as text and its cells trimmed before they are numbers (see :func:`_numbers`).
+    From the first range whose quoting departs from RFC 4180 on, the rest of the file goes
+    through Arrow's streaming reader, which follows quotes as its parser does.
     """
     import pyarrow as pa
     from pyarrow import csv as pacsv
@@ -198,80 +218,122 @@ def _ranges_parsed(source: Source, data_start: int, n_columns: int, target_col: 
     ids = [str(j) for j in range(n_columns)]
     typed = {i: pa.float64() for i in ids} | {ids[target_col]: pa.string()}
     as_text = {i: pa.string() for i in ids}
-    parse = pacsv.ParseOptions(
-        delimiter=delimiter,
-        invalid_row_handler=lambda row: "skip" if not row.text.strip() else "error")
-
-    def read(piece, types):
-        return pacsv.read_csv(
-            pa.BufferReader(piece), parse_options=parse,
-            read_options=pacsv.ReadOptions(column_names=ids, block_size=len(piece) + 1,
-                                           use_threads=False),
-            convert_options=pacsv.ConvertOptions(
-                column_types=types, null_values=sorted(MISSING_MARKERS),
-                strings_can_be_null=False, quoted_strings_can_be_null=True))
-
     features = [j for j in range(n_columns) if j != target_col]
+    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                               invalid_row_handler=_skip_blank_rows)
 
-    def parsed(piece):
-        try:
-            table = read(piece, typed)
-        except pa.ArrowInvalid:
-            table = _numbers(read(piece, as_text), target_col)
+    def convert(types):
+        return pacsv.ConvertOptions(column_types=types, null_values=sorted(MISSING_MARKERS),
+                                    strings_can_be_null=False, quoted_strings_can_be_null=True)
+
+    def rows_and_cells(table):
         if table.num_rows == 0:  # only blank lines
             return np.empty((0, len(features))), LabelTexts.encode(pa.array([], pa.string()))
         batch = table.combine_chunks().to_batches()[0]
         rows = np.asarray(batch.select(features).to_tensor(null_to_nan=True, row_major=True))
         return rows, LabelTexts.encode(batch.column(target_col))
 
+    def parsed(piece):
+        def read(types):
+            return pacsv.read_csv(
+                pa.BufferReader(piece), parse_options=parse, convert_options=convert(types),
+                read_options=pacsv.ReadOptions(column_names=ids, block_size=len(piece) + 1,
+                                               use_threads=False))
+        try:
+            return rows_and_cells(read(typed))
+        except pa.ArrowInvalid:
+            return rows_and_cells(_numbers(read(as_text), target_col))
 
-    with source.arrow_file() as text, ThreadPoolExecutor(_WORKERS) as pool:
-        pending: deque = deque()
-        for piece, end in _ranges(text, data_start, source.size, scan):
-            pending.append((pool.submit(parsed, piece), end))
-            if len(pending) > _WORKERS:
-                future, done = pending.popleft()
+    with source.arrow_file() as text:
+        with ThreadPoolExecutor(_WORKERS) as pool:
+            pending: deque = deque()
+            for piece, end in _ranges(text, data_start, source.size, scan, ord(delimiter)):
+                if piece is None:  # quoting Arrow must follow itself from here
+                    break
+                pending.append((pool.submit(parsed, piece), end))
+                if len(pending) > _WORKERS:
+                    future, done = pending.popleft()
+                    yield *future.result(), done
+            for future, done in pending:
                 yield *future.result(), done
-        for future, done in pending:
-            yield *future.result(), done
+        if piece is not None:
+            return
+        text.seek(end)
+        reader = pacsv.open_csv(
+            text, parse_options=parse, convert_options=convert(as_text),
+            read_options=pacsv.ReadOptions(column_names=ids, use_threads=False,
+                                           block_size=_STREAM_BLOCK_BYTES))
+        last = ""
+        for batch in reader:
+            table = pa.Table.from_batches([batch])
+            if batch.num_rows:
+                last = batch.column(target_col)[-1].as_py()
+            yield *rows_and_cells(_numbers(table, target_col)), text.tell()
+    if "\n" in last or "\r" in last:  # a quoted field may have run to the end of the file
+        scan.check_closed(certain=False)
 
 
-def _ranges(text, offset: int, size: int, scan: _Scan):
+def _skip_blank_rows(row) -> str:
+    """Arrow's invalid_row_handler: skip a row of nothing but spaces and quotes (a blank line,
+    or ``""``, as the csv module reads them), refuse any other row of the wrong width."""
+    return "skip" if not row.text.replace('"', "").strip() else "error"
+
+
+def _ranges(text, offset: int, size: int, scan: _Scan, delimiter: int):
     """(Arrow buffer, offset of its end) for the ranges of the Arrow file ``text`` of
-    ``size`` bytes from ``offset`` on.
+    ``size`` bytes from ``offset`` on; (None, offset) and no more from a range whose quoting
+    departs from RFC 4180 (see :func:`_last_record_end`).
 
-    The text is cut at line ends outside quoted fields (an even number of quotes before
-    them: a quote inside a quoted field is doubled) into ranges of about
-    :data:`_RANGE_BYTES`, so no record straddles two (a literal quote in an unquoted field,
-    27" tv, only makes ranges longer). A quote left open at the end of the file is an error.
+    The text is cut at line ends outside quoted fields into ranges of about
+    :data:`_RANGE_BYTES`, so no record straddles two. A quote left open at the end of the
+    file is an error.
     """
     while offset < size:
         length = _RANGE_BYTES
         while True:  # a range must hold a whole record (or the rest of the file)
             text.seek(offset)
             block = text.read_buffer(length)
-            if offset + len(block) >= size:
-                if _odd_quotes(block):
-                    scan.check_closed(bytes(block).rstrip()[-1:])
-                cut = len(block)
-                break
-            if cut := _last_record_end(block):
+            at_end = offset + len(block) >= size
+            cut = _last_record_end(block, delimiter, at_end)
+            if cut is None:
+                yield None, offset
+                return
+            if at_end and _odd_quotes(block):
+                scan.check_closed(certain=True)
+            if cut:
                 break
             length *= 2
         offset += cut
         yield block.slice(0, cut), offset
 
 
-def _last_record_end(block) -> int:
+def _last_record_end(block, delimiter: int, at_end: bool) -> int | None:
     """The offset just past the last line end (LF or CR) of the Arrow buffer ``block`` that
-    ends a record (an even number of quotes before it), or 0 when none does."""
+    ends a record, its length ``at_end`` of the file, 0 when no line end does, or None when
+    the block's quotes depart from RFC 4180.
+
+    Quotes following RFC 4180 (a quoted field starts and ends at field boundaries, a quote
+    inside it is doubled) alternate open and closed, so a line end with an even number of
+    quotes before it ends a record. The departures checked (each makes Arrow's lenient
+    reading differ from that count): a quote with no field boundary or quote on either side
+    (27" tv, "ab"c), one opening a field while a field is open, one closing a field while
+    none is.
+    """
     data = np.frombuffer(block, dtype=np.uint8)
-    quotes = data == _QUOTE
-    if not quotes.any():
-        return _last_line_end(data)
-    ends = np.flatnonzero((data == _LF) | (data == _CR))
-    closed = ends[np.searchsorted(np.flatnonzero(quotes), ends) % 2 == 0]
-    return int(closed[-1]) + 1 if closed.size else 0
+    quotes = np.flatnonzero(data == _QUOTE)
+    if not quotes.size:
+        return len(data) if at_end else _last_line_end(data)
+    before = np.where(quotes > 0, data[np.maximum(quotes - 1, 0)], _LF)  # block ends: boundaries
+    after = np.where(quotes < len(data) - 1, data[np.minimum(quotes + 1, len(data) - 1)], _LF)
+    boundary_before = (before == delimiter) | (before == _LF) | (before == _CR)
+    boundary_after = (after == delimiter) | (after == _LF) | (after == _CR)
+    inside = np.arange(quotes.size) % 2 == 1  # an odd number of quotes before it
+    literal = ~boundary_before & ~boundary_after & (before != _QUOTE) & (after != _QUOTE)
+    opens_inside = boundary_before & (after != _QUOTE) & inside
+    closes_outside = boundary_after & (before != _QUOTE) & ~inside
+    if (literal | opens_inside | closes_outside).any():
+        return None
+    return len(data) if at_end else _last_line_end(data, quotes)
 
 
 def _odd_quotes(block) -> bool:
@@ -297,13 +359,18 @@ def _numbers(table, target_col: int):
     return pa.table(columns, names=table.column_names)
 
 
-def _last_line_end(data: np.ndarray) -> int:
-    """The offset just past the last LF or CR in the bytes ``data``, or 0."""
+def _last_line_end(data: np.ndarray, quotes: np.ndarray | None = None) -> int:
+    """The offset just past the last LF or CR in the bytes ``data`` (with ``quotes``, the
+    sorted offsets of its quotes: the last with an even number of quotes before it), or 0.
+    Looked for from the end, a window at a time."""
     for stop in range(len(data), 0, -2**16):
-        window = data[max(stop - 2**16, 0) : stop]
-        ends = np.flatnonzero((window == _LF) | (window == _CR))
+        start = max(stop - 2**16, 0)
+        window = data[start:stop]
+        ends = np.flatnonzero((window == _LF) | (window == _CR)) + start
+        if quotes is not None:
+            ends = ends[np.searchsorted(quotes, ends) % 2 == 0]
         if ends.size:
-            return stop - len(window) + int(ends[-1]) + 1
+            return int(ends[-1]) + 1
     return 0
 
 
@@ -317,7 +384,6 @@ class _Scan:
 
     def _records(self):
         """(line number where it starts, fields) of each data record; blank lines skipped."""
-        csv.field_size_limit(max(csv.field_size_limit(), MAX_INPUT_BYTES))  # no cell is too long
         with io.TextIOWrapper(self.source.open_binary(), encoding="utf-8-sig", newline="") as f:
             reader = csv.reader(f, delimiter=self.delimiter)
             try:
@@ -358,15 +424,18 @@ class _Scan:
                 raise DatasetError(f"{where}, column {names[j]!r}: {problem}")
         raise DatasetError(f"{path}: {parser_message}")
 
-    def check_closed(self, last_byte: bytes) -> None:
-        """With an odd number of quotes in the file: raise the DatasetError for a quoted
-        field left open, which runs from its line to the end of the file (so the last record
-        holds a line end and the file does not end in a quote), or return when the odd quote
-        is a literal one inside an unquoted field (27" tv), read as text."""
+    def check_closed(self, certain: bool) -> None:
+        """Raise the DatasetError for a quoted field left open, which runs from its line to
+        the end of the file: ``certain`` when the quotes were counted, else when the last
+        record holds a line end and the file does not end in a quote (the reader took the
+        rest of the file into one field)."""
         line, fields = 0, []
         for line, fields in self._records():
             pass
-        if last_byte != b'"' and any("\n" in f or "\r" in f for f in fields):
+        with self.source.open_binary() as f:
+            f.seek(max(self.source.size - 4096, 0))
+            last_byte = f.read().rstrip()[-1:]
+        if certain or (last_byte != b'"' and any("\n" in f or "\r" in f for f in fields)):
             raise DatasetError(f"{self.source.path}: line {line}: a quoted field opened on this "
                                "line is never closed (a \" missing)")
 

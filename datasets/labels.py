@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 import numpy as np
 
@@ -42,6 +42,7 @@ MISSING_MARKERS = frozenset({
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 _INFINITY = re.compile(r"[+-]?(inf|infinity)", re.IGNORECASE)
+_NAN = re.compile(r"[+-]?nan", re.IGNORECASE)
 #: Numbers are named in plain digits while their decimal point stays within this many places
 #: of their digits; beyond it (``1e999999``) in scientific form with every significant digit,
 #: so a name never runs to a million digits.
@@ -49,8 +50,10 @@ _MAX_PLAIN_DIGITS = 100
 
 
 def is_missing(text: str) -> bool:
-    """True when the trimmed cell ``text`` is empty or a missing-value marker."""
-    return text.strip() in MISSING_MARKERS
+    """True when the trimmed cell ``text`` is empty, a missing-value marker or any spelling
+    of NaN (``nAn``, ``+nan``: what a float parser reads as NaN)."""
+    text = text.strip()
+    return text in MISSING_MARKERS or _NAN.fullmatch(text) is not None
 
 
 #: Codes of ``LabelCoding.class_of_text`` that are not classes.
@@ -85,10 +88,10 @@ def code_labels(texts: list[str], where: str, categorical: bool = False) -> Labe
     values: dict[str, Decimal] = {}  # exact name -> value, to sort by
     words: set[str] = set()
     for text in texts:
-        if _NUMBER.fullmatch(text):
-            name, integer = numbers[text] = _number_name(text)
-            values.setdefault(name, Decimal(text))
-        elif text not in MISSING_MARKERS and not is_unusable(text):
+        if _NUMBER.fullmatch(text) and (value := _decimal(text)) is not None:
+            name, _ = numbers[text] = _number_name(value)
+            values.setdefault(name, value)
+        elif not is_missing(text) and not is_unusable(text):
             words.add(text)
     if numbers and not words and not categorical:
         fraction = next((t for t, (_, integer) in numbers.items() if not integer), None)
@@ -104,17 +107,30 @@ def code_labels(texts: list[str], where: str, categorical: bool = False) -> Labe
     def code(text: str) -> int:
         if text in numbers:
             return index[numbers[text][0]]
-        return UNUSABLE if is_unusable(text) else index.get(text, MISSING)
+        if is_unusable(text):
+            return UNUSABLE
+        return MISSING if is_missing(text) else index[text]
 
     class_of_text = np.array([code(t) for t in texts], dtype=np.int64)
     return LabelCoding(tuple(names), class_of_text)
 
 
-def _number_name(text: str) -> tuple[str, bool]:
-    """The exact shortest decimal form of the number ``text`` (1.0 -> "1", -0 -> "0",
-    2.50 -> "2.5", 1e3 -> "1000", beyond 100 digits "1.23e+400"), and whether it is an
-    integer. Worked on the digits themselves, never through a context's precision."""
-    sign, digit_tuple, exponent = Decimal(text).as_tuple()
+def _decimal(text: str) -> Decimal | None:
+    """The number ``text`` exactly, or None when its exponent is beyond what Python's
+    decimal holds (about 10**18): such a cell is a word."""
+    try:
+        value = Decimal(text)
+        value.as_tuple()
+    except InvalidOperation:
+        return None
+    return value
+
+
+def _number_name(value: Decimal) -> tuple[str, bool]:
+    """The exact shortest decimal form of ``value`` (1.0 -> "1", -0 -> "0", 2.50 -> "2.5",
+    1e3 -> "1000", beyond 100 digits "1.23e+400"), and whether it is an integer. Worked on
+    the digits themselves, never through a context's precision."""
+    sign, digit_tuple, exponent = value.as_tuple()
     digits = "".join(map(str, digit_tuple)).lstrip("0")
     if not digits:
         return "0", True

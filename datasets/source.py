@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import IO
 
 from .dataset import DatasetError
@@ -37,6 +37,16 @@ class Source:
     whole: bool
     data: bytes | None
     size: int
+
+    def with_head(self, n: int) -> Source:
+        """This source with a head of the first ``n`` bytes (for a first line longer than
+        the head), read again from the file or taken from the bytes in memory."""
+        if self.data is not None:
+            head = self.data[:n]
+        else:
+            with self.open_binary() as f:
+                head = _read(self.path, f, n)
+        return replace(self, head=head, whole=len(head) >= self.size)
 
     def open_binary(self) -> IO[bytes]:
         """The whole input from its first byte."""
@@ -140,9 +150,12 @@ def _read(path: str, f: IO[bytes], n: int) -> bytes:
 
 
 def _check_text(path: str, chunk: bytes, offset: int) -> None:
-    if offset == 0 and chunk.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise DatasetError(f"{path}: UTF-16 text (it starts with a UTF-16 byte-order mark); "
-                           "save it as UTF-8")
+    if offset == 0:
+        for encoding, marks in (("UTF-32", (b"\xff\xfe\0\0", b"\0\0\xfe\xff")),
+                                ("UTF-16", (b"\xff\xfe", b"\xfe\xff"))):
+            if chunk.startswith(marks):
+                raise DatasetError(f"{path}: {encoding} text (it starts with a {encoding} "
+                                   "byte-order mark); save it as UTF-8")
     at = chunk.find(b"\0")
     if at >= 0:
         raise DatasetError(

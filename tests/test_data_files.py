@@ -415,12 +415,14 @@ def test_options_for_text_files_only_are_refused_for_builtins():
 # --- the text is parsed in ranges: every way a range can end -----------------------------------
 
 LABEL_WORDS = ["a", "b c", "d,e", 'say "hi"', "two\nlines", "x\r\ny"]
+#: Unquoted labels holding a quote: not RFC 4180, read literally by Arrow and the csv module.
+LITERAL_QUOTES = ['27" tv', 'x"']
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     rows=st.lists(st.tuples(st.floats(allow_nan=False, allow_infinity=False, width=64),
-                            st.integers(-10**6, 10**6), st.sampled_from(LABEL_WORDS),
+                            st.integers(-10**6, 10**6), st.sampled_from(LABEL_WORDS + LITERAL_QUOTES),
                             st.booleans()),
                   min_size=2, max_size=60),
     end=st.sampled_from(["\n", "\r\n", "\r"]),
@@ -433,7 +435,8 @@ def test_ranges_of_any_size_read_the_table_the_csv_module_reads(tmp_path, monkey
     header = '"f 1",f2,label' if quoted_header else "f1,f2,label"
     lines = [header]
     for x, k, word, blank in rows:
-        cell = '"' + word.replace('"', '""') + '"' if not word.isalpha() else word
+        quoted = not word.isalpha() and word not in LITERAL_QUOTES
+        cell = '"' + word.replace('"', '""') + '"' if quoted else word
         lines.append(f"{x!r},{k},{cell}")
         if blank:
             lines.append("   ")
@@ -565,3 +568,79 @@ def test_a_file_named_like_a_dataset_gets_a_hint(tmp_path, monkeypatch):
     with pytest.raises(DatasetError, match=r"or give a path to a data file \(for the file 'data', write ./data\)$"):
         load_dataset("data")
     assert load_dataset("./data").n_samples == 2
+
+
+# --- quoting that departs from RFC 4180, and more from trying to break it ------------------------
+
+
+def csv_module_rows(text):
+    """What Python's csv module reads: (features, stripped label) per non-blank record."""
+    import csv
+    import io
+
+    records = list(csv.reader(io.StringIO(text, newline="")))[1:]
+    rows = [r for r in records if len(r) > 1 or "".join(r).strip()]
+    return [[float(c) for c in r[:-1]] for r in rows], [r[-1].strip() for r in rows]
+
+
+@pytest.mark.parametrize("range_bytes", [1, 3, 8, 4 * 2**20])
+@pytest.mark.parametrize("text", [
+    'a,y\n1,27" tv\n2,"x\n5,z"\n3,z\n4,z\n',  # a literal quote, then a quoted line end
+    'a,y\n1,27"\n2,"x\n5,z"\n3,z\n',  # a literal quote ending a field
+    'a,y\n1,"ab"c\n2,"x\r\n5,z"\n3,z\n',  # text after a closing quote
+    'a,y\n1,x\n""\n" "\n2,z\n',  # lines of nothing but quotes and spaces are blank
+])  # fmt: skip
+def test_lenient_quoting_reads_what_the_csv_module_reads(tmp_path, monkeypatch, range_bytes, text):
+    monkeypatch.setattr(csv_loader, "_RANGE_BYTES", range_bytes)
+    ds = load_table(write(tmp_path, text))
+    X, labels = csv_module_rows(text)
+    np.testing.assert_array_equal(ds.X, X)
+    assert [ds.class_names[c] for c in ds.y] == labels
+
+
+@pytest.mark.parametrize("range_bytes", [2, 4 * 2**20])
+def test_an_unclosed_quote_after_a_literal_one(tmp_path, monkeypatch, range_bytes):
+    monkeypatch.setattr(csv_loader, "_RANGE_BYTES", range_bytes)
+    path = write(tmp_path, 'a,y\n1,27" tv\n2,"z\n3,x\n4,z\n5,x\n')
+    assert error(path) == 'line 3: a quoted field opened on this line is never closed (a " missing)'
+
+
+def test_an_unclosed_quote_on_the_last_line_without_a_line_end(tmp_path):
+    path = write(tmp_path, 'a,y\n1,x\n2,"z')
+    assert error(path) == 'line 3: a quoted field opened on this line is never closed (a " missing)'
+
+
+def test_a_big_file_with_one_literal_quote_reads_every_row(tmp_path):
+    rows = "".join(f"{i},{'zw'[i % 2]}\n" for i in range(300_000))
+    text = 'a,y\n1,27" tv\n2,"x\n5,z"\n' + rows
+    ds = load_table(write(tmp_path, text))
+    assert ds.n_samples == 300_002
+    assert ds.class_names == ('27" tv', "w", "x\n5,z", "z")
+
+
+def test_labels_beyond_decimals_exponent_range_are_words(tmp_path):
+    ds = load_table(write(tmp_path, "a,y\n1,1e99999999999999999999\n2,0\n"))
+    assert ds.class_names == ("0", "1e99999999999999999999")
+
+
+@pytest.mark.parametrize("spelling", ["nAn", "+nan", "Nan", "-NAN"])
+def test_every_spelling_of_nan_is_a_missing_label(tmp_path, spelling):
+    path = write(tmp_path, f"a,y\n1,x\n2,{spelling}\n3,z\n")
+    assert error(path) == f"line 3, column 'y': missing label ({spelling!r}); --drop-missing drops such rows"
+
+
+def test_a_long_cell_in_the_first_lines_does_not_hide_the_delimiter(tmp_path):
+    ds = load_table(write(tmp_path, "a,y\n1," + "L" * 200_000 + "\n2,z\n"))
+    assert ds.feature_names == ("a",) and ds.n_classes == 2
+
+
+def test_a_header_longer_than_the_head_with_a_quoted_line_end(tmp_path):
+    names = ",".join(f"col{j}" for j in range(150_000))
+    ds = load_table(write(tmp_path, f'"a\nb",{names},y\n' + "1," * 150_001 + "x\n" + "2," * 150_001 + "z\n"))
+    assert ds.feature_names[0] == "a\nb" and ds.X.shape == (2, 150_001)
+
+
+def test_utf32_is_named(tmp_path):
+    assert error(write(tmp_path, "a,y\n1,x\n".encode("utf-32"))) == (
+        "UTF-32 text (it starts with a UTF-32 byte-order mark); save it as UTF-8"
+    )
