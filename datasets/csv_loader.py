@@ -49,6 +49,8 @@ _RANGE_BYTES = 4 * 2**20
 #: Block size of the streaming reader (quoting that departs from RFC 4180): the longest
 #: record it can read.
 _STREAM_BLOCK_BYTES = 16 * 2**20
+#: Text parsed between two returns of Arrow's freed memory to the system.
+_RELEASE_BYTES = 32 * 2**20
 #: Ranges parsed at once: one per core.
 _WORKERS = os.cpu_count() or 1
 
@@ -182,7 +184,7 @@ def _parse(source: Source, data_start: int, names: list[str], target_col: int, d
     import pyarrow as pa
 
     X = np.empty((0, len(names) - 1), dtype=np.float64)
-    labels, n = LabelTexts(), 0
+    labels, n, released = LabelTexts(), 0, 0
     try:
         for rows, cells, done_bytes in _ranges_parsed(source, data_start, len(names), target_col,
                                                       delimiter, scan):
@@ -195,6 +197,9 @@ def _parse(source: Source, data_start: int, names: list[str], target_col: int, d
             X[n : n + m] = rows
             labels.add_encoded(cells)
             n += m
+            if done_bytes - released > _RELEASE_BYTES:  # Arrow's allocator keeps what it frees
+                pa.default_memory_pool().release_unused()
+                released = done_bytes
     except pa.ArrowInvalid as e:
         scan.explain(str(e).splitlines()[0])
     X.resize((n, X.shape[1]), refcheck=False)  # shrinks in place
@@ -251,7 +256,7 @@ def _ranges_parsed(source: Source, data_start: int, n_columns: int, target_col: 
                 if piece is None:  # quoting Arrow must follow itself from here
                     break
                 pending.append((pool.submit(parsed, piece), end))
-                if len(pending) > _WORKERS:
+                if len(pending) >= _WORKERS:
                     future, done = pending.popleft()
                     yield *future.result(), done
             for future, done in pending:
