@@ -163,3 +163,19 @@ def test_ctrl_c_in_the_terminal_stops_headless_keeping_the_work(terminal, tmp_pa
     step = int(stopped.group(1))
     assert json.loads(model.read_text())["config"]["trained"]["step"] == step
     assert history.read_text().splitlines()[-1].startswith(f"{step},{stopped.group(2)},")
+
+
+def test_names_from_a_file_never_reach_the_terminal_as_control_bytes(terminal, tmp_path):
+    """Issue 11: a CSV's class and column names holding escape sequences, shown escaped."""
+    title, clear, clipboard = "\x1b]0;PWNED\x07", "\x1b[2J", "\x1b]52;c;cHduZWQ=\x1b\\"
+    data = tmp_path / f"d{title}.csv"
+    data.write_text(f'"x{clear}",x2,label\n1,2,"a{title}"\n2,3,"b{clipboard}"\n3,1,"a{title}"\n')
+    term = terminal("--paused", "--dataset", str(data))
+    term.read_until(b"PAUSED")
+    term.read_until(b"PWNED")  # the legend and the Jacobian draw the names
+    term.type(b"q")
+    assert term.wait() == 0, term.text()
+    output = bytes(term.output)
+    for payload in (title, clipboard, "\x1b]0;", "\x1b]52;", clear):
+        assert payload.encode() not in output, payload
+    assert b"\\x1b]0;PWNED\\x07" in output  # drawn as text instead

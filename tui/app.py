@@ -20,6 +20,7 @@ from textual.containers import Grid
 from textual.events import Resize
 from textual.geometry import Size
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import get_current_worker
@@ -33,6 +34,7 @@ from .keys import KEYS, bindings
 from .ladder import DEFAULT_SPEED
 from .mapview import MapView, Selection
 from .runner import Runner
+from .safe_text import visible, visible_all
 from .screens.dataset import DatasetScreen
 from .screens.help import HelpScreen
 from .screens.too_small import TooSmallScreen
@@ -89,7 +91,7 @@ class SoftmaxApp(App[None]):
                              on_error=lambda text: self.post_message(self.RunProblem(text)))
         dataset, rows = session.dataset, session.prepared.train_index
         self.map_view = MapView(dataset.X[rows], dataset.y[rows], session.pipeline, dataset.feature_names,
-                                dataset.class_names)
+                                visible_all(dataset.class_names))
         self.selection = Selection.point(int(self.map_view.drawn[0]))
         self._cursor_input: tuple[Selection, np.ndarray] | None = None
         self._drawn: tuple | None = None
@@ -103,7 +105,7 @@ class SoftmaxApp(App[None]):
         self.parameters = ParameterBars(id="parameters")
         self.loss = LossPlot(id="loss")
         self.decision_map = DecisionMap(self.map_view, id="map")
-        self.jacobian = JacobianPanel(self.session.class_names, id="jacobian")
+        self.jacobian = JacobianPanel(visible_all(self.session.class_names), id="jacobian")
         self.status = StatusBar(id="status")
         self.dashboard = Grid(id="dashboard")
         with self.dashboard:
@@ -240,7 +242,7 @@ class SoftmaxApp(App[None]):
     def _status(self, snap: Snapshot) -> Status:
         runner = self.runner
         state = runner.state
-        return Status(state=state, reason=snap.reason, dataset=self.session.dataset.name, optimizer=runner.optimizer,
+        return Status(state=state, reason=snap.reason, dataset=visible(self.session.dataset.name), optimizer=runner.optimizer,
                       lr=runner.lr, step=snap.step, epoch=snap.epoch, loss=snap.loss,
                       train_accuracy=snap.train_accuracy, val_accuracy=snap.val_accuracy,
                       steps_per_second=runner.steps_per_second, speed=runner.speed)
@@ -332,7 +334,7 @@ class SoftmaxApp(App[None]):
         self.push_screen(HelpScreen())
 
     def action_choose_dataset(self) -> None:
-        self.push_screen(DatasetScreen(self.session.dataset.name), self._switch_dataset)
+        self.push_screen(DatasetScreen(visible(self.session.dataset.name)), self._switch_dataset)
 
     async def _switch_dataset(self, name: str | None) -> None:
         """A new run on dataset ``name`` with this run's settings (optimizer and rate as they
@@ -376,6 +378,13 @@ class SoftmaxApp(App[None]):
         except UserError as e:
             self.notify(str(e), title="History", severity="error", timeout=10)
             return None
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Textual's notify, but the text is data: never parsed as markup (a path such as
+        ``runs[test]/h.csv`` shows as it is), its control characters escaped."""
+        super().notify(visible(message), title=visible(title), severity=severity, timeout=timeout,
+                       markup=False)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -15,6 +15,7 @@ from .errors import UserError
 from .headless import EXIT_INTERRUPTED, EXIT_PIPE_CLOSED, run_headless
 from .modelfile import check_writable, save_model
 from .options import Options, parse_options
+from .safe_text import visible
 from .session import Session, build_session
 
 EXIT_USER_ERROR = 2
@@ -33,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
             return _headless(options)
         return _dashboard(options)
     except (UserError, DatasetError) as e:
-        sys.stderr.write(f"softmax-tui: error: {e}\n")
+        sys.stderr.write(f"softmax-tui: error: {visible(str(e))}\n")
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         sys.stderr.write("softmax-tui: interrupted\n")
@@ -52,7 +53,7 @@ def _session(options: Options) -> Session:
     """The run's session; rows the file lost to ``--drop-missing`` are said on stderr."""
     session = build_session(options)
     if session.dataset.dropped_note:
-        sys.stderr.write(f"softmax-tui: {session.dataset.name}: {session.dataset.dropped_note}\n")
+        sys.stderr.write(f"softmax-tui: {visible(session.dataset.name)}: {session.dataset.dropped_note}\n")
     return session
 
 
@@ -86,5 +87,5 @@ def _dashboard(options: Options) -> int:
     app.run()
     if options.save_model:
         save_model(options.save_model, app.session.saved_model())
-        sys.stderr.write(f"softmax-tui: model saved to {options.save_model}\n")
+        sys.stderr.write(f"softmax-tui: model saved to {visible(options.save_model)}\n")
     return app.return_code or 0

@@ -24,6 +24,7 @@ from .errors import UserError
 from .history import HistoryError, HistoryFile
 from .modelfile import check_writable, save_model
 from .numbers import finite
+from .safe_text import visible
 from .session import Session
 
 EXIT_OK, EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_PIPE_CLOSED = 0, 3, 130, 141
@@ -185,7 +186,7 @@ def _run(run: _Run, err: TextIO) -> int:
     if unsaved is not None:
         raise unsaved
     if snap.state is RunState.DIVERGED:
-        err.write(f"softmax-tui: training diverged: {snap.reason}; try a smaller --lr\n")
+        err.write(f"softmax-tui: training diverged: {visible(snap.reason)}; try a smaller --lr\n")
         return EXIT_DIVERGED
     return EXIT_OK
 
@@ -208,6 +209,6 @@ def _stopped(run: _Run, err: TextIO, what: str, status: int) -> int:
         notes.append(saved)
     snap = session.trainer.snapshot
     with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
-        err.write(f"softmax-tui: {what} at step {snap.step} (epoch {snap.epoch}), loss {snap.loss:.6g}"
-                  + ("; " + ", ".join(notes) if notes else "") + "\n")
+        err.write(visible(f"softmax-tui: {what} at step {snap.step} (epoch {snap.epoch}), "
+                          f"loss {snap.loss:.6g}" + ("; " + ", ".join(notes) if notes else "")) + "\n")
     return status

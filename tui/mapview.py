@@ -24,6 +24,8 @@ from softmax_tui.engine import (
     plane_logits,
 )
 
+from .safe_text import visible, visible_all
+
 #: At most this many data points, chosen at random, can be drawn (and clicked); all of them
 #: still train.
 MAX_DRAWN_POINTS = 2000
@@ -200,14 +202,14 @@ class MapView:
         # Map coordinates of every row: the raw columns themselves for d0 <= 2 (the plane's
         # lift is then the identity), else the projection onto the principal plane.
         if d0 == 1:
-            self.plane = Plane(np.zeros(1), np.ones(1), np.zeros(1), (feature_names[0], ""))
+            self.plane = Plane(np.zeros(1), np.ones(1), np.zeros(1), (visible(feature_names[0]), ""))
             self._st = np.column_stack([X_raw[:, 0], np.zeros(len(X_raw))])
         elif d0 == 2:
-            self.plane = default_plane(X_raw, feature_names)
+            self.plane = default_plane(X_raw, visible_all(feature_names))
             self._st = X_raw
         else:
             X_model = pipeline.transform(X_raw)
-            self.plane = default_plane(X_model, pipeline.feature_names)
+            self.plane = default_plane(X_model, visible_all(pipeline.feature_names))
             self._st = self.plane.project(X_model)
         self._X_raw, self._y = X_raw, y
         n = len(X_raw)

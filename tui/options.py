@@ -16,6 +16,7 @@ from softmax_tui.datasets import TableOptions
 from softmax_tui.engine import INITIALIZERS, OPTIMIZERS
 
 from .errors import UserError
+from .safe_text import visible
 
 VERSION = version("softmax-tui")
 
@@ -102,7 +103,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a mistake is one line on stderr and exit status 2 (no usage block)."""
 
     def error(self, message: str):
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+        self.exit(2, f"{self.prog}: error: {visible(message)} (see --help)\n")
 
 
 def _checked(convert, ok, requirement: str):

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import ModalScreen
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from softmax_tui.datasets import list_datasets
 
+from .modal import OnceModal
 
-class DatasetScreen(ModalScreen[str | None]):
+
+class DatasetScreen(OnceModal[str | None]):
     """Returns the chosen dataset's name, or None when dismissed with escape."""
 
     BINDINGS = [Binding("escape,q", "dismiss(None)", "Cancel", priority=True)]

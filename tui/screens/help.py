@@ -6,11 +6,11 @@ from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ..keys import KEYS
 from ..ladder import DEFAULT_SPEED, speed_text
+from .modal import OnceModal
 
 NOTES = (
     "Training runs in the background at the speed limit shown in the status bar "
@@ -32,7 +32,7 @@ def key_table() -> Table:
     return table
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(OnceModal[None]):
     """Lists every key; escape, q or ? closes it."""
 
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", priority=True)]

@@ -1,0 +1,138 @@
+"""Issue 11: text from files and paths stays data: no control byte reaches the terminal, no
+markup is parsed, every error stays one line; modal screens survive repeated keys."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from textual.widgets import OptionList
+
+from softmax_tui.tui.app import SoftmaxApp
+from softmax_tui.tui.options import parse_options
+from softmax_tui.tui.safe_text import visible
+from softmax_tui.tui.screens.dataset import DatasetScreen
+from softmax_tui.tui.screens.help import HelpScreen
+from softmax_tui.tui.session import build_session
+
+CLI = [sys.executable, "-c", "import sys; from softmax_tui.tui.cli import main; sys.exit(main())"]
+TITLE = "\x1b]0;PWNED\x07"  # retitles the terminal
+CLEAR = "\x1b[2J"  # clears the screen
+CLIPBOARD = "\x1b]52;c;cHduZWQ=\x1b\\"  # writes "pwned" into the clipboard
+HOSTILE = (TITLE, CLEAR, CLIPBOARD)
+#: Every byte a terminal acts on, but for the line end that ends a message.
+CONTROL_BYTES = set(range(0x20)) - {0x0A} | {0x7F} | set(range(0x80, 0xA0))
+
+
+def hostile_csv(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_text(f'"x{CLEAR}",x2,label\n1,2,"a{TITLE}"\n2,3,"b{CLIPBOARD}"\n3,1,"a{TITLE}"\n')
+    return path
+
+
+def test_visible_escapes_every_c0_c1_and_del_character():
+    assert visible("a\x1b]0;t\x07b\nc\x7f\x9b") == "a\\x1b]0;t\\x07b\\x0ac\\x7f\\x9b"
+    assert visible("plain é ü 中") == "plain é ü 中"
+    assert all(ord(c) not in CONTROL_BYTES for c in visible("".join(map(chr, range(0x200)))))
+
+
+def run_cli(*args, cwd=None):
+    return subprocess.run([*CLI, *args], capture_output=True, timeout=60, cwd=cwd)
+
+
+def assert_one_clean_line(stderr: bytes):
+    assert stderr.count(b"\n") == 1 and stderr.endswith(b"\n"), stderr
+    assert not CONTROL_BYTES & set(stderr[:-1]), stderr
+
+
+def test_error_lines_with_hostile_names_are_one_line_without_control_bytes(tmp_path):
+    data = hostile_csv(tmp_path)
+    cases = [
+        ("--headless", "--dataset", str(data), "--target", f"no{TITLE}such"),  # "the columns are: ..."
+        ("--headless", "--dataset", str(data), "--target", "x2"),  # features: a text column
+    ]
+    for args in cases:
+        done = run_cli(*args)
+        assert done.returncode == 2
+        assert_one_clean_line(done.stderr)
+        assert b"\\x1b" in done.stderr
+
+
+@pytest.mark.parametrize("name", ["a\nsoftmax-tui: error: forged", f"d{TITLE}", f"e{CLEAR}"])
+def test_error_lines_with_hostile_paths_are_one_line(tmp_path, name):
+    folder = tmp_path / name
+    folder.mkdir()
+    for args in (("--headless", "--dataset", str(folder / "x.csv")),
+                 ("--headless", "--save-model", str(folder / "no" / "m.json")),
+                 ("--headless", "--history", str(folder), "--epochs", "1")):
+        done = run_cli(*args)
+        assert done.returncode == 2, done.stderr
+        assert_one_clean_line(done.stderr)
+
+
+async def test_the_dashboard_never_sends_control_bytes_from_data(tmp_path):
+    session = build_session(parse_options(["--paused", "--dataset", str(hostile_csv(tmp_path))]))
+    app = SoftmaxApp(session)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.notify(f"history {TITLE} failed")
+        await pilot.press("d")  # the chooser names the current dataset
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        svg = app.export_screenshot()
+    for payload in HOSTILE:
+        assert payload not in svg
+    assert "\\x1b]0;PWNED\\x07" in svg  # the class name, shown escaped
+
+
+@pytest.mark.parametrize("text", ["runs[test]/h.csv", "x[@click=app.quit]y", "a[/]b", "[bold]x[/bold]"])
+async def test_notifications_are_not_markup(text):
+    app = SoftmaxApp(build_session(parse_options(["--paused"])))
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.notify(f"{text}: could not write the history", title=f"History {text}")
+        await pilot.pause()
+        (notification,) = app._notifications
+        assert not notification.markup  # Textual shows it as Content(message): brackets and all
+        assert notification.message == f"{text}: could not write the history"
+        assert notification.title == f"History {text}"
+
+
+async def open_modal(pilot, key, kind):
+    await pilot.press(key)
+    for _ in range(100):
+        if isinstance(pilot.app.screen, kind):
+            return pilot.app.screen
+        await pilot.pause(0.01)
+    raise AssertionError(f"no {kind.__name__}")
+
+
+@pytest.mark.parametrize("times", [2, 5])
+async def test_the_dataset_chooser_survives_enter_pressed_again_before_it_closes(times):
+    app = SoftmaxApp(build_session(parse_options(["--paused"])))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_modal(pilot, "d", DatasetScreen)
+        for _ in range(times):  # each Enter posts a selection before the first is handled
+            screen.query_one(OptionList).action_select()
+        await pilot.pause(0.3)
+        assert app.is_running and not isinstance(app.screen, DatasetScreen)
+
+
+@pytest.mark.parametrize("key, kind", [("d", DatasetScreen), ("question_mark", HelpScreen)])
+async def test_modal_screens_dismissed_twice_close_once(key, kind):
+    app = SoftmaxApp(build_session(parse_options(["--paused"])))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_modal(pilot, key, kind)
+        screen.dismiss(None)  # Escape, then Enter or Escape again before the screen is gone
+        screen.dismiss(None)
+        await pilot.pause(0.3)
+        assert app.is_running and not isinstance(app.screen, kind)
+        assert len(app.screen_stack) == 1
+
+
+def test_paths_print_escaped_when_a_model_is_saved(tmp_path):
+    folder = tmp_path / f"m{TITLE}"
+    folder.mkdir()
+    done = run_cli("--headless", "--epochs", "1", "--save-model", str(folder / "m.json"))
+    assert done.returncode == 0
+    assert os.path.exists(folder / "m.json")

@@ -1,0 +1,24 @@
+"""Modal screens dismissed at most once."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from textual.await_complete import AwaitComplete
+from textual.screen import ModalScreen
+
+ResultType = TypeVar("ResultType")
+
+
+class OnceModal(ModalScreen[ResultType]):
+    """A modal screen that dismisses itself once: events queued behind the first dismissal
+    (a second Enter, Escape then Enter, a paste) find it closing and do nothing, instead of
+    popping the screen under it (Textual's ScreenStackError)."""
+
+    _dismissed = False
+
+    def dismiss(self, result: ResultType | None = None) -> AwaitComplete:
+        if self._dismissed:
+            return AwaitComplete.nothing()
+        self._dismissed = True
+        return super().dismiss(result)
