@@ -4,7 +4,7 @@ Pure NumPy. Every loader returns a Dataset of raw columns; ``prepare`` splits it
 raw columns to model features through a Pipeline fitted on the training rows.
 """
 
-from .builtin import list_datasets, load_dataset
+from .builtin import MAX_SAMPLES, list_datasets, load_dataset
 from .csv_loader import load_csv
 from .dataset import Dataset, DatasetError
 from .prepare import Prepared, prepare
@@ -13,6 +13,7 @@ from .preprocessing import FEATURE_TRANSFORMS, Pipeline, parse_features
 from .split import stratified_split
 
 __all__ = [
+    "MAX_SAMPLES",
     "FEATURE_TRANSFORMS",
     "Dataset",
     "DatasetError",

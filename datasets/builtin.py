@@ -14,6 +14,9 @@ from .table import TableOptions, is_table_path, load_table
 from .dataset import Dataset, DatasetError
 
 MAX_CLASSES = 10  # the dashboard's palette has ten colours
+#: The most points a generated set may have: 10 million take 240 MB (two float64 features
+#: and an int64 label each) before training copies them.
+MAX_SAMPLES = 10_000_000
 
 # Seed 000's points and labels, exactly as printed there (0 red, 1 green, 2 blue).
 _RGB20_X = (
@@ -151,6 +154,8 @@ def _generate(
     level = spec.noise if noise is None else noise
     if not 2 <= k <= MAX_CLASSES:
         raise DatasetError(f"--classes must be between 2 and {MAX_CLASSES}, got {k}")
+    if n > MAX_SAMPLES:
+        raise DatasetError(f"--samples must be at most {MAX_SAMPLES}, got {n}")
     if n < max(2, k):
         raise DatasetError(f"--samples must be at least {max(2, k)} for {k} classes, got {n}")
     if not 0 <= level <= 0.5:

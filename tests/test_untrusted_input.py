@@ -1,7 +1,10 @@
 """Issue 11: text from files and paths stays data: no control byte reaches the terminal, no
 markup is parsed, every error stays one line; modal screens survive repeated keys."""
 
+import json
 import os
+import signal
+import stat
 import subprocess
 import sys
 
@@ -136,3 +139,100 @@ def test_paths_print_escaped_when_a_model_is_saved(tmp_path):
     done = run_cli("--headless", "--epochs", "1", "--save-model", str(folder / "m.json"))
     assert done.returncode == 0
     assert os.path.exists(folder / "m.json")
+
+
+# --- file safety ------------------------------------------------------------------------------
+
+
+def test_save_model_writes_through_a_symlink_and_keeps_the_mode(tmp_path):
+    target, link = tmp_path / "real.json", tmp_path / "link.json"
+    target.write_text("{}")
+    target.chmod(0o600)
+    link.symlink_to(target)
+    assert run_cli("--headless", "--epochs", "1", "--save-model", str(link)).returncode == 0
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert json.loads(target.read_text())["format"] == "softmax-tui-model"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+def test_save_model_refuses_a_fifo_before_training(tmp_path):
+    path = str(tmp_path / "fifo")
+    os.mkfifo(path)
+    done = run_cli("--headless", "--epochs", "1", "--save-model", path)
+    assert done.returncode == 2 and done.stdout == b""  # nothing trained
+    assert done.stderr.decode() == (f"softmax-tui: error: {path}: is not a regular file (a device or a "
+                                    "pipe, say); --save-model replaces only regular files\n")
+    assert stat.S_ISFIFO(os.stat(path).st_mode)
+
+
+def test_save_model_refuses_a_device():
+    """Checked without running a save: before the fix, a save as root replaced /dev/null."""
+    from softmax_tui.tui.errors import UserError
+    from softmax_tui.tui.modelfile import check_writable, write_json_atomically
+
+    for write in (check_writable, lambda path: write_json_atomically(path, {})):
+        with pytest.raises(UserError, match="^/dev/null: is not a regular file"):
+            write("/dev/null")
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_outputs_are_compared_with_inputs_by_identity(tmp_path):
+    data = tmp_path / "data.csv"
+    data.write_text("a,y\n1,x\n2,z\n")
+    os.link(data, tmp_path / "hard.csv")
+    (tmp_path / "soft.csv").symlink_to(data)
+    for name in ("hard.csv", "soft.csv"):
+        alias = str(tmp_path / name)
+        for flag in ("--history", "--save-model"):
+            done = run_cli("--headless", "--dataset", str(data), flag, alias)
+            assert done.returncode == 2
+            assert f"name the same file ({alias})".encode() in done.stderr
+    assert data.read_text() == "a,y\n1,x\n2,z\n"
+
+
+@pytest.mark.parametrize("flag", ["--save-model", "--history", "--load-model", "--features", "--dataset", "--target"])
+def test_empty_values_are_refused(flag):
+    done = run_cli("--headless", flag, "")
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"softmax-tui: error: argument {flag}: must be a ".encode())
+
+
+def test_a_signal_during_the_save_leaves_no_temporary_file(tmp_path, monkeypatch, capsys):
+    from softmax_tui.tui import cli, modelfile
+
+    model = tmp_path / "m.json"
+    model.write_text("old")
+
+    def dump_then_signal(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(modelfile.json, "dump", dump_then_signal)
+    assert cli.main(["--headless", "--epochs", "1", "--save-model", str(model)]) == 143
+    assert capsys.readouterr().err == "softmax-tui: stopped by SIGTERM\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json"] and model.read_text() == "old"
+
+
+# --- limits and start-up ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("samples", ["100000000000", "12345678901234567890"])
+def test_huge_sample_counts_are_refused_with_the_limit(samples):
+    done = run_cli("--headless", "--dataset", "blobs", "--samples", samples)
+    assert done.returncode == 2
+    assert done.stderr.decode() == (f"softmax-tui: error: argument --samples: must be a positive integer "
+                                    f"up to 10000000, got '{samples}' (see --help)\n")
+
+
+def test_ctrl_c_while_the_modules_import_exits_130_quietly():
+    script = """
+import sys
+class Interrupt:  # Ctrl+C arrives while the command line's modules import
+    def find_spec(self, name, path, target=None):
+        if name == "softmax_tui.tui.cli":
+            raise KeyboardInterrupt
+sys.meta_path.insert(0, Interrupt())
+from softmax_tui.tui.entry import main
+sys.exit(main())
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
+    assert done.returncode == 130 and done.stderr == b"softmax-tui: interrupted\n"

@@ -17,6 +17,7 @@ from .modelfile import check_writable, save_model
 from .options import Options, parse_options
 from .safe_text import visible
 from .session import Session, build_session
+from .signals import Stopped
 
 EXIT_USER_ERROR = 2
 
@@ -39,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("softmax-tui: interrupted\n")
         return EXIT_INTERRUPTED
+    except Stopped as e:  # while saving the model: no temporary file is left
+        sys.stderr.write(f"softmax-tui: stopped by {e.name}\n")
+        return e.exit_status
 
 
 def _list_datasets() -> int:

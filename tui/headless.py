@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import signal
-import threading
 import time
 from typing import TextIO
 
@@ -25,39 +23,10 @@ from .history import HistoryError, HistoryFile
 from .modelfile import check_writable, save_model
 from .numbers import finite
 from .safe_text import visible
+from .signals import Stopped, stop_signals_raise
 from .session import Session
 
 EXIT_OK, EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_PIPE_CLOSED = 0, 3, 130, 141
-#: Signals that stop a run like Ctrl+C does: a CI job's timeout, a closed SSH session.
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
-
-
-class Stopped(Exception):
-    """Raised in the training loop when a :data:`STOP_SIGNALS` signal arrives."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-@contextlib.contextmanager
-def _stop_signals_raise():
-    """While training, SIGTERM and SIGHUP raise :class:`Stopped` (in the main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(signum, frame):
-        raise Stopped(signum)
-
-    previous = {s: signal.signal(s, stop) for s in STOP_SIGNALS}
-    try:
-        yield
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-
-
 def _metrics(snap: Snapshot) -> dict:
     """Where the run is and how it does: the fields progress and done events share."""
     return {
@@ -156,12 +125,12 @@ def _run(run: _Run, err: TextIO) -> int:
     session, options = run.session, run.session.options
     start = time.perf_counter()
     try:
-        with _stop_signals_raise():
+        with stop_signals_raise():
             run.train()
     except KeyboardInterrupt:
         return _stopped(run, err, "interrupted", EXIT_INTERRUPTED)
     except Stopped as e:
-        return _stopped(run, err, f"stopped by {signal.Signals(e.signum).name}", 128 + e.signum)
+        return _stopped(run, err, f"stopped by {e.name}", e.exit_status)
     except BrokenPipeError:
         return _stopped(run, err, "stopped: the output was closed", EXIT_PIPE_CLOSED)
     except HistoryError as e:  # keep the work, as after Ctrl+C, but it is an error (status 2)

@@ -1,7 +1,10 @@
 """Model files: W, b, class and feature names, preprocessing and configuration, as JSON.
 
 Writes are atomic (a temporary file in the same folder, flushed to disk, then renamed over
-the target), so a crash or a failing disk never leaves half a file or spoils an old one.
+the target), so a crash or a failing disk never leaves half a file or spoils an old one; a
+symlink is written through to its target, an existing file keeps its permissions, and
+anything but a regular file (/dev/null, a FIFO) is refused. SIGTERM or SIGHUP during a write
+removes the temporary file.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import contextlib
 import json
 import os
 import secrets
+import stat
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +21,7 @@ import numpy as np
 from softmax_tui.datasets import DatasetError, Pipeline
 
 from .errors import UserError
+from .signals import stop_signals_raise
 
 FORMAT = "softmax-tui-model"
 
@@ -33,13 +38,31 @@ class SavedModel:
 
 def check_writable(path: str) -> None:
     """Fail now, with a UserError, if :func:`write_json_atomically` could not write ``path`` later."""
-    if os.path.isdir(path):
-        raise UserError(f"{path}: is a directory")
-    if os.path.exists(path) and not os.access(path, os.W_OK):
+    target = _target(path)
+    if os.path.exists(target) and not os.access(target, os.W_OK):
         raise UserError(f"{path}: is read-only")
-    fd, tmp = _create_temporary(path)
+    fd, tmp = _create_temporary(target)
     os.close(fd)
     os.unlink(tmp)
+
+
+def _target(path: str) -> str:
+    """The file a save to ``path`` replaces: ``path`` with its symlinks followed (a link
+    keeps pointing at the saved model). An existing file must be a regular file: a device
+    (/dev/null), a FIFO or a folder is refused, never replaced."""
+    target = os.path.realpath(path)
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        return target
+    except OSError as e:
+        raise UserError(f"{path}: cannot write there ({e.strerror})") from None
+    if stat.S_ISDIR(mode):
+        raise UserError(f"{path}: is a directory")
+    if not stat.S_ISREG(mode):
+        raise UserError(f"{path}: is not a regular file (a device or a pipe, say); "
+                        "--save-model replaces only regular files")
+    return target
 
 
 def _create_temporary(path: str) -> tuple[int, str]:
@@ -57,17 +80,18 @@ def write_json_atomically(path: str, payload: dict) -> None:
 
     JSON is strict (a NaN or infinity is a ValueError, never written) and floats keep full
     precision (``repr``), so numbers read back exactly."""
-    if os.path.isdir(path):
-        raise UserError(f"{path}: is a directory")
-    fd, tmp = _create_temporary(path)
+    target = _target(path)
+    fd, tmp = _create_temporary(target)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        with stop_signals_raise(), os.fdopen(fd, "w", encoding="utf-8") as f:
+            with contextlib.suppress(FileNotFoundError):  # an existing file keeps its mode
+                os.fchmod(f.fileno(), stat.S_IMODE(os.stat(target).st_mode))
             json.dump(payload, f, indent=1, allow_nan=False)
             f.write("\n")
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as e:
+            os.replace(tmp, target)
+    except BaseException as e:  # a signal too: no hidden temporary file is left behind
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(e, OSError):

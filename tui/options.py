@@ -12,7 +12,7 @@ import os
 from dataclasses import asdict, dataclass
 from importlib.metadata import version
 
-from softmax_tui.datasets import TableOptions
+from softmax_tui.datasets import MAX_SAMPLES, TableOptions
 from softmax_tui.engine import INITIALIZERS, OPTIMIZERS
 
 from .errors import UserError
@@ -122,6 +122,9 @@ def _checked(convert, ok, requirement: str):
 
 
 _positive_int = _checked(int, lambda v: v >= 1, "a positive integer")
+_samples = _checked(int, lambda v: 1 <= v <= MAX_SAMPLES, f"a positive integer up to {MAX_SAMPLES}")
+_text = _checked(str, bool, "a non-empty value")
+_path = _checked(str, bool, "a path (an empty value, an unset shell variable say, would lose the output)")
 _non_negative_int = _checked(int, lambda v: v >= 0, "an integer >= 0")
 _non_negative_float = _checked(float, lambda v: v >= 0 and math.isfinite(v), "a finite number >= 0")
 _positive_float = _checked(float, lambda v: v > 0 and math.isfinite(v), "a finite number > 0")
@@ -140,10 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=_HelpFormatter,
     )
     data = p.add_argument_group("data")
-    data.add_argument("--dataset", default="rgb20", metavar="NAME|FILE",
+    data.add_argument("--dataset", default="rgb20", metavar="NAME|FILE", type=_text,
                       help="a built-in dataset (see --list-datasets) or a data file: CSV/TSV text with a "
                       "header row, Parquet (.parquet) or Feather/Arrow (.feather, .arrow); a pipe works too")
-    data.add_argument("--target", metavar="COL", help="the file's column holding the class (default: the last column)")
+    data.add_argument("--target", metavar="COL", type=_text, help="the file's column holding the class (default: the last column)")
     data.add_argument("--delimiter", type=_delimiter, metavar="D",
                       help="field separator of a text file: , ; | or tab (default: detected from the first lines)")
     data.add_argument("--no-header", dest="header", action="store_false",
@@ -154,10 +157,10 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--categorical-target", action="store_true",
                       help="accept a target of non-integer numbers, each distinct value a class "
                       "(refused by default as a continuous target)")
-    data.add_argument("--samples", type=_positive_int, metavar="N", help="points to generate (generated sets; default: the set's own)")
+    data.add_argument("--samples", type=_samples, metavar="N", help="points to generate (generated sets; default: the set's own)")
     data.add_argument("--classes", type=_positive_int, metavar="K", help="classes to generate (blobs, gauss, spiral; default: the set's own)")
     data.add_argument("--noise", type=_non_negative_float, metavar="F", help="noise, 0 to 0.5 (generated sets; default: the set's own)")
-    data.add_argument("--features", metavar="LIST",
+    data.add_argument("--features", metavar="LIST", type=_text,
                       help="feature transforms of 2-D data, any of x1,x2,x1^2,x2^2,x1*x2,sin(x1),sin(x2) "
                       "(default: x1,x2)")
     data.add_argument("--no-standardize", dest="standardize", action="store_false",
@@ -183,13 +186,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="initial weights: U(0,1), N(0,1e-3^2) or zeros; the bias starts at 0")
     train.add_argument("--seed", type=_non_negative_int, default=0, metavar="N", help="seed of every random choice")
     files = p.add_argument_group("files")
-    files.add_argument("--load-model", metavar="FILE",
+    files.add_argument("--load-model", metavar="FILE", type=_text,
                        help="start from a model saved by --save-model, with its preprocessing (so no "
                        "--features or --no-standardize); its classes and features must match the data")
-    files.add_argument("--save-model", metavar="FILE",
+    files.add_argument("--save-model", metavar="FILE", type=_path,
                        help="write the model as JSON when training ends (the dashboard: when it closes), "
                        "atomically; the folder is checked before training starts")
-    files.add_argument("--history", metavar="FILE",
+    files.add_argument("--history", metavar="FILE", type=_path,
                        help="CSV of step, epoch, loss, train_accuracy, val_loss, val_accuracy, written as "
                        "training goes: with --headless one row per progress line; in the dashboard one row "
                        "per completed epoch (and the last step, if it ends none, when the dashboard "
@@ -238,12 +241,21 @@ def check_options(options: Options) -> None:
 
 
 def _check_outputs_spare_inputs(options: Options) -> None:
-    """No output may overwrite an input or the other output (--save-model may update --load-model)."""
+    """No output may overwrite an input or the other output (--save-model may update
+    --load-model). Files are compared by identity (device and inode), so a hard link or a
+    symlink to the dataset counts as the dataset; an output not yet created by its path."""
     dataset = options.dataset if os.path.isfile(options.dataset) else None
     clashes = [("--history", options.history, "--dataset", dataset),
                ("--history", options.history, "--load-model", options.load_model),
                ("--history", options.history, "--save-model", options.save_model),
                ("--save-model", options.save_model, "--dataset", dataset)]
     for flag, path, other_flag, other in clashes:
-        if path and other and os.path.realpath(path) == os.path.realpath(other):
+        if path and other and _same_file(path, other):
             raise UserError(f"{flag} and {other_flag} name the same file ({path})")
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet)
+        return os.path.realpath(a) == os.path.realpath(b)

@@ -1,0 +1,20 @@
+"""The ``softmax-tui`` console script: Ctrl+C at any moment, even while the modules it needs
+are still importing (a second or so on a cold disk), ends quietly with status 130."""
+
+from __future__ import annotations
+
+import sys
+
+EXIT_INTERRUPTED = 130
+
+
+def main() -> int:
+    """Import the command line and run it; a KeyboardInterrupt before it can catch one itself
+    is one line on stderr and exit status 130, not a traceback."""
+    try:
+        from .cli import main as run
+
+        return run()
+    except KeyboardInterrupt:
+        sys.stderr.write("softmax-tui: interrupted\n")
+        return EXIT_INTERRUPTED
