@@ -179,3 +179,24 @@ def test_names_from_a_file_never_reach_the_terminal_as_control_bytes(terminal, t
     for payload in (title, clipboard, "\x1b]0;", "\x1b]52;", clear):
         assert payload.encode() not in output, payload
     assert b"\\x1b]0;PWNED\\x07" in output  # drawn as text instead
+
+
+@pytest.mark.parametrize("signum, status", [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_sigterm_and_sighup_close_the_dashboard_as_q_does(terminal, tmp_path, signum, status):
+    """Issue 11: the window closed or the SSH session dropped: the terminal restored, the
+    history closed and the model saved, exit 128 + the signal."""
+    model, history = tmp_path / "m.json", tmp_path / "h.csv"
+    term = terminal("--save-model", str(model), "--history", str(history))
+    term.read_until(b"RUNNING")
+    term.proc.send_signal(signum)
+    assert term.wait() == status, term.text()
+    assert term.attributes() == term.before
+    output = bytes(term.output)
+    for mode in MODES:
+        assert last(output, f"\x1b[?{mode}l") > last(output, f"\x1b[?{mode}h"), mode
+    after = CSI.sub(b"", output[last(output, "\x1b[?1049l"):]).decode()
+    assert after == (f"softmax-tui: stopped by {signal.Signals(signum).name}\r\n"
+                     f"softmax-tui: model saved to {model}\r\n")
+    step = json.loads(model.read_text())["config"]["trained"]["step"]
+    rows = history.read_text().splitlines()
+    assert rows[0].startswith("step,") and (step == 0 or int(rows[-1].split(",")[0]) == step)

@@ -8,6 +8,8 @@ replaces it with a new session on another dataset.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -36,6 +38,7 @@ from .mapview import MapView, Selection
 from .runner import Runner
 from .safe_text import visible, visible_all
 from .screens.dataset import DatasetScreen
+from .signals import STOP_SIGNALS
 from .screens.help import HelpScreen
 from .screens.too_small import TooSmallScreen
 from .session import Session, build_session
@@ -121,6 +124,23 @@ class SoftmaxApp(App[None]):
         self._train(self.runner)
         self.draw_frame()
         self._check_size(self.size)
+        self._catch_stop_signals()
+
+    #: The signal that closed the dashboard (SIGTERM, SIGHUP), or None.
+    stopped_by: int | None = None
+
+    def _catch_stop_signals(self) -> None:
+        """SIGTERM and SIGHUP (the window closed, the SSH session dropped) close the dashboard
+        as q does: the terminal restored, the history closed and the model saved, with exit
+        status 128 + the signal's number (143, 129)."""
+        loop = asyncio.get_running_loop()
+        for signum in STOP_SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread
+                loop.add_signal_handler(signum, self._stop_by, signum)
+
+    def _stop_by(self, signum: int) -> None:
+        self.stopped_by = signum
+        self.exit(return_code=128 + signum)
 
     def on_resize(self, event: Resize) -> None:
         self._check_size(event.size)
@@ -145,6 +165,10 @@ class SoftmaxApp(App[None]):
 
     def on_unmount(self) -> None:
         self.runner.close()
+        loop = asyncio.get_running_loop()
+        for signum in STOP_SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(signum)
 
     def on_softmax_app_run_changed(self) -> None:
         self.draw_frame(now=True)

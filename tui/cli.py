@@ -6,7 +6,9 @@ stderr and exit status 2. The headless path never imports Textual.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 
 from softmax_tui.datasets import DatasetError, list_datasets
@@ -88,8 +90,17 @@ def _dashboard(options: Options) -> int:
     from .app import SoftmaxApp
 
     app = SoftmaxApp(session)
-    app.run()
+    try:
+        app.run()
+    except OSError:  # the terminal is gone (SIGHUP after an SSH drop): keep the work all the same
+        pass
+    notes = []
     if options.save_model:
         save_model(options.save_model, app.session.saved_model())
-        sys.stderr.write(f"softmax-tui: model saved to {visible(options.save_model)}\n")
+        notes.append(f"model saved to {visible(options.save_model)}")
+    if app.stopped_by:
+        notes.insert(0, f"stopped by {signal.Signals(app.stopped_by).name}")
+    with contextlib.suppress(OSError):  # the terminal may be gone
+        for note in notes:
+            sys.stderr.write(f"softmax-tui: {note}\n")
     return app.return_code or 0
