@@ -246,6 +246,7 @@ class FakeDashboard:
         self.session = session
         self.started_paused = session.trainer.state.value == "paused"
         self.return_code = None
+        self.stopped_by = None  # closed by q, not by a signal
         self.opened.append(self)
 
     def run(self):
