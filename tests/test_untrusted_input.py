@@ -236,3 +236,37 @@ sys.exit(main())
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
     assert done.returncode == 130 and done.stderr == b"softmax-tui: interrupted\n"
+
+
+# --- model files --------------------------------------------------------------------------------
+
+
+MODEL = ('{{"format": "softmax-tui-model", "W": [[{w}]], "b": [0], "classes": ["a"], "features": ["x"], '
+         '"preprocessing": {{"features": null, "mean": [0], "scale": [1], "feature_names": ["x"]}}}}')
+
+
+@pytest.mark.parametrize("content, message", [
+    (MODEL.format(w="9" * 400), "malformed model file (int too large to convert to float)"),
+    (MODEL.format(w="9" * 5000), "not a model file (an integer of more than 4300 digits)"),
+    ("[" * 100_000 + "]" * 100_000, "not a model file (its JSON is nested too deeply)"),
+    (b"\0\0\0", "not a model file (binary data)"),
+], ids=["400 digits", "5000 digits", "100000 nested", "binary"])  # fmt: skip
+def test_hostile_model_files_are_one_line_errors(tmp_path, content, message):
+    path = tmp_path / "m.json"
+    (path.write_bytes if isinstance(content, bytes) else path.write_text)(content)
+    done = run_cli("--headless", "--epochs", "1", "--load-model", str(path))
+    assert done.returncode == 2
+    assert done.stderr.decode() == f"softmax-tui: error: {path}: {message}\n"
+
+
+def test_model_files_are_read_with_a_bound(tmp_path, monkeypatch):
+    from softmax_tui.tui import modelfile
+    from softmax_tui.tui.errors import UserError
+
+    monkeypatch.setattr(modelfile, "MAX_MODEL_BYTES", 10)
+    path = tmp_path / "m.json"
+    path.write_text(" " * 11)
+    with pytest.raises(UserError, match=r"not a model file \(larger than 0 MiB\)"):
+        modelfile.load_model(str(path))
+    with pytest.raises(UserError, match=r"^/dev/zero: not a model file \(binary data\)$"):
+        modelfile.load_model("/dev/zero")

@@ -14,6 +14,7 @@ import json
 import os
 import secrets
 import stat
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,11 +112,29 @@ def save_model(path: str, model: SavedModel) -> None:
     })
 
 
+#: The largest model file read: a model of 100,000 features and 100 classes is about 200 MB.
+MAX_MODEL_BYTES = 256 * 2**20
+
+
+def _read_bounded(path: str) -> bytes:
+    """The bytes of ``path``, read a chunk at a time up to MAX_MODEL_BYTES; a NUL byte (a
+    binary file, /dev/zero) or a larger file is a UserError at once."""
+    chunks, size = [], 0
+    with open(path, "rb") as f:
+        while chunk := f.read(2**20):
+            if b"\0" in chunk:
+                raise UserError(f"{path}: not a model file (binary data)")
+            size += len(chunk)
+            if size > MAX_MODEL_BYTES:
+                raise UserError(f"{path}: not a model file (larger than {MAX_MODEL_BYTES // 2**20} MiB)")
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def load_model(path: str) -> SavedModel:
     """Read a model file; anything unreadable or malformed is a one-line UserError."""
     try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
+        data = json.loads(_read_bounded(path).decode("utf-8"))
     except FileNotFoundError:
         raise UserError(f"{path}: no such model file") from None
     except IsADirectoryError:
@@ -128,6 +147,11 @@ def load_model(path: str) -> SavedModel:
         raise UserError(f"{path}: not a model file (not UTF-8 text)") from None
     except json.JSONDecodeError as e:
         raise UserError(f"{path}: not a model file (invalid JSON at line {e.lineno}, column {e.colno})") from None
+    except ValueError:  # Python's cap on the digits of an integer read from text
+        raise UserError(f"{path}: not a model file (an integer of more than "
+                        f"{sys.get_int_max_str_digits()} digits)") from None
+    except RecursionError:
+        raise UserError(f"{path}: not a model file (its JSON is nested too deeply)") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise UserError(f"{path}: not a softmax-tui model file (written by --save-model)")
     try:
@@ -139,7 +163,7 @@ def load_model(path: str) -> SavedModel:
         config = dict(data.get("config") or {})
     except KeyError as e:
         raise UserError(f"{path}: malformed model file (no {e.args[0]!r} entry)") from None
-    except (TypeError, ValueError, DatasetError) as e:
+    except (TypeError, ValueError, OverflowError, DatasetError) as e:
         raise UserError(f"{path}: malformed model file ({e})") from None
     K, d = len(classes), len(features)
     if W.shape != (K, d) or b.shape != (K,) or not (np.isfinite(W).all() and np.isfinite(b).all()):
