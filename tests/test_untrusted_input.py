@@ -270,3 +270,24 @@ def test_model_files_are_read_with_a_bound(tmp_path, monkeypatch):
         modelfile.load_model(str(path))
     with pytest.raises(UserError, match=r"^/dev/zero: not a model file \(binary data\)$"):
         modelfile.load_model("/dev/zero")
+
+
+# --- standard output that fails -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("output, reason", [("full", "No space left on device"),
+                                            ("closed", "standard output is closed")])
+def test_a_failing_standard_output_keeps_the_work(tmp_path, output, reason):
+    history, model = tmp_path / "h.csv", tmp_path / "m.json"
+    args = [*CLI, "--headless", "--epochs", "5", "--history", str(history), "--save-model", str(model)]
+    if output == "full":
+        with open("/dev/full", "w") as full:
+            done = subprocess.run(args, stdout=full, stderr=subprocess.PIPE, timeout=60)
+    else:
+        done = subprocess.run(args, stderr=subprocess.PIPE, timeout=60, preexec_fn=lambda: os.close(1))
+    assert done.returncode == 2
+    stderr = done.stderr.decode()
+    assert stderr == (f"softmax-tui: stopped: the output could not be written ({reason}) at step 1 "
+                      f"(epoch 1), loss 0.635885; history in {history}, model saved to {model}\n"), stderr
+    assert json.loads(model.read_text())["config"]["trained"]["step"] == 1
+    assert history.read_text().splitlines()[1].startswith("1,1,")

@@ -14,7 +14,7 @@ import sys
 from softmax_tui.datasets import DatasetError, list_datasets
 
 from .errors import UserError
-from .headless import EXIT_INTERRUPTED, EXIT_PIPE_CLOSED, run_headless
+from .headless import EXIT_INTERRUPTED, ClosedOutput, run_headless
 from .modelfile import check_writable, save_model
 from .options import Options, parse_options
 from .safe_text import visible
@@ -64,9 +64,13 @@ def _session(options: Options) -> Session:
 
 
 def _headless(options: Options) -> int:
-    status = run_headless(_session(options), sys.stdout, sys.stderr)
-    if status == EXIT_PIPE_CLOSED:
-        # Nobody reads stdout any more: point it at /dev/null so Python's last flush is silent.
+    status = run_headless(_session(options), sys.stdout or ClosedOutput(), sys.stderr)
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except OSError:
+        # Nobody reads stdout any more, or it is full: point it at /dev/null so Python's last
+        # flush, of what stays in its buffer, is silent.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return status
 

@@ -12,6 +12,7 @@ JSON is strict (a missing or non-finite number is ``null``) and floats are print
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import time
 from typing import TextIO
@@ -26,7 +27,40 @@ from .safe_text import visible
 from .signals import Stopped, stop_signals_raise
 from .session import Session
 
-EXIT_OK, EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_PIPE_CLOSED = 0, 3, 130, 141
+EXIT_OK, EXIT_USER_ERROR, EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_PIPE_CLOSED = 0, 2, 3, 130, 141
+
+
+class OutputFailed(Exception):
+    """Standard output could not be written: closed by its reader (EPIPE), closed before the
+    run (``>&-``), or full (``> /dev/full``, a full disk)."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error)
+        self.error = error
+
+    @property
+    def closed_pipe(self) -> bool:
+        return isinstance(self.error, BrokenPipeError)
+
+    @property
+    def what(self) -> str:
+        if self.closed_pipe:
+            return "stopped: the output was closed"
+        return f"stopped: the output could not be written ({self.error.strerror or self.error})"
+
+    @property
+    def exit_status(self) -> int:
+        """141 for a closed pipe, as a shell reports one; 2 for an output the user must fix."""
+        return EXIT_PIPE_CLOSED if self.closed_pipe else EXIT_USER_ERROR
+
+
+class ClosedOutput:
+    """Standard output when the process started without one (``>&-``: sys.stdout is None)."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    flush = write
 def _metrics(snap: Snapshot) -> dict:
     """Where the run is and how it does: the fields progress and done events share."""
     return {
@@ -78,8 +112,15 @@ class _Run:
         if self.history:
             self.history.write(snap)
             self.history.flush()  # every row in the file at once: a crash loses none
-        self.out.write(to_json(progress_event(snap)) + "\n")
-        self.out.flush()
+        self.print(to_json(progress_event(snap)))
+
+    def print(self, line: str) -> None:
+        """``line`` on the output, flushed; a failure is :class:`OutputFailed`."""
+        try:
+            self.out.write(line + "\n")
+            self.out.flush()
+        except OSError as e:
+            raise OutputFailed(e) from None
 
     def train(self) -> None:
         trainer = self.session.trainer
@@ -96,7 +137,7 @@ class _Run:
         """After an interruption: emit the latest snapshot if it was not yet (stdout may be gone)."""
         snap = self.session.trainer.snapshot
         if snap.step != self.emitted_step:
-            with contextlib.suppress(BrokenPipeError):
+            with contextlib.suppress(OutputFailed):
                 self.emit(snap)
 
 
@@ -131,8 +172,8 @@ def _run(run: _Run, err: TextIO) -> int:
         return _stopped(run, err, "interrupted", EXIT_INTERRUPTED)
     except Stopped as e:
         return _stopped(run, err, f"stopped by {e.name}", e.exit_status)
-    except BrokenPipeError:
-        return _stopped(run, err, "stopped: the output was closed", EXIT_PIPE_CLOSED)
+    except OutputFailed as e:
+        return _stopped(run, err, e.what, e.exit_status)
     except HistoryError as e:  # keep the work, as after Ctrl+C, but it is an error (status 2)
         snap = session.trainer.snapshot
         saved = _keep_model(session)
@@ -147,10 +188,11 @@ def _run(run: _Run, err: TextIO) -> int:
         except UserError as e:  # a full disk, say: the done event below still holds W and b
             unsaved = e
     try:
-        run.out.write(to_json(done_event(session, snap, elapsed)) + "\n")
-        run.out.flush()
-    except BrokenPipeError:
+        run.print(to_json(done_event(session, snap, elapsed)))
+    except OutputFailed as e:
         if unsaved is None:
+            if not e.closed_pipe:  # the done event is lost: say so, and what was kept
+                return _stopped(run, err, e.what, e.exit_status)
             return EXIT_PIPE_CLOSED
     if unsaved is not None:
         raise unsaved
