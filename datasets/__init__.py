@@ -8,7 +8,7 @@ from .builtin import MAX_SAMPLES, list_datasets, load_dataset
 from .csv_loader import load_csv
 from .dataset import Dataset, DatasetError
 from .prepare import Prepared, prepare
-from .table import TableOptions, load_table
+from .table import TableOptions, is_table_path, load_table
 from .preprocessing import FEATURE_TRANSFORMS, Pipeline, parse_features
 from .split import stratified_split
 
@@ -20,6 +20,7 @@ __all__ = [
     "Pipeline",
     "Prepared",
     "TableOptions",
+    "is_table_path",
     "list_datasets",
     "load_csv",
     "load_dataset",

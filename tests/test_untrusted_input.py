@@ -197,19 +197,24 @@ def test_empty_values_are_refused(flag):
     assert done.stderr.startswith(f"softmax-tui: error: argument {flag}: must be a ".encode())
 
 
-def test_a_signal_during_the_save_leaves_no_temporary_file(tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("signals", [[signal.SIGTERM], [signal.SIGHUP, signal.SIGTERM]])
+def test_signals_during_the_save_wait_for_it_and_leave_no_temporary_file(tmp_path, monkeypatch, capsys, signals):
     from softmax_tui.tui import cli, modelfile
 
     model = tmp_path / "m.json"
     model.write_text("old")
+    dump = modelfile.json.dump
 
     def dump_then_signal(*args, **kwargs):
-        os.kill(os.getpid(), signal.SIGTERM)
+        dump(*args, **kwargs)
+        for signum in signals:  # one or two, while the file is half written
+            os.kill(os.getpid(), signum)
 
     monkeypatch.setattr(modelfile.json, "dump", dump_then_signal)
-    assert cli.main(["--headless", "--epochs", "1", "--save-model", str(model)]) == 143
-    assert capsys.readouterr().err == "softmax-tui: stopped by SIGTERM\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json"] and model.read_text() == "old"
+    assert cli.main(["--headless", "--epochs", "1", "--save-model", str(model)]) == 128 + signals[0]
+    assert capsys.readouterr().err == f"softmax-tui: stopped by {signal.Signals(signals[0]).name}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json"]
+    assert json.loads(model.read_text())["format"] == "softmax-tui-model"  # the finished model is kept
 
 
 # --- limits and start-up ----------------------------------------------------------------------
@@ -291,3 +296,53 @@ def test_a_failing_standard_output_keeps_the_work(tmp_path, output, reason):
                       f"(epoch 1), loss 0.635885; history in {history}, model saved to {model}\n"), stderr
     assert json.loads(model.read_text())["config"]["trained"]["step"] == 1
     assert history.read_text().splitlines()[1].startswith("1,1,")
+
+
+def test_more_outputs_that_are_not_files(tmp_path):
+    done = run_cli("--headless", "--epochs", "1", "--save-model", str(tmp_path / "existing.txt") + "/")
+    assert done.returncode == 2 and done.stdout == b""
+    assert done.stderr.endswith(b"existing.txt/: names a folder; --save-model needs a file name\n")
+    fifo = tmp_path / "d.csv"
+    os.mkfifo(fifo)
+    done = run_cli("--headless", "--dataset", str(fifo), "--history", str(fifo))  # would block for ever
+    assert done.returncode == 2 and b"--history and --dataset name the same file" in done.stderr
+
+
+def test_a_built_in_name_is_not_a_file_of_that_name(tmp_path):
+    (tmp_path / "iris").write_text("not the data")
+    done = run_cli("--headless", "--epochs", "1", "--dataset", "iris", "--history", "iris", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "iris").read_text().startswith("step,epoch,")
+
+
+def test_a_save_keeps_permission_bits_only(tmp_path):
+    model = tmp_path / "m.json"
+    model.write_text("{}")
+    model.chmod(0o4755)
+    assert run_cli("--headless", "--epochs", "1", "--save-model", str(model)).returncode == 0
+    assert stat.S_IMODE(model.stat().st_mode) == 0o755
+
+
+def test_list_datasets_to_a_full_output():
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([*CLI, "--list-datasets"], stdout=full, stderr=subprocess.PIPE, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr == b"softmax-tui: error: standard output: No space left on device\n"
+
+
+def test_ctrl_c_inside_numpys_imports_exits_130_quietly():
+    script = """
+import sys
+class Interrupt:  # NumPy turns a Ctrl+C during its C imports into an ImportError
+    def find_spec(self, name, path, target=None):
+        if name == "softmax_tui.tui.cli":
+            try:
+                raise KeyboardInterrupt
+            except KeyboardInterrupt:
+                raise ImportError("PyCapsule_Import could not import module 'datetime'")
+sys.meta_path.insert(0, Interrupt())
+from softmax_tui.tui.entry import main
+sys.exit(main())
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
+    assert done.returncode == 130 and done.stderr == b"softmax-tui: interrupted\n"

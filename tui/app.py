@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -168,7 +169,11 @@ class SoftmaxApp(App[None]):
         loop = asyncio.get_running_loop()
         for signum in STOP_SIGNALS:
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.remove_signal_handler(signum)
+                loop.remove_signal_handler(signum)  # which restores the default action: kill
+                signal.signal(signum, self._note_stop)  # a second signal must not lose the save
+
+    def _note_stop(self, signum: int, frame) -> None:
+        self.stopped_by = self.stopped_by or signum
 
     def on_softmax_app_run_changed(self) -> None:
         self.draw_frame(now=True)

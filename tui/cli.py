@@ -42,7 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("softmax-tui: interrupted\n")
         return EXIT_INTERRUPTED
-    except Stopped as e:  # while saving the model: no temporary file is left
+    except MemoryError:
+        sys.stderr.write("softmax-tui: error: out of memory: the data or the model is too large "
+                         "for this machine\n")
+        return EXIT_USER_ERROR
+    except Stopped as e:  # a signal noted while the model was saved (it was saved)
         sys.stderr.write(f"softmax-tui: stopped by {e.name}\n")
         return e.exit_status
 
@@ -50,8 +54,14 @@ def main(argv: list[str] | None = None) -> int:
 def _list_datasets() -> int:
     entries = list_datasets()
     width = max(len(name) for name, _ in entries)
-    for name, summary in entries:
-        print(f"{name:<{width}}  {summary}")
+    try:
+        for name, summary in entries:
+            print(f"{name:<{width}}  {summary}")
+        sys.stdout.flush()
+    except (OSError, AttributeError) as e:  # stdout full or closed
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+        sys.stderr.write(f"softmax-tui: error: standard output: {getattr(e, 'strerror', None) or 'closed'}\n")
+        return EXIT_USER_ERROR
     return 0
 
 
@@ -107,4 +117,4 @@ def _dashboard(options: Options) -> int:
     with contextlib.suppress(OSError):  # the terminal may be gone
         for note in notes:
             sys.stderr.write(f"softmax-tui: {note}\n")
-    return app.return_code or 0
+    return 128 + app.stopped_by if app.stopped_by else app.return_code or 0

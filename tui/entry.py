@@ -13,8 +13,23 @@ def main() -> int:
     is one line on stderr and exit status 130, not a traceback."""
     try:
         from .cli import main as run
-
-        return run()
     except KeyboardInterrupt:
-        sys.stderr.write("softmax-tui: interrupted\n")
-        return EXIT_INTERRUPTED
+        return _interrupted()
+    except ImportError as e:  # NumPy turns a Ctrl+C in its own imports into an ImportError
+        if _caused_by_interrupt(e):
+            return _interrupted()
+        raise
+    return run()
+
+
+def _interrupted() -> int:
+    sys.stderr.write("softmax-tui: interrupted\n")
+    return EXIT_INTERRUPTED
+
+
+def _caused_by_interrupt(error: BaseException | None) -> bool:
+    while error is not None:
+        if isinstance(error, KeyboardInterrupt):
+            return True
+        error = error.__cause__ or error.__context__
+    return False

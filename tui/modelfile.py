@@ -22,7 +22,7 @@ import numpy as np
 from softmax_tui.datasets import DatasetError, Pipeline
 
 from .errors import UserError
-from .signals import stop_signals_raise
+from .signals import stop_signals_deferred
 
 FORMAT = "softmax-tui-model"
 
@@ -51,6 +51,8 @@ def _target(path: str) -> str:
     """The file a save to ``path`` replaces: ``path`` with its symlinks followed (a link
     keeps pointing at the saved model). An existing file must be a regular file: a device
     (/dev/null), a FIFO or a folder is refused, never replaced."""
+    if path.endswith((os.sep, "/")):
+        raise UserError(f"{path}: names a folder; --save-model needs a file name")
     target = os.path.realpath(path)
     try:
         mode = os.stat(target).st_mode
@@ -82,22 +84,35 @@ def write_json_atomically(path: str, payload: dict) -> None:
     JSON is strict (a NaN or infinity is a ValueError, never written) and floats keep full
     precision (``repr``), so numbers read back exactly."""
     target = _target(path)
-    fd, tmp = _create_temporary(target)
-    try:
-        with stop_signals_raise(), os.fdopen(fd, "w", encoding="utf-8") as f:
-            with contextlib.suppress(FileNotFoundError):  # an existing file keeps its mode
-                os.fchmod(f.fileno(), stat.S_IMODE(os.stat(target).st_mode))
-            json.dump(payload, f, indent=1, allow_nan=False)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
+    with stop_signals_deferred():  # a signal waits for the rename: no temporary file is left
+        fd, tmp = _create_temporary(target)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                _keep_owner_and_mode(f.fileno(), target)
+                json.dump(payload, f, indent=1, allow_nan=False)
+                f.write("\n")
+                f.flush()
+                os.fsync(f.fileno())
             os.replace(tmp, target)
-    except BaseException as e:  # a signal too: no hidden temporary file is left behind
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(e, OSError):
-            raise UserError(f"{path}: could not be written ({e.strerror}); any previous file is unchanged") from None
-        raise
+        except BaseException as e:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            if isinstance(e, OSError):
+                raise UserError(f"{path}: could not be written ({e.strerror}); any previous file is unchanged") from None
+            raise
+
+
+def _keep_owner_and_mode(fd: int, target: str) -> None:
+    """Give the new file the permission bits (not setuid, setgid or sticky) and, when we may
+    (as root), the owner of the file it replaces."""
+    try:
+        old = os.stat(target)
+    except FileNotFoundError:
+        return
+    os.fchmod(fd, old.st_mode & 0o777)
+    with contextlib.suppress(PermissionError):
+        if (old.st_uid, old.st_gid) != (os.geteuid(), os.getegid()):
+            os.fchown(fd, old.st_uid, old.st_gid)
 
 
 def save_model(path: str, model: SavedModel) -> None:

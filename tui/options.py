@@ -12,7 +12,7 @@ import os
 from dataclasses import asdict, dataclass
 from importlib.metadata import version
 
-from softmax_tui.datasets import MAX_SAMPLES, TableOptions
+from softmax_tui.datasets import MAX_SAMPLES, TableOptions, is_table_path
 from softmax_tui.engine import INITIALIZERS, OPTIMIZERS
 
 from .errors import UserError
@@ -244,7 +244,7 @@ def _check_outputs_spare_inputs(options: Options) -> None:
     """No output may overwrite an input or the other output (--save-model may update
     --load-model). Files are compared by identity (device and inode), so a hard link or a
     symlink to the dataset counts as the dataset; an output not yet created by its path."""
-    dataset = options.dataset if os.path.isfile(options.dataset) else None
+    dataset = options.dataset if is_table_path(options.dataset) and os.path.exists(options.dataset) else None
     clashes = [("--history", options.history, "--dataset", dataset),
                ("--history", options.history, "--load-model", options.load_model),
                ("--history", options.history, "--save-model", options.save_model),

@@ -44,3 +44,22 @@ def stop_signals_raise():
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+
+
+@contextlib.contextmanager
+def stop_signals_deferred():
+    """Within it, SIGTERM and SIGHUP are only noted (work that must not be cut, such as the
+    rename that saves a model, finishes); after it, the first one noted raises
+    :class:`Stopped`. In the main thread only."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    noted: list[int] = []
+    previous = {s: signal.signal(s, lambda signum, frame: noted.append(signum)) for s in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    if noted:
+        raise Stopped(noted[0])
