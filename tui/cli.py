@@ -14,14 +14,12 @@ import sys
 from softmax_tui.datasets import DatasetError, list_datasets
 
 from .errors import UserError
-from .headless import EXIT_INTERRUPTED, ClosedOutput, run_headless
+from .headless import EXIT_INTERRUPTED, EXIT_USER_ERROR, ClosedOutput, run_headless
 from .modelfile import check_writable, save_model
 from .options import Options, parse_options
 from .safe_text import visible
 from .session import Session, build_session
 from .signals import Stopped
-
-EXIT_USER_ERROR = 2
 
 
 def main(argv: list[str] | None = None) -> int:
