@@ -70,7 +70,7 @@ class FrameRecorder:
         from textual.screen import Screen
         from textual.widget import Widget
 
-        from softmax_tui.tui.app import SoftmaxApp
+        from softmax_tui.tui.screens.dashboard import DashboardScreen
         from softmax_tui.tui.widgets.decision_map import DecisionMap
         from softmax_tui.tui.widgets.jacobian import JacobianPanel
         from softmax_tui.tui.widgets.loss import LossPlot
@@ -78,12 +78,12 @@ class FrameRecorder:
         from softmax_tui.tui.widgets.status import StatusBar
 
         recorder = self
-        hand_over, refresh, render_lines = SoftmaxApp._hand_over, Screen._compositor_refresh, Widget.render_lines
+        hand_over, refresh, render_lines = DashboardScreen._hand_over, Screen._compositor_refresh, Widget.render_lines
 
-        def timed_hand_over(app):
+        def timed_hand_over(screen):
             parts = recorder._current = {}
             start = time.perf_counter()
-            hand_over(app)
+            hand_over(screen)
             parts["frame"] = time.perf_counter() - start
             recorder._open = parts
 
@@ -124,7 +124,7 @@ class FrameRecorder:
             cls.show = timed
 
         self._current: dict[str, float] = {}
-        SoftmaxApp._hand_over = timed_hand_over
+        DashboardScreen._hand_over = timed_hand_over
         Screen._compositor_refresh, Widget.render_lines = timed_refresh, timed_render_lines
         for cls in (ParameterBars, LossPlot, DecisionMap, JacobianPanel, StatusBar):
             timed_show(cls)
@@ -138,7 +138,7 @@ async def key_latency(app, key: str, character: str, changed) -> float:
     app.post_message(events.Key(key, character))
     while changed() == before:
         if time.perf_counter() - sent > 10:
-            raise AssertionError(f"{key} changed nothing in 10 s ({app.runner.state}: {app.runner.snapshot.reason})")
+            raise AssertionError(f"{key} changed nothing in 10 s ({app.dashboard.runner.state}: {app.dashboard.runner.snapshot.reason})")
         await asyncio.sleep(0.0005)
     return time.perf_counter() - sent
 
@@ -146,7 +146,7 @@ async def key_latency(app, key: str, character: str, changed) -> float:
 async def keys(app, latencies: dict[str, list[float]]) -> None:
     """Every key that changes the run, while it runs; ``n`` from a paused run at the end.
     (``o`` comes late: momentum can take rgb20 to convergence, which ends the run.)"""
-    runner = app.runner
+    runner = app.dashboard.runner
 
     async def press(label, key, character, changed, pause=0.05):
         latencies[label].append(await key_latency(app, key, character, changed))
@@ -165,10 +165,20 @@ async def keys(app, latencies: dict[str, list[float]]) -> None:
         await press("+ / -", *(("plus", "+") if i % 2 == 0 else ("minus", "-")), lambda: runner.lr)
         await press("[ / ]", *(("left_square_bracket", "[") if i % 2 == 0 else ("right_square_bracket", "]")),
                     lambda: runner.speed)
+    async def running():
+        """A run that has not finished (untimed): the million-point run can converge during the
+        measurement, and a finished run ignores space."""
+        if runner.state.finished:
+            runner.reset()
+            runner.toggle()
+            await off_step_0()
+
     for _ in range(5):
+        await running()
         await press("space (pause)", "space", " ", lambda: runner.state, pause=0.2)
         await press("space (resume)", "space", " ", lambda: runner.state, pause=0.3)
     for _ in range(3):
+        await running()
         await off_step_0()
         await press("r", "r", "r", lambda: runner.snapshot.step == 0)
         await press("space (resume)", "space", " ", lambda: runner.state, pause=0.3)
@@ -188,16 +198,16 @@ async def dashboard(argv: list[str], seconds: float, recorder: FrameRecorder) ->
     app = SoftmaxApp(build_session(parse_options(["--paused", *argv])), speed=float("inf"))
     latencies: dict[str, list[float]] = defaultdict(list)
     async with app.run_test(size=SIZE):
-        app.runner.toggle()
+        app.dashboard.runner.toggle()
         await asyncio.sleep(1.0)
         recorder.frames.clear()
         recorder.stray.clear()
         recorder.panels.clear()
         recorder.enabled = True
-        first, start = app.runner.snapshot.step, time.perf_counter()
+        first, start = app.dashboard.runner.snapshot.step, time.perf_counter()
         await asyncio.sleep(seconds)
         elapsed = time.perf_counter() - start
-        rate = (app.runner.snapshot.step - first) / elapsed
+        rate = (app.dashboard.runner.snapshot.step - first) / elapsed
         recorder.enabled = False
         frames, panels = list(recorder.frames), {k: list(v) for k, v in recorder.panels.items()}
         stray = list(recorder.stray)

@@ -91,9 +91,9 @@ class Live:
 
         app = pilot.app
         for _ in range(200):
-            app.draw_frame()
+            app.dashboard.draw_frame()
             await pilot.pause(0.01)
-            if app.query_one(LossPlot).up_to_date:
+            if app.dashboard.query_one(LossPlot).up_to_date:
                 return
         raise AssertionError("the loss plot never caught up")
 

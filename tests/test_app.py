@@ -4,20 +4,21 @@ import io
 import re
 
 import numpy as np
-import pytest
 from rich.console import Console
 from rich.table import Table
 from textual import events
-from textual.widgets import Static
+from textual.widgets import Footer, Static
+from textual.widgets._footer import FooterKey, KeyGroup
 
 from softmax_tui.datasets import DatasetError
 from softmax_tui.engine import RunState
-from softmax_tui.tui import app as app_module
+from softmax_tui.tui.screens import dashboard as dashboard_module
 from softmax_tui.tui.app import SoftmaxApp
 from softmax_tui.tui.cli import main
 from softmax_tui.tui.keys import KEYS
 from softmax_tui.tui.mapview import Selection
 from softmax_tui.tui.options import DEFAULT_LR, parse_options
+from softmax_tui.tui.screens.dashboard import DashboardScreen
 from softmax_tui.tui.screens.dataset import DatasetScreen
 from softmax_tui.tui.screens.help import HelpScreen
 from softmax_tui.tui.screens.too_small import TooSmallScreen
@@ -37,7 +38,7 @@ def make_app(*argv: str, speed: float | None = None) -> SoftmaxApp:
 
 
 def status_text(app: SoftmaxApp) -> str:
-    return str(app.query_one(StatusBar).render())
+    return str(app.dashboard.query_one(StatusBar).render())
 
 
 async def screen_of(pilot, kind):
@@ -52,12 +53,12 @@ async def screen_of(pilot, kind):
 async def test_n_advances_exactly_one_step():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        assert app.runner.snapshot.step == 0
+        assert app.dashboard.runner.snapshot.step == 0
         await pilot.press("n")
-        assert app.runner.snapshot.step == 1 and app.session.trainer.snapshot.step == 1
+        assert app.dashboard.runner.snapshot.step == 1 and app.session.trainer.snapshot.step == 1
         assert "step 1 " in status_text(app) and "PAUSED" in status_text(app)
         await pilot.press("n", "n")
-        assert app.runner.snapshot.step == 3
+        assert app.dashboard.runner.snapshot.step == 3
 
 
 async def test_n_while_running_pauses_first():
@@ -65,56 +66,56 @@ async def test_n_while_running_pauses_first():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("space")
         await pilot.pause(0.2)
-        before = app.runner.snapshot.step
+        before = app.dashboard.runner.snapshot.step
         await pilot.press("n")
-        assert app.runner.state is RunState.PAUSED  # at once; the step follows the one in progress
-        with app.runner._control():
-            assert app.runner.snapshot.step == app.runner.previous.step + 1 >= before + 1
+        assert app.dashboard.runner.state is RunState.PAUSED  # at once; the step follows the one in progress
+        with app.dashboard.runner._control():
+            assert app.dashboard.runner.snapshot.step == app.dashboard.runner.previous.step + 1 >= before + 1
 
 
 async def test_r_returns_to_step_0_with_the_initial_parameters_paused():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        W0 = app.runner.snapshot.W.copy()
+        W0 = app.dashboard.runner.snapshot.W.copy()
         await pilot.press("n", "n", "n", "space")
         await pilot.press("r")
-        assert app.runner.state is RunState.PAUSED and app.runner.snapshot.step == 0
-        np.testing.assert_array_equal(app.runner.snapshot.W, W0)
+        assert app.dashboard.runner.state is RunState.PAUSED and app.dashboard.runner.snapshot.step == 0
+        np.testing.assert_array_equal(app.dashboard.runner.snapshot.W, W0)
         assert "step 0 " in status_text(app)
 
 
 async def test_space_toggles_running_and_paused():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        assert app.runner.state is RunState.PAUSED
+        assert app.dashboard.runner.state is RunState.PAUSED
         await pilot.press("space")
-        assert app.runner.state is RunState.RUNNING and "RUNNING" in status_text(app)
+        assert app.dashboard.runner.state is RunState.RUNNING and "RUNNING" in status_text(app)
         await pilot.press("space")
-        assert app.runner.state is RunState.PAUSED and "PAUSED" in status_text(app)
+        assert app.dashboard.runner.state is RunState.PAUSED and "PAUSED" in status_text(app)
 
 
 async def test_tab_moves_the_selection_and_the_jacobian():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        jacobian = app.query_one(JacobianPanel)
-        assert app.selection == Selection.point(0)
+        jacobian = app.dashboard.query_one(JacobianPanel)
+        assert app.dashboard.selection == Selection.point(0)
         first = jacobian._subject.explanation
         await pilot.press("tab")
-        assert app.selection == Selection.point(1)
+        assert app.dashboard.selection == Selection.point(1)
         second = jacobian._subject.explanation
         assert not np.array_equal(first.x, second.x)
         np.testing.assert_array_equal(second.x, app.session.prepared.X_train[1])
         assert second.label == app.session.prepared.y_train[1]
         await pilot.press("shift+tab", "shift+tab")
-        assert app.selection == Selection.point(19)
+        assert app.dashboard.selection == Selection.point(19)
 
 
 async def test_jacobian_follows_training():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n")
-        explanation = app.query_one(JacobianPanel)._subject.explanation
-        snap = app.runner.snapshot
+        explanation = app.dashboard.query_one(JacobianPanel)._subject.explanation
+        snap = app.dashboard.runner.snapshot
         np.testing.assert_allclose(explanation.z, snap.W @ explanation.x + snap.b)
 
 
@@ -123,28 +124,28 @@ async def test_arrows_move_a_free_cursor_without_a_label():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("right")
         await pilot.pause()
-        assert app.selection.location is not None
-        first = app.selection.location
+        assert app.dashboard.selection.location is not None
+        first = app.dashboard.selection.location
         await pilot.press("up")
         await pilot.pause()
-        assert app.selection.location[1] > first[1]
-        jacobian = app.query_one(JacobianPanel)
+        assert app.dashboard.selection.location[1] > first[1]
+        jacobian = app.dashboard.query_one(JacobianPanel)
         assert jacobian._subject.explanation.label is None
         assert "no label" in str(jacobian.border_subtitle)
         await pilot.press("tab")
-        assert app.selection.index is not None
+        assert app.dashboard.selection.index is not None
 
 
 async def test_click_on_the_map_selects_the_nearest_point():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        decision_map = app.query_one(DecisionMap)
+        decision_map = app.dashboard.query_one(DecisionMap)
         layout = decision_map.map_layout()
-        col, row = layout.viewport.cell_of(*app.map_view.coords_of(7))
+        col, row = layout.viewport.cell_of(*app.dashboard.map_view.coords_of(7))
         await pilot.click(DecisionMap, offset=(1 + layout.gutter + col, 1 + row))
         await pilot.pause()
-        assert app.selection.index is not None
-        chosen = app.map_view.coords_of(app.selection.index)
+        assert app.dashboard.selection.index is not None
+        chosen = app.dashboard.map_view.coords_of(app.dashboard.selection.index)
         assert layout.viewport.cell_of(*chosen) == (col, row)
 
 
@@ -152,24 +153,24 @@ async def test_learning_rate_and_speed_keys():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("plus")
-        assert app.runner.lr == 3.0 and "lr 3 " in status_text(app)
+        assert app.dashboard.runner.lr == 3.0 and "lr 3 " in status_text(app)
         await pilot.press("minus", "minus")
-        assert app.runner.lr == 0.3
+        assert app.dashboard.runner.lr == 0.3
         await pilot.press("right_square_bracket")
-        assert app.runner.speed == 100.0
+        assert app.dashboard.runner.speed == 100.0
         await pilot.press("left_square_bracket", "left_square_bracket")
-        assert app.runner.speed == 10.0
+        assert app.dashboard.runner.speed == 10.0
 
 
 async def test_o_switches_optimizer_and_keeps_the_parameters():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n", "n")
-        W = app.runner.snapshot.W.copy()
+        W = app.dashboard.runner.snapshot.W.copy()
         await pilot.press("o")
-        assert app.runner.optimizer == "sgd" and app.runner.lr == DEFAULT_LR["sgd"]
+        assert app.dashboard.runner.optimizer == "sgd" and app.dashboard.runner.lr == DEFAULT_LR["sgd"]
         np.testing.assert_array_equal(app.session.trainer.model.W, W)
-        assert app.runner.snapshot.step == 2 and " sgd " in status_text(app) and " lr 0.01 " in status_text(app)
+        assert app.dashboard.runner.snapshot.step == 2 and " sgd " in status_text(app) and " lr 0.01 " in status_text(app)
         config = app.session.saved_model().config  # what --save-model writes
         assert (config["optimizer"], config["lr"], config["trained"]["step"]) == ("sgd", DEFAULT_LR["sgd"], 2)
 
@@ -180,7 +181,7 @@ async def test_o_while_running_then_quit_saves_the_new_optimizer():
         for key, character in (("space", " "), ("o", "o"), ("plus", "+")):
             app.post_message(events.Key(key, character))  # without the pilot's wait for an idle CPU
             await pilot.pause(0.05)
-        assert app.runner.optimizer == "sgd" and app.runner.lr == 0.03
+        assert app.dashboard.runner.optimizer == "sgd" and app.dashboard.runner.lr == 0.03
     config = app.session.saved_model().config  # the app closed its runner: queued controls ran
     assert (config["optimizer"], config["lr"]) == ("sgd", 0.03)
 
@@ -189,11 +190,11 @@ async def test_l_and_b_toggle_log_scale_and_boundaries(live):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("l", "b")
-        assert app.log_scale and not app.boundaries
+        assert app.dashboard.log_scale and not app.dashboard.boundaries
         await live.loss_plot_caught_up(pilot)
-        assert "log" in str(app.query_one(LossPlot).border_subtitle)
+        assert "log" in str(app.dashboard.query_one(LossPlot).border_subtitle)
         await pilot.press("l", "b")
-        assert not app.log_scale and app.boundaries
+        assert not app.dashboard.log_scale and app.dashboard.boundaries
 
 
 async def test_the_log_scale_runs_upwards_with_a_single_loss(live):
@@ -201,11 +202,11 @@ async def test_the_log_scale_runs_upwards_with_a_single_loss(live):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("l")  # at step 0: one loss value, 0.93
         await live.loss_plot_caught_up(pilot)
-        app.draw_frame(now=True)
+        app.dashboard.draw_frame(now=True)
         await pilot.pause()
         labels = [float(label) for label in re.findall(r"([0-9.]+)┤", live.screen_text(app))]
         assert len(labels) >= 3 and labels == sorted(labels, reverse=True), labels
-        assert labels[-1] < app.runner.snapshot.loss < labels[0]
+        assert labels[-1] < app.dashboard.runner.snapshot.loss < labels[0]
 
 
 async def test_help_screen_lists_every_key():
@@ -231,31 +232,34 @@ async def test_every_key_is_in_the_command_palette_and_bound():
             if key.palette:
                 assert f"{key.label} ({key.display})" in commands
         await commands["step (n)"].callback()
-        assert app.runner.snapshot.step == 1
-    assert {binding.action for binding in SoftmaxApp.BINDINGS} == {key.action for key in KEYS}
+        assert app.dashboard.runner.snapshot.step == 1
+    bound = [*SoftmaxApp.BINDINGS, *DashboardScreen.BINDINGS]
+    assert {binding.action for binding in bound} == {key.action for key in KEYS}
+    assert sorted(binding.id for binding in bound) == sorted(key.id for key in KEYS)  # unique, for a keymap
+    assert {binding.action for binding in SoftmaxApp.BINDINGS} == {"quit"}  # the rest act on a run
 
 
 async def test_dataset_chooser_starts_a_new_session():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        old_runner = app.runner
+        old_runner = app.dashboard.runner
         await pilot.press("d")
         (await screen_of(pilot, DatasetScreen)).dismiss("iris")
         for _ in range(100):
-            if app.session.dataset.name == "iris" and not app._switching:
+            if app.session.dataset.name == "iris" and app.dashboard.is_mounted:
                 break
             await pilot.pause(0.01)
-        assert app.runner is not old_runner and app.decision_map.has_focus
-        assert app.runner.snapshot.W.shape == (3, 4)
+        assert app.dashboard.runner is not old_runner and app.dashboard.decision_map.has_focus
+        assert app.dashboard.runner.snapshot.W.shape == (3, 4)
         await pilot.press("n")
-        assert app.runner.snapshot.step == 1 and "iris" in status_text(app)
+        assert app.dashboard.runner.snapshot.step == 1 and "iris" in status_text(app)
 
 
 async def test_dataset_error_is_a_notification(monkeypatch):
     def refuse(options):
         raise DatasetError("no such thing")
 
-    monkeypatch.setattr(app_module, "build_session", refuse)
+    monkeypatch.setattr(dashboard_module, "build_session", refuse)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("d")
@@ -287,13 +291,13 @@ async def test_divergence_shows_diverged_and_r_recovers():
     async with app.run_test(size=SIZE) as pilot:
         for _ in range(30):
             await pilot.press("n")
-            if app.runner.state is RunState.DIVERGED:
+            if app.dashboard.runner.state is RunState.DIVERGED:
                 break
-        assert app.runner.state is RunState.DIVERGED
+        assert app.dashboard.runner.state is RunState.DIVERGED
         text = status_text(app)
-        assert "DIVERGED" in text and app.runner.snapshot.reason in text
+        assert "DIVERGED" in text and app.dashboard.runner.snapshot.reason in text
         await pilot.press("r")
-        assert app.runner.state is RunState.PAUSED and app.runner.snapshot.step == 0
+        assert app.dashboard.runner.state is RunState.PAUSED and app.dashboard.runner.snapshot.step == 0
 
 
 async def test_done_shows_which_rule_and_why():
@@ -302,6 +306,54 @@ async def test_done_shows_which_rule_and_why():
         await pilot.press("n", "n", "n")
         text = status_text(app)
         assert "DONE" in text and "max epochs: reached 3 epochs" in text
+
+
+def greyed(app) -> set[str]:
+    """The actions whose footer keys are disabled."""
+    return {key.action for key in app.dashboard.query(FooterKey) if key.has_class("-disabled")}
+
+
+async def test_a_finished_run_greys_out_pause_and_step_until_reset():
+    """check_action: space and n cannot act on a finished run; the footer shows them disabled,
+    pressing them changes nothing, and r makes them act again."""
+    app = make_app("--epochs", "3")
+    async with app.run_test(size=SIZE) as pilot:
+        assert not greyed(app) & {"toggle_pause", "step"}
+        await pilot.press("n", "n", "n")
+        await pilot.pause()
+        assert app.dashboard.runner.state is RunState.MAX_EPOCHS
+        assert greyed(app) == {"toggle_pause", "step"}
+        await pilot.press("space", "n")
+        assert app.dashboard.runner.state is RunState.MAX_EPOCHS and app.dashboard.runner.snapshot.step == 3
+        await pilot.press("r")
+        await pilot.pause()
+        assert not greyed(app)
+        await pilot.press("n")
+        assert app.dashboard.runner.snapshot.step == 1
+
+
+async def test_footer_groups_each_pair_of_keys_under_one_label():
+    app = make_app()
+    async with app.run_test(size=SIZE):
+        items = list(app.dashboard.query_one(Footer).children)
+        groups = [[key.key_display for key in item.query(FooterKey)] + [str(items[i + 1].render())]
+                  for i, item in enumerate(items) if isinstance(item, KeyGroup)]
+        assert groups == [["+", "-", "lr"], ["[", "]", "speed"]]
+
+
+async def test_keys_do_not_reach_the_run_behind_the_too_small_notice():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.resize_terminal(40, 12)
+        await screen_of(pilot, TooSmallScreen)
+        await pilot.press("n", "space", "r", "o", "plus", "d", "question_mark")
+        await pilot.pause()
+        runner = app.dashboard.runner
+        assert (runner.snapshot.step, runner.state, runner.optimizer, runner.lr) == (0, RunState.PAUSED, "gd", 1.0)
+        assert isinstance(app.screen, TooSmallScreen)
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
 
 
 async def test_ctrl_c_quits():
@@ -319,14 +371,14 @@ async def test_live_app_trains_and_counts_steps():
         seen = []
         for _ in range(6):
             await pilot.pause(0.3)
-            seen.append(app.runner.snapshot.step)
+            seen.append(app.dashboard.runner.snapshot.step)
         assert seen == sorted(seen) and seen[-1] > seen[0] > 0
-        assert app.runner.steps_per_second > 0
-        app.draw_frame(now=True)
+        assert app.dashboard.runner.steps_per_second > 0
+        app.dashboard.draw_frame(now=True)
         text = status_text(app)
         shown = int(re.search(r"step (\d+) ", text).group(1))
-        assert text.startswith("RUNNING") and 0 < shown <= app.runner.snapshot.step
-        assert app.query_one(ParameterBars).layout_name == "bars"
+        assert text.startswith("RUNNING") and 0 < shown <= app.dashboard.runner.snapshot.step
+        assert app.dashboard.query_one(ParameterBars).layout_name == "bars"
 
 
 async def test_history_is_the_headless_csv_written_as_training_goes(tmp_path, capsys):
@@ -351,6 +403,6 @@ async def test_history_ends_with_the_last_step_when_it_ends_no_epoch(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*"nnn")  # three of rgb20's twenty samples: no epoch completed
         assert len(path.read_text().splitlines()) == 1
-        snap = app.runner.snapshot
+        snap = app.dashboard.runner.snapshot
     last = path.read_text().splitlines()[-1].split(",")
     assert last[:3] == ["3", "0", repr(snap.loss)]

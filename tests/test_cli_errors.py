@@ -6,6 +6,7 @@ subprocess for real exit statuses, Ctrl+C and a closed pipe.
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -239,6 +240,24 @@ def test_headless_never_imports_textual():
     code = ("import sys; from softmax_tui.tui.cli import main; status = main(['--headless', '--epochs', '1']); "
             "assert 'textual' not in sys.modules and 'rich' not in sys.modules; sys.exit(status)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60).returncode == 0
+
+
+def without_times(stdout: str) -> str:
+    return re.sub(r'"elapsed_seconds": [0-9.e-]+', '"elapsed_seconds": T', stdout)
+
+
+def test_python_m_runs_the_same_command(tmp_path):
+    """``python -m softmax_tui.tui`` (what a server starts) is ``softmax-tui``: the same output,
+    the same exit status, for a run, a mistake and --version."""
+    for args in (["--headless", "--epochs", "2", "--dataset", "iris", "--val-fraction", "0.2"],
+                 ["--headless", "--lr", "-1"], ["--version"]):
+        script = cli(*args)
+        module = subprocess.run([sys.executable, "-m", "softmax_tui.tui", *args], capture_output=True, text=True,
+                                timeout=60)
+        assert (module.returncode, without_times(module.stdout), module.stderr) == (
+            script.returncode, without_times(script.stdout), script.stderr)
+        assert script.stdout or script.stderr
+    assert cli("--headless", "--lr", "-1").returncode == 2
 
 
 def long_run(tmp_path, *extra) -> subprocess.Popen:

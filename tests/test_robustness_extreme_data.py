@@ -345,9 +345,9 @@ async def test_the_dashboard_on_extreme_data(tmp_path, live):
                     await pilot.press(*["right_square_bracket"] * 6, "space")  # 30 steps/s -> max
                     await pilot.pause(0.2)
                     await pilot.press("space")
-                app.draw_frame(now=True)
+                app.dashboard.draw_frame(now=True)
                 await pilot.pause()
-                snap, state = app.runner.snapshot, app.runner.state
+                snap, state = app.dashboard.runner.snapshot, app.dashboard.runner.state
                 text = live.screen_text(app)
                 where = f"{name}, {phase}"
                 assert app._exception is None, where
@@ -367,15 +367,15 @@ async def test_no_nan_on_screen_at_step_0_with_raw_huge_values(tmp_path, live):
                                                   "--paused"])))
     async with app.run_test(size=SIZE) as pilot:
         for _ in range(40):  # tab to a point the initial model gets wrong by a margin of ~1e300
-            if not np.isfinite(app.jacobian._subject.explanation.dL_da).all():
+            if not np.isfinite(app.dashboard.jacobian._subject.explanation.dL_da).all():
                 break
             await pilot.press("tab")
         else:
             raise AssertionError("no point with an underflowing probability")
-        app.draw_frame(now=True)
+        app.dashboard.draw_frame(now=True)
         await pilot.pause()
         text = live.screen_text(app)
-        assert app.runner.state is RunState.PAUSED and math.isfinite(app.runner.snapshot.loss)
+        assert app.dashboard.runner.state is RunState.PAUSED and math.isfinite(app.dashboard.runner.snapshot.loss)
         assert "PAUSED" in text and not live.NON_FINITE.search(text), text
         assert "— a_y underflowed to 0" in text and "✗" not in text, text  # said, not flagged as a bug
 
@@ -384,8 +384,8 @@ async def test_the_map_of_values_at_the_float_limit(tmp_path, live):
     app = SoftmaxApp(build_session(parse_options(["--dataset", scaled_csv(tmp_path, "float-max"), "--paused"])))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n")
-        app.draw_frame(now=True)
+        app.dashboard.draw_frame(now=True)
         await pilot.pause()
         text = live.screen_text(app)
-        assert "PAUSED" in text and math.isfinite(app.runner.snapshot.loss)
+        assert "PAUSED" in text and math.isfinite(app.dashboard.runner.snapshot.loss)
         assert not live.NON_FINITE.search(text), text

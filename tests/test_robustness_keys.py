@@ -68,7 +68,7 @@ async def settle(live, pilot) -> None:
     app = pilot.app
     for _ in range(500):
         await live.drain(app)
-        if not app._switching and all(node._message_queue.empty() for node in live.nodes(app)):
+        if app.dashboard.is_mounted and all(node._message_queue.empty() for node in live.nodes(app)):
             return
         await asyncio.sleep(0.001)
     raise AssertionError("the app never settled")
@@ -88,9 +88,9 @@ async def press(live, pilot, key: str) -> None:
 async def click_map(live, pilot, rng: random.Random) -> None:
     """Mouse down, up and click at a random cell of the decision map (as the pilot clicks)."""
     app = pilot.app
-    region = app.decision_map.region
+    region = app.dashboard.decision_map.region
     offset = (rng.randrange(region.width), rng.randrange(region.height))
-    arguments = _get_mouse_message_arguments(app.decision_map, offset, button=1)
+    arguments = _get_mouse_message_arguments(app.dashboard.decision_map, offset, button=1)
     for kind in (events.MouseDown, events.MouseUp, events.Click):
         event = kind(**arguments, **({"chain": 1} if kind is events.Click else {}))
         app.mouse_position = (arguments["x"], arguments["y"])
@@ -104,17 +104,17 @@ class Observer:
 
     def __init__(self, app: SoftmaxApp, live) -> None:
         self.live = live
-        self.runner = app.runner
-        self.step = app.runner.snapshot.step
+        self.runner = app.dashboard.runner
+        self.step = app.dashboard.runner.snapshot.step
         self.resets = self.switches = self.diverged = self.finished = self.free_cursor = 0
         self.states: set[RunState] = set()
 
     def check(self, app: SoftmaxApp, key: str, on_dashboard: bool, where: str, *, screen: bool = True) -> None:
         assert app._exception is None, f"{where}: {app._exception!r}"
         assert app.is_running, where
-        runner = app.runner
+        runner = app.dashboard.runner
         with self.live.parked(runner):
-            app.draw_frame(now=True)
+            app.dashboard.draw_frame(now=True)
             snap, state = runner.snapshot, runner.state
             self._check_step(app, runner, snap, key, on_dashboard, where)
             self._check_status(app, runner, snap, state, where)
@@ -139,10 +139,10 @@ class Observer:
 
     @staticmethod
     def _check_status(app, runner, snap, state, where) -> None:
-        shown = app.status.status
+        shown = app.dashboard.status.status
         assert (shown.state, shown.step, shown.epoch, shown.loss, shown.lr, shown.optimizer, shown.dataset) == (
             state, snap.step, snap.epoch, snap.loss, runner.lr, runner.optimizer, app.session.dataset.name), where
-        text = str(app.status.render())
+        text = str(app.dashboard.status.render())
         first, *rest = text.split("\n")
         assert first.split()[0] == WORDS[state], f"{where}: {text!r}"
         for item in (f"step {snap.step}", f"epoch {snap.epoch}", f"loss {snap.loss:.4g}"):
@@ -153,14 +153,14 @@ class Observer:
             assert not rest, where
 
     def _check_jacobian(self, app, snap, where) -> None:
-        selection, prepared = app.selection, app.session.prepared
+        selection, prepared = app.dashboard.selection, app.session.prepared
         if selection.index is not None:
             i = selection.index
             expected = explain_point(snap.W, snap.b, prepared.X_train[i], int(prepared.y_train[i]))
         else:
             self.free_cursor += 1
-            expected = explain_point(snap.W, snap.b, app.map_view.model_input_at(*selection.location))
-        shown = app.jacobian._subject.explanation
+            expected = explain_point(snap.W, snap.b, app.dashboard.map_view.model_input_at(*selection.location))
+        shown = app.dashboard.jacobian._subject.explanation
         assert shown.label == expected.label, where
         for name in ("x", "z", "a", "jacobian", "dL_da", "dL_dz_chain", "dL_dz", "dL_dW", "loss"):
             a, b = getattr(shown, name), getattr(expected, name)
@@ -180,7 +180,7 @@ async def test_500_random_keys_while_training_at_full_speed(live, argv, seed):
     pressed = []
     async with app.run_test(size=SIZE) as pilot:
         await settle(live, pilot)
-        assert app.runner.state is RunState.RUNNING
+        assert app.dashboard.runner.state is RunState.RUNNING
         observer = Observer(app, live)
         observer.check(app, "", True, "at the start")
         for n, key in enumerate(key_sequence(seed), 1):

@@ -56,16 +56,16 @@ def too_small(width: int, height: int) -> bool:
 
 def check_dashboard(live, app: SoftmaxApp, size: tuple[int, int], where: str) -> None:
     """The four panels, laid out within the screen and drawn with the run's latest numbers."""
-    runner = app.runner
+    runner = app.dashboard.runner
     with live.parked(runner):
-        app.draw_frame(now=True)
+        app.dashboard.draw_frame(now=True)
         snap = runner.snapshot
         text = live.screen_text(app)
     lines = text.split("\n")
     assert len(lines) >= size[1] and all(len(line) <= size[0] for line in lines), where
     for title in ("Parameters", "Loss", "Decision map", "Jacobian"):
         assert f"─ {title} ─" in text, f"{where}: no {title} panel:\n{text}"
-    for panel in (app.parameters, app.loss, app.decision_map, app.jacobian):
+    for panel in (app.dashboard.parameters, app.dashboard.loss, app.dashboard.decision_map, app.dashboard.jacobian):
         region = panel.region
         assert region.width >= 10 and region.height >= 4, f"{where}: {panel.id} is {region}"
         assert region.right <= size[0] and region.bottom <= size[1], f"{where}: {panel.id} is {region}"
@@ -82,8 +82,8 @@ async def test_resize_to_40x12_and_back_repeatedly_while_training(live):
                      speed=1000.0)
     async with app.run_test(size=BIG):
         await settle(live, app)
-        assert app.runner.state is RunState.RUNNING
-        last_step = app.runner.snapshot.step
+        assert app.dashboard.runner.state is RunState.RUNNING
+        last_step = app.dashboard.runner.snapshot.step
         notices = dashboards = 0
         for n, (width, height) in enumerate(SIZES, 1):
             where = f"resize {n}, to {width}x{height}"
@@ -100,11 +100,11 @@ async def test_resize_to_40x12_and_back_repeatedly_while_training(live):
                 assert not isinstance(app.screen, TooSmallScreen), where
                 check_dashboard(live, app, (width, height), where)
                 dashboards += 1
-            step = app.runner.snapshot.step
+            step = app.dashboard.runner.snapshot.step
             assert step >= last_step, where
             last_step = step
-        assert len(app.screen_stack) == 1, app.screen_stack  # no notice left behind
-        assert app.runner.state is RunState.RUNNING and last_step > 0  # it trained all along
+        assert app.screen is app.dashboard, app.screen_stack  # no notice left behind
+        assert app.dashboard.runner.state is RunState.RUNNING and last_step > 0  # it trained all along
     assert app._exception is None
     assert notices == BOUNCES + 6 and dashboards == BOUNCES + 6
 
@@ -113,12 +113,12 @@ async def test_jacobian_fits_its_panel_after_the_too_small_notice(live):
     app = SoftmaxApp(build_session(parse_options(["--dataset", "iris", "--paused"])))
     async with app.run_test(size=BIG):
         await settle(live, app)
-        app.draw_frame(now=True)
+        app.dashboard.draw_frame(now=True)
         await settle(live, app)
         assert "J = diag(a) - a aᵀ" in live.screen_text(app)
         await resize(live, app, *SMALL)
         await resize(live, app, *BIG)
-        app.draw_frame(now=True)
+        app.dashboard.draw_frame(now=True)
         await settle(live, app)
         text = live.screen_text(app)
         assert "─ Jacobian ─" in text and "x =" in text

@@ -23,7 +23,6 @@ there are none.
 import csv
 import errno
 import json
-import os
 import shutil
 import subprocess
 import sys

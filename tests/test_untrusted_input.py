@@ -130,7 +130,7 @@ async def test_modal_screens_dismissed_twice_close_once(key, kind):
         screen.dismiss(None)
         await pilot.pause(0.3)
         assert app.is_running and not isinstance(app.screen, kind)
-        assert len(app.screen_stack) == 1
+        assert app.screen is app.dashboard and len(app.screen_stack) == 2  # the blank base and the dashboard
 
 
 def test_paths_print_escaped_when_a_model_is_saved(tmp_path):

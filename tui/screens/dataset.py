@@ -15,6 +15,18 @@ from .modal import OnceModal
 class DatasetScreen(OnceModal[str | None]):
     """Returns the chosen dataset's name, or None when dismissed with escape."""
 
+    DEFAULT_CSS = """
+    DatasetScreen {
+        align: center middle;
+    }
+    #datasets {
+        width: 90%;
+        max-width: 100;
+        height: auto;
+        max-height: 80%;
+        border: round $primary;
+    }
+    """
     BINDINGS = [Binding("escape,q", "dismiss(None)", "Cancel", priority=True)]
 
     def __init__(self, current: str) -> None:

@@ -35,6 +35,28 @@ def key_table() -> Table:
 class HelpScreen(OnceModal[None]):
     """Lists every key; escape, q or ? closes it."""
 
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+    }
+    #help {
+        width: 90%;
+        max-width: 100;
+        height: auto;
+        max-height: 90%;
+        border: round $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    #help-notes {
+        margin-top: 1;
+        color: $foreground-muted;
+    }
+    #help-close {
+        margin-top: 1;
+        text-style: italic;
+    }
+    """
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", priority=True)]
 
     def compose(self) -> ComposeResult:

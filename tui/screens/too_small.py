@@ -12,6 +12,14 @@ from textual.widgets import Static
 class TooSmallScreen(Screen[None]):
     """Says how big the terminal is and must be (the app pops it once the terminal is big enough)."""
 
+    DEFAULT_CSS = """
+    TooSmallScreen #too-small {
+        width: auto;
+        text-align: center;
+        text-style: bold;
+    }
+    """
+
     def __init__(self, minimum: Size) -> None:
         super().__init__()
         self.minimum = minimum

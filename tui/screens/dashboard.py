@@ -1,0 +1,295 @@
+"""The dashboard: four panels, a status bar and the keys, around one training run.
+
+The screen owns a :class:`~softmax_tui.tui.runner.Runner`, which drives the trainer in a
+worker thread; keys call the runner, and a :class:`~softmax_tui.tui.frames.FrameClock` draws
+the latest snapshot about 20 times a second. The panels only draw what they are given.
+A new run (``d``: another dataset) is a new screen, which the app switches to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+from textual import on, work
+from textual.app import ComposeResult
+from textual.color import Color
+from textual.containers import Grid
+from textual.reactive import var
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.worker import get_current_worker
+
+from softmax_tui.datasets import DatasetError
+from softmax_tui.engine import RunState, Snapshot, explain_point
+
+from ..errors import UserError
+from ..frames import FRAMES_PER_SECOND, FrameClock
+from ..history import HistoryFile
+from ..keys import bindings
+from ..ladder import DEFAULT_SPEED
+from ..mapview import MapView, Selection
+from ..messages import Parked, RunChanged, RunProblem
+from ..runner import Runner
+from ..safe_text import visible, visible_all
+from ..session import Session, build_session
+from ..widgets.decision_map import DecisionMap
+from ..widgets.jacobian import JacobianPanel, Subject
+from ..widgets.loss import LossPlot, PlotRequest
+from ..widgets.parameters import ParameterBars
+from ..widgets.status import Status, StatusBar
+from .dataset import DatasetScreen
+from .help import HelpScreen
+from .too_small import TooSmallScreen
+
+#: Below this width the right-hand column (loss, Jacobian) gets the extra width the
+#: Jacobian's two blocks per band need (the ``-narrow`` class).
+NARROW_WIDTH = 100
+
+
+class DashboardScreen(Screen[None]):
+    """Trains ``session``'s run and shows it; ``speed`` is the starting limit in steps/s, and
+    ``history`` the open ``--history`` file (or None)."""
+
+    CSS_PATH = "dashboard.tcss"
+    BINDINGS = bindings(app=False)
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_WIDTH, "-wide")]
+
+    #: The loss axis on a log scale (``l``).
+    log_scale: var[bool] = var(False)
+    #: Decision-boundary lines drawn on the map (``b``).
+    boundaries: var[bool] = var(True)
+
+    def __init__(self, session: Session, history: HistoryFile | None = None, *, speed: float = DEFAULT_SPEED) -> None:
+        super().__init__()
+        self.session = session
+        self.runner = Runner(session.trainer, speed=speed, batch_size=session.options.batch_size, history=history,
+                             on_change=lambda: self.post_message(RunChanged()),
+                             on_error=lambda text: self.post_message(RunProblem(text)))
+        self.frames = FrameClock([self.runner], draw=self._hand_over, can_draw=self._can_draw,
+                                 after_refresh=self.call_after_refresh,
+                                 post_parked=lambda runner: self.post_message(Parked(runner)))
+        dataset, rows = session.dataset, session.prepared.train_index
+        self.map_view = MapView(dataset.X[rows], dataset.y[rows], session.pipeline, dataset.feature_names,
+                                visible_all(dataset.class_names))
+        self.selection = Selection.point(int(self.map_view.drawn[0]))
+        self._cursor_input: tuple[Selection, np.ndarray] | None = None
+        self._drawn: tuple | None = None
+        self._announced = session.trainer.state
+
+    def compose(self) -> ComposeResult:
+        self.parameters = ParameterBars(id="parameters")
+        self.loss = LossPlot(id="loss")
+        self.decision_map = DecisionMap(self.map_view, id="map")
+        self.jacobian = JacobianPanel(visible_all(self.session.class_names), id="jacobian")
+        self.status = StatusBar(id="status")
+        with Grid(id="dashboard"):
+            yield self.parameters
+            yield self.loss
+            yield self.decision_map
+            yield self.jacobian
+        yield self.status
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.set_interval(1 / FRAMES_PER_SECOND, self.draw_frame)
+        self._train(self.runner)
+        self.draw_frame()
+
+    @work(thread=True, exclusive=True, group="train")
+    def _train(self, runner: Runner) -> None:
+        worker = get_current_worker()
+        runner.train(lambda: worker.is_cancelled)
+
+    def on_unmount(self) -> None:
+        self.runner.close()
+
+    # -- drawing -----------------------------------------------------------------------------
+
+    def draw_frame(self, *, now: bool = False) -> None:
+        """Hand the latest snapshot to every panel when it is time (see :class:`FrameClock`);
+        ``now`` (after a key) draws at once."""
+        self.frames.tick(now=now)
+
+    @on(RunChanged)
+    def show_run_changed(self) -> None:
+        self.draw_frame(now=True)
+
+    @on(Parked)
+    def draw_parked_frame(self, message: Parked) -> None:
+        self.frames.parked(message.runner)
+
+    @on(RunProblem)
+    def report_run_problem(self, message: RunProblem) -> None:
+        self.notify(message.text, title="History", severity="error", timeout=10)
+
+    def _can_draw(self) -> bool:
+        """The panels are on screen: this screen is current or under a modal (not replaced by
+        a new run's, not under the too-small notice), and the app is not closing."""
+        app = self.app
+        return app.is_running and self in app.screen_stack and not isinstance(app.screen, TooSmallScreen)
+
+    def _hand_over(self) -> None:
+        previous, snap = self.runner.latest
+        drawn = self._drawn
+        if drawn is None or drawn[0] is not snap or drawn[1:] != (self.selection, self.boundaries):
+            self._drawn = (snap, self.selection, self.boundaries)
+            before = None if previous is None else (previous.W, previous.b)
+            self.parameters.show(snap.W, snap.b, before)
+            self.decision_map.show(snap.W, snap.b, self.selection, self.boundaries)
+            self.jacobian.show(self._subject(snap))
+        self.status.show(self._status(snap))
+        self._draw_loss(snap)
+        self._announce(snap)
+
+    def _draw_loss(self, snap: Snapshot) -> None:
+        plot = self.loss
+        width, height = plot.content_size
+        if width < 2 or height < 2:
+            return
+        train, val = self._line_colors()
+        legend = f"[{train.hex}]━ train {snap.loss:.4g}[/]"
+        if snap.val_loss is not None:
+            legend += f"  [{val.hex}]• val {snap.val_loss:.4g}[/]"
+        request = PlotRequest(version=snap.step, log=self.log_scale, width=width, height=height,
+                              theme=plot._get_plotext_theme_name(self.app.theme), colors=(train.rgb, val.rgb),
+                              switches=tuple(self.runner.switches), legend=legend + ("  log" if self.log_scale else ""))
+        plot.show(self.runner.curves, request, throttle=self.runner.state is RunState.RUNNING,
+                  run=self.runner.in_background)
+
+    def _line_colors(self) -> tuple[Color, Color]:
+        variables = self.app.theme_variables
+        return Color.parse(variables["primary"]), Color.parse(variables["accent"])
+
+    def _subject(self, snap: Snapshot) -> Subject:
+        """The engine's explanation of the selection: a training point (with its label) or the
+        free cursor's location on the map (without)."""
+        selection, prepared = self.selection, self.session.prepared
+        if selection.index is not None:
+            x, label = prepared.X_train[selection.index], int(prepared.y_train[selection.index])
+            title = f"point {selection.index + 1}/{len(prepared.y_train)}"
+            return Subject(explain_point(snap.W, snap.b, x, label), title)
+        s, t = selection.location
+        if self._cursor_input is None or self._cursor_input[0] != selection:
+            self._cursor_input = (selection, self.map_view.model_input_at(s, t))
+        names = ", ".join(self.map_view.labels)
+        return Subject(explain_point(snap.W, snap.b, self._cursor_input[1]), f"cursor ({names}) = ({s:+.2f}, {t:+.2f})")
+
+    def _status(self, snap: Snapshot) -> Status:
+        runner = self.runner
+        state = runner.state
+        return Status(state=state, reason=snap.reason, dataset=visible(self.session.dataset.name), optimizer=runner.optimizer,
+                      lr=runner.lr, step=snap.step, epoch=snap.epoch, loss=snap.loss,
+                      train_accuracy=snap.train_accuracy, val_accuracy=snap.val_accuracy,
+                      steps_per_second=runner.steps_per_second, speed=runner.speed)
+
+    def _announce(self, snap: Snapshot) -> None:
+        """A notification when the run finishes (once per finish); the keys that cannot act
+        on a finished run grey out (:meth:`check_action`)."""
+        state = self.runner.state
+        if state is self._announced:
+            return
+        finished_before = self._announced.finished
+        self._announced = state
+        if state.finished != finished_before:
+            self.refresh_bindings()
+        if state is RunState.DIVERGED:
+            self.notify(f"{snap.reason}. Press r to start again (perhaps after - to lower the rate).",
+                        title="DIVERGED", severity="error", timeout=8)
+        elif state.finished:
+            self.notify(f"{snap.reason}. Press r to start again.", title=f"DONE ({state.value.replace('_', ' ')})")
+
+    def _after_key(self) -> None:
+        self.draw_frame(now=True)
+
+    # -- actions (the keys; see keys.py) -----------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Pause, resume and step cannot act on a finished run (r starts it again): their keys
+        grey out in the footer and do nothing."""
+        if action in ("toggle_pause", "step") and self.runner.state.finished:
+            return None
+        return True
+
+    def action_toggle_pause(self) -> None:
+        self.runner.toggle()
+        self._after_key()
+
+    def action_step(self) -> None:
+        self.runner.step()
+        self._after_key()
+
+    def action_reset(self) -> None:
+        self.runner.reset()
+        if self._announced.finished:
+            self.refresh_bindings()
+        self._announced = self.runner.state
+        self._after_key()
+
+    def action_lr(self, up: bool) -> None:
+        self.runner.change_lr(up)
+        self._after_key()
+
+    def action_speed(self, up: bool) -> None:
+        self.runner.change_speed(up)
+        self._after_key()
+
+    def action_next_optimizer(self) -> None:
+        name = self.runner.next_optimizer()
+        self.notify(f"{name} at lr {self.runner.lr:g}, from step {self.runner.snapshot.step} on "
+                    "(r restarts from step 0 with it)", title="Optimizer")
+        self._after_key()
+
+    def action_point(self, delta: int) -> None:
+        """The next (``delta`` 1) or previous (-1) drawn training point."""
+        drawn = self.map_view.drawn
+        if self.selection.index is None:
+            index = self.map_view.nearest_point(*self.selection.location)
+        else:
+            position = int(np.searchsorted(drawn, self.selection.index))
+            exact = position < len(drawn) and drawn[position] == self.selection.index
+            index = int(drawn[(position + delta) % len(drawn)] if exact or delta > 0 else drawn[(position - 1) % len(drawn)])
+        self._select(Selection.point(index))
+
+    def action_cursor(self, dcol: int, drow: int) -> None:
+        self.decision_map.move_cursor(dcol, drow)
+
+    @on(DecisionMap.PointSelected)
+    @on(DecisionMap.LocationSelected)
+    def explain_selection(self, message: DecisionMap.PointSelected | DecisionMap.LocationSelected) -> None:
+        self._select(message.selection)
+
+    def _select(self, selection: Selection) -> None:
+        """Explain ``selection`` in the Jacobian panel (and mark it on the map)."""
+        self.selection = selection
+        self._after_key()
+
+    def watch_log_scale(self) -> None:
+        self._after_key()
+
+    def watch_boundaries(self) -> None:
+        self._after_key()
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen())
+
+    def action_choose_dataset(self) -> None:
+        self.app.push_screen(DatasetScreen(visible(self.session.dataset.name)), self._switch_dataset)
+
+    def _switch_dataset(self, name: str | None) -> None:
+        """A new run on dataset ``name`` with this run's settings (optimizer and rate as they
+        are now); options that described the old data (samples, features, ...) are dropped."""
+        if name is None:
+            return
+        options = self.session.options
+        options = replace(options, dataset=name, target=None, delimiter=None, header=True,
+                          drop_missing=False, categorical_target=False, samples=None, classes=None,
+                          noise=None, features=None, load_model=None, optimizer=self.runner.optimizer,
+                          lr=self.runner.lr, paused=self.runner.state is not RunState.RUNNING)
+        try:
+            session = build_session(options)
+        except (UserError, DatasetError) as e:
+            self.notify(str(e), title=f"Cannot open {name}", severity="error")
+            return
+        self.runner.close()  # the history file is finished before the new run starts it again
+        self.app.start_run(session)
