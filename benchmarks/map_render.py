@@ -1,8 +1,9 @@
 """Decision map: time per frame at dashboard sizes, and the setup of a 1 000 000-point map.
 
 Run by hand: ``.venv/bin/python benchmarks/map_render.py``. A frame is what the app pays
-when the parameters changed: the probability grid, the colours, and every line rendered
-through Textual (border included). Parameters come from real training steps, so colours
+when the parameters changed: the map frame (``MapView.frame``: the probability grid, the
+points' states, the boundary lines), the colours, and every line rendered through Textual
+(border included). Parameters come from real training steps, so colours
 change from frame to frame as they do in the dashboard; every other frame shows the
 boundary lines. For scale, "floor" is Textual rendering a widget of the same size whose
 lines are ready-made (one segment each).
@@ -66,7 +67,8 @@ async def time_frames(map_view: MapView, snaps: list, size: tuple[int, int], mod
         times = []
         for k, snap in enumerate(snaps):
             start = time.perf_counter()
-            widget.show(snap.W, snap.b, Selection.point(k % 20), boundaries=k % 2 == 0)
+            widget.show(map_view.frame(snap.W, snap.b, widget.viewport, Selection.point(k % 20),
+                                       boundaries=k % 2 == 0))
             widget.render_lines(region)
             times.append((time.perf_counter() - start) * 1e3)
     return times

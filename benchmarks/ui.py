@@ -9,9 +9,10 @@ repeats. In each repeat, side by side in the same process:
   step is slow), then **dashboard**: steps/s of the app at speed "max" at 120x40 in
   ``App.run_test``, frames drawn as usual; the ratio is taken per repeat.
 * **frame**: everything the UI thread does for one frame: handing the latest snapshot to the
-  panels plus the screen update that follows; per panel, its ``show`` plus the rendering of
-  its lines in that update ("Textual" is the rest of the update: compositing). Frames are
-  drawn while the training loop is parked, so waiting for its chunk to end is not counted.
+  panels plus the screen update that follows; per panel, its ``show`` (for the decision map
+  also ``MapView.frame``, which builds what it shows) plus the rendering of its lines in that
+  update ("Textual" is the rest of the update: compositing). Frames are drawn while the
+  training loop is parked, so waiting for its chunk to end is not counted.
 * **key -> state**: a key event posted to the app until what it changes reads changed (the
   run state, learning rate, speed limit, optimizer, step; ``n`` from a paused run).
 * **peak RSS** of the process (the million-point run holds the data, the split and the
@@ -70,6 +71,7 @@ class FrameRecorder:
         from textual.screen import Screen
         from textual.widget import Widget
 
+        from softmax_tui.tui.mapview import MapView
         from softmax_tui.tui.screens.dashboard import DashboardScreen
         from softmax_tui.tui.widgets.decision_map import DecisionMap
         from softmax_tui.tui.widgets.jacobian import JacobianPanel
@@ -112,22 +114,24 @@ class FrameRecorder:
                 recorder._open[key] = recorder._open.get(key, 0.0) + time.perf_counter() - start
             return lines
 
-        def timed_show(cls):
-            show = cls.show
+        def timed_call(cls, method: str, panel: str):
+            call = getattr(cls, method)
 
-            def timed(widget, *args, **kwargs):
+            def timed(obj, *args, **kwargs):
                 start = time.perf_counter()
-                show(widget, *args, **kwargs)
+                result = call(obj, *args, **kwargs)
                 parts = recorder._current
-                parts[cls.__name__] = parts.get(cls.__name__, 0.0) + time.perf_counter() - start
+                parts[panel] = parts.get(panel, 0.0) + time.perf_counter() - start
+                return result
 
-            cls.show = timed
+            setattr(cls, method, timed)
 
         self._current: dict[str, float] = {}
         DashboardScreen._hand_over = timed_hand_over
         Screen._compositor_refresh, Widget.render_lines = timed_refresh, timed_render_lines
         for cls in (ParameterBars, LossPlot, DecisionMap, JacobianPanel, StatusBar):
-            timed_show(cls)
+            timed_call(cls, "show", cls.__name__)
+        timed_call(MapView, "frame", "DecisionMap")  # the app builds the map's frame for it
 
 
 async def key_latency(app, key: str, character: str, changed) -> float:

@@ -2,6 +2,7 @@
 
 import io
 import re
+import sys
 
 import numpy as np
 from rich.console import Console
@@ -16,7 +17,7 @@ from softmax_tui.tui.screens import dashboard as dashboard_module
 from softmax_tui.tui.app import SoftmaxApp
 from softmax_tui.tui.cli import main
 from softmax_tui.tui.keys import KEYS
-from softmax_tui.tui.mapview import Selection
+from softmax_tui.tui.mapview import MapView, Selection
 from softmax_tui.tui.options import DEFAULT_LR, parse_options
 from softmax_tui.tui.screens.dashboard import DashboardScreen
 from softmax_tui.tui.screens.dataset import DatasetScreen
@@ -284,6 +285,34 @@ async def test_too_small_terminal_says_so_and_recovers():
             await pilot.resize_terminal(*SIZE)
             await pilot.pause()
             assert not isinstance(app.screen, TooSmallScreen)
+
+
+async def test_a_paused_map_is_drawn_again_after_a_resize_without_a_key(live, monkeypatch):
+    """The map asks for a frame for its new size (ViewportChanged) and the app builds it at
+    once, though the run is paused, no key is pressed and no timer draws; only the app builds
+    map frames, the widget never does."""
+    monkeypatch.setattr(dashboard_module, "FRAMES_PER_SECOND", 1e-3)  # no frame from the timer
+    callers = []
+    frame = MapView.frame
+
+    def recorded(view, *args, **kwargs):
+        callers.append(sys._getframe(1).f_code.co_name)
+        return frame(view, *args, **kwargs)
+
+    monkeypatch.setattr(MapView, "frame", recorded)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for size in ((130, 40), (40, 12), (120, 36), SIZE):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            if size == (40, 12):
+                continue
+            widget = app.dashboard.decision_map
+            assert widget.frame.viewport == widget.viewport, size
+            axis = widget.map_layout().axis_line(app.dashboard.map_view.labels[0])
+            assert axis in live.screen_text(app), size
+    assert callers and set(callers) == {"_hand_over"}
 
 
 async def test_divergence_shows_diverged_and_r_recovers():

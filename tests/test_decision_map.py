@@ -1,5 +1,6 @@
-"""The Decision map widget, mounted in a small app: what it draws cell by cell, in each colour
-mode, and the messages a click or an arrow key posts."""
+"""The Decision map widget, mounted in a small app that owns its frames: what it draws cell by
+cell, in each colour mode, the messages a click, an arrow key or a resize posts, and that the
+widget itself never computes with the model."""
 
 import contextlib
 
@@ -12,7 +13,7 @@ from textual.app import App, ComposeResult
 from softmax_tui.datasets import load_dataset, prepare
 from softmax_tui.engine import Optimizer, SoftmaxRegression, Trainer
 from softmax_tui.tui import palette
-from softmax_tui.tui.mapview import MapView, Selection
+from softmax_tui.tui.mapview import MapView, Selection, Viewport
 from softmax_tui.tui.palette import ColorMode
 from softmax_tui.tui.widgets.decision_map import DecisionMap
 
@@ -37,19 +38,41 @@ def rgb20():
 
 
 class MapApp(App):
+    """A decision map and its owner, as the dashboard is: :meth:`show` builds a frame of the
+    state for the map's viewport, and again when the map posts ``ViewportChanged``; framed by a
+    border as the dashboard frames its panels."""
+
+    CSS = "DecisionMap { border: round $foreground 30%; }"
+
     def __init__(self, view: MapView, **options) -> None:
         super().__init__()
         self.view, self.options = view, options
-        self.messages: list = []
+        self.messages: list = []  # the selections posted
+        self.viewports: list[Viewport] = []  # the viewports asked for
+        self.state: tuple | None = None  # W, b, selection, boundaries
 
     def compose(self) -> ComposeResult:
         yield DecisionMap(self.view, **self.options)
+
+    def show(self, W, b, selection: Selection | None = None, boundaries: bool = False) -> None:
+        self.state = (W, b, selection, boundaries)
+        self._hand_over()
+
+    def _hand_over(self) -> None:
+        W, b, selection, boundaries = self.state
+        widget = self.query_one(DecisionMap)
+        widget.show(self.view.frame(W, b, widget.viewport, selection, boundaries=boundaries))
 
     def on_decision_map_point_selected(self, message: DecisionMap.PointSelected) -> None:
         self.messages.append(message)
 
     def on_decision_map_location_selected(self, message: DecisionMap.LocationSelected) -> None:
         self.messages.append(message)
+
+    def on_decision_map_viewport_changed(self, message: DecisionMap.ViewportChanged) -> None:
+        self.viewports.append(message.viewport)
+        if self.state is not None:
+            self._hand_over()
 
 
 @contextlib.asynccontextmanager
@@ -59,7 +82,7 @@ async def shown(view: MapView, W, b, *show, size=SIZE, color_mode=ColorMode.TRUE
     app = MapApp(view) if color_mode is None else MapApp(view, color_mode=color_mode)
     async with app.run_test(size=size) as pilot:
         widget = app.query_one(DecisionMap)
-        widget.show(W, b, *show, **show_options)
+        app.show(W, b, *show, **show_options)
         await pilot.pause()
         yield app, pilot, widget
 
@@ -138,7 +161,7 @@ async def test_selection_marks_and_boundaries_toggle(rgb20):
         g = widget.map_layout().gutter
         assert [c.text for c in line[g + col - 1 : g + col + 2]] == ["[", palette.GLYPHS[1], "]"]
         assert not any(c.text in "•·" for r in range(viewport.rows) for c in cells(widget, r))
-        widget.show(W, b, Selection.at(*viewport.cell_centre(col - 1, row)))  # a bracket over point 5
+        app.show(W, b, Selection.at(*viewport.cell_centre(col - 1, row)))  # a bracket over point 5
         await pilot.pause()
         line = cells(widget, row)
         assert [c.text for c in line[g + col - 2 : g + col + 1]] == ["[", "+", "]"]
@@ -148,10 +171,10 @@ async def test_selection_marks_and_boundaries_toggle(rgb20):
             assert rgb(line[g + c].style.bgcolor) == mean.tolist()
 
         s, t = viewport.cell_centre(10, 3)
-        widget.show(W, b, Selection.at(s, t), boundaries=True)
+        app.show(W, b, Selection.at(s, t), boundaries=True)
         await pilot.pause()
         assert [c.text for c in cells(widget, 3)[g + 9 : g + 12]] == ["[", "+", "]"]
-        traces = widget.traces
+        traces = widget.frame.traces
         assert len(traces) == 3
         drawn = {(c, r) for tr in traces for c, r in zip(tr.cols.tolist(), tr.rows.tolist())}
         points = set(zip(widget.frame.cols.tolist(), widget.frame.rows.tolist()))
@@ -160,9 +183,9 @@ async def test_selection_marks_and_boundaries_toggle(rgb20):
         active = {(c, r) for tr in traces for c, r, a in zip(tr.cols, tr.rows, tr.active) if a}
         assert any(map_cell(widget, c, r).text == "•" for c, r in active - points)
 
-        widget.show(W, b, Selection.at(s, t), boundaries=False)
+        app.show(W, b, Selection.at(s, t), boundaries=False)
         await pilot.pause()
-        assert widget.traces is None
+        assert widget.frame.traces is None
         assert not any(c.text in "•·" for r in range(viewport.rows) for c in cells(widget, r))
 
 
@@ -226,11 +249,11 @@ async def test_arrow_keys_move_a_free_cursor_by_one_cell(rgb20):
         await pilot.pause()
         col, row = viewport.cell_of(*view.coords_of(12))
         assert app.messages[-1].selection == Selection.at(*viewport.cell_centre(col + 1, row))
-        widget.show(W, b, app.messages[-1].selection)
+        app.show(W, b, app.messages[-1].selection)
         await pilot.press("up")
         await pilot.pause()
         assert app.messages[-1].selection == Selection.at(*viewport.cell_centre(col + 1, row - 1))
-        widget.show(W, b, None)
+        app.show(W, b, None)
         widget.move_cursor(0, 1)
         await pilot.pause()
         centre = viewport.cell_centre(viewport.cols // 2, viewport.rows // 2)
@@ -242,28 +265,29 @@ async def test_only_changed_rows_are_redrawn(rgb20):
     async with shown(view, W, b, Selection.point(1)) as (app, pilot, widget):
         frame = widget.frame
         before = [widget.render_line(y) for y in range(20)]
-        widget.show(W.copy(), b.copy(), Selection.point(1))  # equal state: nothing to do
-        assert widget.frame is frame and all(widget.render_line(y) is before[y] for y in range(20))
+        widget.show(frame)  # the same frame: nothing to do
+        assert all(widget.render_line(y) is before[y] for y in range(20))
+        app.show(W.copy(), b.copy(), Selection.point(1))  # an equal frame: no line drawn again
+        assert widget.frame is not frame and all(widget.render_line(y) is before[y] for y in range(20))
         # A new selection: same probabilities, new marks on two rows only.
-        widget.show(W, b, Selection.point(2))
+        app.show(W, b, Selection.point(2))
         viewport = widget.map_layout().viewport
         rows = {viewport.cell_of(*view.coords_of(i))[1] for i in (1, 2)}
-        assert widget.frame is frame
+        np.testing.assert_array_equal(widget.frame.proba, frame.proba)
         assert {y for y in range(20) if widget.render_line(y) is not before[y]} == rows
         await pilot.pause()
         # What is on screen is what a fresh widget draws for the same state.
         assert app.export_screenshot() == await screenshot(view, W, b, Selection.point(2))
         assert app.export_screenshot() != await screenshot(view, W, b, Selection.point(1))
-        widget.show(W * 1.5, b, Selection.point(2))
-        assert widget.frame is not frame
+        app.show(W * 1.5, b, Selection.point(2))
         await pilot.pause()
         assert app.export_screenshot() == await screenshot(view, W * 1.5, b, Selection.point(2))
 
 
-async def screenshot(view, W, b, selection) -> str:
+async def screenshot(view, W, b, selection, size=SIZE, **show_options) -> str:
     app = MapApp(view, color_mode=ColorMode.TRUECOLOR)
-    async with app.run_test(size=SIZE) as pilot:
-        app.query_one(DecisionMap).show(W, b, selection)
+    async with app.run_test(size=size) as pilot:
+        app.show(W, b, selection, **show_options)
         await pilot.pause()
         return app.export_screenshot()
 
@@ -279,6 +303,45 @@ async def test_resizing_to_tiny_and_back(rgb20):
             for y in range(content.height):
                 assert widget.render_line(y).cell_length == content.width
         assert widget.map_layout().axes
+
+
+async def test_the_widget_never_computes_and_asks_for_a_frame_when_resized(rgb20, monkeypatch):
+    """Resized, clicked, moved with the keys and restyled, the map never calls the model or the
+    map view's frame builder: it posts ViewportChanged and keeps its last picture, cut or padded
+    to the new size, until its owner hands over a frame for the new viewport."""
+    view, W, b = rgb20
+    async with shown(view, W, b, Selection.point(5), boundaries=True) as (app, pilot, widget):
+        old_viewport, old_line = widget.viewport, widget.render_line(0).text
+        app.state = None  # the owner hands nothing over for now
+
+        def computes(*args, **kwargs):
+            raise AssertionError("the widget computed")
+
+        for name in ("predict_proba", "predict", "logits"):
+            monkeypatch.setattr(SoftmaxRegression, name, computes)
+        for name in ("frame", "boundaries", "point", "logit_plane"):
+            monkeypatch.setattr(MapView, name, computes)
+        await pilot.resize_terminal(80, 30)
+        await pilot.pause()
+        assert widget.viewport != old_viewport and app.viewports[-1] == widget.viewport
+        assert widget.frame.viewport == old_viewport
+        content = widget.content_size
+        assert widget.render_line(0).text == old_line.ljust(content.width)
+        widget.focus()
+        await pilot.press("right")
+        await pilot.click(DecisionMap, offset=(10, 5))
+        app.theme = "textual-light"
+        await pilot.pause()
+        app.export_screenshot()
+        assert all(widget.render_line(y).cell_length == content.width for y in range(content.height))
+        assert app._exception is None and len(app.messages) == 2
+
+        monkeypatch.undo()
+        app.show(W, b, Selection.point(5), boundaries=True)
+        app.theme = "textual-dark"
+        await pilot.pause()
+        fresh = await screenshot(view, W, b, Selection.point(5), size=(80, 30), boundaries=True)
+        assert app.export_screenshot() == fresh
 
 
 async def test_tiny_map_without_axes(rgb20):
@@ -299,7 +362,7 @@ async def test_no_color_fills_regions_with_the_winning_class(rgb20, monkeypatch)
         frame = widget.frame
         winner = (frame.proba[0::2] + frame.proba[1::2]).argmax(axis=-1)
         marked = set(zip(frame.cols.tolist(), frame.rows.tolist()))
-        marked |= {(c, r) for tr in widget.traces for c, r in zip(tr.cols.tolist(), tr.rows.tolist())}
+        marked |= {(c, r) for tr in widget.frame.traces for c, r in zip(tr.cols.tolist(), tr.rows.tolist())}
         col, row = widget.map_layout().viewport.cell_of(*view.coords_of(0))
         marked |= {(col - 1, row), (col + 1, row)}
         for r in range(widget.map_layout().viewport.rows):
@@ -337,11 +400,11 @@ async def test_nonlinear_features_say_the_boundaries_are_curved():
     app = MapApp(view, color_mode=ColorMode.TRUECOLOR, ascii_glyphs=True)
     async with app.run_test(size=SIZE) as pilot:
         widget = app.query_one(DecisionMap)
-        widget.show(W, b, boundaries=True)
+        app.show(W, b, boundaries=True)
         await pilot.pause()
-        assert widget.traces is None
+        assert widget.frame.traces is None
         assert "curved" in str(widget.border_subtitle)
         glyphs = {c.text for y in range(19) for c in cells(widget, y)}
         assert {"o", "^"} <= glyphs and not glyphs & set(palette.GLYPHS)
-        widget.show(W, b, boundaries=False)
+        app.show(W, b, boundaries=False)
         assert "curved" not in str(widget.border_subtitle)

@@ -78,6 +78,57 @@ def test_misclassified_points_come_last():
     assert not np.any(np.diff(frame.wrong.astype(int)) < 0)
 
 
+def test_a_frame_is_everything_the_map_shows(rgb20):
+    """The frame is computed from (W, b) alone, before any widget: the grid is the model's
+    probabilities at the pixel centres, each point's state is the model's prediction, and the
+    boundaries are traced only when asked for."""
+    view, prepared, W, b = rgb20
+    viewport = view.viewport(40, 15)
+    model = SoftmaxRegression(W, b)
+    frame = view.frame(W, b, viewport, Selection.point(7), boundaries=True)
+    assert frame.viewport == viewport
+    exact = model.predict_proba(prepared.pipeline.transform(viewport.pixel_centres()))
+    np.testing.assert_allclose(frame.proba.reshape(-1, 3), exact, rtol=0, atol=1e-12)
+    predicted = model.predict(prepared.X_train)
+    for i, label, wrong in zip(frame.index, frame.label, frame.wrong):
+        assert (label, wrong) == (prepared.y_train[i], predicted[i] != prepared.y_train[i])
+    assert frame.selection == Selection.point(7)
+    assert frame.selected == (prepared.y_train[7], predicted[7] != prepared.y_train[7])
+    expected = view.boundaries(W, b, viewport)
+    assert frame.boundaries and not frame.curved and len(frame.traces) == len(expected) == 3
+    for trace, same in zip(frame.traces, expected):
+        assert (trace.i, trace.j) == (same.i, same.j)
+        np.testing.assert_array_equal(trace.cols, same.cols)
+        np.testing.assert_array_equal(trace.active, same.active)
+
+    hidden = view.frame(W, b, viewport, Selection.at(0.1, 0.2))
+    assert not hidden.boundaries and hidden.traces is None and not hidden.curved
+    assert hidden.selection == Selection.at(0.1, 0.2) and hidden.selected is None  # a location has no class
+    np.testing.assert_array_equal(hidden.proba, frame.proba)
+    assert view.frame(W, b, viewport).selection is None and view.frame(W, b, viewport).selected is None
+
+
+def test_a_selected_point_the_viewport_does_not_show_has_its_state():
+    view, prepared = view_of("blobs", samples=300)
+    W, b = trained(prepared, steps=2)
+    viewport = view.viewport(10, 5)  # 50 of the 300 points shown
+    model = SoftmaxRegression(W, b)
+    predicted = model.predict(prepared.pipeline.transform(prepared.dataset.X))
+    y = prepared.dataset.y
+    shown = view.frame(W, b, viewport).index
+    for wrong in (False, True):  # one the model gets right, one it gets wrong, both not shown
+        i = int(np.flatnonzero(~np.isin(np.arange(300), shown) & ((predicted != y) == wrong))[0])
+        frame = view.frame(W, b, viewport, Selection.point(i))
+        assert frame.selected == (y[i], wrong) == view.point(W, b, i)
+
+
+def test_curved_boundaries_are_asked_for_but_not_traced():
+    view, prepared = view_of("circle", features=("x1^2", "x2^2"))
+    W, b = trained(prepared, steps=20)
+    frame = view.frame(W, b, view.viewport(30, 12), boundaries=True)
+    assert frame.boundaries and frame.traces is None and frame.curved
+
+
 def test_boundary_points_satisfy_the_tie_equation(rgb20):
     view, prepared, W, b = rgb20
     viewport = view.viewport(60, 20)

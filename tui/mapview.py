@@ -156,14 +156,18 @@ class _Shown:
     X: np.ndarray
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class MapFrame:
-    """The map under the lines for one ``(W, b)`` in one viewport.
+    """Everything the decision map shows for one ``(W, b)`` in one viewport: all that needs
+    the model, computed once (see :meth:`MapView.frame`), so that the widget only paints.
 
     ``proba`` (2 rows, cols, K) is the model's probability vector at each pixel centre.
     The points are those the viewport shows that fall on the map: their ``index`` (row of the
     map's data), map cell, class and whether the model gets them wrong, misclassified ones
-    last (drawn on top).
+    last (drawn on top). ``selection`` is what is marked; ``selected`` is the selected point's
+    class and whether the model gets it wrong (None for a free location or no selection).
+    ``traces`` are the tie lines when ``boundaries`` are asked for and straight (None when
+    they are hidden or curved).
     """
 
     viewport: Viewport
@@ -173,11 +177,21 @@ class MapFrame:
     rows: np.ndarray
     label: np.ndarray
     wrong: np.ndarray
+    selection: Selection | None
+    selected: tuple[int, bool] | None
+    boundaries: bool
+    traces: tuple[BoundaryTrace, ...] | None
+
+    @property
+    def curved(self) -> bool:
+        """Boundaries asked for that are curves (nonlinear features): no lines are traced,
+        the probabilities show them."""
+        return self.boundaries and self.traces is None
 
 
 class MapView:
     """The decision map of one session: built once from the raw data, then asked for a
-    :class:`MapFrame` for each ``(W, b)``.
+    :class:`MapFrame` for each ``(W, b)``, selection and viewport.
 
     ``X_raw`` (n, d0) are the rows to draw as points, before the ``pipeline`` (the training
     rows, or the whole dataset); point indices taken and returned here index them. ``y`` are
@@ -284,8 +298,11 @@ class MapView:
     def viewport(self, cols: int, rows: int) -> Viewport:
         return Viewport(self.extent_for(cols, rows), cols, rows)
 
-    def frame(self, W, b, viewport: Viewport) -> MapFrame:
-        """The probability grid and the drawn points for parameters ``(W, b)``.
+    def frame(self, W, b, viewport: Viewport, selection: Selection | None = None, *,
+              boundaries: bool = False) -> MapFrame:
+        """What the map shows for parameters ``(W, b)`` in ``viewport``: the probability grid,
+        the shown points, the ``selection`` with its point's state and, if ``boundaries``, the
+        tie lines.
 
         Parameters that are not finite (a diverged run) give probability 0 where the model's
         output is not a number, so such pixels are drawn black."""
@@ -294,8 +311,15 @@ class MapView:
         proba = np.nan_to_num(model.predict_proba(shown.pixels).reshape(2 * viewport.rows, viewport.cols, -1), nan=0.0)
         wrong = model.predict(shown.X) != shown.label
         order = np.argsort(wrong, kind="stable")
-        return MapFrame(viewport=viewport, proba=proba, index=shown.index[order], cols=shown.cols[order],
-                        rows=shown.rows[order], label=shown.label[order], wrong=wrong[order])
+        index, label, wrong = shown.index[order], shown.label[order], wrong[order]
+        selected = None
+        if selection is not None and selection.index is not None:
+            at = np.flatnonzero(index == selection.index)  # a shown point's state is known
+            selected = (int(label[at[0]]), bool(wrong[at[0]])) if len(at) else self.point(W, b, selection.index)
+        traces = self.boundaries(W, b, viewport) if boundaries else None
+        return MapFrame(viewport=viewport, proba=proba, index=index, cols=shown.cols[order], rows=shown.rows[order],
+                        label=label, wrong=wrong, selection=selection, selected=selected, boundaries=boundaries,
+                        traces=None if traces is None else tuple(traces))
 
     def _shown_in(self, viewport: Viewport) -> _Shown:
         """The pixel inputs and points of ``viewport`` (kept for the last viewport)."""

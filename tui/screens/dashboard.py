@@ -131,12 +131,13 @@ class DashboardScreen(Screen[None]):
 
     def _hand_over(self) -> None:
         previous, snap = self.runner.latest
-        drawn = self._drawn
-        if drawn is None or drawn[0] is not snap or drawn[1:] != (self.selection, self.boundaries):
-            self._drawn = (snap, self.selection, self.boundaries)
+        drawn, viewport = self._drawn, self.decision_map.viewport
+        if drawn is None or drawn[0] is not snap or drawn[1:] != (self.selection, self.boundaries, viewport):
+            self._drawn = (snap, self.selection, self.boundaries, viewport)
             before = None if previous is None else (previous.W, previous.b)
             self.parameters.show(snap.W, snap.b, before)
-            self.decision_map.show(snap.W, snap.b, self.selection, self.boundaries)
+            self.decision_map.show(self.map_view.frame(snap.W, snap.b, viewport, self.selection,
+                                                       boundaries=self.boundaries))
             self.jacobian.show(self._subject(snap))
         self.status.show(self._status(snap))
         self._draw_loss(snap)
@@ -258,6 +259,10 @@ class DashboardScreen(Screen[None]):
     @on(DecisionMap.LocationSelected)
     def explain_selection(self, message: DecisionMap.PointSelected | DecisionMap.LocationSelected) -> None:
         self._select(message.selection)
+
+    @on(DecisionMap.ViewportChanged)
+    def draw_for_new_size(self) -> None:
+        self.draw_frame()  # at once while paused; while training, the next frame is for the new size
 
     def _select(self, selection: Selection) -> None:
         """Explain ``selection`` in the Jacobian panel (and mark it on the map)."""

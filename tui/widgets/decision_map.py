@@ -1,32 +1,30 @@
 """The Decision map panel: the model's probabilities over a plane, the training points on top.
 
-Each cell is an upper half block "▀" whose foreground is the upper pixel's colour and whose
-background is the lower pixel's, so the map has twice as many rows of pixels as of cells.
-A pixel's colour is its probability vector blended over the class colours (truecolor and 256
-colours), the winning class's ANSI colour, bright where it is confident (16 colours), or, with
-no colour at all, the winning class's fill character (see :mod:`softmax_tui.tui.palette`).
+The map is a half-block picture (see :mod:`.halfblock`): two pixels to a cell. A pixel's
+colour is its probability vector blended over the class colours (truecolor and 256 colours),
+the winning class's ANSI colour, bright where it is confident (16 colours), or, with no
+colour at all, the winning class's fill character (see :mod:`softmax_tui.tui.palette`).
 
 Over the probabilities: the tie lines between classes ("•" where a line is a decision
 boundary, "·" where it is not), the training points as class glyphs (on their class colour;
 misclassified ones inverted), and the selection between brackets ("[●]", or "[+]" for a free
 location).
 
-The widget draws the state it is given by :meth:`DecisionMap.show` and never trains. It
-posts :class:`DecisionMap.PointSelected` or :class:`DecisionMap.LocationSelected` when the
-user clicks or moves the cursor; the app decides what is selected and shows it again.
-Widget-intrinsic styles (the border) are in ``DEFAULT_CSS``.
+The widget paints the :class:`~softmax_tui.tui.mapview.MapFrame` it is given by
+:meth:`DecisionMap.show` and computes nothing with the model: whoever owns the run builds
+frames with :meth:`MapView.frame <softmax_tui.tui.mapview.MapView.frame>` for the widget's
+:attr:`~DecisionMap.viewport`, and builds one again when the widget posts
+:class:`DecisionMap.ViewportChanged` (it was resized). It posts
+:class:`DecisionMap.PointSelected` or :class:`DecisionMap.LocationSelected` when the user
+clicks or moves the cursor; the owner decides what is selected and shows it again.
+Its border, like every panel's, is the dashboard screen's one panel rule (dashboard.tcss).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from rich.color import Color as RichColor
-from rich.color import ColorType
-from rich.color_triplet import ColorTriplet
-from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
@@ -36,13 +34,24 @@ from textual.message import Message
 from textual.strip import Strip
 
 from .. import palette
-from ..mapview import BoundaryTrace, MapFrame, MapView, Selection, Viewport
+from ..mapview import MapFrame, MapView, Selection, Viewport
 from ..palette import ColorMode
-from .lines import BaseStyle, runs
+from .halfblock import (
+    CURSOR,
+    FAINT_DOT,
+    LEFT_BRACKET,
+    LINE_DOT,
+    RIGHT_BRACKET,
+    ColourPainter,
+    MonoPainter,
+    Painter,
+    Picture,
+    glyph,
+    marked,
+    put,
+)
+from .lines import BaseStyle
 
-HALF_BLOCK = "▀"
-ACTIVE_LINE, INACTIVE_LINE = "•", "·"
-CURSOR = "+"
 #: Axes (ticks and labels) are drawn when the content is at least this big.
 MIN_AXES_SIZE = Size(16, 5)
 #: The y-axis label is wrapped into the gutter, which is at most this wide.
@@ -67,22 +76,9 @@ LEGENDS: tuple[tuple[int | None, str, str, str], ...] = (
 #: Border cells around a subtitle: the two corners and Textual's padding beside them.
 LEGEND_MARGIN = 6
 
-BOLD = Style(bold=True)
-INVERTED = Style(bold=True, reverse=True)
-
 
 def _tick(value: float) -> str:
     return f"{value:.3g}"
-
-
-def _pack(rgb: np.ndarray) -> np.ndarray:
-    """uint8 RGB (..., 3) as 24-bit integers."""
-    rgb = rgb.astype(np.int64)
-    return (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
-
-
-ANSI_PACKED = _pack(palette.ANSI_RGB)
-_ANSI_NUMBER = {packed: number for number, packed in enumerate(ANSI_PACKED.tolist())}
 
 
 @dataclass(frozen=True)
@@ -140,212 +136,13 @@ class _Layout:
         return (" " * self.gutter + left + middle + right)[: self.size.width].ljust(self.size.width)
 
 
-#: A cell is drawn from one integer key. Its low 48 bits are the cell's colours (truecolor and
-#: 16 colours: the upper pixel's 24-bit RGB above the lower one's; without colour: the winning
-#: class); the bits above say what is drawn on it: the plain half block, a line dot or a
-#: selection mark on the cell's colours, or a point (whose colour bits are 0: a point's style
-#: is its class's). Equal keys draw equal cells, so overlays are numpy assignments and a row
-#: of the map is a run-length encoding of its keys.
-MARK_SHIFT = 48
-COLOURS = (1 << MARK_SHIFT) - 1
-PLAIN, ACTIVE_DOT, INACTIVE_DOT, CURSOR_MARK, LEFT_BRACKET, RIGHT_BRACKET = range(6)
-POINT = 8  # + 2 * class + (1 if misclassified)
-MARKS = {ACTIVE_DOT: ACTIVE_LINE, INACTIVE_DOT: INACTIVE_LINE, CURSOR_MARK: CURSOR, LEFT_BRACKET: "[",
-         RIGHT_BRACKET: "]"}
-BOLD_MARKS = (CURSOR_MARK, LEFT_BRACKET, RIGHT_BRACKET)
-
-
-def _marked(mark, colours=0):
-    """Keys with ``mark`` on cells of ``colours`` (scalars or arrays)."""
-    return (np.asarray(mark, dtype=np.int64) << MARK_SHIFT) | colours
-
-
-class _Painter:
-    """The text and style of every cell key (see ``MARK_SHIFT``) for one colour mode;
-    ``keys`` are the frame's plain cells. Keys recur from frame to frame while training, so
-    their cells are kept in ``cache`` (shared by the frames of one colour mode and style)."""
-
-    def __init__(self, keys: np.ndarray, glyphs: tuple[str, ...], cache: dict) -> None:
-        self.keys = keys
-        self._glyphs = glyphs
-        self._cache = cache
-
-    def cell(self, key: int) -> tuple[str, Style]:
-        found = self._cache.get(key)
-        if found is None:
-            found = self._cache[key] = self._cell(key)
-        return found
-
-    def _cell(self, key: int) -> tuple[str, Style]:
-        mark, colours = key >> MARK_SHIFT, key & COLOURS
-        if mark == PLAIN:
-            return self._plain(colours)
-        if mark >= POINT:
-            label, wrong = divmod(mark - POINT, 2)
-            return self._glyphs[label], self._point(label, bool(wrong))
-        return MARKS[mark], self._on_cell(colours, mark in BOLD_MARKS)
-
-    def _plain(self, colours: int) -> tuple[str, Style]:
-        raise NotImplementedError
-
-    def _on_cell(self, colours: int, bold: bool) -> Style:
-        raise NotImplementedError
-
-    def _point(self, label: int, wrong: bool) -> Style:
-        raise NotImplementedError
-
-
-class _ColourPainter(_Painter):
-    """Truecolor or 16 colours: a plain cell is "▀" in its upper pixel's colour on its lower
-    pixel's; a line dot or mark is black or white on the cell's colour (``on_cell``); a point
-    is a contrasting glyph on its class colour, inverted when misclassified."""
-
-    def __init__(self, keys: np.ndarray, glyphs: tuple[str, ...], cache: dict,
-                 on_cell: Callable[[int], tuple[int, int]], points: list[tuple[int, int]]) -> None:
-        super().__init__(keys, glyphs, cache)
-        self._on_cell_colours = on_cell
-        self._points = points
-
-    @classmethod
-    def truecolor(cls, frame: MapFrame, glyphs: tuple[str, ...], cache: dict) -> _ColourPainter:
-        """Pixels blended from the probabilities; text on a cell's mean colour."""
-        pixels = _pack(palette.map_colors(frame.proba))
-        classes = palette.COLORS[: frame.proba.shape[-1]]
-        points = zip(_pack(classes).tolist(), _pack(palette.contrast_color(classes)).tolist())
-        return cls((pixels[0::2] << 24) | pixels[1::2], glyphs, cache, _on_mean_colour, list(points))
-
-    @classmethod
-    def ansi16(cls, frame: MapFrame, glyphs: tuple[str, ...], cache: dict) -> _ColourPainter:
-        """Pixels in the winning class's ANSI colour, bright where confident; a cell's
-        characters on its upper pixel's colour."""
-        confident = frame.proba.max(axis=-1) >= palette.CONFIDENT
-        pixels = ANSI_PACKED[palette.ansi_number(frame.proba.argmax(axis=-1), confident)]
-        bright = palette.ansi_number(np.arange(frame.proba.shape[-1]), True)
-        points = zip(ANSI_PACKED[bright].tolist(), ANSI_PACKED[palette.ansi_contrast(bright)].tolist())
-        return cls((pixels[0::2] << 24) | pixels[1::2], glyphs, cache, _on_upper_ansi, list(points))
-
-    def _plain(self, colours: int) -> tuple[str, Style]:
-        return HALF_BLOCK, Style.from_color(_rich_color(colours >> 24), _rich_color(colours & 0xFFFFFF))
-
-    def _on_cell(self, colours: int, bold: bool) -> Style:
-        text, back = self._on_cell_colours(colours)
-        return Style(color=_rich_color(text), bgcolor=_rich_color(back), bold=bold)
-
-    def _point(self, label: int, wrong: bool) -> Style:
-        color, contrast = self._points[label]
-        fg, bg = (color, contrast) if wrong else (contrast, color)
-        return Style(color=_rich_color(fg), bgcolor=_rich_color(bg), bold=True)
-
-
-class _MonoPainter(_Painter):
-    """No colour: each cell filled with its winning class's character (``MONO_FILLS``),
-    marks and points in bold, misclassified points in reverse video."""
-
-    def __init__(self, frame: MapFrame, glyphs: tuple[str, ...], cache: dict, base: Style) -> None:
-        keys = (frame.proba[0::2] + frame.proba[1::2]).argmax(axis=-1).astype(np.int64)
-        super().__init__(keys, glyphs, cache)
-        self._base = base
-
-    def _plain(self, colours: int) -> tuple[str, Style]:
-        return palette.MONO_FILLS[colours], self._base
-
-    def _on_cell(self, colours: int, bold: bool) -> Style:
-        return self._base + BOLD if bold else self._base
-
-    def _point(self, label: int, wrong: bool) -> Style:
-        return self._base + (INVERTED if wrong else BOLD)
-
-
-def _rich_color(packed: int) -> RichColor:
-    triplet = ColorTriplet(packed >> 16, (packed >> 8) & 0xFF, packed & 0xFF)
-    return RichColor(f"#{packed:06x}", ColorType.TRUECOLOR, triplet=triplet)
-
-
-def _on_mean_colour(colours: int) -> tuple[int, int]:
-    """Truecolor: black or white on the mean of the cell's two pixels."""
-    pixels = np.array([[colours >> 40, (colours >> 32) & 0xFF, (colours >> 24) & 0xFF],
-                       [(colours >> 16) & 0xFF, (colours >> 8) & 0xFF, colours & 0xFF]])
-    mean = (pixels.sum(axis=0) // 2).astype(np.uint8)
-    return int(_pack(palette.contrast_color(mean))), int(_pack(mean))
-
-
-def _on_upper_ansi(colours: int) -> tuple[int, int]:
-    """16 colours: black or bright white on the upper pixel's ANSI colour."""
-    upper = colours >> 24
-    return int(ANSI_PACKED[palette.ansi_contrast(_ANSI_NUMBER[upper])]), upper
-
-
-def _put(keys: np.ndarray, cols: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
-    """``keys[rows, cols] = values`` where, if a cell repeats, the last value wins."""
-    cells = rows * keys.shape[1] + cols
-    _, first_from_end = np.unique(cells[::-1], return_index=True)
-    last = len(cells) - 1 - first_from_end
-    keys.flat[cells[last]] = values[last]
-
-
-class _Picture:
-    """One drawn state, turned into strips line by line on demand. Runs of equal keys in a
-    row become one segment, so a uniform region is a single segment.
-
-    ``context`` (the layout and the cell cache's generation, which a new colour mode or base
-    style starts) says when equal keys mean equal lines: then only rows whose keys changed
-    need drawing again.
-    """
-
-    def __init__(self, layout: _Layout, context: tuple, keys: np.ndarray,
-                 cell: Callable[[int], tuple[str, Style]], base: Style, labels: tuple[str, str]) -> None:
-        self.layout = layout
-        self.context = context
-        self.keys = keys
-        self._cell = cell
-        self._base = base
-        self._gutter = layout.gutter_lines(labels[1]) if layout.axes else None
-        self._axis = layout.axis_line(labels[0]) if layout.axes else None
-        self._strips: dict[int, Strip] = {}
-
-    def changed_rows(self, before: _Picture) -> np.ndarray | None:
-        """The map rows that differ from ``before`` (None: everything may differ); the
-        strips of the other rows are taken over."""
-        if self.context != before.context:
-            return None
-        changed = np.any(self.keys != before.keys, axis=1)
-        self._strips = {y: strip for y, strip in before._strips.items() if y >= len(changed) or not changed[y]}
-        return np.flatnonzero(changed)
-
-    def line(self, y: int) -> Strip:
-        strip = self._strips.get(y)
-        if strip is None:
-            strip = self._strips[y] = self._render(y)
-        return strip
-
-    def _render(self, y: int) -> Strip:
-        width = self.layout.size.width
-        rows = self.keys.shape[0]
-        if y >= rows:
-            if self._axis is not None and y == rows:
-                return Strip([Segment(self._axis, self._base)], width)
-            return Strip.blank(width, self._base)
-        row = self.keys[y]
-        starts, lengths = runs(row)
-        cell = self._cell
-        segments = [Segment(self._gutter[y], self._base)] if self._gutter else []
-        for key, n in zip(row[starts].tolist(), lengths):
-            text, style = cell(key)
-            segments.append(Segment(text * n, style))
-        return Strip(segments, width)
-
-
 class DecisionMap(BaseStyle, can_focus=True):
-    """The decision map of a :class:`MapView`; call :meth:`show` with each new state."""
+    """The decision map of a :class:`MapView`; call :meth:`show` with each new frame."""
 
     DEFAULT_CSS = """
     DecisionMap {
-        border: round $border-blurred;
         width: 1fr;
         height: 1fr;
-        &:focus {
-            border: round $border;
-        }
     }
     """
 
@@ -387,6 +184,18 @@ class DecisionMap(BaseStyle, can_focus=True):
         def selection(self) -> Selection:
             return Selection.at(self.s, self.t)
 
+    @dataclass
+    class ViewportChanged(Message):
+        """The map was resized and shows ``viewport`` now: it needs a frame built for it
+        (until then it keeps its last picture, cut to the new size)."""
+
+        decision_map: DecisionMap
+        viewport: Viewport
+
+        @property
+        def control(self) -> DecisionMap:
+            return self.decision_map
+
     def __init__(
         self,
         map_view: MapView,
@@ -404,14 +213,9 @@ class DecisionMap(BaseStyle, can_focus=True):
         self.border_title = "Decision map"
         self._forced_mode = color_mode
         self._glyphs = palette.ASCII_GLYPHS if ascii_glyphs else palette.GLYPHS
-        self._W: np.ndarray | None = None
-        self._b: np.ndarray | None = None
-        self._selection: Selection | None = None
-        self._boundaries = False
-        self._layout: _Layout | None = None
         self._frame: MapFrame | None = None
-        self._traces: list[BoundaryTrace] | None = None
-        self._picture: _Picture | None = None
+        self._layout: _Layout | None = None
+        self._picture: Picture | None = None
         # The cells of keys, kept while the colour mode and the style stay and the cache is
         # not too big; the generation counts the times it was emptied.
         self._cache: dict[int, tuple[str, Style]] = {}
@@ -419,26 +223,23 @@ class DecisionMap(BaseStyle, can_focus=True):
         self._generation = 0
         self._legend_key: tuple[ColorMode, bool, int] | None = None
 
-    # The state the app hands over.
+    # The frame the owner hands over.
 
-    def show(self, W, b, selection: Selection | None = None, boundaries: bool = False) -> None:
-        """Draw parameters ``(W, b)`` (K x d, K), the ``selection`` and, if ``boundaries``,
-        the tie lines. Nothing is recomputed when all four are unchanged, and only the rows
-        of cells that changed are redrawn."""
-        same_params = self._W is not None and np.array_equal(W, self._W) and np.array_equal(b, self._b)
-        if same_params and selection == self._selection and boundaries == self._boundaries:
+    def show(self, frame: MapFrame) -> None:
+        """Paint ``frame``, built for :attr:`viewport`; only the rows of cells that changed
+        are redrawn. A frame for another viewport (the map was resized since it was built)
+        is not painted."""
+        if frame is self._frame:
             return
-        if not same_params:
-            self._W, self._b = np.array(W, dtype=np.float64), np.array(b, dtype=np.float64)
-            self._frame = self._traces = None
-        self._selection, self._boundaries = selection, boundaries
-        before, self._picture = self._picture, None
+        self._frame = frame
         size = self.content_size
         if not self.is_mounted or size.width <= 0 or size.height <= 0:
-            self.refresh()
             return
         self._update_legend()
-        self._picture = self._draw()
+        layout = self.map_layout()
+        if frame.viewport != layout.viewport:
+            return
+        before, self._picture = self._picture, self._draw(layout)
         changed = None if before is None else self._picture.changed_rows(before)
         if changed is None:
             self.refresh()
@@ -452,13 +253,13 @@ class DecisionMap(BaseStyle, can_focus=True):
 
     @property
     def frame(self) -> MapFrame | None:
-        """The frame on screen (None until drawn)."""
+        """The last frame shown (None until one is)."""
         return self._frame
 
     @property
-    def traces(self) -> list[BoundaryTrace] | None:
-        """The boundary lines on screen: None when hidden, or when curved (nonlinear features)."""
-        return self._traces if self._boundaries else None
+    def viewport(self) -> Viewport:
+        """What the map shows at its current size: the viewport to build frames for."""
+        return self.map_layout().viewport
 
     @property
     def color_mode(self) -> ColorMode:
@@ -473,7 +274,6 @@ class DecisionMap(BaseStyle, can_focus=True):
     def _layout_for(self, size: Size) -> _Layout:
         if self._layout is None or self._layout.size != size:
             self._layout = _Layout.fit(self.map_view, size)
-            self._frame = self._traces = self._picture = None
         return self._layout
 
     # Input.
@@ -497,11 +297,12 @@ class DecisionMap(BaseStyle, can_focus=True):
     def action_move_cursor(self, dcol: int, drow: int) -> None:
         """Move a free cursor one cell from the selection (from the map's centre if there is
         none) and post :class:`LocationSelected`."""
-        viewport = self.map_layout().viewport
-        if self._selection is None:
+        viewport = self.viewport
+        selection = None if self._frame is None else self._frame.selection
+        if selection is None:
             s, t = viewport.cell_centre(viewport.cols // 2, viewport.rows // 2)
         else:
-            s, t = viewport.step(*self._selected_coords(), dcol, drow)
+            s, t = viewport.step(*self._coords(selection), dcol, drow)
         self.post_message(self.LocationSelected(self, s, t))
 
     def move_cursor(self, dcol: int, drow: int) -> None:
@@ -513,85 +314,90 @@ class DecisionMap(BaseStyle, can_focus=True):
     def on_mount(self) -> None:
         self._update_legend()
 
+    def on_resize(self) -> None:
+        self._update_legend()
+        viewport = self.viewport
+        if self._frame is None or self._frame.viewport != viewport:
+            self.post_message(self.ViewportChanged(self, viewport))
+
     def render_line(self, y: int) -> Strip:
         size = self.content_size
-        if self._W is None or size.width <= 0 or size.height <= 0:
+        picture = self._picture_for(self._layout_for(size)) if size.width > 0 and size.height > 0 else None
+        if picture is None:
             return Strip.blank(size.width, self.base_style)
-        if self._picture is None or self._picture.layout is not self._layout_for(size):
-            self._picture = self._draw()
-        return self._picture.line(y)
+        line = picture.line(y)
+        return line if line.cell_length == size.width else line.crop_extend(0, size.width, self.base_style)
 
-    def _selected_coords(self) -> tuple[float, float]:
-        if self._selection.index is not None:
-            return self.map_view.coords_of(self._selection.index)
-        return self._selection.location
+    def _picture_for(self, layout: _Layout) -> Picture | None:
+        """The picture to paint in ``layout``: drawn from the frame if that was built for this
+        viewport, else the last one (cut or padded to the new size when painted)."""
+        current = self._picture is not None and self._picture.context[0] is layout  # see _draw
+        if not current and self._frame is not None and self._frame.viewport == layout.viewport:
+            self._picture = self._draw(layout)
+        return self._picture
 
-    def _draw(self) -> _Picture:
-        layout = self.map_layout()
-        viewport = layout.viewport
-        if self._frame is None:
-            self._frame = self.map_view.frame(self._W, self._b, viewport)
-        if self._boundaries and self._traces is None:
-            self._traces = self.map_view.boundaries(self._W, self._b, viewport)
+    def _coords(self, selection: Selection) -> tuple[float, float]:
+        if selection.index is not None:
+            return self.map_view.coords_of(selection.index)
+        return selection.location
+
+    def _draw(self, layout: _Layout) -> Picture:
         frame, base, mode = self._frame, self.base_style, self.color_mode
         if (mode, base) != self._cache_for or len(self._cache) > STYLE_CACHE_SIZE:
             self._cache.clear()
             self._cache_for = (mode, base)
             self._generation += 1
-        if mode is ColorMode.MONO:
-            painter = _MonoPainter(frame, self._glyphs, self._cache, base)
-        elif mode is ColorMode.ANSI16:
-            painter = _ColourPainter.ansi16(frame, self._glyphs, self._cache)
-        else:
-            painter = _ColourPainter.truecolor(frame, self._glyphs, self._cache)
-
+        painter = self._painter(frame, mode, base)
         keys = painter.keys.copy()
-        if self.traces:
-            cols = np.concatenate([trace.cols for trace in self.traces])
-            rows = np.concatenate([trace.rows for trace in self.traces])
-            active = np.concatenate([trace.active for trace in self.traces])
-            _put(keys, cols, rows, _marked(np.where(active, ACTIVE_DOT, INACTIVE_DOT), painter.keys[rows, cols]))
-        _put(keys, frame.cols, frame.rows, _marked(POINT + 2 * frame.label + frame.wrong))
-        if self._selection is not None:
-            self._mark(keys, painter.keys, viewport)
-        context = (layout, self._generation)
-        return _Picture(layout, context, keys, painter.cell, base, self.map_view.labels)
+        if frame.traces:
+            cols = np.concatenate([trace.cols for trace in frame.traces])
+            rows = np.concatenate([trace.rows for trace in frame.traces])
+            active = np.concatenate([trace.active for trace in frame.traces])
+            put(keys, cols, rows, marked(np.where(active, LINE_DOT, FAINT_DOT), painter.keys[rows, cols]))
+        put(keys, frame.cols, frame.rows, glyph(frame.label, frame.wrong))
+        if frame.selection is not None:
+            self._mark(keys, painter.keys, frame)
+        x_label, y_label = self.map_view.labels
+        gutter = layout.gutter_lines(y_label) if layout.axes else None
+        axis = layout.axis_line(x_label) if layout.axes else None
+        return Picture(keys, painter.cell, base, layout.size.width, (layout, self._generation), gutter, axis)
 
-    def _mark(self, keys: np.ndarray, plain: np.ndarray, viewport: Viewport) -> None:
+    def _painter(self, frame: MapFrame, mode: ColorMode, base: Style) -> Painter:
+        """The pixels' colours from the probabilities, for ``mode`` (see the module docstring)."""
+        proba, n_classes = frame.proba, frame.proba.shape[-1]
+        if mode is ColorMode.MONO:
+            winner = (proba[0::2] + proba[1::2]).argmax(axis=-1)
+            return MonoPainter(winner, palette.MONO_FILLS, self._glyphs, self._cache, base)
+        if mode is ColorMode.ANSI16:
+            confident = proba.max(axis=-1) >= palette.CONFIDENT
+            pixels = palette.ansi_number(proba.argmax(axis=-1), confident)
+            classes = palette.ansi_number(np.arange(n_classes), True)
+            return ColourPainter.ansi16(pixels, classes, self._glyphs, self._cache)
+        return ColourPainter.truecolor(palette.map_colors(proba), palette.COLORS[:n_classes], self._glyphs,
+                                       self._cache)
+
+    def _mark(self, keys: np.ndarray, plain: np.ndarray, frame: MapFrame) -> None:
         """Brackets around the selected cell, with the selected point's glyph inside (drawn
         even when the point is not among the shown ones), or "+" at a free location; marks
         are drawn on the map's colours (``plain``), even over a point."""
-        col, row = viewport.cell_of(*self._selected_coords())
+        viewport = frame.viewport
+        col, row = viewport.cell_of(*self._coords(frame.selection))
         if not viewport.contains(col, row):
             return
-        index = self._selection.index
-        if index is None:
-            keys[row, col] = _marked(CURSOR_MARK, plain[row, col])
+        if frame.selected is None:
+            keys[row, col] = marked(CURSOR, plain[row, col])
         else:
-            label, wrong = self._point_state(index)
-            keys[row, col] = _marked(POINT + 2 * label + wrong)
+            keys[row, col] = glyph(*frame.selected)
         for dcol, bracket in ((-1, LEFT_BRACKET), (1, RIGHT_BRACKET)):
             if 0 <= col + dcol < viewport.cols:
-                keys[row, col + dcol] = _marked(bracket, plain[row, col + dcol])
-
-    def _point_state(self, index: int) -> tuple[int, bool]:
-        """The class of point ``index`` and whether the model gets it wrong (from the frame
-        when the point is shown)."""
-        frame = self._frame
-        at = np.flatnonzero(frame.index == index)
-        if len(at):
-            return int(frame.label[at[0]]), bool(frame.wrong[at[0]])
-        return self.map_view.point(self._W, self._b, index)
-
-    def on_resize(self) -> None:
-        self._update_legend()
+                keys[row, col + dcol] = marked(bracket, plain[row, col + dcol])
 
     def _update_legend(self) -> None:
         """The border subtitle: each class's glyph and colour (or fill, without colour), how
         misclassified points look, and a note when boundaries are asked for but are curves;
         in the longest of ``LEGENDS`` that fits the border, so nothing is cut off."""
         mode = self.color_mode
-        curved = self._boundaries and not self.map_view.pipeline.is_affine
+        curved = self._frame is not None and self._frame.curved
         room = self.size.width - LEGEND_MARGIN
         key = (mode, curved, room)
         if key == self._legend_key:
