@@ -17,7 +17,8 @@ from softmax_tui.tui.app import SoftmaxApp
 from softmax_tui.tui.cli import main
 from softmax_tui.tui.keys import KEYS
 from softmax_tui.tui.mapview import Selection
-from softmax_tui.tui.options import DEFAULT_LR, parse_options
+from softmax_tui.tui.config import DEFAULT_LR
+from softmax_tui.tui.options import parse_options
 from softmax_tui.tui.screens.dataset import DatasetScreen
 from softmax_tui.tui.screens.help import HelpScreen
 from softmax_tui.tui.screens.too_small import TooSmallScreen

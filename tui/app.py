@@ -90,7 +90,7 @@ class SoftmaxApp(App[None]):
     def _use(self, session: Session, history: HistoryFile | None) -> None:
         """Make ``session`` the run on screen (the widgets follow on the next compose)."""
         self.session = session
-        self.runner = Runner(session.trainer, speed=self._speed, batch_size=session.options.batch_size,
+        self.runner = Runner(session, speed=self._speed,
                              history=history, on_change=lambda: self.post_message(self.RunChanged()),
                              on_error=lambda text: self.post_message(self.RunProblem(text)))
         dataset, rows = session.dataset, session.prepared.train_index
@@ -370,10 +370,8 @@ class SoftmaxApp(App[None]):
         are now); options that described the old data (samples, features, ...) are dropped."""
         if name is None:
             return
-        options = replace(self.session.options, dataset=name, target=None, delimiter=None, header=True,
-                          drop_missing=False, categorical_target=False, samples=None, classes=None,
-                          noise=None, features=None, load_model=None, optimizer=self.runner.optimizer,
-                          lr=self.runner.lr, paused=self.runner.state is not RunState.RUNNING)
+        options = replace(self.session.options, run=self.runner.config.for_dataset(name),
+                          paused=self.runner.state is not RunState.RUNNING)
         try:
             session = build_session(options)
         except (UserError, DatasetError) as e:
