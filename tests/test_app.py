@@ -17,8 +17,9 @@ from softmax_tui.tui.screens import dashboard as dashboard_module
 from softmax_tui.tui.app import SoftmaxApp
 from softmax_tui.tui.cli import main
 from softmax_tui.tui.keys import KEYS
+from softmax_tui.tui.config import DEFAULT_LR
 from softmax_tui.tui.mapview import MapView, Selection
-from softmax_tui.tui.options import DEFAULT_LR, parse_options
+from softmax_tui.tui.options import parse_options
 from softmax_tui.tui.screens.dashboard import DashboardScreen
 from softmax_tui.tui.screens.dataset import DatasetScreen
 from softmax_tui.tui.screens.help import HelpScreen

@@ -9,14 +9,15 @@ import pytest
 
 from softmax_tui.engine import RunState
 from softmax_tui.tui.ladder import LEARNING_RATES, SPEEDS, next_rung, one_three_ten, speed_text
-from softmax_tui.tui.options import DEFAULT_LR, parse_options
+from softmax_tui.tui.config import DEFAULT_LR
+from softmax_tui.tui.options import parse_options
 from softmax_tui.tui.runner import RateMeter, Runner
 from softmax_tui.tui.session import build_session
 
 
 def runner_for(*argv, speed=math.inf, **kwargs):
     session = build_session(parse_options(["--paused", *argv]))
-    return Runner(session.trainer, speed=speed, batch_size=session.options.batch_size, **kwargs)
+    return Runner(session, speed=speed, **kwargs)
 
 
 def test_ladders_are_exact_one_three_ten():

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from softmax_tui.tui.cli import main
+from softmax_tui.tui.config import DEFAULT_LR
 from softmax_tui.tui.modelfile import load_model
-from softmax_tui.tui.options import DEFAULT_LR, VERSION, parse_options
+from softmax_tui.tui.options import VERSION, parse_options
 from softmax_tui.tui.session import build_session
 
 PROGRESS_KEYS = ["event", "step", "epoch", "loss", "train_accuracy", "val_loss", "val_accuracy", "grad_norm", "lr"]

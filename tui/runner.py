@@ -8,11 +8,12 @@ it while it advances a chunk.
 chunk after the step in progress. Every other control that needs the trainer runs at once
 when the loop is idle, and otherwise is queued, in order, for the loop to run as soon as the
 chunk in progress ends (at most one step when the key also pauses: up to 100 ms on a million
-points). What the status bar shows changes at once all the same: the learning rate, speed
-and optimizer are the ones the run uses from its next step on (:attr:`lr`, :attr:`speed`,
-:attr:`optimizer`), a queued resume already reads as running, and a reset shows step 0 at
-once (the initial snapshot is kept, and what the step in progress produces is dropped). When
-the loop has run queued controls it calls ``on_change``, so the UI draws the result at once.
+points). What the status bar shows changes at once all the same: the run's configuration and
+speed are the ones the run uses from its next step on (:attr:`config`, with :attr:`lr` and
+:attr:`optimizer`; :attr:`speed`), a queued resume already reads as running, and a reset
+shows step 0 at once (the initial snapshot is kept, and what the step in progress produces
+is dropped). When the loop has run queued controls it calls ``on_change``, so the UI draws
+the result at once; the session's ``config`` follows the trainer, changed as each control runs.
 
 **Background work** that reads the trainer, such as building the loss plot, is handed to the
 loop too (:meth:`in_background`): it then never competes with a frame for Python's GIL.
@@ -54,11 +55,12 @@ from functools import partial
 
 import numpy as np
 
-from softmax_tui.engine import OPTIMIZERS, Optimizer, RunState, Snapshot, Trainer
+from softmax_tui.engine import OPTIMIZERS, RunState, Snapshot
 
+from .config import DEFAULT_LR, RunConfig
 from .history import HistoryError, HistoryFile
 from .ladder import DEFAULT_SPEED, LEARNING_RATES, SPEEDS, next_rung
-from .options import DEFAULT_LR
+from .session import Session
 
 CHUNK_SECONDS = 0.015
 MAX_CHUNK_SECONDS = 0.09
@@ -88,16 +90,16 @@ class RateMeter:
 
 
 class Runner:
-    """Runs a trainer in chunks at a chosen speed; every control may be called from the UI
-    thread and returns at once."""
+    """Runs a session's trainer in chunks at a chosen speed; every control may be called from
+    the UI thread and returns at once."""
 
-    def __init__(self, trainer: Trainer, *, speed: float = DEFAULT_SPEED, batch_size: int | None = None,
+    def __init__(self, session: Session, *, speed: float = DEFAULT_SPEED,
                  history: HistoryFile | None = None, on_change: Callable[[], None] = lambda: None,
                  on_error: Callable[[str], None] = lambda message: None,
                  clock: Callable[[], float] = time.perf_counter) -> None:
-        self.trainer = trainer
+        self.session = session
+        self.trainer = trainer = session.trainer
         self.speed = speed
-        self.batch_size = batch_size  # --batch-size, kept for the optimizers `o` switches to
         self._history = history
         self._on_change = on_change
         self._on_error = on_error
@@ -114,10 +116,9 @@ class Runner:
         self._meter = RateMeter()
         self._worker_steps = 0
         self._rate = 0.0
-        self.switches: list[tuple[int, str]] = []  # (step, optimizer) where `o` changed the optimizer
-        # What the UI shows: the settings as they are once the queued controls have run.
-        self._lr = trainer.lr
-        self._optimizer = trainer.optimizer.name
+        self.switches: list[tuple[int, str]] = []  # (step, optimizer) where the optimizer (or its batch size) changed
+        # What the UI shows: the configuration as it is once the queued controls have run.
+        self._config = session.config
         self._resuming = False
         self._initial = trainer.snapshot
         self._generation = 0  # a reset drops whatever a chunk of an older generation produces
@@ -149,12 +150,18 @@ class Runner:
         return RunState.RUNNING if self._resuming and state is RunState.PAUSED else state
 
     @property
+    def config(self) -> RunConfig:
+        """The run's configuration as the run uses it from its next step on: the session's,
+        with the live changes still queued (:meth:`apply`). Its ``lr`` is never None."""
+        return self._config
+
+    @property
     def lr(self) -> float:
-        return self._lr
+        return self._config.lr
 
     @property
     def optimizer(self) -> str:
-        return self._optimizer
+        return self._config.optimizer
 
     @property
     def steps_per_second(self) -> float:
@@ -185,14 +192,24 @@ class Runner:
         self._pause()
         with self._small:
             self._generation += 1
-            self._latest = (None, replace(self._initial, lr=self._lr, state=RunState.PAUSED, reason=""))
+            self._latest = (None, replace(self._initial, lr=self._config.lr, state=RunState.PAUSED, reason=""))
         self._submit(self._reset)
+
+    def apply(self, config: RunConfig) -> None:
+        """Go on with ``config`` from the next step: its live fields (learning rate, optimizer,
+        batch size) replace the run's, the parameters kept; a new optimizer or batch size
+        starts a fresh optimizer state, marked on the loss curve (:attr:`switches`). An
+        ``lr`` of None is the optimizer's default. A ValueError names the fields that differ
+        but need a new run (``apply="restart"``), and nothing changes."""
+        if restart := self._config.needs_restart(config):
+            raise ValueError(f"{', '.join(restart)} cannot change while the run goes on; start a new run")
+        self._config = config = replace(config, lr=config.learning_rate)
+        self._submit(partial(self._apply, config))
 
     def change_lr(self, up: bool) -> float:
         """One rung up or down the 1-3-10 learning-rate ladder; returns the new rate."""
-        self._lr = next_rung(LEARNING_RATES, self._lr, up)
-        self._submit(partial(setattr, self.trainer, "lr", self._lr))
-        return self._lr
+        self.apply(replace(self._config, lr=next_rung(LEARNING_RATES, self._config.lr, up)))
+        return self._config.lr
 
     def change_speed(self, up: bool) -> float:
         """One rung up or down the speed ladder (steps per second, ``inf`` = max)."""
@@ -202,9 +219,8 @@ class Runner:
 
     def next_optimizer(self) -> str:
         """Continue from the current parameters with the next optimizer, at its default rate."""
-        name = OPTIMIZERS[(OPTIMIZERS.index(self._optimizer) + 1) % len(OPTIMIZERS)]
-        self._optimizer, self._lr = name, DEFAULT_LR[name]
-        self._submit(partial(self._switch, name, self._lr))
+        name = OPTIMIZERS[(OPTIMIZERS.index(self._config.optimizer) + 1) % len(OPTIMIZERS)]
+        self.apply(replace(self._config, optimizer=name, lr=DEFAULT_LR[name]))
         return name
 
     def in_background(self, job: Callable[[], None]) -> None:
@@ -357,11 +373,13 @@ class Runner:
         with self._small:
             self._latest = (None, snap)
 
-    def _switch(self, name: str, lr: float) -> None:
-        self.trainer.set_optimizer(Optimizer(name, self.batch_size))
-        self.trainer.lr = lr
-        self.switches.append((self.trainer.snapshot.step, name))
-        self._restart_clocks()
+    def _apply(self, config: RunConfig) -> None:
+        before, self.session.config = self.session.config, config
+        if (config.optimizer, config.batch_size) != (before.optimizer, before.batch_size):
+            self.trainer.set_optimizer(config.make_optimizer())
+            self.switches.append((self.trainer.snapshot.step, config.optimizer))
+            self._restart_clocks()
+        self.trainer.lr = config.lr
 
     # -- internals --------------------------------------------------------------------------
 

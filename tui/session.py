@@ -11,13 +11,14 @@ makes exactly the predictions it made when it was saved.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from softmax_tui.datasets import Dataset, Pipeline, Prepared, load_dataset, parse_features, prepare
-from softmax_tui.engine import Optimizer, SoftmaxRegression, Trainer
+from softmax_tui.engine import SoftmaxRegression, Trainer
 
+from .config import RunConfig
 from .errors import UserError
 from .modelfile import SavedModel, load_model
 from .options import Options
@@ -25,7 +26,14 @@ from .options import Options
 
 @dataclass
 class Session:
+    """One run: the invocation it came from, its data and its trainer.
+
+    ``config`` is the run's configuration as the trainer uses it now: the command line's
+    (``options.run``) with the learning rate resolved, then each live change the
+    :class:`~softmax_tui.tui.runner.Runner` has applied to the trainer (it keeps it current)."""
+
     options: Options
+    config: RunConfig
     dataset: Dataset
     prepared: Prepared
     trainer: Trainer
@@ -46,51 +54,50 @@ class Session:
     def saved_model(self) -> SavedModel:
         """The latest snapshot's parameters with everything needed to reproduce its predictions.
 
-        The configuration is the command line's, updated with what the trainer uses now (the
-        dashboard can change the optimizer and learning rate while it runs) and where it got to.
-        """
-        snap, trainer = self.trainer.snapshot, self.trainer
-        config = {
-            **self.options.to_dict(),
-            "optimizer": trainer.optimizer.name,
-            "batch_size": trainer.optimizer.batch_size,
-            "lr": trainer.lr,
-            "l2": trainer.l2,
-            "epochs": trainer.max_epochs,
+        The configuration is the command line's with the run's configuration as it is now
+        (the dashboard can change the optimizer and learning rate while it runs), the values
+        the run resolved from it, and where it got to."""
+        snap, config = self.trainer.snapshot, self.config
+        record = {
+            **replace(self.options, run=config).to_dict(),
+            "batch_size": config.make_optimizer().batch_size,  # the batch a step draws (None: all)
+            "epochs": config.max_epochs(self.options.headless),
             "trained": {"step": snap.step, "epoch": snap.epoch, "state": snap.state.value},
         }
         return SavedModel(np.array(snap.W), np.array(snap.b), self.class_names, self.feature_names,
-                          self.pipeline, config)
+                          self.pipeline, record)
 
 
 def build_session(options: Options) -> Session:
     """Load and prepare the data and build the trainer; a user mistake is a UserError/DatasetError."""
-    saved = load_model(options.load_model) if options.load_model else None
-    dataset = load_dataset(options.dataset, samples=options.samples, classes=options.classes,
-                           noise=options.noise, seed=options.seed, table=options.table)
+    run = options.run
+    saved = load_model(run.load_model) if run.load_model else None
+    dataset = load_dataset(run.dataset, samples=run.samples, classes=run.classes,
+                           noise=run.noise, seed=run.seed, table=run.table)
     if saved:
-        _check_fits(saved, options.load_model, dataset)
-    features = parse_features(options.features) if options.features else None
-    prepared = prepare(dataset, features=features, standardize=options.standardize,
-                       val_fraction=options.val_fraction, seed=options.seed,
+        _check_fits(saved, run.load_model, dataset)
+    features = parse_features(run.features) if run.features else None
+    prepared = prepare(dataset, features=features, standardize=run.standardize,
+                       val_fraction=run.val_fraction, seed=run.seed,
                        pipeline=saved.pipeline if saved else None)
     if saved:
         model = SoftmaxRegression(saved.W, saved.b)
     else:
-        model = SoftmaxRegression.initialized(prepared.X_train.shape[1], dataset.n_classes, options.init,
-                                              np.random.default_rng([options.seed, 1]))
-    if options.val_fraction and prepared.X_val is None:
-        raise UserError(f"{dataset.name}: --val-fraction {options.val_fraction:g} holds out no rows "
+        model = SoftmaxRegression.initialized(prepared.X_train.shape[1], dataset.n_classes, run.init,
+                                              np.random.default_rng([run.seed, 1]))
+    if run.val_fraction and prepared.X_val is None:
+        raise UserError(f"{dataset.name}: --val-fraction {run.val_fraction:g} holds out no rows "
                         "(every class is too small to give one to validation)")
+    config = replace(run, lr=run.learning_rate)
     try:
-        trainer = Trainer(model, Optimizer(options.optimizer, options.batch_size),
+        trainer = Trainer(model, config.make_optimizer(),
                           prepared.X_train, prepared.y_train, prepared.X_val, prepared.y_val,
-                          lr=options.learning_rate, l2=options.l2, max_epochs=options.max_epochs,
-                          patience=options.patience, seed=[options.seed, 2], paused=options.paused)
+                          lr=config.lr, l2=config.l2, max_epochs=config.max_epochs(options.headless),
+                          patience=config.patience, seed=[config.seed, 2], paused=options.paused)
     except ValueError as e:
-        hint = "" if options.standardize else " (values this large need standardization: drop --no-standardize)"
-        raise UserError(f"{options.dataset}: cannot train on this data: {e}{hint}") from None
-    return Session(options, dataset, prepared, trainer)
+        hint = "" if run.standardize else " (values this large need standardization: drop --no-standardize)"
+        raise UserError(f"{run.dataset}: cannot train on this data: {e}{hint}") from None
+    return Session(options, config, dataset, prepared, trainer)
 
 
 def _check_fits(saved: SavedModel, path: str, dataset: Dataset) -> None:

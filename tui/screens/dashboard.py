@@ -63,7 +63,7 @@ class DashboardScreen(Screen[None]):
     def __init__(self, session: Session, history: HistoryFile | None = None, *, speed: float = DEFAULT_SPEED) -> None:
         super().__init__()
         self.session = session
-        self.runner = Runner(session.trainer, speed=speed, batch_size=session.options.batch_size, history=history,
+        self.runner = Runner(session, speed=speed, history=history,
                              on_change=lambda: self.post_message(RunChanged()),
                              on_error=lambda text: self.post_message(RunProblem(text)))
         self.frames = FrameClock([self.runner], draw=self._hand_over, can_draw=self._can_draw,
@@ -286,11 +286,8 @@ class DashboardScreen(Screen[None]):
         are now); options that described the old data (samples, features, ...) are dropped."""
         if name is None:
             return
-        options = self.session.options
-        options = replace(options, dataset=name, target=None, delimiter=None, header=True,
-                          drop_missing=False, categorical_target=False, samples=None, classes=None,
-                          noise=None, features=None, load_model=None, optimizer=self.runner.optimizer,
-                          lr=self.runner.lr, paused=self.runner.state is not RunState.RUNNING)
+        options = replace(self.session.options, run=self.runner.config.for_dataset(name),
+                          paused=self.runner.state is not RunState.RUNNING)
         try:
             session = build_session(options)
         except (UserError, DatasetError) as e:
