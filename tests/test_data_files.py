@@ -310,7 +310,8 @@ def test_ctrl_c_while_loading_exits_130(tmp_path):
     fifo = tmp_path / "slow.csv"
     os.mkfifo(fifo)
     process = subprocess.Popen([*CLI, "--headless", "--dataset", str(fifo)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # as a foreground job
     with open(fifo, "w") as f:  # opens once the loader opened its end
         f.write("a,label\n" + "1,x\n2,y\n" * 1000)
         f.flush()

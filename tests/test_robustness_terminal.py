@@ -40,6 +40,14 @@ CSI = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]")
 MODES = (1000, 1003, 1015, 1006, 2004, 1004, 1049)
 
 
+def _as_in_a_terminal() -> None:
+    """In the child: this pty as its controlling terminal, and Ctrl+C's default action, as a
+    shell gives a foreground job (a test runner started in the background ignores SIGINT, and
+    children inherit that)."""
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Terminal:
     """A pseudo-terminal of a fixed size running ``argv`` as its controlling process."""
 
@@ -56,7 +64,7 @@ class Terminal:
         self.proc = subprocess.Popen(
             argv, stdin=self.slave, stdout=self.slave, stderr=self.slave, cwd=cwd, env=env,
             start_new_session=True,  # its own session, with this terminal as its controlling one
-            preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))
+            preexec_fn=_as_in_a_terminal)
 
     def attributes(self) -> list:
         return termios.tcgetattr(self.slave)
