@@ -1,7 +1,8 @@
-"""SVG snapshots of the dashboard: paused after ten steps, on rgb20 and iris, at 80x24 and 120x40.
+"""SVG snapshots of the dashboard: paused after ten steps, on rgb20, iris and a 10-class set, at
+80x24 and 120x40, in truecolor, 16 colours and NO_COLOR.
 
 Deterministic: the run starts paused (so the rate reads 0 steps/s), the theme is fixed in the
-app, the terminal is a truecolor one whatever runs the tests, and the screenshot waits until
+app, the terminal is the one named (TERM, COLORTERM, NO_COLOR) whatever runs the tests, and the screenshot waits until
 the loss plot (built in a worker thread) shows step 10.
 Update on purpose only: ``pytest tests/test_snapshots.py --snapshot-update``, then look at them.
 """
@@ -15,21 +16,35 @@ from softmax_tui.tui.session import build_session
 STEPS = 10
 
 
-@pytest.fixture(autouse=True)
-def truecolor_terminal(monkeypatch):
+#: The terminals the dashboard is drawn for: truecolor, 16 colours (TERM=xterm without
+#: COLORTERM: the map shows the winning class's ANSI colour) and NO_COLOR (fill characters).
+TERMINALS = {
+    "truecolor": {"TERM": "xterm-256color", "COLORTERM": "truecolor"},
+    "16colours": {"TERM": "xterm"},
+    "no_color": {"TERM": "xterm-256color", "COLORTERM": "truecolor", "NO_COLOR": "1"},
+}
+#: Two, three and ten classes (the most the dashboard shows).
+DATASETS = {"rgb20": ["--dataset", "rgb20"], "iris": ["--dataset", "iris"],
+            "blobs10": ["--dataset", "blobs", "--classes", "10"]}
+
+
+@pytest.fixture(params=list(TERMINALS))
+def terminal(request, monkeypatch):
     """The same colours whatever terminal runs the tests (the map follows the colour system)."""
-    monkeypatch.setenv("TERM", "xterm-256color")
-    monkeypatch.setenv("COLORTERM", "truecolor")
-    monkeypatch.delenv("NO_COLOR", raising=False)
+    for name in ("TERM", "COLORTERM", "NO_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in TERMINALS[request.param].items():
+        monkeypatch.setenv(name, value)
+    return request.param
 
 
-@pytest.mark.parametrize("dataset", ["rgb20", "iris"])
+@pytest.mark.parametrize("dataset", list(DATASETS))
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
-def test_dashboard(snap_compare, live, dataset, size):
+def test_dashboard(snap_compare, live, terminal, dataset, size):
     async def ten_steps(pilot) -> None:
         for _ in range(STEPS):
             await pilot.press("n")
         await live.loss_plot_caught_up(pilot)
 
-    app = SoftmaxApp(build_session(parse_options(["--paused", "--dataset", dataset])))
+    app = SoftmaxApp(build_session(parse_options(["--paused", *DATASETS[dataset]])))
     assert snap_compare(app, terminal_size=size, run_before=ten_steps)
