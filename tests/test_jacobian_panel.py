@@ -75,9 +75,9 @@ def shows_in_order(lines: list[str], values) -> bool:
     return True
 
 
-async def every_line_by_paging(live, pilot, widget) -> tuple[list[str], list[str]]:
+async def every_line_by_paging(live, pilot, widget, key: bool = True) -> tuple[list[str], list[str]]:
     """The panel's content lines (inside the border) from the top to the end, paging down with
-    the key; and the bottom border row at each page."""
+    the key (else as the key does); and the bottom border row at each page."""
     app = pilot.app
     widget.scroll_to(y=0, animate=False)
     await pilot.pause()
@@ -91,7 +91,10 @@ async def every_line_by_paging(live, pilot, widget) -> tuple[list[str], list[str
         subtitles.append(rows[-1])
         if top >= widget.max_scroll_y:
             break
-        await pilot.press("pagedown")
+        if key:
+            await pilot.press("pagedown")
+        else:
+            widget.scroll_page_down(animate=False)
         await pilot.pause()
         assert widget.scroll_offset.y > top, "page down did not scroll"
     total = widget.virtual_size.height
@@ -191,11 +194,15 @@ def labelled(K: int, d: int = 2, label: int = 0, scale: float = 1.0):
 
 
 async def rendered(live, names, explanation, size) -> list[str]:
+    """The panel's rows on screen: its top border, every content line (paged through when it
+    scrolls) and its bottom border."""
     widget = JacobianPanel(names)
     async with Host(widget).run_test(size=size) as pilot:
         widget.show(Subject(explanation, "point 1/1"))
         await pilot.pause()
-        return panel_rows(live, pilot.app, widget)
+        rows = panel_rows(live, pilot.app, widget)
+        lines, _ = await every_line_by_paging(live, pilot, widget, key=False)
+        return [rows[0], *(f"│{line}│" for line in lines), rows[-1]]
 
 
 def class_rows(rows: list[str], K: int) -> list[str]:
@@ -266,16 +273,25 @@ async def test_a_class_name_with_a_line_break_stays_on_one_line(live, tmp_path):
 # -- item 9: numbers never run together --------------------------------------------------------
 
 
-@pytest.mark.parametrize("width", [60, 100])
-@pytest.mark.parametrize("scale", [1e3, 1e6])
-async def test_numbers_never_run_together(live, width, scale):
-    e = labelled(3, label=1, scale=scale)
-    assert e.loss >= 1000
-    rows = await rendered(live, ("red", "green", "blue"), e, (width, 20))
+#: large numbers: a loss over 1000 (a_y underflows to 0), logits over 1e5, dL/da = -1/a_y near -1e150
+LARGE = {
+    "loss 1e3": labelled(3, label=1, scale=1e3),
+    "loss 1e6": labelled(3, label=1, scale=1e6),
+    "z 2e5": explain_point([[2e5, 0.0], [1e5, 0.0], [0.0, 0.0]], np.zeros(3), [1.0, 0.5], 0),
+    "dL/da -1e150": explain_point([[0.0, 0.0], [-345.0, 0.0], [0.0, 0.0]], np.zeros(3), [1.0, 0.0], 1),
+}
+
+
+@pytest.mark.parametrize("size", [(47, 11), (62, 30), (102, 30)])  # as at 80x24 (two decimals), stacked, side by side
+@pytest.mark.parametrize("case", LARGE)
+async def test_numbers_never_run_together(live, size, case):
+    e = LARGE[case]
+    assert max(e.loss, np.abs(e.z).max(), np.abs(e.dL_da[np.isfinite(e.dL_da)]).max()) >= 1000
+    rows = await rendered(live, ("red", "green", "blue"), e, size)
     for row in rows:
-        assert not re.search(r"[\d.][+-]\d|\.\d+\.", row), row  # "0.000+1000.00", "+1.2690.297"
+        assert not re.search(r"[\d.][+-]\d|\.\d+\.|#", row), row  # "0.000+1000.00", "+1.2690.297", "####-"
     lines = [row[1:-1] for row in rows[1:-1]]
-    assert shows_in_order([class_rows(rows, 3)[1]], [e.z[1], e.a[1], e.loss])
+    assert shows_in_order([class_rows(rows, 3)[e.label]], [e.z[e.label], e.a[e.label], e.loss])
     for k in range(3):  # a_y underflows to 0 at such a loss: dL/da and J·dL/da read "—" there
         backward = [v for v in (e.dL_da[k], e.dL_dz_chain[k], e.dL_dz[k]) if np.isfinite(v)]
         assert shows_in_order(lines, e.dL_dW[k]) and shows_in_order(lines, backward)

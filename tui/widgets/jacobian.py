@@ -60,16 +60,32 @@ Line = list[Segment]  # one line of the body, in styles to put over the panel's 
 Names = tuple[str, ...] | None  # class names as shown (None: the class numbers alone)
 
 
+def shortest(value: float) -> int:
+    """The fewest characters :func:`fixed` writes ``value`` in: with no decimals, in fixed
+    point or scientific notation, whichever is shorter (``+2696``, ``-1e+150``)."""
+    return min(len(f"{value:+.0f}"), len(f"{value:+.0e}"))
+
+
+def widest(e: PointExplanation) -> int:
+    """:func:`shortest` of the largest finite number the panel shows of ``e``."""
+    shown = [e.x[:MAX_COLUMNS], e.z, e.jacobian.ravel()]
+    if e.label is not None:
+        shown += [e.dL_da, e.dL_dz_chain, e.dL_dz, e.dL_dW[:, :MAX_COLUMNS].ravel(), [e.loss]]
+    magnitudes = np.abs(np.concatenate([np.asarray(values, dtype=np.float64) for values in shown]))
+    return shortest(float(magnitudes[np.isfinite(magnitudes)].max(initial=0.0)))
+
+
 @dataclass(frozen=True)
 class Digits:
-    """The number columns at ``decimals`` digits after the point; every width counts the
-    space in front of the number."""
+    """The number columns at ``decimals`` digits after the point, wide enough for a number
+    of ``widest`` characters; every width counts the space in front of the number."""
 
     decimals: int
+    widest: int = 0
 
     @property
     def number(self) -> int:
-        return self.decimals + 4  # " +6.699"
+        return max(self.decimals + 4, self.widest + 1)  # " +6.699"
 
     @property
     def probability(self) -> int:
@@ -77,7 +93,7 @@ class Digits:
 
     @property
     def loss(self) -> int:
-        return self.decimals + 5  # " +0.0262": the loss has one decimal more
+        return max(self.decimals + 5, self.widest + 1)  # " +0.0262": the loss has one decimal more
 
     def value(self, value: float, width: int | None = None, decimals: int | None = None) -> str:
         """``value`` in ``width`` cells (a number column's by default) after at least one space."""
@@ -189,9 +205,9 @@ class JacobianPanel(LinesView):
     def body(self, subject: Subject, width: int, height: int) -> list[Line]:
         """The lines of ``subject`` for a ``width`` x ``height`` panel, laid out as
         :meth:`_choose` says (which it says again only when the size or the shape changes:
-        the numbers' widths never depend on their values)."""
+        the numbers' widths depend on their values through :func:`widest` alone)."""
         e = subject.explanation
-        shape = (width, height, e.label is None, len(e.x), underflowed(e))
+        shape = (width, height, e.label is None, len(e.x), underflowed(e), widest(e))
         if self._layout is None or self._layout[0] != shape:
             self._layout = (shape, self._choose(e, width, height))
         digits, names = self._layout[1]
@@ -202,7 +218,7 @@ class JacobianPanel(LinesView):
         everything within ``width`` x ``height``; else, with names in all the room they
         have, the digits that scroll the fewest lines (the most when that is a tie)."""
         shortest: tuple[int, Digits, Names] | None = None
-        for digits in map(Digits, DECIMALS):
+        for digits in (Digits(decimals, widest(e)) for decimals in DECIMALS):
             blocks = self._blocks(e, digits, width)
             choices = self._name_choices(digits, width, e.label is not None, shrink=digits.decimals == DECIMALS[-1])
             for cut, names in enumerate(choices):
