@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -66,22 +66,34 @@ def shortest(value: float) -> int:
     return min(len(f"{value:+.0f}"), len(f"{value:+.0e}"))
 
 
-def widest(e: PointExplanation) -> int:
-    """:func:`shortest` of the largest finite number the panel shows of ``e``."""
-    shown = [e.x[:MAX_COLUMNS], e.z, e.jacobian.ravel()]
-    if e.label is not None:
-        shown += [e.dL_da, e.dL_dz_chain, e.dL_dz, e.dL_dW[:, :MAX_COLUMNS].ravel(), [e.loss]]
-    magnitudes = np.abs(np.concatenate([np.asarray(values, dtype=np.float64) for values in shown]))
+def widest(values) -> int:
+    """:func:`shortest` of the largest finite number of ``values`` (0 when there is none)."""
+    magnitudes = np.abs(np.asarray(values, dtype=np.float64)).ravel()
     return shortest(float(magnitudes[np.isfinite(magnitudes)].max(initial=0.0)))
+
+
+def magnitudes(e: PointExplanation) -> tuple[int, ...]:
+    """:func:`widest` of each group of ``e``'s numbers that share a column width (x, z, L,
+    the backward pass, the gradient; J is at most 1), or less when every column holds it:
+    the layout depends on the values through these alone."""
+    groups = [e.x, e.z]
+    if e.label is not None:
+        groups += [[e.loss], [e.dL_da, e.dL_dz_chain, e.dL_dz], e.dL_dW]
+    narrowest = Digits(min(DECIMALS)).number - 1
+    return tuple(max(widest(group), narrowest) for group in groups)
 
 
 @dataclass(frozen=True)
 class Digits:
     """The number columns at ``decimals`` digits after the point, wide enough for a number
-    of ``widest`` characters; every width counts the space in front of the number."""
+    of ``widest`` characters (:meth:`fitting`); every width counts the space in front."""
 
     decimals: int
     widest: int = 0
+
+    def fitting(self, values) -> Digits:
+        """These digits in columns wide enough for every one of ``values``."""
+        return replace(self, widest=widest(values))
 
     @property
     def number(self) -> int:
@@ -137,6 +149,7 @@ def column_ranges(count: int, per_line: int) -> list[range]:
 def matrix(title: str, values: np.ndarray, total: int, digits: Digits, width: int) -> list[Block]:
     """``values`` (rows of numbers, the first of ``total`` columns) under ``title``; split
     into ranges of columns ("columns 1–5") when the rows are wider than ``width``."""
+    digits = digits.fitting(values)
     ranges = column_ranges(values.shape[1], width // digits.number)
     blocks = []
     for columns in ranges:
@@ -205,9 +218,9 @@ class JacobianPanel(LinesView):
     def body(self, subject: Subject, width: int, height: int) -> list[Line]:
         """The lines of ``subject`` for a ``width`` x ``height`` panel, laid out as
         :meth:`_choose` says (which it says again only when the size or the shape changes:
-        the numbers' widths depend on their values through :func:`widest` alone)."""
+        the numbers' widths depend on their values through :func:`magnitudes` alone)."""
         e = subject.explanation
-        shape = (width, height, e.label is None, len(e.x), underflowed(e), widest(e))
+        shape = (width, height, e.label is None, len(e.x), underflowed(e), magnitudes(e))
         if self._layout is None or self._layout[0] != shape:
             self._layout = (shape, self._choose(e, width, height))
         digits, names = self._layout[1]
@@ -218,9 +231,9 @@ class JacobianPanel(LinesView):
         everything within ``width`` x ``height``; else, with names in all the room they
         have, the digits that scroll the fewest lines (the most when that is a tie)."""
         shortest: tuple[int, Digits, Names] | None = None
-        for digits in (Digits(decimals, widest(e)) for decimals in DECIMALS):
+        for digits in map(Digits, DECIMALS):
             blocks = self._blocks(e, digits, width)
-            choices = self._name_choices(digits, width, e.label is not None, shrink=digits.decimals == DECIMALS[-1])
+            choices = self._name_choices(e, digits, width, shrink=digits.decimals == DECIMALS[-1])
             for cut, names in enumerate(choices):
                 lines = self._arrange(e, digits, names, blocks, width)
                 if len(lines) <= height and max(map(Segment.get_line_length, lines)) <= width:
@@ -251,12 +264,12 @@ class JacobianPanel(LinesView):
         return words.append_text(Text.assemble(f"{subject.title} · y = ",
                                                (self.class_names[e.label], class_style(e.label))))
 
-    def _name_choices(self, digits: Digits, width: int, labelled: bool, *, shrink: bool) -> Iterator[Names]:
+    def _name_choices(self, e: PointExplanation, digits: Digits, width: int, *, shrink: bool) -> Iterator[Names]:
         """The class names as the forward block shows them: in all the room it has alone in
         ``width`` (None: no room, the class numbers only), then, if ``shrink``, cut shorter
         and shorter down to ``NAME_FLOOR`` cells."""
-        room = width - len(str(len(self.class_names))) - 1 - digits.number - digits.probability
-        room -= digits.loss if labelled else 0
+        z, loss = self._forward_digits(e, digits)
+        room = width - len(str(len(self.class_names))) - 1 - z.number - digits.probability - (loss.loss if loss else 0)
         cells = min(room, max(map(cell_len, self.class_names), default=0))
         yield distinct_names(self.class_names, cells) if cells > 0 else None
         if shrink:
@@ -268,6 +281,7 @@ class JacobianPanel(LinesView):
         """``x =`` and the first ``MAX_COLUMNS`` features, on as many lines as ``width`` takes,
         then how many more there are."""
         shown = x[:MAX_COLUMNS]
+        digits = digits.fitting(shown)
         ranges = column_ranges(len(shown), (width - 3) // digits.number) if len(shown) else [range(0)]
         lines = [("x =" if i == 0 else "   ") + digits.values(shown[r.start:r.stop]) for i, r in enumerate(ranges)]
         if len(x) > MAX_COLUMNS:
@@ -278,22 +292,28 @@ class JacobianPanel(LinesView):
                 lines.append("   " + more)
         return [[Segment(line)] for line in lines]
 
+    @staticmethod
+    def _forward_digits(e: PointExplanation, digits: Digits) -> tuple[Digits, Digits | None]:
+        """The digits of the z column and of the loss's (None without a label)."""
+        return digits.fitting(e.z), None if e.label is None else digits.fitting([e.loss])
+
     def _forward(self, e: PointExplanation, digits: Digits, names: Names) -> Block:
         """z and a per class, after its number and name (in ``names``' cells); the true
         class's label is shown inverted, and its row ends with the loss L = -log a_y."""
+        z, loss = self._forward_digits(e, digits)
         number_cells = len(str(len(e.z)))
         name_cells = max(map(cell_len, names)) if names else 0
         rows = []
         for k in range(len(e.z)):
             label = f"{k + 1:>{number_cells}}" + (" " + set_cell_size(names[k], name_cells) if name_cells else "")
             style = class_style(k) + (REVERSE if k == e.label else Style())
-            values = digits.value(e.z[k]) + f"{e.a[k]:{digits.probability}.{digits.decimals}f}"
+            values = z.value(e.z[k]) + f"{e.a[k]:{digits.probability}.{digits.decimals}f}"
             if k == e.label:
-                values += digits.value(e.loss, digits.loss, digits.decimals + 1)
+                values += loss.value(e.loss, loss.loss, digits.decimals + 1)
             rows.append([Segment(label, style), Segment(values)])
         title = set_cell_size("k", number_cells + (1 + name_cells if name_cells else 0))
-        title += "z".rjust(digits.number) + "a".rjust(digits.probability)
-        return Block(title + ("L".rjust(digits.loss) if e.label is not None else ""), rows)
+        title += "z".rjust(z.number) + "a".rjust(digits.probability)
+        return Block(title + ("L".rjust(loss.loss) if loss else ""), rows)
 
     @staticmethod
     def _jacobian(e: PointExplanation, digits: Digits, width: int) -> list[Block]:
@@ -306,6 +326,7 @@ class JacobianPanel(LinesView):
         When the true class's probability underflows to 0 (logits some 1e300 apart),
         dL/da = -y/a is -inf and J·dL/da is 0·inf: not float64 numbers. Those cells read
         "—", the mark "·", and a last row says why; a - y stays exact."""
+        digits = digits.fitting([e.dL_da, e.dL_dz_chain, e.dL_dz])
         titles = ("dL/da", "J·dL/da", "a - y")
         widths = [column(title, digits) for title in titles]
         agree = np.isclose(e.dL_dz_chain, e.dL_dz, rtol=1e-9, atol=1e-12)
