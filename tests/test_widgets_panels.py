@@ -122,13 +122,13 @@ async def test_jacobian_panel_shows_chain_and_fused_side_by_side():
     async with Host(widget).run_test(size=(80, 20)) as pilot:
         widget.show(Subject(explain_point(W, b, [1.0, 0.5], 1), "point 2/20"))
         await pilot.pause()
-        text = plain(widget.body(widget._subject, 78))
+        text = plain(widget.body(widget._subject, 78, 18))
         assert "J = diag(a) - a aᵀ" in text and "J·dL/da" in text and "a - y" in text and "✓" in text
         assert "dL/dW = (a - y) xᵀ" in text
         assert "y = " in str(widget.border_subtitle) and "green" in str(widget.border_subtitle)
         widget.show(Subject(explain_point(W, b, [1.0, 0.5]), "cursor"))
         await pilot.pause()
-        assert "dL/da" not in plain(widget.body(widget._subject, 78))
+        assert "dL/da" not in plain(widget.body(widget._subject, 78, 18))
         assert "no label" in str(widget.border_subtitle)
 
 

@@ -57,6 +57,11 @@ KEYS: tuple[Key, ...] = (
     Key("cursor-up", "up", "↑", "cursor(0, -1)", "cursor up", "Move the free cursor up.", footer=False, palette=False),
     Key("cursor-down", "down", "↓", "cursor(0, 1)", "cursor down", "Move the free cursor down.", footer=False,
         palette=False),
+    Key("jacobian-page-up", "pageup", "pgup", "scroll_jacobian(False)", "Jacobian up",
+        "Scroll the Jacobian panel a page up when it does not fit (its subtitle says which lines are in "
+        "view; the mouse wheel scrolls a panel too).", footer=False),
+    Key("jacobian-page-down", "pagedown", "pgdn", "scroll_jacobian(True)", "Jacobian down",
+        "Scroll the Jacobian panel a page down.", footer=False),
     Key("log-scale", "l", "l", "toggle('log_scale')", "log loss", "Loss axis: linear or log scale.", footer=False),
     Key("boundaries", "b", "b", "toggle('boundaries')", "boundaries", "Decision-boundary lines on the map: on or off.",
         footer=False),

@@ -267,6 +267,11 @@ class DashboardScreen(Screen[None]):
     def action_cursor(self, dcol: int, drow: int) -> None:
         self.decision_map.move_cursor(dcol, drow)
 
+    def action_scroll_jacobian(self, down: bool) -> None:
+        """The Jacobian panel a page down (or up), when its lines do not fit."""
+        jacobian = self.jacobian
+        (jacobian.scroll_page_down if down else jacobian.scroll_page_up)(animate=False)
+
     @on(DecisionMap.PointSelected)
     @on(DecisionMap.LocationSelected)
     def explain_selection(self, message: DecisionMap.PointSelected | DecisionMap.LocationSelected) -> None:

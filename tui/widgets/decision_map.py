@@ -22,6 +22,7 @@ Its border, like every panel's, is the dashboard screen's one panel rule (dashbo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +36,7 @@ from textual.strip import Strip
 
 from .. import palette
 from ..mapview import MapFrame, MapView, Selection, Viewport
+from ..names import distinct_names
 from ..palette import ColorMode
 from .halfblock import (
     CURSOR,
@@ -404,22 +406,23 @@ class DecisionMap(BaseStyle, can_focus=True):
             return
         self._legend_key = key
         names = self.map_view.class_names
-        for legend in LEGENDS:
-            cut = legend[0]
-            if cut and len({name[:cut] for name in names}) < len(names):
+        for cut, *notes in LEGENDS:
+            shown = names if cut is None else distinct_names(names, cut) if cut else ("",) * len(names)
+            if shown is None:
                 continue  # cut that short, two classes would read the same
-            content = self._legend(mode, curved, *legend)
+            content = self._legend(mode, curved, shown, *notes)
             if content.cell_length <= room:
                 break
         self.border_subtitle = content
 
-    def _legend(self, mode: ColorMode, curved: bool, name_width: int | None, gap: str, note: str,
+    def _legend(self, mode: ColorMode, curved: bool, names: Sequence[str], gap: str, note: str,
                 curved_note: str) -> Content:
+        """The legend with the class ``names`` as given (all empty: the glyphs alone)."""
         parts: list[str | tuple[str, str]] = [curved_note] if curved else []
-        for k, name in enumerate(self.map_view.class_names):
-            item = self._glyphs[k] + (f" {name[:name_width]}" if name_width != 0 else "")
+        for k, name in enumerate(names):
+            item = self._glyphs[k] + (f" {name}" if name else "")
             if mode is ColorMode.MONO:
-                parts.append(f"{item}[{palette.MONO_FILLS[k]}]" if name_width == 0 else f"{item} [{palette.MONO_FILLS[k]}]")
+                parts.append(f"{item} [{palette.MONO_FILLS[k]}]" if name else f"{item}[{palette.MONO_FILLS[k]}]")
             elif mode is ColorMode.TRUECOLOR:
                 parts.append((item, f"bold {palette.hex_color(palette.COLORS[k])}"))
             else:

@@ -100,7 +100,9 @@ class LinesView(QuietSubtitle, BaseStyle, ScrollView, can_focus=False):
     """Shows the lines of the last :meth:`set_lines`, scrolling when they do not fit.
 
     Subclasses build their lines in :meth:`rebuild` (from the state they were last given), in
-    the styles of :attr:`base_style`; it is called again when the size or the CSS changes."""
+    the styles of :attr:`base_style`; it is called again when the size, the CSS or the scroll
+    position changes. No scrollbar takes room from the lines: the wheel and the ``scroll_*``
+    methods scroll them, and subclasses say so with :meth:`scroll_cue` (in the subtitle)."""
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
@@ -132,6 +134,40 @@ class LinesView(QuietSubtitle, BaseStyle, ScrollView, can_focus=False):
         if scroll_x == 0 and line.cell_length == width:
             return line
         return line.crop_extend(scroll_x, scroll_x + width, self.base_style)
+
+    @property
+    def allow_vertical_scroll(self) -> bool:
+        """Lines taller than the panel scroll. (Textual's own rule asks for a shown scrollbar;
+        these panels show none: ``ScrollView``'s ``overflow: auto`` does not reach them, as
+        Textual inherits CSS along the first base class only.)"""
+        return not self._check_disabled() and self.virtual_size.height > self.scrollable_content_region.height
+
+    @property
+    def allow_horizontal_scroll(self) -> bool:
+        """Lines wider than the panel scroll."""
+        return not self._check_disabled() and self.virtual_size.width > self.scrollable_content_region.width
+
+    def scroll_cue(self) -> str:
+        """How many lines are in view when not all are (``9/17 ↕``, and which once scrolled:
+        ``3–11/17 ↕``), the same for columns (``40/52 ↔``); empty when everything is."""
+        region = self.scrollable_content_region
+        cues = []
+        for offset, shown, total, arrow in ((self.scroll_offset.y, region.height, self.virtual_size.height, "↕"),
+                                            (self.scroll_offset.x, region.width, self.virtual_size.width, "↔")):
+            if total > shown > 0:
+                first = min(offset, total - shown)
+                cues.append(f"{f'{first + 1}–' if first else ''}{first + shown}/{total} {arrow}")
+        return " ".join(cues)
+
+    def watch_scroll_x(self, old: float, new: float) -> None:
+        super().watch_scroll_x(old, new)
+        if round(old) != round(new):
+            self.rebuild()
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if round(old) != round(new):
+            self.rebuild()
 
     def on_resize(self) -> None:
         self.rebuild()

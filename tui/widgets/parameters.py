@@ -130,8 +130,8 @@ class ParameterBars(LinesView):
             lines = self._strip(values, scale, K, d, size.width)
         self.set_lines(lines)
         shown = "" if self.layout_name == "bars" else f"{self.layout_name} · "
-        if len(lines) > size.height:
-            shown += f"{size.height}/{len(lines)} ↕ · "
+        if cue := self.scroll_cue():
+            shown += f"{cue} · "
         self.set_subtitle(f"{shown}±{scale:g} · ▲▼ last step")
 
     def _styles(self) -> tuple[Style, Style, Style, Style]:
