@@ -112,6 +112,25 @@ async def test_tab_moves_the_selection_and_the_jacobian():
         assert app.dashboard.selection == Selection.point(19)
 
 
+async def test_arrow_keys_that_arrive_together_each_move_the_cursor(live):
+    """Issue 12 item 14: ten Rights read at once (a held key, SSH batching, a paste) are ten
+    key events queued before the first is handled; each moves the free cursor one cell."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("right")  # a free cursor
+        screen = app.dashboard
+        viewport = screen.decision_map.viewport
+        col, row = viewport.cell_of(*screen.selection.location)
+        assert col + 10 < viewport.cols
+        for _ in range(10):  # as the terminal driver hands over what one read parsed
+            app._driver.process_message(events.Key("right", None))
+        await pilot.pause()
+        s, t = viewport.cell_centre(col + 10, row)
+        assert f"cursor (x1, x2) = ({s:+.2f}, {t:+.2f})" in live.screen_text(app)  # the Jacobian's subtitle
+        start = screen.decision_map.map_layout().gutter + col + 10 - 1
+        assert screen.decision_map.render_line(row).text[start:start + 3] == "[+]"
+
+
 async def test_jacobian_follows_training():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

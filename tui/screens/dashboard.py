@@ -253,7 +253,11 @@ class DashboardScreen(Screen[None]):
         self._select(Selection.point(index))
 
     def action_cursor(self, dcol: int, drow: int) -> None:
-        self.decision_map.move_cursor(dcol, drow)
+        """A free cursor ``dcol`` cells right and ``drow`` down of the selection on the map
+        (the arrow keys): stepped from the selection as it is now, so that every press counts,
+        however many arrive together."""
+        location = self.map_view.location_of(self.selection)
+        self._select(Selection.at(*self.decision_map.viewport.step(*location, dcol, drow)))
 
     @on(DecisionMap.PointSelected)
     @on(DecisionMap.LocationSelected)
