@@ -307,6 +307,21 @@ async def test_too_small_terminal_says_so_and_recovers():
             assert not isinstance(app.screen, TooSmallScreen)
 
 
+async def test_the_too_small_notice_is_read_whole_at_any_size(live):
+    """Issue 12 item 6: the notice wraps between words, in the longest wording that fits,
+    down to 10×4; the screen holds its words and nothing else, none cut."""
+    full = "The terminal is {}. softmax-tui needs at least 64×20: enlarge the window (q quits)."
+    expected = {(40, 12): full, (31, 10): full, (24, 6): full,
+                (12, 5): "Too small: {}, needs 64×20 (q quits).", (10, 4): "Needs 64×20 (q quits)."}
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        for (width, height), words in expected.items():
+            await pilot.resize_terminal(width, height)
+            await screen_of(pilot, TooSmallScreen)
+            await pilot.pause()
+            assert live.screen_text(app).split() == words.format(f"{width}×{height}").split(), (width, height)
+
+
 async def test_a_paused_map_is_drawn_again_after_a_resize_without_a_key(live, monkeypatch):
     """The map asks for a frame for its new size (ViewportChanged) and the app builds it at
     once, though the run is paused, no key is pressed and no timer draws; only the app builds
