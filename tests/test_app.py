@@ -420,6 +420,50 @@ async def test_keys_do_not_reach_the_run_behind_the_too_small_notice():
         assert not app.is_running
 
 
+async def screenshot_from_the_palette(pilot) -> str:
+    """Run the command palette's "Screenshot" and return the notification that follows."""
+    app = pilot.app
+    await pilot.press("ctrl+p")
+    await pilot.press(*"screenshot", "enter")
+    for _ in range(500):
+        if app._notifications:
+            break
+        await pilot.pause(0.01)
+    (notification,) = app._notifications
+    assert notification.title == "Screenshot"
+    await pilot.pause()  # the toast shown
+    return notification.message
+
+
+async def test_the_palette_screenshot_is_saved_in_the_working_directory(monkeypatch, tmp_path, live):
+    """Issue 12 item 19: Textual saves to ~/Downloads, absent on a fresh server; the screenshot
+    goes to the working directory, and the notification says where."""
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(work)
+    app = make_app()
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        message = await screenshot_from_the_palette(pilot)
+        (saved,) = work.iterdir()
+        assert saved.suffix == ".svg" and "PAUSED" in saved.read_text()
+        assert message == f"Saved to {saved}"
+        assert saved.name in "".join(live.screen_text(app).split())  # the toast, wrapped as it may be
+    assert not any(home.iterdir())
+
+
+async def test_a_screenshot_that_cannot_be_saved_says_why(monkeypatch, tmp_path):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        message = await screenshot_from_the_palette(pilot)
+        assert message.startswith("Not saved: [Errno 2] No such file or directory: 'softmax-tui_")
+
+
 async def test_ctrl_c_quits():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
