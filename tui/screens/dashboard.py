@@ -179,7 +179,7 @@ class DashboardScreen(Screen[None]):
     def _status(self, snap: Snapshot) -> Status:
         runner = self.runner
         state = runner.state
-        return Status(state=state, reason=snap.reason, dataset=visible(self.session.dataset.name), optimizer=runner.optimizer,
+        return Status(state=state, reason=snap.reason, dataset=visible(self.session.dataset.short_name), optimizer=runner.optimizer,
                       lr=runner.lr, step=snap.step, epoch=snap.epoch, loss=snap.loss,
                       train_accuracy=snap.train_accuracy, val_accuracy=snap.val_accuracy,
                       steps_per_second=runner.steps_per_second, speed=runner.speed)
