@@ -7,7 +7,7 @@ the speed limit, each between separators. The bar is one line at any size: a lin
 for it shrinks by :data:`SHRINK`'s steps in order (the least important items shorter or left
 out, then the reason and the dataset's name cut with "…", then tighter separators), so the
 state, dataset, optimizer, rate, step and loss are there at 64 columns and more. The bar's
-tooltip holds the whole line, the reason in full.
+tooltip holds what it may cut, whole: the reason and the dataset's name.
 """
 
 from __future__ import annotations
@@ -195,8 +195,10 @@ def fit(line: dict[str, Item], width: int) -> tuple[list[tuple[str, str]], str]:
 
 
 def whole(status: Status) -> str:
-    """The whole line, nothing shortened: the bar's tooltip."""
-    return SEPARATOR.join(item.forms[0] for item in items(status).values())
+    """The items the bar may cut, whole: its tooltip (which changes only when they do, not
+    at every step)."""
+    line = items(status)
+    return SEPARATOR.join(line[name].forms[0] for name in ("state", "reason", "dataset") if name in line)
 
 
 class StatusBar(LinesView):
