@@ -406,6 +406,50 @@ async def test_footer_groups_each_pair_of_keys_under_one_label():
         assert groups == [["+", "-", "lr"], ["[", "]", "speed"]]
 
 
+async def test_the_footer_keeps_one_space_between_items(live):
+    app = make_app()
+    async with app.run_test(size=SIZE):
+        footer = live.screen_text(app).splitlines()[-1]
+        assert "r reset +- lr [] speed o optim d data q quit" in footer
+
+
+async def test_a_new_run_keeps_the_log_scale_and_the_boundaries_as_they_were():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l", "b", "d")
+        (await screen_of(pilot, DatasetScreen)).dismiss("iris")
+        for _ in range(100):
+            if app.session.dataset.name == "iris" and app.dashboard.is_mounted:
+                break
+            await pilot.pause(0.01)
+        assert (app.dashboard.log_scale, app.dashboard.boundaries) == (True, False)
+        await pilot.press("n")
+        await live_plot_shows(pilot, app, 1)
+        assert "log" in str(app.dashboard.loss.border_subtitle)
+        assert app.dashboard.decision_map.frame.boundaries is False
+
+
+async def live_plot_shows(pilot, app, step: int) -> None:
+    for _ in range(200):
+        if app.dashboard.runner.snapshot.step == step and app.dashboard.loss.up_to_date:
+            return
+        await pilot.pause(0.01)
+    raise AssertionError("the loss plot never caught up")
+
+
+async def test_the_palette_offers_the_run_commands_over_the_help_screen_but_not_dead_ones():
+    app = make_app("--epochs", "1")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        help_screen = await screen_of(pilot, HelpScreen)
+        commands = {command.title: command for command in app.get_system_commands(help_screen)}
+        await commands["step (n)"].callback()
+        await pilot.pause()
+        assert app.dashboard.runner.snapshot.step == 1 and app.dashboard.runner.state.finished
+        titles = {command.title for command in app.get_system_commands(help_screen)}
+        assert "step (n)" not in titles and "pause (space)" not in titles and "reset (r)" in titles
+
+
 async def test_keys_do_not_reach_the_run_behind_the_too_small_notice():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

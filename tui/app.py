@@ -27,7 +27,7 @@ from .history import HistoryFile
 from .keys import KEYS, bindings
 from .ladder import DEFAULT_SPEED
 from .safe_text import visible
-from .screens.dashboard import DashboardScreen
+from .screens.dashboard import DashboardScreen, View
 from .screens.too_small import TooSmallScreen
 from .session import Session
 from .signals import STOP_SIGNALS
@@ -69,11 +69,12 @@ class SoftmaxApp(App[None]):
         """The dashboard screen (under any modal screen or notice)."""
         return next(screen for screen in reversed(self.screen_stack) if isinstance(screen, DashboardScreen))
 
-    def start_run(self, session: Session) -> None:
+    def start_run(self, session: Session, view: View) -> None:
         """Show ``session`` on a new dashboard screen in place of the current one (whose run
-        must be closed, so that ``--history`` starts again for the new run)."""
+        must be closed, so that ``--history`` starts again for the new run), seen as ``view``."""
         self.session = session
-        screen = DashboardScreen(session, self._reopen_history(session.options.history), speed=self._speed)
+        screen = DashboardScreen(session, self._reopen_history(session.options.history), speed=self._speed,
+                                 view=view)
         self.switch_screen(screen)  # which focuses the new map (the one focusable widget)
 
     def _reopen_history(self, path: str | None) -> HistoryFile | None:
@@ -157,12 +158,14 @@ class SoftmaxApp(App[None]):
             self.notify(f"Not saved: {event.exception}", title="Screenshot", severity="error", timeout=10)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """Textual's commands, and on the dashboard every key's action as a command."""
+        """Textual's commands, and every key's action that can act now as a command (over the
+        help screen or the dataset chooser too, not over the too-small notice)."""
         yield from super().get_system_commands(screen)
-        if not isinstance(screen, DashboardScreen):
+        if isinstance(screen, TooSmallScreen):
             return
+        dashboard = self.dashboard
         for key in KEYS:
-            if key.palette:
-                target = self if key.app else screen
+            target = self if key.app else dashboard
+            if key.palette and target.check_action(key.action_name, ()):
                 yield SystemCommand(f"{key.label} ({key.display})", key.help,
                                     lambda action=key.action, on=target: on.run_action(action))

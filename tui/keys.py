@@ -27,6 +27,11 @@ class Key:
     group: Binding.Group | None = None
     app: bool = False  # bound on the app, so it also acts over the too-small notice (quit)
 
+    @property
+    def action_name(self) -> str:
+        """The action without its arguments (``lr`` of ``lr(True)``), as ``check_action`` gets it."""
+        return self.action.split("(", 1)[0]
+
 
 KEYS: tuple[Key, ...] = (
     Key("help", "question_mark", "?", "help", "keys", "This list of keys."),

@@ -8,7 +8,7 @@ A new run (``d``: another dataset) is a new screen, which the app switches to.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 from textual import on, work
@@ -42,26 +42,38 @@ from .dataset import DatasetScreen
 from .help import HelpScreen
 from .too_small import TooSmallScreen
 
+@dataclass(frozen=True)
+class View:
+    """How a run is looked at, kept when a new run replaces it (``d``)."""
+
+    #: The loss axis on a log scale (``l``).
+    log_scale: bool = False
+    #: Decision-boundary lines drawn on the map (``b``).
+    boundaries: bool = True
+
+
 #: Below this width the right-hand column (loss, Jacobian) gets the extra width the
 #: Jacobian's two blocks per band need (the ``-narrow`` class).
 NARROW_WIDTH = 100
 
 
 class DashboardScreen(Screen[None]):
-    """Trains ``session``'s run and shows it; ``speed`` is the starting limit in steps/s, and
-    ``history`` the open ``--history`` file (or None)."""
+    """Trains ``session``'s run and shows it as ``view`` (``log_scale`` and ``boundaries``
+    follow the keys); ``speed`` is the starting limit in steps/s, and ``history`` the open
+    ``--history`` file (or None)."""
 
     CSS_PATH = "dashboard.tcss"
     BINDINGS = bindings(app=False)
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_WIDTH, "-wide")]
 
-    #: The loss axis on a log scale (``l``).
-    log_scale: var[bool] = var(False)
-    #: Decision-boundary lines drawn on the map (``b``).
-    boundaries: var[bool] = var(True)
+    log_scale: var[bool] = var(View.log_scale)  # see View
+    boundaries: var[bool] = var(View.boundaries)
 
-    def __init__(self, session: Session, history: HistoryFile | None = None, *, speed: float = DEFAULT_SPEED) -> None:
+    def __init__(self, session: Session, history: HistoryFile | None = None, *, speed: float = DEFAULT_SPEED,
+                 view: View = View()) -> None:
         super().__init__()
+        self.set_reactive(DashboardScreen.log_scale, view.log_scale)
+        self.set_reactive(DashboardScreen.boundaries, view.boundaries)
         self.session = session
         self.runner = Runner(session, speed=speed, history=history,
                              on_change=lambda: self.post_message(RunChanged()),
@@ -298,4 +310,4 @@ class DashboardScreen(Screen[None]):
             self.notify(str(e), title=f"Cannot open {name}", severity="error")
             return
         self.runner.close()  # the history file is finished before the new run starts it again
-        self.app.start_run(session)
+        self.app.start_run(session, View(self.log_scale, self.boundaries))
