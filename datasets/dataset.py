@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,11 @@ class Dataset:
     #: Rows of the file left out for a missing value (``--drop-missing``), and a line saying so.
     dropped_rows: int = 0
     dropped_note: str = ""
+
+    @property
+    def short_name(self) -> str:
+        """The name to show: a data file's name without its folders (a built-in's as it is)."""
+        return os.path.basename(self.name)
 
     @property
     def n_classes(self) -> int:

@@ -112,6 +112,25 @@ async def test_tab_moves_the_selection_and_the_jacobian():
         assert app.dashboard.selection == Selection.point(19)
 
 
+async def test_arrow_keys_that_arrive_together_each_move_the_cursor(live):
+    """Issue 12 item 14: ten Rights read at once (a held key, SSH batching, a paste) are ten
+    key events queued before the first is handled; each moves the free cursor one cell."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("right")  # a free cursor
+        screen = app.dashboard
+        viewport = screen.decision_map.viewport
+        col, row = viewport.cell_of(*screen.selection.location)
+        assert col + 10 < viewport.cols
+        for _ in range(10):  # as the terminal driver hands over what one read parsed
+            app._driver.process_message(events.Key("right", None))
+        await pilot.pause()
+        s, t = viewport.cell_centre(col + 10, row)
+        assert f"cursor (x1, x2) = ({s:+.2f}, {t:+.2f})" in live.screen_text(app)  # the Jacobian's subtitle
+        start = screen.decision_map.map_layout().gutter + col + 10 - 1
+        assert screen.decision_map.render_line(row).text[start:start + 3] == "[+]"
+
+
 async def test_jacobian_follows_training():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -288,6 +307,21 @@ async def test_too_small_terminal_says_so_and_recovers():
             assert not isinstance(app.screen, TooSmallScreen)
 
 
+async def test_the_too_small_notice_is_read_whole_at_any_size(live):
+    """Issue 12 item 6: the notice wraps between words, in the longest wording that fits,
+    down to 10×4; the screen holds its words and nothing else, none cut."""
+    full = "The terminal is {}. softmax-tui needs at least 64×20: enlarge the window (q quits)."
+    expected = {(40, 12): full, (31, 10): full, (24, 6): full,
+                (12, 5): "Too small: {}, needs 64×20 (q quits).", (10, 4): "Needs 64×20 (q quits)."}
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        for (width, height), words in expected.items():
+            await pilot.resize_terminal(width, height)
+            await screen_of(pilot, TooSmallScreen)
+            await pilot.pause()
+            assert live.screen_text(app).split() == words.format(f"{width}×{height}").split(), (width, height)
+
+
 async def test_a_paused_map_is_drawn_again_after_a_resize_without_a_key(live, monkeypatch):
     """The map asks for a frame for its new size (ViewportChanged) and the app builds it at
     once, though the run is paused, no key is pressed and no timer draws; only the app builds
@@ -325,7 +359,8 @@ async def test_divergence_shows_diverged_and_r_recovers():
                 break
         assert app.dashboard.runner.state is RunState.DIVERGED
         text = status_text(app)
-        assert "DIVERGED" in text and app.dashboard.runner.snapshot.reason in text
+        assert text.startswith("DIVERGED │ the loss exploded")  # the reason, cut to the line
+        assert app.dashboard.runner.snapshot.reason in str(app.dashboard.status.tooltip)
         await pilot.press("r")
         assert app.dashboard.runner.state is RunState.PAUSED and app.dashboard.runner.snapshot.step == 0
 
@@ -428,6 +463,50 @@ async def test_keys_do_not_reach_the_run_behind_the_too_small_notice():
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
+
+
+async def screenshot_from_the_palette(pilot) -> str:
+    """Run the command palette's "Screenshot" and return the notification that follows."""
+    app = pilot.app
+    await pilot.press("ctrl+p")
+    await pilot.press(*"screenshot", "enter")
+    for _ in range(500):
+        if app._notifications:
+            break
+        await pilot.pause(0.01)
+    (notification,) = app._notifications
+    assert notification.title == "Screenshot"
+    await pilot.pause()  # the toast shown
+    return notification.message
+
+
+async def test_the_palette_screenshot_is_saved_in_the_working_directory(monkeypatch, tmp_path, live):
+    """Issue 12 item 19: Textual saves to ~/Downloads, absent on a fresh server; the screenshot
+    goes to the working directory, and the notification says where."""
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(work)
+    app = make_app()
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        message = await screenshot_from_the_palette(pilot)
+        (saved,) = work.iterdir()
+        assert saved.suffix == ".svg" and "PAUSED" in saved.read_text()
+        assert message == f"Saved to {saved}"
+        assert saved.name in "".join(live.screen_text(app).split())  # the toast, wrapped as it may be
+    assert not any(home.iterdir())
+
+
+async def test_a_screenshot_that_cannot_be_saved_says_why(monkeypatch, tmp_path):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        message = await screenshot_from_the_palette(pilot)
+        assert message.startswith("Not saved: [Errno 2] No such file or directory: 'softmax-tui_")
 
 
 async def test_ctrl_c_quits():

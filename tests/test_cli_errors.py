@@ -161,10 +161,26 @@ def iris_model(tmp_path, capsys) -> str:
     return path
 
 
-def test_model_with_other_classes(capsys, iris_model):
-    message = fails(capsys, "--headless", "--dataset", "rgb20", "--load-model", iris_model)
-    assert message == (f"{iris_model}: the model has 3 classes (setosa, versicolor, virginica) "
-                       "but rgb20 has 3 (red, green, blue)")
+def test_model_with_other_class_names(capsys, iris_model, tmp_path):
+    """Issue 12 item 20: as many classes, other names: the names that differ, each side's."""
+    message = fails(capsys, "--headless", "--dataset", "blobs", "--load-model", iris_model)
+    assert message == (f"{iris_model}: the model and blobs both have 3 classes, but the model's setosa, "
+                       "versicolor, virginica are not blobs's, which has blob 0, blob 1, blob 2 instead")
+    rows = ["a,b,c,d,species", "5.1,3.5,1.4,0.2,setosa", "7.0,3.2,4.7,1.4,versicolor", "6.3,3.3,6.0,2.5,virginia"]
+    data = csv_file(tmp_path, "\n".join(rows) + "\n")
+    message = fails(capsys, "--headless", "--dataset", data, "--load-model", iris_model)
+    assert message == (f"{iris_model}: the model and {data} both have 3 classes, but the model's virginica is "
+                       f"not {data}'s, which has virginia instead")
+
+
+def test_model_with_the_classes_in_another_order(capsys, tmp_path):
+    path = str(tmp_path / "rgb20.json")
+    assert main(["--headless", "--dataset", "rgb20", "--epochs", "1", "--save-model", path]) == 0
+    capsys.readouterr()
+    data = csv_file(tmp_path, "x1,x2,label\n0,1,red\n1,0,green\n1,1,blue\n")  # classes in code point order
+    message = fails(capsys, "--headless", "--dataset", data, "--load-model", path)
+    assert message == (f"{path}: the model has {data}'s 3 classes in another order: red, green, blue (the model), "
+                       f"blue, green, red ({data})")
 
 
 def test_model_with_other_class_count(capsys, tmp_path):
@@ -172,7 +188,7 @@ def test_model_with_other_class_count(capsys, tmp_path):
     assert main(["--headless", "--dataset", "blobs", "--epochs", "1", "--save-model", path]) == 0
     capsys.readouterr()
     message = fails(capsys, "--headless", "--dataset", "blobs", "--classes", "4", "--load-model", path)
-    assert message.startswith(f"{path}: the model has 3 classes (blob 0, blob 1, blob 2) but blobs has 4 (")
+    assert message == f"{path}: the model has 3 classes (blob 0, blob 1, blob 2) but blobs has 4 (blob 0, blob 1, blob 2, blob 3)"
 
 
 def test_model_with_other_column_count(capsys, tmp_path, iris_model):

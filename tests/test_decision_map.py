@@ -240,26 +240,6 @@ async def test_clicks_select_the_nearest_point_or_a_location(rgb20):
         assert third.selection == Selection.at(third.s, third.t)
 
 
-async def test_arrow_keys_move_a_free_cursor_by_one_cell(rgb20):
-    view, W, b = rgb20
-    async with shown(view, W, b, Selection.point(12)) as (app, pilot, widget):
-        viewport = widget.map_layout().viewport
-        widget.focus()
-        await pilot.press("right")
-        await pilot.pause()
-        col, row = viewport.cell_of(*view.coords_of(12))
-        assert app.messages[-1].selection == Selection.at(*viewport.cell_centre(col + 1, row))
-        app.show(W, b, app.messages[-1].selection)
-        await pilot.press("up")
-        await pilot.pause()
-        assert app.messages[-1].selection == Selection.at(*viewport.cell_centre(col + 1, row - 1))
-        app.show(W, b, None)
-        widget.move_cursor(0, 1)
-        await pilot.pause()
-        centre = viewport.cell_centre(viewport.cols // 2, viewport.rows // 2)
-        assert app.messages[-1].selection == Selection.at(*centre)
-
-
 async def test_only_changed_rows_are_redrawn(rgb20):
     view, W, b = rgb20
     async with shown(view, W, b, Selection.point(1)) as (app, pilot, widget):
@@ -306,7 +286,7 @@ async def test_resizing_to_tiny_and_back(rgb20):
 
 
 async def test_the_widget_never_computes_and_asks_for_a_frame_when_resized(rgb20, monkeypatch):
-    """Resized, clicked, moved with the keys and restyled, the map never calls the model or the
+    """Resized, clicked and restyled, the map never calls the model or the
     map view's frame builder: it posts ViewportChanged and keeps its last picture, cut or padded
     to the new size, until its owner hands over a frame for the new viewport."""
     view, W, b = rgb20
@@ -327,14 +307,12 @@ async def test_the_widget_never_computes_and_asks_for_a_frame_when_resized(rgb20
         assert widget.frame.viewport == old_viewport
         content = widget.content_size
         assert widget.render_line(0).text == old_line.ljust(content.width)
-        widget.focus()
-        await pilot.press("right")
         await pilot.click(DecisionMap, offset=(10, 5))
         app.theme = "textual-light"
         await pilot.pause()
         app.export_screenshot()
         assert all(widget.render_line(y).cell_length == content.width for y in range(content.height))
-        assert app._exception is None and len(app.messages) == 2
+        assert app._exception is None and len(app.messages) == 1
 
         monkeypatch.undo()
         app.show(W, b, Selection.point(5), boundaries=True)

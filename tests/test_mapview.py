@@ -41,6 +41,7 @@ def test_rgb20_maps_the_raw_plane(rgb20):
     assert view.labels == ("x1", "x2")
     np.testing.assert_allclose(view.coords_of(2), prepared.dataset.X[2])
     s, t = 0.3, -0.7
+    assert view.location_of(Selection.point(2)) == view.coords_of(2) and view.location_of(Selection.at(s, t)) == (s, t)
     np.testing.assert_allclose(view.model_input_at(s, t), prepared.pipeline.transform(np.array([[s, t]]))[0])
 
 

@@ -27,6 +27,7 @@ import subprocess
 import sys
 import termios
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -83,10 +84,14 @@ class Terminal:
         return bool(chunk)
 
     def read_until(self, marker: bytes) -> None:
+        self.read_until_true(lambda: marker in self.output, repr(marker))
+
+    def read_until_true(self, done: Callable[[], bool], what: str) -> None:
+        """Read until ``done()`` says the output holds ``what``."""
         deadline = time.monotonic() + TIMEOUT
-        while marker not in self.output:
-            assert self.proc.poll() is None, f"exited ({self.proc.returncode}) before {marker!r}:\n{self.text()}"
-            assert time.monotonic() < deadline, f"no {marker!r} within {TIMEOUT} s:\n{self.text()}"
+        while not done():
+            assert self.proc.poll() is None, f"exited ({self.proc.returncode}) before {what}:\n{self.text()}"
+            assert time.monotonic() < deadline, f"no {what} within {TIMEOUT} s:\n{self.text()}"
             self._read(0.1)
 
     def type(self, data: bytes) -> None:
@@ -187,6 +192,46 @@ def test_names_from_a_file_never_reach_the_terminal_as_control_bytes(terminal, t
     for payload in (title, clipboard, "\x1b]0;", "\x1b]52;", clear):
         assert payload.encode() not in output, payload
     assert b"\\x1b]0;PWNED\\x07" in output  # drawn as text instead
+
+
+#: The Jacobian's subtitle for a free cursor: where it is on the map.
+CURSOR_AT = re.compile(rb"cursor \(x1, x2\) = \(([-+][0-9.]+), ([-+][0-9.]+)\)")
+
+
+async def map_viewport():
+    """The map's viewport in the dashboard at the pseudo-terminal's size (computed in this
+    process: the same paused run lays the same map out)."""
+    from softmax_tui.tui.app import SoftmaxApp
+    from softmax_tui.tui.options import parse_options
+    from softmax_tui.tui.session import build_session
+
+    app = SoftmaxApp(build_session(parse_options(["--paused"])))
+    async with app.run_test(size=(COLUMNS, ROWS)):
+        return app.dashboard.decision_map.viewport
+
+
+def last_cursor(term: Terminal) -> tuple[str, str]:
+    return CURSOR_AT.findall(bytes(term.output))[-1]
+
+
+async def test_arrow_keys_read_together_each_move_the_cursor(terminal):
+    """Issue 12 item 14: ten Rights in one write (a held key, SSH batching, a paste) reach the
+    app in one read; the free cursor moves ten cells, as the Jacobian's subtitle says."""
+    viewport = await map_viewport()
+    term = terminal("--paused")
+    term.read_until(b"PAUSED")
+    term.type(b"\x1b[C")  # a free cursor, one cell right of the first point
+    term.read_until(b"cursor (x1, x2)")
+    s, t = (float(v) for v in last_cursor(term))
+    col, row = viewport.cell_of(s, t)
+    assert col + 10 < viewport.cols and row + 1 < viewport.rows
+    term.type(b"\x1b[C" * 10)
+    term.type(b"\x1b[B")  # then one Down, read after them: the last move
+    term.read_until_true(lambda: float(last_cursor(term)[1]) != t, "the cursor one row down")
+    expected = viewport.cell_centre(col + 10, row + 1)
+    assert last_cursor(term) == tuple(f"{v:+.2f}".encode() for v in expected)
+    term.type(b"q")
+    assert term.wait() == 0, term.text()
 
 
 @pytest.mark.parametrize("signum, status", [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])

@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import pytest
+from rich.cells import cell_len
 from textual.app import App
 from textual.strip import Strip
 
@@ -67,17 +68,69 @@ def status(**changes):
     return Status(**{**base, **changes})
 
 
+def longest(line) -> list[str]:
+    return [item.forms[0] for item in line.values()]
+
+
 def test_status_items_have_the_contracted_forms():
-    texts = [text for _, text, _ in items(status())]
-    assert texts[0] == "RUNNING" and "step 40" in texts and "epoch 40" in texts and "30 steps/s" in texts
-    assert [t for _, t, _ in items(status(state=RunState.CONVERGED))][0] == "DONE"
-    assert "acc 90.0% val 85.0%" in [t for _, t, _ in items(status(train_accuracy=0.9, val_accuracy=0.85))]
+    assert longest(items(status())) == ["RUNNING", "rgb20", "gd", "lr 1", "step 40", "epoch 40", "loss 0.0912",
+                                        "acc 100.0%", "30 steps/s", "speed 30/s"]
+    assert longest(items(status(state=RunState.CONVERGED, reason="gradient norm 9e-07 < tol 1e-06")))[:2] == [
+        "DONE", "converged: gradient norm 9e-07 < tol 1e-06 · press r to start again"]
+    assert longest(items(status(state=RunState.DIVERGED, reason="loss is nan")))[:2] == [
+        "DIVERGED", "loss is nan · press r to start again"]
+    assert "acc 90.0% val 85.0%" in longest(items(status(train_accuracy=0.9, val_accuracy=0.85)))
 
 
-def test_status_drops_the_least_important_items_first():
-    narrow = [text for _, text, _ in fit(items(status()), 60)]
-    assert narrow[0] == "RUNNING" and "step 40" in narrow and "30 steps/s" in narrow
-    assert "speed 30/s" not in narrow
+def shown(width: int, **changes) -> tuple[list[str], str]:
+    texts, separator = fit(items(status(**changes)), width)
+    line = separator.join(text for text, _ in texts)
+    assert cell_len(line) <= width, line
+    return [text for text, _ in texts], separator
+
+
+@pytest.mark.parametrize("width, line", [
+    (200, "RUNNING │ rgb20 │ gd │ lr 1 │ step 40 │ epoch 40 │ loss 0.0912 │ acc 100.0% val 85.0% │ 30 steps/s │ speed 30/s"),
+    (109, "RUNNING │ rgb20 │ gd │ lr 1 │ step 40 │ epoch 40 │ loss 0.0912 │ acc 100.0% val 85.0% │ 30 steps/s"),
+    (96, "RUNNING │ rgb20 │ gd │ lr 1 │ step 40 │ epoch 40 │ loss 0.0912 │ acc 100.0% val 85.0%"),
+    (83, "RUNNING │ rgb20 │ gd │ lr 1 │ step 40 │ epoch 40 │ loss 0.0912 │ acc 100.0%"),
+    (73, "RUNNING │ rgb20 │ gd │ lr 1 │ step 40 │ loss 0.0912 │ acc 100.0%"),  # epoch goes before acc
+    (62, "RUNNING │ rgb20 │ gd │ lr 1 │ step 40 │ epoch 40 │ loss 0.0912"),  # the room left: epoch
+    (60, "RUNNING │ rgb20 │ gd │ lr 1 │ step 40 │ loss 0.0912"),
+    (50, "RUNNING│rgb20│gd│lr 1│step 40│epoch 40│loss 0.0912"),  # tight separators, and room for epoch
+    (41, "RUNNING│rgb20│gd│lr 1│step 40│loss 0.0912"),
+])
+def test_status_shortens_the_least_important_items_first(width, line):
+    """The steps in order (speed, steps/s, the validation accuracy, epoch, accuracy, the
+    separators), then what fits of them again in the room left (the more important first)."""
+    texts, separator = shown(width, val_accuracy=0.85)
+    assert separator.join(texts) == line
+
+
+def test_status_cuts_a_long_name_in_cells_and_keeps_the_essentials():
+    """From 62 cells (a 64-column terminal) up, a diverged run with long numbers; the reason
+    is cut, then left out (the notification and the tooltip have it)."""
+    essentials = ["DIVERGED", "minibatch", "lr 0.0003", "step 123456", "loss inf"]
+    reason = "loss inf at step 123457 (lr 0.0003)"
+    for name in ("measurements of the second experiment, final.csv", "測定データ_実験結果の一覧表.csv"):
+        changes = dict(state=RunState.DIVERGED, reason=reason, dataset=name,
+                       optimizer="minibatch", lr=3e-4, step=123456, loss=math.inf)
+        for width in range(62, 200):
+            texts, separator = shown(width, **changes)
+            if texts[1].startswith(reason[:8]):
+                del texts[1]
+            dataset = texts[1]
+            assert [text for text in texts if text in essentials] == essentials, (width, texts)
+            assert dataset == name or (dataset.endswith("…") and name.startswith(dataset[:-1])), (width, texts)
+            assert cell_len(dataset) >= 7 and separator in (" │ ", "│")
+
+
+def test_status_gives_the_room_left_to_the_items_cut():
+    """The dataset's name (cut after the reason: more important) gets the room first."""
+    name = "x" * 40
+    texts, separator = shown(70, state=RunState.MAX_EPOCHS, reason="reached 100 epochs", dataset=name)
+    assert separator == " │ " and texts[1] == "max epochs:…" and texts[2].startswith("xxx")
+    assert cell_len(separator.join(texts)) == 70
 
 
 class Host(App):
@@ -103,13 +156,16 @@ async def test_parameter_layouts(size, K, d, layout):
             assert "↕" in str(widget.border_subtitle)  # never cut silently
 
 
-async def test_status_bar_shows_the_reason_when_done():
+async def test_status_bar_shows_the_reason_when_done_on_its_one_line():
     widget = StatusBar()
     async with Host(widget).run_test(size=(100, 5)) as pilot:
         widget.show(status(state=RunState.EARLY_STOPPED, reason="validation loss has not improved"))
         await pilot.pause()
         text = str(widget.render())
-        assert text.startswith("DONE") and "early stopped: validation loss has not improved" in text
+        assert text.startswith("DONE │ early stopped: validation loss has not improved") and "\n" not in text
+        assert widget.size.height == 1 and len(widget._lines) == 1
+        assert str(widget.tooltip).startswith(
+            "DONE │ early stopped: validation loss has not improved · press r to start again │ rgb20")
 
 
 def plain(lines) -> str:

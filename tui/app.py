@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 from collections.abc import Iterable
 
+from textual import on
 from textual.app import App, SystemCommand
-from textual.events import Resize
+from textual.events import DeliveryComplete, DeliveryFailed, Resize
 from textual.geometry import Size
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -32,6 +34,15 @@ from .signals import STOP_SIGNALS
 
 MINIMUM_SIZE = Size(64, 20)
 THEME = "textual-dark"
+
+
+def working_directory() -> str:
+    """The working directory's absolute path, or "." when it is gone (a file saved there
+    then fails, and says why)."""
+    try:
+        return os.getcwd()
+    except OSError:
+        return "."
 
 
 class SoftmaxApp(App[None]):
@@ -125,6 +136,26 @@ class SoftmaxApp(App[None]):
         ``runs[test]/h.csv`` shows as it is), its control characters escaped."""
         super().notify(visible(message), title=visible(title), severity=severity, timeout=timeout,
                        markup=False)
+
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
+                           time_format: str | None = None) -> str | None:
+        """Textual's screenshot (the palette's "Screenshot"), saved in the working directory
+        unless ``path`` says where: Textual's default, ~/Downloads, is absent on a fresh server."""
+        return super().deliver_screenshot(filename, path or working_directory(), time_format)
+
+    @on(DeliveryComplete)
+    def say_where_the_screenshot_is(self, event: DeliveryComplete) -> None:
+        """The saved screenshot's path (in place of Textual's notice, which is markup)."""
+        if event.name == "screenshot":
+            event.prevent_default()
+            self.notify(f"Saved to {event.path}" if event.path else "Saved", title="Screenshot")
+
+    @on(DeliveryFailed)
+    def say_why_the_screenshot_failed(self, event: DeliveryFailed) -> None:
+        """Why the screenshot was not saved (Textual says only that it failed)."""
+        if event.name == "screenshot":
+            event.prevent_default()
+            self.notify(f"Not saved: {event.exception}", title="Screenshot", severity="error", timeout=10)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Textual's commands, and every key's action that can act now as a command (over the

@@ -265,6 +265,10 @@ class MapView:
         s, t = self._st[index]
         return float(s), float(t)
 
+    def location_of(self, selection: Selection) -> tuple[float, float]:
+        """Map coordinates of ``selection``: its point's, or its free location."""
+        return self.coords_of(selection.index) if selection.index is not None else selection.location
+
     def point(self, W, b, index: int) -> tuple[int, bool]:
         """The class of point ``index`` and whether ``(W, b)`` misclassifies it."""
         x = self.pipeline.transform(self._X_raw[index : index + 1])

@@ -100,20 +100,37 @@ def build_session(options: Options) -> Session:
     return Session(options, config, dataset, prepared, trainer)
 
 
+def _names(items) -> str:
+    """Names as a list to read: "a, b, c"."""
+    return ", ".join(items)
+
+
+def _classes_differ(model: tuple[str, ...], dataset: Dataset) -> str:
+    """What differs between the model's classes and ``dataset``'s (which do differ): their
+    number, their order, or the names one has and the other has not."""
+    data, name = dataset.class_names, dataset.name
+    if len(model) != len(data):
+        return f"the model has {len(model)} classes ({_names(model)}) but {name} has {len(data)} ({_names(data)})"
+    if set(model) == set(data):
+        return f"the model has {name}'s {len(data)} classes in another order: {_names(model)} (the model), " \
+               f"{_names(data)} ({name})"
+    model_only = [c for c in model if c not in data]
+    data_only = [c for c in data if c not in model]
+    verb = "is" if len(model_only) == 1 else "are"
+    return f"the model and {name} both have {len(data)} classes, but the model's {_names(model_only)} {verb} " \
+           f"not {name}'s, which has {_names(data_only)} instead"
+
+
 def _check_fits(saved: SavedModel, path: str, dataset: Dataset) -> None:
     """The model must know this dataset's classes and read its columns, names included."""
-    def names(items) -> str:
-        return ", ".join(items)
-
     if saved.classes != dataset.class_names:
-        raise UserError(f"{path}: the model has {len(saved.classes)} classes ({names(saved.classes)}) but "
-                        f"{dataset.name} has {dataset.n_classes} ({names(dataset.class_names)})")
+        raise UserError(f"{path}: {_classes_differ(saved.classes, dataset)}")
     pipeline = saved.pipeline
     n_raw = pipeline.n_raw_features
     if dataset.n_features != n_raw:
-        raise UserError(f"{path}: the model reads {n_raw} data columns ({names(saved.features)}) but "
-                        f"{dataset.name} has {dataset.n_features} ({names(dataset.feature_names)})")
+        raise UserError(f"{path}: the model reads {n_raw} data columns ({_names(saved.features)}) but "
+                        f"{dataset.name} has {dataset.n_features} ({_names(dataset.feature_names)})")
     expected = Pipeline.fit(dataset.X[:1], dataset.feature_names, pipeline.features, standardize=False)
     if expected.feature_names != saved.features:
-        raise UserError(f"{path}: the model expects features {names(saved.features)} but "
-                        f"{dataset.name} gives {names(expected.feature_names)}")
+        raise UserError(f"{path}: the model expects features {_names(saved.features)} but "
+                        f"{dataset.name} gives {_names(expected.feature_names)}")

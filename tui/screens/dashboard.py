@@ -191,7 +191,7 @@ class DashboardScreen(Screen[None]):
     def _status(self, snap: Snapshot) -> Status:
         runner = self.runner
         state = runner.state
-        return Status(state=state, reason=snap.reason, dataset=visible(self.session.dataset.name), optimizer=runner.optimizer,
+        return Status(state=state, reason=snap.reason, dataset=visible(self.session.dataset.short_name), optimizer=runner.optimizer,
                       lr=runner.lr, step=snap.step, epoch=snap.epoch, loss=snap.loss,
                       train_accuracy=snap.train_accuracy, val_accuracy=snap.val_accuracy,
                       steps_per_second=runner.steps_per_second, speed=runner.speed)
@@ -265,7 +265,11 @@ class DashboardScreen(Screen[None]):
         self._select(Selection.point(index))
 
     def action_cursor(self, dcol: int, drow: int) -> None:
-        self.decision_map.move_cursor(dcol, drow)
+        """A free cursor ``dcol`` cells right and ``drow`` down of the selection on the map
+        (the arrow keys): stepped from the selection as it is now, so that every press counts,
+        however many arrive together."""
+        location = self.map_view.location_of(self.selection)
+        self._select(Selection.at(*self.decision_map.viewport.step(*location, dcol, drow)))
 
     def action_scroll_jacobian(self, down: bool) -> None:
         """The Jacobian panel a page down (or up), when its lines do not fit."""

@@ -16,7 +16,9 @@ frames with :meth:`MapView.frame <softmax_tui.tui.mapview.MapView.frame>` for th
 :attr:`~DecisionMap.viewport`, and builds one again when the widget posts
 :class:`DecisionMap.ViewportChanged` (it was resized). It posts
 :class:`DecisionMap.PointSelected` or :class:`DecisionMap.LocationSelected` when the user
-clicks or moves the cursor; the owner decides what is selected and shows it again.
+clicks; the owner decides what is selected and shows it again. The arrow keys that move a
+free cursor are the owner's too: it holds the selection, so each press steps from the one
+before even when several arrive at once (``Viewport.step``).
 Its border, like every panel's, is the dashboard screen's one panel rule (dashboard.tcss).
 """
 
@@ -28,7 +30,6 @@ from dataclasses import dataclass
 import numpy as np
 from rich.style import Style
 from textual import events
-from textual.binding import Binding
 from textual.content import Content
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -147,13 +148,6 @@ class DecisionMap(BaseStyle, can_focus=True):
         height: 1fr;
     }
     """
-
-    BINDINGS = [
-        Binding("left", "move_cursor(-1, 0)", "Cursor left", show=False),
-        Binding("right", "move_cursor(1, 0)", "Cursor right", show=False),
-        Binding("up", "move_cursor(0, -1)", "Cursor up", show=False),
-        Binding("down", "move_cursor(0, 1)", "Cursor down", show=False),
-    ]
 
     @dataclass
     class PointSelected(Message):
@@ -296,21 +290,6 @@ class DecisionMap(BaseStyle, can_focus=True):
         else:
             self.post_message(self.LocationSelected(self, s, t))
 
-    def action_move_cursor(self, dcol: int, drow: int) -> None:
-        """Move a free cursor one cell from the selection (from the map's centre if there is
-        none) and post :class:`LocationSelected`."""
-        viewport = self.viewport
-        selection = None if self._frame is None else self._frame.selection
-        if selection is None:
-            s, t = viewport.cell_centre(viewport.cols // 2, viewport.rows // 2)
-        else:
-            s, t = viewport.step(*self._coords(selection), dcol, drow)
-        self.post_message(self.LocationSelected(self, s, t))
-
-    def move_cursor(self, dcol: int, drow: int) -> None:
-        """For app-level key bindings: the same as the widget's own arrow keys."""
-        self.action_move_cursor(dcol, drow)
-
     # Rendering.
 
     def on_mount(self) -> None:
@@ -337,11 +316,6 @@ class DecisionMap(BaseStyle, can_focus=True):
         if not current and self._frame is not None and self._frame.viewport == layout.viewport:
             self._picture = self._draw(layout)
         return self._picture
-
-    def _coords(self, selection: Selection) -> tuple[float, float]:
-        if selection.index is not None:
-            return self.map_view.coords_of(selection.index)
-        return selection.location
 
     def _draw(self, layout: _Layout) -> Picture:
         frame, base, mode = self._frame, self.base_style, self.color_mode
@@ -383,7 +357,7 @@ class DecisionMap(BaseStyle, can_focus=True):
         even when the point is not among the shown ones), or "+" at a free location; marks
         are drawn on the map's colours (``plain``), even over a point."""
         viewport = frame.viewport
-        col, row = viewport.cell_of(*self._coords(frame.selection))
+        col, row = viewport.cell_of(*self.map_view.location_of(frame.selection))
         if not viewport.contains(col, row):
             return
         if frame.selected is None:

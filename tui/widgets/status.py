@@ -1,19 +1,24 @@
 """The status bar: run state, data, optimizer and the run's numbers on one line.
 
-``RUNNING``, ``PAUSED``, ``DONE`` (max epochs, converged or early stopped) or ``DIVERGED``,
-then the dataset, optimizer, learning rate, ``step <N>``, ``epoch <E>``, loss, accuracies,
-``<R> steps/s`` and the speed limit. When the line is too long for the terminal the least
-important items go first (never the state, step, epoch, loss or rate). A finished run adds
-a second line: which rule stopped it and why, and how to start again.
+``RUNNING``, ``PAUSED``, ``DONE`` (max epochs, converged or early stopped) or ``DIVERGED``;
+for a finished run which rule stopped it and why; then the dataset (a data file's name),
+optimizer, learning rate, ``step <N>``, ``epoch <E>``, loss, accuracies, ``<R> steps/s`` and
+the speed limit, each between separators. The bar is one line at any size: a line too long
+for it shrinks by :data:`SHRINK`'s steps in order (the least important items shorter or left
+out, then the reason and the dataset's name cut with "…", then tighter separators), so the
+state, dataset, optimizer, rate, step and loss are there at 64 columns and more. The bar's
+tooltip holds what it may cut, whole: the reason and the dataset's name.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.content import Content
 from textual.strip import Strip
 
 from softmax_tui.engine import RunState
@@ -29,13 +34,24 @@ WORDS = {
     RunState.EARLY_STOPPED: "DONE",
     RunState.DIVERGED: "DIVERGED",
 }
+#: The rule that finished a run, before its reason (a diverged run's state says it).
 WHY = {
     RunState.MAX_EPOCHS: "max epochs",
     RunState.CONVERGED: "converged",
     RunState.EARLY_STOPPED: "early stopped",
-    RunState.DIVERGED: "diverged",
 }
-SEPARATOR = "  "
+RESTART = "press r to start again"
+SEPARATOR, TIGHT_SEPARATOR = " │ ", "│"
+#: The fewest cells a cut reason and a cut dataset name keep ("…" included).
+REASON_CELLS, DATASET_CELLS = 12, 8
+
+SHORTER, CUT, TIGHTEN = "shorter", "cut", "tighten"
+#: How a line too long for the bar shrinks, one step at a time until it fits: an item's next
+#: shorter form (the last leaves it out), an item cut with "…", or the tighter separator.
+SHRINK: tuple[tuple[str, str], ...] = (
+    ("speed", SHORTER), ("rate", SHORTER), ("accuracy", SHORTER), ("epoch", SHORTER), ("accuracy", SHORTER),
+    ("reason", SHORTER), ("reason", CUT), ("dataset", CUT), ("", TIGHTEN), ("reason", SHORTER),
+)
 
 
 @dataclass(frozen=True)
@@ -56,36 +72,133 @@ class Status:
     speed: float
 
 
+@dataclass(frozen=True)
+class Item:
+    """One item of the line: its forms, longest first ("" leaves it out), its style (a
+    component class's short name), and the fewest cells it may be cut to with "…"."""
+
+    forms: tuple[str, ...]
+    style: str = ""
+    cells: int = 0
+
+
 def percent(x: float) -> str:
     return f"{100 * x:.1f}%"
 
 
-def items(status: Status) -> list[tuple[int, str, str]]:
-    """``(priority, text, style class)`` for each item in display order; higher stays longer."""
+def reason(status: Status) -> str:
+    """Which rule finished the run, and why."""
+    why = WHY.get(status.state)
+    return f"{why}: {status.reason}" if why else status.reason
+
+
+def items(status: Status) -> dict[str, Item]:
+    """The line's items by name, in display order."""
+    word = WORDS[status.state]
+    line = {"state": Item((word,), f"state-{word.lower()}")}
+    if status.state.finished:
+        why = reason(status)
+        line["reason"] = Item((f"{why} · {RESTART}", why, ""), "reason", REASON_CELLS)
     accuracy = f"acc {percent(status.train_accuracy)}"
-    if status.val_accuracy is not None:
-        accuracy += f" val {percent(status.val_accuracy)}"
-    return [
-        (9, WORDS[status.state], f"state-{WORDS[status.state].lower()}"),
-        (5, status.dataset, "dataset"),
-        (4, status.optimizer, ""),
-        (6, f"lr {status.lr:g}", ""),
-        (9, f"step {status.step}", ""),
-        (9, f"epoch {status.epoch}", ""),
-        (8, f"loss {status.loss:.4g}", ""),
-        (7, accuracy, ""),
-        (9, f"{status.steps_per_second:.0f} steps/s", ""),
-        (3, f"speed {speed_text(status.speed)}", "muted"),
-    ]
+    val = "" if status.val_accuracy is None else f" val {percent(status.val_accuracy)}"
+    line.update(
+        dataset=Item((status.dataset,), "dataset", DATASET_CELLS),
+        optimizer=Item((status.optimizer,)),
+        lr=Item((f"lr {status.lr:g}",)),
+        step=Item((f"step {status.step}",)),
+        epoch=Item((f"epoch {status.epoch}", "")),
+        loss=Item((f"loss {status.loss:.4g}",)),
+        accuracy=Item((accuracy + val, accuracy, "")),
+        rate=Item((f"{status.steps_per_second:.0f} steps/s", "")),
+        speed=Item((f"speed {speed_text(status.speed)}", ""), "muted"),
+    )
+    return line
 
 
-def fit(entries: list[tuple[int, str, str]], width: int) -> list[tuple[int, str, str]]:
-    """Drop the lowest-priority items (later ones first among equals) until the line fits."""
-    entries = list(entries)
-    while len(entries) > 1 and sum(len(t) for _, t, _ in entries) + len(SEPARATOR) * (len(entries) - 1) > width:
-        lowest = min(range(len(entries)), key=lambda i: (entries[i][0], -i))
-        del entries[lowest]
-    return entries
+@dataclass
+class Fitting:
+    """A line being shrunk: each item's form, the items cut, the separator."""
+
+    line: dict[str, Item]
+    forms: dict[str, int]
+    cut: set[str]
+    separator: str = SEPARATOR
+
+    def text(self, name: str) -> str:
+        return self.line[name].forms[self.forms[name]]
+
+    def cells(self, name: str, *, whole: bool = False) -> int:
+        """Item ``name``'s cells, at its fewest if it is cut (unless ``whole``)."""
+        cells = cell_len(self.text(name))
+        return min(cells, self.line[name].cells) if name in self.cut and not whole else cells
+
+    def width(self, *, whole: bool = False) -> int:
+        """The line's cells, the cut items at their fewest (or ``whole``)."""
+        shown = [name for name in self.line if self.text(name)]
+        return sum(self.cells(name, whole=whole) for name in shown) + cell_len(self.separator) * (len(shown) - 1)
+
+    def shrink(self, width: int) -> None:
+        """Take :data:`SHRINK`'s steps until the line fits ``width`` cells, then undo those
+        it fits without (the last taken, the more important, first), a cut item whole."""
+        taken = []
+        for name, how in SHRINK:
+            if self.width() <= width:
+                break
+            if self.take(name, how, +1):
+                taken.append((name, how))
+        for name, how in reversed(taken):
+            self.take(name, how, -1)
+            if self.width(whole=True) > width:
+                self.take(name, how, +1)
+
+    def take(self, name: str, how: str, direction: int) -> bool:
+        """Take one of :data:`SHRINK`'s steps (``direction`` +1) or undo it (-1); False if
+        there is nothing to take."""
+        if how == TIGHTEN:
+            self.separator = TIGHT_SEPARATOR if direction > 0 else SEPARATOR
+        elif name not in self.line:
+            return False
+        elif how == SHORTER:
+            form = self.forms[name] + direction
+            if form == len(self.line[name].forms):
+                return False
+            self.forms[name] = form
+        elif direction > 0:
+            self.cut.add(name)
+        else:
+            self.cut.discard(name)
+        return True
+
+
+def ellipsized(text: str, cells: int) -> str:
+    """``text`` cut to at most ``cells`` terminal cells, "…" marking the cut (a wide
+    character that would be split is left out whole)."""
+    if cell_len(text) <= cells:
+        return text
+    return set_cell_size(text, cells - 1).rstrip(" ") + "…"
+
+
+def fit(line: dict[str, Item], width: int) -> tuple[list[tuple[str, str]], str]:
+    """The ``(text, style)`` of the items shown and the separator: ``line`` shrunk to
+    ``width`` cells (as near as :data:`SHRINK` gets); the items cut get back the room left,
+    the one cut last (the more important) first."""
+    fitting = Fitting(line, dict.fromkeys(line, 0), set())
+    fitting.shrink(width)
+    texts = {name: fitting.text(name) for name in line}
+    room = width - fitting.width()
+    for name in reversed([name for name, how in SHRINK if how == CUT and name in fitting.cut]):
+        least = fitting.cells(name)
+        cells = min(cell_len(texts[name]), least + max(room, 0))
+        texts[name] = ellipsized(texts[name], cells)
+        room -= cells - least
+    return [(text, line[name].style) for name, text in texts.items() if text], fitting.separator
+
+
+def whole(status: Status) -> str:
+    """The items the bar may cut, whole: its tooltip (which changes only when they do, not
+    at every step)."""
+    line = items(status)
+    return SEPARATOR.join(line[name].forms[0] for name in ("state", "reason", "dataset") if name in line)
 
 
 class StatusBar(LinesView):
@@ -93,12 +206,12 @@ class StatusBar(LinesView):
 
     COMPONENT_CLASSES = {
         "status--state-running", "status--state-paused", "status--state-done", "status--state-diverged",
-        "status--dataset", "status--muted",
+        "status--reason", "status--dataset", "status--muted",
     }
 
     DEFAULT_CSS = """
     StatusBar {
-        height: auto;
+        height: 1;
         padding: 0 1;
         overflow: hidden hidden;
         background: $panel;
@@ -106,6 +219,7 @@ class StatusBar(LinesView):
         & > .status--state-paused { color: $warning; text-style: bold; }
         & > .status--state-done { color: $primary; text-style: bold; }
         & > .status--state-diverged { color: $error; text-style: bold reverse; }
+        & > .status--reason { text-style: bold; }
         & > .status--dataset { text-style: bold; }
         & > .status--muted { color: $foreground-muted; }
     }
@@ -115,6 +229,7 @@ class StatusBar(LinesView):
         super().__init__(id=id)
         self._shown: tuple[Status, int] | None = None
         self._text = Text()
+        self._tooltip = ""
         self.status: Status | None = None
 
     def show(self, status: Status) -> None:
@@ -133,20 +248,14 @@ class StatusBar(LinesView):
         if self.status is None or self._shown == (self.status, width):
             return
         self._shown = (self.status, width)
-        line = Text()
-        for i, (_, text, style) in enumerate(fit(items(self.status), width)):
-            if i:
-                line.append(SEPARATOR)
-            line.append(text, self._style(style))
-        if self.status.state.finished:
-            line.append(f"\n{WHY[self.status.state]}: {self.status.reason} · press r to start again", "bold")
+        texts, separator = fit(items(self.status), width)
+        line = Text(separator, self._style("muted")).join(Text(text, self._style(style)) for text, style in texts)
         self._text = line
-        console, base = self.app.console, self.base_style
-        lines = [Strip(Segment.apply_style(text.render(console, end=""), base)) for text in line.split("\n")]
-        height = len(self._lines)
-        self.set_lines(lines)
-        if len(lines) != height:
-            self.refresh(layout=True)  # the bar's height follows its lines
+        self.set_lines([Strip(Segment.apply_style(line.render(self.app.console, end=""), self.base_style))])
+        tooltip = whole(self.status)
+        if tooltip != self._tooltip:
+            self._tooltip = tooltip
+            self.tooltip = Content(tooltip)  # data, not markup
 
     def _style(self, name: str) -> Style | str:
         """A component style by its short name."""
