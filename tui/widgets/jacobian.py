@@ -23,7 +23,6 @@ from textual.strip import Strip
 from softmax_tui.engine import PointExplanation
 
 from ..numbers import fixed
-from ..palette import class_style
 from .lines import LinesView
 
 NUMBER = 7  # width of one number column: " +6.699"
@@ -34,8 +33,7 @@ MAX_COLUMNS = 8  # x and (a - y) xᵀ show this many features, then say how many
 GAP = 2
 AGREE, DISAGREE, UNDEFINED = "✓", "✗", "·"
 NOT_A_NUMBER = "—"  # a cell float64 cannot hold (see JacobianPanel._backward)
-AGREES, DISAGREES = Style(color="green", bold=True), Style(color="red", bold=True)
-REVERSE = Style(reverse=True)
+HIGHLIGHT = Style(reverse=True, underline=True)  # the true class's label
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,13 +85,21 @@ def clipped(values: np.ndarray) -> tuple[np.ndarray, str]:
 class JacobianPanel(LinesView):
     """Shows a :class:`Subject` handed over by :meth:`show`; never trains."""
 
+    COMPONENT_CLASSES = {"jacobian--agrees", "jacobian--disagrees"}
+
+    DEFAULT_CSS = """
+    JacobianPanel {
+        & > .jacobian--agrees { color: $success; text-style: bold; }
+        & > .jacobian--disagrees { color: $error; text-style: bold; }
+    }
+    """
+
     def __init__(self, class_names: Sequence[str], *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.border_title = "Jacobian"
         self.class_names = tuple(class_names)
         width = min(NAME, max((len(name) for name in self.class_names), default=0))
-        self._class_labels = [Segment(f"{k + 1} {name[:width]:<{width}}", class_style(k))
-                              for k, name in enumerate(self.class_names)]
+        self._class_labels = [f"{k + 1} {name[:width]:<{width}}" for k, name in enumerate(self.class_names)]
         self._subject: Subject | None = None
 
     def show(self, subject: Subject) -> None:
@@ -113,7 +119,7 @@ class JacobianPanel(LinesView):
 
     def class_label(self, k: int) -> Segment:
         """Class ``k``'s number and name (cut to ``NAME``), in its colour."""
-        return self._class_labels[k]
+        return Segment(self._class_labels[k], self.class_style(k))
 
     def body(self, subject: Subject, width: int) -> list[Line]:
         """``x`` on the first line, then the blocks; the subtitle names the point."""
@@ -142,7 +148,7 @@ class JacobianPanel(LinesView):
             label = self.class_label(k)
             values = " " + numbers([e.z[k]]) + f"{e.a[k]:{PROBABILITY}.3f}"
             if k == e.label:
-                label = Segment(label.text, label.style + REVERSE)
+                label = Segment(label.text, label.style + HIGHLIGHT)
                 values += fixed(e.loss, LOSS, 4)
             rows.append([label, Segment(values)])
         title = f"{'k':<{len(self.class_label(0).text) + 1}}{'z':>{NUMBER}}{'a':>{PROBABILITY}}"
@@ -158,6 +164,7 @@ class JacobianPanel(LinesView):
         dL/da = -y/a is -inf and J·dL/da is 0·inf: not float64 numbers. Those cells read
         "—", the mark "·", and a last row says why; a - y stays exact."""
         agree = np.isclose(e.dL_dz_chain, e.dL_dz, rtol=1e-9, atol=1e-12)
+        agrees, disagrees = self.component_style("jacobian--agrees"), self.component_style("jacobian--disagrees")
         defined = np.isfinite(e.dL_dz_chain)
         rows = []
         for k in range(len(e.z)):
@@ -165,7 +172,7 @@ class JacobianPanel(LinesView):
             if not defined[k]:
                 mark = Segment(f" {UNDEFINED}")
             else:
-                mark = Segment(f" {AGREE}", AGREES) if agree[k] else Segment(f" {DISAGREE}", DISAGREES)
+                mark = Segment(f" {AGREE}", agrees) if agree[k] else Segment(f" {DISAGREE}", disagrees)
             rows.append([Segment(values), mark])
         if not (defined.all() and np.isfinite(e.dL_da).all()):
             rows.append([Segment(f"{NOT_A_NUMBER} a_y underflowed to 0")])
