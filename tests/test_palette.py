@@ -5,6 +5,8 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from rich.cells import cell_len
 from rich.color import Color as RichColor
 from rich.color import ColorSystem
@@ -133,3 +135,68 @@ def test_contrast_text_is_black_on_light_and_white_on_dark():
     np.testing.assert_array_equal(palette.contrast_color(palette.COLORS[2]), [255, 255, 255])  # indigo
     assert palette.contrast_color(palette.COLORS).shape == (10, 3)
     assert palette.hex_color(palette.COLORS[0]) == "#cc6677"
+
+
+def test_wcag_contrast_ratio():
+    assert palette.contrast_ratio(palette.BLACK, palette.WHITE) == pytest.approx(21)
+    assert palette.contrast_ratio([0x76] * 3, palette.WHITE) == pytest.approx(4.54, abs=0.005)  # WebAIM
+    assert palette.contrast_ratio(palette.COLORS, palette.COLORS).tolist() == [1] * 10
+
+
+def test_text_on_any_ansi_colour_reads():
+    """Black or bright white on each of the 16 colours reaches AA (black on bright blue, the
+    16-colour class 2's glyph, was 4.1:1)."""
+    numbers = np.arange(16)
+    text = palette.ANSI_RGB[palette.ansi_contrast(numbers)]
+    assert (palette.contrast_ratio(text, palette.ANSI_RGB) >= palette.MIN_CONTRAST).all()
+    assert palette.ansi_contrast(12) == 15
+
+
+TERMINALS = [palette.Terminal(system, no_color) for system in ("truecolor", "256", "standard", None)
+             for no_color in (False, True)]
+channels = st.integers(0, 255)
+colours = st.tuples(channels, channels, channels)
+
+
+@given(colour=colours, background=colours, terminal=st.sampled_from(TERMINALS))
+def test_readable_colours_reach_aa_as_the_terminal_shows_them(colour, background, terminal):
+    readable = terminal.readable(colour, background)
+    assert terminal.contrast(readable, background) >= palette.MIN_CONTRAST
+    if terminal.contrast(colour, background) >= palette.MIN_CONTRAST:
+        assert tuple(readable) == colour  # already readable: unchanged
+
+
+@given(background=colours, terminal=st.sampled_from(TERMINALS), k=st.integers(0, 9))
+def test_class_names_read_in_their_hue(background, terminal, k):
+    """A class name's style reads on ``background`` (and so does its reverse, the
+    highlight); its colour is the class's on the map: in 16 colours one of the two ANSI
+    colours of its hue, in truecolor Tol's colour or a mix of it with black or white."""
+    mode = terminal.mode
+    style = terminal.class_text(mode, k, background)
+    assert style.bold
+    if mode is ColorMode.MONO:
+        assert style.color is None and style.bgcolor is None
+        return
+    fg = style.color.triplet
+    bg = background if style.bgcolor is None else style.bgcolor.triplet
+    assert terminal.contrast(fg, bg) >= palette.MIN_CONTRAST
+    colour = np.array(fg if style.bgcolor is None else bg)
+    if mode is ColorMode.ANSI16:
+        hues = palette.ANSI_RGB[palette.ansi_number(k, np.array([True, False]))]
+        assert (hues == colour).all(axis=1).any()
+    else:
+        tol = palette.COLORS[k].astype(float)
+        extreme = terminal.text_color(background).astype(float)
+        t = np.dot(colour - tol, extreme - tol) / max(np.dot(extreme - tol, extreme - tol), 1)
+        assert np.abs(tol + t * (extreme - tol) - colour).max() <= 1  # on the line from Tol's colour
+
+
+def test_class_names_keep_their_colour_where_it_reads():
+    dark, light = [18, 18, 18], [224, 224, 224]
+    truecolor, sixteen = palette.Terminal("truecolor"), palette.Terminal("standard")
+    assert truecolor.class_text(ColorMode.TRUECOLOR, 0, dark).color.name == "#cc6677"  # rose reads on black
+    assert truecolor.class_text(ColorMode.TRUECOLOR, 2, dark).color.name != "#332288"  # indigo does not
+    assert sixteen.class_text(ColorMode.ANSI16, 1, dark).color.name == "#55ff55"  # bright green
+    blue = sixteen.class_text(ColorMode.ANSI16, 2, dark)  # no blue reads on black: a tag
+    assert blue.bgcolor.name == "#5555ff" and blue.color.name == "#ffffff"
+    assert sixteen.class_text(ColorMode.ANSI16, 0, light).color.name == "#aa0000"  # normal red on white

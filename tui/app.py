@@ -17,6 +17,7 @@ from collections.abc import Iterable
 
 from textual import on
 from textual.app import App, SystemCommand
+from textual.color import Color
 from textual.events import DeliveryComplete, DeliveryFailed, Resize
 from textual.geometry import Size
 from textual.notifications import SeverityLevel
@@ -26,6 +27,7 @@ from .errors import UserError
 from .history import HistoryFile
 from .keys import KEYS, bindings
 from .ladder import DEFAULT_SPEED
+from .palette import Terminal, hex_color
 from .safe_text import visible
 from .screens.dashboard import DashboardScreen, View
 from .screens.too_small import TooSmallScreen
@@ -34,6 +36,12 @@ from .signals import STOP_SIGNALS
 
 MINIMUM_SIZE = Size(64, 20)
 THEME = "textual-dark"
+#: Theme variables that Textual's own widgets on the dashboard draw text in, and the variable
+#: of the background under that text: the footer's keys and their descriptions.
+TEXT_ON_BACKGROUND = {
+    "footer-key-foreground": "footer-background",
+    "footer-description-foreground": "footer-background",
+}
 
 
 def working_directory() -> str:
@@ -63,6 +71,20 @@ class SoftmaxApp(App[None]):
         self._speed = speed
         history = session.options.history
         self._history = HistoryFile(history) if history else None
+
+    def get_css_variables(self) -> dict[str, str]:
+        """The theme's variables, with the text colours of :data:`TEXT_ON_BACKGROUND` made
+        readable on their backgrounds as this terminal shows them (:meth:`Terminal.readable`;
+        textual-light's footer keys are #0178D4 on #D0D0D0, 2.9:1). The panels make their
+        own colours readable (:class:`~softmax_tui.tui.widgets.lines.BaseStyle`)."""
+        variables = super().get_css_variables()
+        terminal = Terminal.of(self)
+        for text, background in TEXT_ON_BACKGROUND.items():
+            color, under = Color.parse(variables[text]), Color.parse(variables[background])
+            if color.ansi is None and under.ansi is None:  # an ANSI theme's colours are the terminal's
+                variables[text] = hex_color(terminal.readable(color.rgb, under.rgb))
+        self.theme_variables = variables
+        return variables
 
     @property
     def dashboard(self) -> DashboardScreen:

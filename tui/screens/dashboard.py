@@ -171,8 +171,18 @@ class DashboardScreen(Screen[None]):
                   run=self.runner.in_background)
 
     def _line_colors(self) -> tuple[Color, Color]:
+        """The training and validation curves' colours, which their legend is written in: the
+        theme's primary and accent, made readable (see :meth:`_readable_line`)."""
         variables = self.app.theme_variables
-        return Color.parse(variables["primary"]), Color.parse(variables["accent"])
+        canvas = Color.parse(variables["surface"]).rgb
+        return self._readable_line(variables["primary"], canvas), self._readable_line(variables["accent"], canvas)
+
+    def _readable_line(self, color: str, canvas: tuple[int, int, int]) -> Color:
+        """``color`` made readable on the plot's ``canvas`` (the theme's surface, as
+        textual-plotext paints it), then on the panel's background under the legend: the two
+        are both dark or both light, so the second step keeps the first one's contrast."""
+        on_canvas = Color.parse(self.loss.readable(Color.parse(color).rgb, canvas))
+        return Color.parse(self.loss.readable(on_canvas.rgb))
 
     def _subject(self, snap: Snapshot) -> Subject:
         """The engine's explanation of the selection: a training point (with its label) or the

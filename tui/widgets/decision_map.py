@@ -243,9 +243,13 @@ class DecisionMap(BaseStyle, can_focus=True):
             self.refresh(*(Region(0, int(y), size.width, 1) for y in changed))
 
     def notify_style_update(self) -> None:
-        """The CSS changed (a new theme, say): the next lines are drawn with the new style."""
+        """The CSS changed (a new theme, say): the next lines are drawn with the new style,
+        and the legend once the component styles are updated too (see :class:`BaseStyle`)."""
         super().notify_style_update()
         self._picture = None
+        self._legend_key = None
+        if self.is_mounted:
+            self.call_next(self._update_legend)  # in the new theme's colours
 
     @property
     def frame(self) -> MapFrame | None:
@@ -259,9 +263,8 @@ class DecisionMap(BaseStyle, can_focus=True):
 
     @property
     def color_mode(self) -> ColorMode:
-        if self._forced_mode is not None:
-            return self._forced_mode
-        return palette.color_mode(self.app.console.color_system, self.app.no_color)
+        """The mode given to the constructor, else the terminal's."""
+        return self._forced_mode if self._forced_mode is not None else super().color_mode
 
     def map_layout(self) -> _Layout:
         """Where the map is in the content area at the current size."""
@@ -347,10 +350,9 @@ class DecisionMap(BaseStyle, can_focus=True):
         if mode is ColorMode.ANSI16:
             confident = proba.max(axis=-1) >= palette.CONFIDENT
             pixels = palette.ansi_number(proba.argmax(axis=-1), confident)
-            classes = palette.ansi_number(np.arange(n_classes), True)
-            return ColourPainter.ansi16(pixels, classes, self._glyphs, self._cache)
-        return ColourPainter.truecolor(palette.map_colors(proba), palette.COLORS[:n_classes], self._glyphs,
-                                       self._cache)
+            return ColourPainter.ansi16(pixels, palette.class_ansi(n_classes), self._glyphs, self._cache)
+        return ColourPainter.truecolor(palette.map_colors(proba), palette.class_colors(mode, n_classes),
+                                       self._glyphs, self._cache, self.terminal.text_color)
 
     def _mark(self, keys: np.ndarray, plain: np.ndarray, frame: MapFrame) -> None:
         """Brackets around the selected cell, with the selected point's glyph inside (drawn
@@ -396,11 +398,7 @@ class DecisionMap(BaseStyle, can_focus=True):
         for k, name in enumerate(names):
             item = self._glyphs[k] + (f" {name}" if name else "")
             if mode is ColorMode.MONO:
-                parts.append(f"{item} [{palette.MONO_FILLS[k]}]" if name else f"{item}[{palette.MONO_FILLS[k]}]")
-            elif mode is ColorMode.TRUECOLOR:
-                parts.append((item, f"bold {palette.hex_color(palette.COLORS[k])}"))
-            else:
-                parts.append((item, f"bold {palette.hex_color(palette.ANSI_RGB[palette.ansi_number(k, True)])}"))
-            parts.append(gap)
+                item += f" [{palette.MONO_FILLS[k]}]" if name else f"[{palette.MONO_FILLS[k]}]"
+            parts += [(item, str(self.class_style(k))), gap]
         parts.append(note)
         return Content.assemble(*parts)

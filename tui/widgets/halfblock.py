@@ -13,6 +13,7 @@ into strips, redrawing only the rows whose keys changed.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 
 import numpy as np
 from rich.color import Color as RichColor
@@ -24,6 +25,9 @@ from textual.strip import Strip
 
 from .. import palette
 from .lines import runs
+
+#: Black or white (RGB) for text on a colour (RGB).
+TextColor = Callable[[np.ndarray], np.ndarray]
 
 HALF_BLOCK = "▀"
 BOLD = Style(bold=True)
@@ -122,12 +126,13 @@ class ColourPainter(Painter):
 
     @classmethod
     def truecolor(cls, pixels: np.ndarray, glyph_colours: np.ndarray, glyphs: Sequence[str],
-                  cache: dict) -> ColourPainter:
+                  cache: dict, text_color: TextColor = palette.contrast_color) -> ColourPainter:
         """``pixels`` (2 rows, cols, 3) and ``glyph_colours`` (k, 3) uint8 RGB; text on a
-        cell's mean colour."""
-        contrasts = palette.contrast_color(glyph_colours)
+        cell's mean colour, in the ``text_color`` of that colour (black or white, whichever
+        reads better where the terminal shows fewer colours: :meth:`Terminal.text_color`)."""
+        contrasts = np.array([text_color(colour) for colour in glyph_colours]).reshape(-1, 3)
         colours = list(zip(pack(glyph_colours).tolist(), pack(contrasts).tolist()))
-        return cls(pack(pixels), glyphs, cache, _on_mean_colour, colours)
+        return cls(pack(pixels), glyphs, cache, partial(_on_mean_colour, text_color), colours)
 
     @classmethod
     def ansi16(cls, pixels: np.ndarray, glyph_colours: np.ndarray, glyphs: Sequence[str],
@@ -176,12 +181,12 @@ def _rich_color(packed: int) -> RichColor:
     return RichColor(f"#{packed:06x}", ColorType.TRUECOLOR, triplet=triplet)
 
 
-def _on_mean_colour(colours: int) -> tuple[int, int]:
-    """Truecolor: black or white on the mean of the cell's two pixels."""
+def _on_mean_colour(text_color: TextColor, colours: int) -> tuple[int, int]:
+    """Truecolor: ``text_color`` (black or white) on the mean of the cell's two pixels."""
     pixels = np.array([[colours >> 40, (colours >> 32) & 0xFF, (colours >> 24) & 0xFF],
                        [(colours >> 16) & 0xFF, (colours >> 8) & 0xFF, colours & 0xFF]])
     mean = (pixels.sum(axis=0) // 2).astype(np.uint8)
-    return int(pack(palette.contrast_color(mean))), int(pack(mean))
+    return int(pack(np.asarray(text_color(mean)))), int(pack(mean))
 
 
 def _on_upper_ansi(colours: int) -> tuple[int, int]:

@@ -34,7 +34,6 @@ from softmax_tui.engine import PointExplanation
 
 from ..names import distinct_names
 from ..numbers import fixed
-from ..palette import class_style
 from .lines import LinesView
 
 DECIMALS = (3, 2)  # digits after the point, the most first; fewer when that makes everything fit
@@ -43,8 +42,7 @@ MAX_COLUMNS = 8  # x and (a - y) xᵀ show this many features, then say how many
 GAP = 2
 AGREE, DISAGREE, UNDEFINED = "✓", "✗", "·"
 NOT_A_NUMBER = "—"  # a cell float64 cannot hold (see JacobianPanel._backward)
-AGREES, DISAGREES = Style(color="green", bold=True), Style(color="red", bold=True)
-REVERSE = Style(reverse=True)
+HIGHLIGHT = Style(reverse=True, underline=True)  # the true class's label
 HEADING = Style(bold=True)
 
 
@@ -193,6 +191,15 @@ def flow(blocks: list[Block], width: int) -> list[Line]:
 class JacobianPanel(LinesView):
     """Shows a :class:`Subject` handed over by :meth:`show`; never trains."""
 
+    COMPONENT_CLASSES = {"jacobian--agrees", "jacobian--disagrees"}
+
+    DEFAULT_CSS = """
+    JacobianPanel {
+        & > .jacobian--agrees { color: $success; text-style: bold; }
+        & > .jacobian--disagrees { color: $error; text-style: bold; }
+    }
+    """
+
     def __init__(self, class_names: Sequence[str], *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.border_title = "Jacobian"
@@ -262,7 +269,7 @@ class JacobianPanel(LinesView):
         if e.label is None:
             return words.append(f"{subject.title} · no label here")
         return words.append_text(Text.assemble(f"{subject.title} · y = ",
-                                               (self.class_names[e.label], class_style(e.label))))
+                                               (self.class_names[e.label], self.class_style(e.label))))
 
     def _name_choices(self, e: PointExplanation, digits: Digits, width: int, *, shrink: bool) -> Iterator[Names]:
         """The class names as the forward block shows them: in all the room it has alone in
@@ -306,7 +313,7 @@ class JacobianPanel(LinesView):
         rows = []
         for k in range(len(e.z)):
             label = f"{k + 1:>{number_cells}}" + (" " + set_cell_size(names[k], name_cells) if name_cells else "")
-            style = class_style(k) + (REVERSE if k == e.label else Style())
+            style = self.class_style(k) + (HIGHLIGHT if k == e.label else Style())
             values = z.value(e.z[k]) + f"{e.a[k]:{digits.probability}.{digits.decimals}f}"
             if k == e.label:
                 values += loss.value(e.loss, loss.loss, digits.decimals + 1)
@@ -319,8 +326,7 @@ class JacobianPanel(LinesView):
     def _jacobian(e: PointExplanation, digits: Digits, width: int) -> list[Block]:
         return matrix("J = diag(a) - a aᵀ", e.jacobian, len(e.z), digits, width)
 
-    @staticmethod
-    def _backward(e: PointExplanation, digits: Digits) -> Block:
+    def _backward(self, e: PointExplanation, digits: Digits) -> Block:
         """dL/da, the chain rule J·dL/da and the fused a - y, with a mark where they agree.
 
         When the true class's probability underflows to 0 (logits some 1e300 apart),
@@ -330,6 +336,7 @@ class JacobianPanel(LinesView):
         titles = ("dL/da", "J·dL/da", "a - y")
         widths = [column(title, digits) for title in titles]
         agree = np.isclose(e.dL_dz_chain, e.dL_dz, rtol=1e-9, atol=1e-12)
+        agrees, disagrees = self.component_style("jacobian--agrees"), self.component_style("jacobian--disagrees")
         defined = np.isfinite(e.dL_dz_chain)
 
         def cell(value: float, width: int) -> str:
@@ -341,7 +348,7 @@ class JacobianPanel(LinesView):
             if not defined[k]:
                 mark = Segment(f" {UNDEFINED}")
             else:
-                mark = Segment(f" {AGREE}", AGREES) if agree[k] else Segment(f" {DISAGREE}", DISAGREES)
+                mark = Segment(f" {AGREE}", agrees) if agree[k] else Segment(f" {DISAGREE}", disagrees)
             rows.append([Segment(values), mark])
         if underflowed(e):
             rows.append([Segment(f"{NOT_A_NUMBER} a_y underflowed to 0")])

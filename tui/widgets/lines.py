@@ -6,7 +6,8 @@ every frame (or sets its border subtitle, which does the same) spends most of a 
 lines that look as they did. :class:`LinesView` takes the panel's lines as
 :class:`~textual.strip.Strip` objects and refreshes just the rows whose strips differ,
 :class:`QuietSubtitle` redraws just the bottom border row when the subtitle changes, and
-:class:`BaseStyle` looks the widget's own and component styles up once per CSS change.
+:class:`BaseStyle` looks the widget's own and component styles up once per CSS change and makes
+their colours readable on the widget's background.
 """
 
 from __future__ import annotations
@@ -14,11 +15,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from rich.color import Color
 from rich.style import Style
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
+
+from .. import palette
+from ..palette import ColorMode, Terminal
 
 
 def runs(values: np.ndarray) -> tuple[np.ndarray, list[int]]:
@@ -69,10 +74,22 @@ class QuietSubtitle(Widget):
 
 class BaseStyle(Widget):
     """A widget that draws its lines in its own style and its component styles, looked up
-    once per CSS change (Textual looks component styles up again after every refresh)."""
+    once per CSS change (Textual looks component styles up again after every refresh), in
+    colours that read on its background in any theme and on any terminal: every colour of
+    text keeps a contrast of at least :data:`palette.MIN_CONTRAST` to the background."""
 
     _base: Style | None = None
-    _components: dict[str, Style] | None = None
+    _cached_styles: dict[object, Style | str] | None = None
+
+    @property
+    def terminal(self) -> Terminal:
+        """How the app's terminal shows colours."""
+        return Terminal.of(self.app)
+
+    @property
+    def color_mode(self) -> ColorMode:
+        """How class colours are drawn: the terminal's mode (see :func:`palette.color_mode`)."""
+        return self.terminal.mode
 
     @property
     def base_style(self) -> Style:
@@ -83,17 +100,57 @@ class BaseStyle(Widget):
         return self._base
 
     def component_style(self, name: str) -> Style:
-        """The partial style of component class ``name`` (to put over :attr:`base_style`)."""
-        if self._components is None:
-            self._components = {}
-        style = self._components.get(name)
-        if style is None:
-            style = self._components[name] = self.get_component_rich_style(name, partial=True)
-        return style
+        """The partial style of component class ``name`` (to put over :attr:`base_style`),
+        its colour made readable on the background it is drawn on
+        (:meth:`Terminal.readable`)."""
+        return self._cached(name, lambda: self._readable(self.get_component_styles(name).partial_rich_style))
+
+    def class_style(self, k: int) -> Style:
+        """How this widget names class ``k``: :meth:`Terminal.class_text` on its background."""
+        return self._cached(("class", k), lambda: self.terminal.class_text(self.color_mode, k, self.background_rgb))
+
+    @property
+    def background_rgb(self) -> np.ndarray:
+        """The widget's background colour (RGB): its base style's, or, where that is the
+        terminal's own (an ANSI theme), black in a dark theme and white in a light one."""
+        return _rgb(self.base_style.bgcolor, palette.BLACK if self.app.current_theme.dark else palette.WHITE)
+
+    def readable(self, rgb, background=None) -> str:
+        """``rgb`` as ``#rrggbb``, made readable on ``background`` (RGB; the widget's if
+        None): :meth:`Terminal.readable`."""
+        background = tuple(int(x) for x in (self.background_rgb if background is None else background))
+        rgb = tuple(int(x) for x in rgb)
+        return self._cached(("readable", rgb, background),
+                            lambda: palette.hex_color(self.terminal.readable(rgb, background)))
+
+    def _readable(self, style: Style) -> Style:
+        """``style`` with its colour made readable on its own background or the widget's."""
+        if style.color is None or style.color.triplet is None:
+            return style
+        background = _rgb(style.bgcolor, self.background_rgb)
+        return style + Style(color=self.readable(tuple(style.color.triplet), background))
+
+    def _cached(self, key: object, make):
+        """What ``make()`` gives, made once per style change."""
+        if self._cached_styles is None:
+            self._cached_styles = {}
+        value = self._cached_styles.get(key)
+        if value is None:
+            value = self._cached_styles[key] = make()
+        return value
 
     def notify_style_update(self) -> None:
+        """Forget the styles. Textual calls this before it updates the component styles, so
+        whatever draws with them again must wait for :meth:`call_next`."""
         super().notify_style_update()
-        self._base = self._components = None
+        self._base = self._cached_styles = None
+
+
+def _rgb(color: Color | None, default: np.ndarray) -> np.ndarray:
+    """A Rich colour's RGB, or ``default`` if it has none (the terminal's default colour)."""
+    if color is None or color.triplet is None:
+        return default
+    return np.array(tuple(color.triplet), dtype=np.uint8)
 
 
 class LinesView(QuietSubtitle, BaseStyle, ScrollView, can_focus=False):
@@ -175,4 +232,4 @@ class LinesView(QuietSubtitle, BaseStyle, ScrollView, can_focus=False):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         if self.is_mounted:
-            self.rebuild()
+            self.call_next(self.rebuild)  # once the component styles are updated too

@@ -24,7 +24,7 @@ from rich.text import Text
 from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
-from .lines import QuietSubtitle
+from .lines import BaseStyle, QuietSubtitle
 
 REBUILD_SECONDS = 0.4
 LOG_FLOOR = 1e-12  # on the log scale a loss below this is drawn at it
@@ -60,7 +60,7 @@ class PlotRequest:
     legend: str  # the subtitle: the current values (markup), shown with the plot they end
 
 
-class LossPlot(QuietSubtitle, PlotextPlot, can_focus=False):
+class LossPlot(QuietSubtitle, BaseStyle, PlotextPlot, can_focus=False):
     """Shows the loss curves fetched by a ``source`` callable; call :meth:`show` every frame."""
 
     def __init__(self, *, id: str | None = None) -> None:

@@ -26,7 +26,6 @@ from rich.style import Style
 from textual.strip import Strip
 
 from ..numbers import fixed, nice_scale
-from ..palette import class_style
 from .lines import LinesView, runs
 
 UP, DOWN, SAME = "▲", "▼", " "
@@ -171,7 +170,7 @@ class ParameterBars(LinesView):
         arrows_w = np.array(arrows[: K * d]).reshape(K, d)
         arrows_b = arrows[K * d :]
         for k in range(K):
-            segments = [Segment(f"{k + 1:<3}", self.base_style + class_style(k))]
+            segments = [Segment(f"{k + 1:<3}", self.base_style + self.class_style(k))]
             row = list(zip(W[k].tolist(), arrows_w[k].tolist())) + [(float(b[k]), arrows_b[k])]
             for value, arrow in row:
                 style = positive if value >= 0 else negative
