@@ -70,6 +70,7 @@ STYLE_CACHE_SIZE = 20_000
 LEGENDS: tuple[tuple[str, str, str], ...] = (
     ("  ", "│ inverse: misclassified", "boundaries: curved (nonlinear features) │ "),
     ("  ", "│ inverse: wrong", "curved boundaries │ "),
+    (" ", "│ inverse: wrong", "curved │ "),
     (" ", "│ inv: wrong", "curved │ "),
     (" ", "", ""),
 )
