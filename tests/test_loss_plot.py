@@ -4,6 +4,7 @@ ends at is the step the status bar shows on the same frame (issue 12, items 15 a
 
 import math
 import re
+import threading
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from textual.app import App, ComposeResult
 
 from softmax_tui.tui.app import SoftmaxApp
 from softmax_tui.tui.options import parse_options
+from softmax_tui.tui.runner import Runner
 from softmax_tui.tui.session import build_session
 from softmax_tui.tui.ticks import rows_axis
 from softmax_tui.tui.widgets.loss import LOG_FLOOR, LossPlot, PlotRequest
@@ -151,3 +153,31 @@ async def test_the_plot_shows_the_status_bars_step_on_every_frame_while_running(
             assert re.search(rf"━ train {re.escape(status_loss)}\b", screen)
             seen.add(step)
         assert len(seen) >= 4  # frames of a run that moves
+
+
+def test_the_curves_never_wait_for_a_chunk_and_end_at_the_snapshot():
+    """Mid-chunk (the trainer held by the loop), the curves are the last history read, then the
+    snapshot's own point: no waiting, and still ending at the snapshot's step."""
+    runner = Runner(build_session(parse_options(["--paused"])))
+    for _ in range(3):
+        runner.step()
+    assert list(runner.curves(runner.snapshot)["loss"][0]) == [0, 1, 2, 3]  # read between chunks
+    runner.step()
+    runner.step()
+    held, release = threading.Event(), threading.Event()
+
+    def loop_mid_chunk():
+        with runner._lock:
+            held.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=loop_mid_chunk)
+    thread.start()
+    held.wait(10)
+    try:
+        steps, values = runner.curves(runner.snapshot)["loss"]  # returns at once
+        assert list(steps) == [0, 1, 2, 3, 5] and values[-1] == runner.snapshot.loss
+    finally:
+        release.set()
+        thread.join()
+    assert list(runner.curves(runner.snapshot)["loss"][0]) == [0, 1, 2, 3, 4, 5]

@@ -119,6 +119,7 @@ class Runner:
         self._initial = trainer.snapshot
         self._generation = 0  # a reset drops whatever a chunk of an older generation produces
         self._latest: tuple[Snapshot | None, Snapshot] = (None, self._initial)
+        self._history_read = self._history_curves()  # the loss history as last read (see curves)
         if history is not None:
             trainer.on_epoch_end = self._record
         self._restart_clocks()
@@ -223,13 +224,22 @@ class Runner:
         """The loss curves to draw for snapshot ``until``: "loss", and "val_loss" when there
         is a split, each the decimated history before ``until``'s step and then ``until``'s
         own value, so that they end at its step whatever the loop did since (a reset shown
-        before it ran, a chunk after it). Reads the trainer: at once while the loop is
-        parked for a frame, else after the chunk in progress."""
-        with self._control():
-            history = self.trainer.history
-            names = ["loss"] + (["val_loss"] if self.trainer.X_val is not None else [])
-            curves = {name: history.curve(name) for name in names}
-        return {name: _ending_at(*curve, until.step, getattr(until, name)) for name, curve in curves.items()}
+        before it ran, a chunk after it). Never waits: the history is read when the loop is
+        between chunks (always so while it is parked for a frame); in the middle of one (a
+        frame right after a key) the last history read serves, and the curve runs straight
+        from its end to ``until`` until the next frame."""
+        if self._lock.acquire(blocking=False):
+            try:
+                self._history_read = self._history_curves()
+            finally:
+                self._lock.release()
+        return {name: _ending_at(*curve, until.step, getattr(until, name)) for name, curve in self._history_read.items()}
+
+    def _history_curves(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """The trainer's decimated history of the losses (the caller holds the trainer)."""
+        history = self.trainer.history
+        names = ["loss"] + (["val_loss"] if self.trainer.X_val is not None else [])
+        return {name: history.curve(name) for name in names}
 
     def hold(self, seconds: float = MAX_HOLD_SECONDS, on_parked: Callable[[], None] | None = None) -> bool:
         """Park the training loop until :meth:`release` (or for ``seconds`` at most), so that
