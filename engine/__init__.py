@@ -2,6 +2,8 @@
 
 from .explain import PointExplanation, explain_point
 from .geometry import (
+    NO_SPREAD,
+    ONE_DIMENSIONAL,
     Boundary,
     Plane,
     axis_plane,
@@ -30,7 +32,7 @@ from .softmax import (
 from .trainer import RunState, Snapshot, Trainer
 
 __all__ = [
-    "Adam", "Boundary", "Evaluation", "History", "INITIALIZERS", "METRICS", "Momentum", "Nesterov",
+    "NO_SPREAD", "ONE_DIMENSIONAL", "Adam", "Boundary", "Evaluation", "History", "INITIALIZERS", "METRICS", "Momentum", "Nesterov",
     "OPTIMIZERS", "Optimizer", "Plane", "PointExplanation", "RunState", "Snapshot", "SoftmaxRegression",
     "Trainer", "UpdateRule", "as_labels", "axis_plane", "cross_entropy", "default_plane", "evaluate",
     "explain_point", "fold_standardization", "grid", "initial_parameters", "log_softmax",

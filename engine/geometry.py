@@ -18,6 +18,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+#: A principal component whose singular value is at most this share of the first one's has
+#: no spread of its own: it is rounding noise. Data that passed through float64 arithmetic
+#: (a column computed as 3 * another, standardization) carries relative errors of order eps,
+#: which the SVD turns into singular values of order ``eps * max(n, d)`` of the first one
+#: (numpy's ``matrix_rank`` tolerance: about 2e-10 at a million rows); ``sqrt(eps)`` (1.5e-8)
+#: stays well above that at any size we load, while a real second direction that thin (a
+#: variance share below 2e-16) could not be told from such noise anyway.
+NO_SPREAD = float(np.sqrt(np.finfo(np.float64).eps))
+#: The label of a second map axis that does not exist: the data spans one direction.
+ONE_DIMENSIONAL = "1-D data"
+
 
 @dataclass(frozen=True)
 class Plane:
@@ -25,6 +36,12 @@ class Plane:
     u: np.ndarray  # (D,) first direction
     v: np.ndarray  # (D,) second direction
     labels: tuple[str, str]  # axis labels
+
+    @property
+    def flat(self) -> bool:
+        """Whether the plane is a line: no second direction (``v`` is zero), so every point
+        is at ``t = 0``."""
+        return not np.any(self.v)
 
     @property
     def basis(self) -> np.ndarray:
@@ -57,7 +74,9 @@ def axis_plane(X, i: int, j: int, feature_names) -> Plane:
 
 def pca_plane(X) -> Plane:
     """The plane through the mean of X spanned by its top two principal components,
-    labelled with the share of variance each explains."""
+    labelled with the share of variance each explains. A second component without spread
+    (see ``NO_SPREAD``: the data lies on a line) is left out: the plane is :attr:`~Plane.flat`
+    and its second label says the data is one-dimensional."""
     X = np.asarray(X, dtype=np.float64)
     mean = _mean(X)
     with np.errstate(over="ignore"):
@@ -68,8 +87,9 @@ def pca_plane(X) -> Plane:
     var = sv**2
     share = var / var.sum() if var.sum() > 0 else np.zeros_like(var)
     u = vt[0]
-    v = vt[1] if len(vt) > 1 else np.zeros_like(u)
-    return Plane(mean, u, v, (f"PC1 ({share[0]:.0%})", f"PC2 ({share[1] if len(share) > 1 else 0:.0%})"))
+    if len(sv) > 1 and sv[1] > NO_SPREAD * sv[0]:
+        return Plane(mean, u, vt[1], (f"PC1 ({share[0]:.0%})", f"PC2 ({share[1]:.0%})"))
+    return Plane(mean, u, np.zeros_like(u), (f"PC1 ({share[0]:.0%})", ONE_DIMENSIONAL))
 
 
 def _mean(X: np.ndarray) -> np.ndarray:

@@ -34,6 +34,20 @@ from .optimizers import Optimizer
 #: The training loss may never exceed this multiple of ``max(1, initial loss)``. Cross-entropy
 #: starts near log K and falls; a million-fold rise means the steps are overshooting.
 BLOWUP_FACTOR = 1e6
+#: Comparisons in a run's reason show values to at least this many significant digits.
+REASON_DIGITS = 3
+
+
+def distinct_texts(value: float, bound: float, digits: int = REASON_DIGITS) -> tuple[str, str]:
+    """``value`` and ``bound`` as text with the fewest significant digits (at least
+    ``digits``) that tell them apart, so that a comparison of the two reads true
+    ("9.9999e-07 < 1e-06", not "1e-06 < 1e-06"): rounding keeps order, so texts that differ
+    compare as the numbers do. Equal numbers give equal texts of ``digits`` digits."""
+    places = digits
+    if value != bound:
+        while f"{value:.{places}g}" == f"{bound:.{places}g}":  # at 17 digits any two differ
+            places += 1
+    return f"{value:.{places}g}", f"{bound:.{places}g}"
 
 
 class RunState(str, Enum):
@@ -308,7 +322,8 @@ class Trainer:
 
     def _apply_stopping_rules(self, ev: Evaluation, val: Evaluation | None) -> None:
         if ev.grad_norm < self.tol:
-            self._set_state(RunState.CONVERGED, f"gradient norm {ev.grad_norm:.3g} < tol {self.tol:g}")
+            norm, tol = distinct_texts(ev.grad_norm, self.tol)
+            self._set_state(RunState.CONVERGED, f"gradient norm {norm} < tol {tol}")
         elif val is not None and self.patience is not None and val.loss >= self._best_val:
             self._bad_epochs += 1
             if self._bad_epochs >= self.patience:

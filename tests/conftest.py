@@ -86,16 +86,13 @@ class Live:
 
     @staticmethod
     async def loss_plot_caught_up(pilot) -> None:
-        """Until the loss plot shows the latest step (the training loop builds it, in its thread)."""
+        """A frame drawn, and the loss plot showing the latest step (it is built in the frame)."""
         from softmax_tui.tui.widgets.loss import LossPlot
 
         app = pilot.app
-        for _ in range(200):
-            app.dashboard.draw_frame()
-            await pilot.pause(0.01)
-            if app.dashboard.query_one(LossPlot).up_to_date:
-                return
-        raise AssertionError("the loss plot never caught up")
+        app.dashboard.draw_frame(now=True)
+        await pilot.pause()
+        assert app.dashboard.query_one(LossPlot).shown.step == app.dashboard.runner.snapshot.step
 
 
 @pytest.fixture

@@ -105,10 +105,14 @@ def test_curves_hold_the_history():
     runner = runner_for("--val-fraction", "0.25")
     for _ in range(4):
         runner.step()
-    curves = runner.curves()
+    curves = runner.curves(runner.snapshot)
     steps, values = curves["loss"]
     assert list(steps) == [0, 1, 2, 3, 4] and values[-1] == runner.snapshot.loss
     assert curves["val_loss"][1][-1] == runner.snapshot.val_loss
+    earlier = runner.previous
+    runner.step()  # the history goes on; the curves for an earlier snapshot end at it
+    steps, values = runner.curves(earlier)["loss"]
+    assert list(steps) == [0, 1, 2, 3] and values[-1] == earlier.loss
 
 
 def wait_for(condition, seconds=5.0):

@@ -6,6 +6,7 @@ import contextlib
 
 import numpy as np
 import pytest
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.text import Text
 from textual.app import App, ComposeResult
@@ -208,9 +209,10 @@ async def test_the_legend_fits_the_border_whatever_the_width(live, width):
     view, W, b = session("iris", steps=5)
     async with shown(view, W, b, size=(width, 22)) as (app, pilot, widget):
         legend = Text.from_markup(widget.border_subtitle).plain
-        assert len(legend) <= width - 6  # the corners and their padding: nothing is cut off
-        assert all(glyph in legend for glyph in palette.GLYPHS[:3]) and "inv" in legend
+        assert cell_len(legend) <= width - 8  # the border, its corners and their padding: nothing is cut off
+        assert all(glyph in legend for glyph in palette.GLYPHS[:3])
         assert ("versicolor" in legend and "misclassified" in legend) == (width >= 70)
+        assert ("inv" in legend) == (width >= 64)  # the note goes before any name is cut
         assert legend in live.screen_text(app).splitlines()[widget.region.bottom - 1]  # whole, as Textual drew it
 
 

@@ -18,7 +18,6 @@ from textual.app import App
 
 from softmax_tui.engine import explain_point
 from softmax_tui.tui.app import SoftmaxApp
-from softmax_tui.tui.names import distinct_names
 from softmax_tui.tui.options import parse_options
 from softmax_tui.tui.session import build_session
 from softmax_tui.tui.widgets.jacobian import MAX_COLUMNS, JacobianPanel, Subject
@@ -227,14 +226,6 @@ async def test_cut_class_names_never_read_the_same(live, width):
     shown = [re.match(r"│\s*\d+ (.*?) +[+-]", row).group(1) for row in class_rows(rows, 10)]
     assert len(set(shown)) == 10, shown
     assert all(name.endswith(f"…{k}") or name.endswith(f"…{k % 10}") for k, name in enumerate(shown, 1)), shown
-
-
-def test_distinct_names_keep_the_ends_that_tell_them_apart():
-    assert distinct_names(["cluster 1", "cluster 2"], 9) == ("cluster 1", "cluster 2")
-    assert distinct_names(["cluster 1", "cluster 2"], 6) == ("clus…1", "clus…2")
-    assert distinct_names(["cluster 1", "cluster 10"], 6) == ("clus…1", "clus…0")
-    assert distinct_names(["猫猫猫", "猫猫犬"], 4) == ("…猫", "…犬")  # two cells each, never half a character
-    assert distinct_names(["ab", "ac"], 1) is None
 
 
 # -- item 7: columns line up in cells whatever the names' characters ---------------------------

@@ -275,7 +275,7 @@ def test_one_column_data():
     X = np.linspace(-3, 3, 40)[:, None]
     y = (X[:, 0] > 0).astype(int)
     view = MapView(X, y, Pipeline.fit(X, ("height",)), ("height",), ("short", "tall"))
-    assert view.labels == ("height", "")
+    assert view.labels == ("height", "1-D data") and view.flat
     W, b = np.array([[-2.0], [2.0]]), np.zeros(2)
     viewport = view.viewport(20, 5)
     frame = view.frame(W, b, viewport)

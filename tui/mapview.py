@@ -16,6 +16,7 @@ import numpy as np
 
 from softmax_tui.datasets import Pipeline
 from softmax_tui.engine import (
+    ONE_DIMENSIONAL,
     Plane,
     SoftmaxRegression,
     default_plane,
@@ -216,7 +217,7 @@ class MapView:
         # Map coordinates of every row: the raw columns themselves for d0 <= 2 (the plane's
         # lift is then the identity), else the projection onto the principal plane.
         if d0 == 1:
-            self.plane = Plane(np.zeros(1), np.ones(1), np.zeros(1), (visible(feature_names[0]), ""))
+            self.plane = Plane(np.zeros(1), np.ones(1), np.zeros(1), (visible(feature_names[0]), ONE_DIMENSIONAL))
             self._st = np.column_stack([X_raw[:, 0], np.zeros(len(X_raw))])
         elif d0 == 2:
             self.plane = default_plane(X_raw, visible_all(feature_names))
@@ -246,8 +247,15 @@ class MapView:
 
     @property
     def labels(self) -> tuple[str, str]:
-        """Axis labels: the raw column names, or "PC1 (73%)" and "PC2 (23%)"."""
+        """Axis labels: the raw column names, or "PC1 (73%)" and "PC2 (23%)"; the second one
+        says "1-D data" when the map is :attr:`flat`."""
         return self.plane.labels
+
+    @property
+    def flat(self) -> bool:
+        """The data spans one direction (one column, or columns on a line): every point is
+        at ``t = 0``, and ``t`` means nothing."""
+        return self.plane.flat
 
     def model_input_at(self, s: float, t: float) -> np.ndarray:
         """The model's input x (d,) at map point ``(s, t)``: what the Jacobian panel explains

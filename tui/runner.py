@@ -15,9 +15,6 @@ shows step 0 at once (the initial snapshot is kept, and what the step in progres
 is dropped). When the loop has run queued controls it calls ``on_change``, so the UI draws
 the result at once; the session's ``config`` follows the trainer, changed as each control runs.
 
-**Background work** that reads the trainer, such as building the loss plot, is handed to the
-loop too (:meth:`in_background`): it then never competes with a frame for Python's GIL.
-
 **Chunks** are sized by time, about 15 ms of steps each, so that per-chunk costs stay small.
 A stochastic optimizer's chunk ends with an evaluation on the full training set (the engine
 evaluates at every chunk end); when that alone is slow (a million points) chunks grow, up to
@@ -67,7 +64,7 @@ MAX_CHUNK_SECONDS = 0.09
 BURST_SECONDS = 0.1
 MAX_HOLD_SECONDS = 0.03  # a parked loop goes on by itself after this, released or not
 WAITER_SECONDS = 0.001  # how often the loop looks whether a waiting thread has the trainer
-IDLE_SECONDS = 1.0  # a paused loop looks again this often (a control or job wakes it at once)
+IDLE_SECONDS = 1.0  # a paused loop looks again this often (a control wakes it at once)
 
 
 class RateMeter:
@@ -108,7 +105,6 @@ class Runner:
         self._small = threading.Lock()  # short decisions shared with the loop, never held long
         self._wakeup = threading.Event()
         self._controls: deque[Callable[[], None]] = deque()
-        self._jobs: deque[Callable[[], None]] = deque()
         self._closed = False
         self._waiting = 0  # threads waiting in _control
         self._held_until = 0.0
@@ -123,6 +119,7 @@ class Runner:
         self._initial = trainer.snapshot
         self._generation = 0  # a reset drops whatever a chunk of an older generation produces
         self._latest: tuple[Snapshot | None, Snapshot] = (None, self._initial)
+        self._history_read = self._history_curves()  # the loss history as last read (see curves)
         if history is not None:
             trainer.on_epoch_end = self._record
         self._restart_clocks()
@@ -223,19 +220,26 @@ class Runner:
         self.apply(replace(self._config, optimizer=name, lr=DEFAULT_LR[name]))
         return name
 
-    def in_background(self, job: Callable[[], None]) -> None:
-        """Run ``job`` in the training loop's thread, between chunks and never during a
-        frame; it may read the trainer (see :meth:`curves`)."""
-        self._jobs.append(job)
-        self._wakeup.set()
+    def curves(self, until: Snapshot) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """The loss curves to draw for snapshot ``until``: "loss", and "val_loss" when there
+        is a split, each the decimated history before ``until``'s step and then ``until``'s
+        own value, so that they end at its step whatever the loop did since (a reset shown
+        before it ran, a chunk after it). Never waits: the history is read when the loop is
+        between chunks (always so while it is parked for a frame); in the middle of one (a
+        frame right after a key) the last history read serves, and the curve runs straight
+        from its end to ``until`` until the next frame."""
+        if self._lock.acquire(blocking=False):
+            try:
+                self._history_read = self._history_curves()
+            finally:
+                self._lock.release()
+        return {name: _ending_at(*curve, until.step, getattr(until, name)) for name, curve in self._history_read.items()}
 
-    def curves(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """The decimated loss curves to draw: "loss", and "val_loss" when there is a split."""
-        with self._control():
-            curves = {"loss": self.trainer.history.curve("loss")}
-            if self.trainer.X_val is not None:
-                curves["val_loss"] = self.trainer.history.curve("val_loss")
-            return curves
+    def _history_curves(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """The trainer's decimated history of the losses (the caller holds the trainer)."""
+        history = self.trainer.history
+        names = ["loss"] + (["val_loss"] if self.trainer.X_val is not None else [])
+        return {name: history.curve(name) for name in names}
 
     def hold(self, seconds: float = MAX_HOLD_SECONDS, on_parked: Callable[[], None] | None = None) -> bool:
         """Park the training loop until :meth:`release` (or for ``seconds`` at most), so that
@@ -267,7 +271,7 @@ class Runner:
     # -- the training loop (a worker thread) ------------------------------------------------
 
     def train(self, cancelled: Callable[[], bool] = lambda: False) -> None:
-        """Run queued controls and jobs, and advance the trainer while it runs, until closed
+        """Run queued controls, and advance the trainer while it runs, until closed
         or ``cancelled()``."""
         while not (self._closed or cancelled()):
             if self._waiting:  # a thread waits for the trainer (see _control)
@@ -281,8 +285,8 @@ class Runner:
 
     def _turn(self) -> float:
         """One turn of the loop, holding the lock: the queued controls, else (unless the UI
-        holds the loop) a background job or a chunk. Returns how long to wait before the
-        next turn (a control, a job or a release ends the wait early)."""
+        holds the loop) a chunk. Returns how long to wait before the next turn (a control or
+        a release ends the wait early)."""
         if self._controls:
             self._run_controls()
             self._on_change()
@@ -293,9 +297,6 @@ class Runner:
         held = self._held_until - self._clock()
         if held > 0:
             return held
-        if self._jobs:
-            self._jobs.popleft()()
-            return 0.0
         if self.trainer.state is not RunState.RUNNING:
             return IDLE_SECONDS
         n = self._affordable_steps()
@@ -465,3 +466,9 @@ class Runner:
         self._rate = 0.0
         self._chunk = 1
         self._fastest = math.inf
+
+
+def _ending_at(steps: np.ndarray, values: np.ndarray, step: int, value: float) -> tuple[np.ndarray, np.ndarray]:
+    """The curve's points before ``step``, then ``(step, value)``."""
+    before = steps < step
+    return np.append(steps[before], step), np.append(values[before], value)

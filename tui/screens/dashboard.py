@@ -143,6 +143,7 @@ class DashboardScreen(Screen[None]):
 
     def _hand_over(self) -> None:
         previous, snap = self.runner.latest
+        self._draw_loss(snap)  # first: it reads the trainer's history, at once while the loop is parked
         drawn, viewport = self._drawn, self.decision_map.viewport
         if drawn is None or drawn[0] is not snap or drawn[1:] != (self.selection, self.boundaries, viewport):
             self._drawn = (snap, self.selection, self.boundaries, viewport)
@@ -152,7 +153,6 @@ class DashboardScreen(Screen[None]):
                                                        boundaries=self.boundaries))
             self.jacobian.show(self._subject(snap))
         self.status.show(self._status(snap))
-        self._draw_loss(snap)
         self._announce(snap)
 
     def _draw_loss(self, snap: Snapshot) -> None:
@@ -164,11 +164,10 @@ class DashboardScreen(Screen[None]):
         legend = f"[{train.hex}]━ train {snap.loss:.4g}[/]"
         if snap.val_loss is not None:
             legend += f"  [{val.hex}]• val {snap.val_loss:.4g}[/]"
-        request = PlotRequest(version=snap.step, log=self.log_scale, width=width, height=height,
+        request = PlotRequest(step=snap.step, log=self.log_scale, width=width, height=height,
                               theme=plot._get_plotext_theme_name(self.app.theme), colors=(train.rgb, val.rgb),
                               switches=tuple(self.runner.switches), legend=legend + ("  log" if self.log_scale else ""))
-        plot.show(self.runner.curves, request, throttle=self.runner.state is RunState.RUNNING,
-                  run=self.runner.in_background)
+        plot.show(lambda: self.runner.curves(snap), request)
 
     def _line_colors(self) -> tuple[Color, Color]:
         """The training and validation curves' colours, which their legend is written in: the

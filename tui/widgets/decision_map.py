@@ -24,10 +24,10 @@ Its border, like every panel's, is the dashboard screen's one panel rule (dashbo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from rich.cells import cell_len, set_cell_size
 from rich.style import Style
 from textual import events
 from textual.content import Content
@@ -35,9 +35,8 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.strip import Strip
 
-from .. import palette
+from .. import cells, palette
 from ..mapview import MapFrame, MapView, Selection, Viewport
-from ..names import distinct_names
 from ..palette import ColorMode
 from .halfblock import (
     CURSOR,
@@ -64,18 +63,21 @@ CLICK_RADIUS = 1
 #: The style cache is emptied when it grows beyond this many entries.
 STYLE_CACHE_SIZE = 20_000
 
-#: The legend in the border subtitle, from the longest to the shortest: how much of each class
-#: name is shown (None: all, 0: none, the glyph alone), the gap between classes, the note on
-#: misclassified points and the one on curved boundaries. The first that fits is shown (a cut
-#: that would make two class names alike is skipped).
-LEGENDS: tuple[tuple[int | None, str, str, str], ...] = (
-    (None, "  ", "│ inverse: misclassified", "boundaries: curved (nonlinear features) │ "),
-    (None, "  ", "│ inverse: wrong", "curved boundaries │ "),
-    (None, " ", "│ inverse: wrong", "curved │ "),
-    (6, " ", "│ inverse: wrong", "curved │ "),
-    (3, " ", "│ inv: wrong", "curved │ "),
-    (0, " ", "│ inv: wrong", "curved │ "),
+#: The legend in the border subtitle, from the longest to the shortest: the gap between
+#: classes, the note on misclassified points and the one on curved boundaries. The first that
+#: fits with the class names whole is shown; when none does, the notes go (names matter more),
+#: then the names are cut as little as it takes (never so that two read the same), then only
+#: the glyphs are left.
+LEGENDS: tuple[tuple[str, str, str], ...] = (
+    ("  ", "│ inverse: misclassified", "boundaries: curved (nonlinear features) │ "),
+    ("  ", "│ inverse: wrong", "curved boundaries │ "),
+    (" ", "│ inverse: wrong", "curved │ "),
+    (" ", "│ inv: wrong", "curved │ "),
+    (" ", "", ""),
 )
+#: Cut class names keep at least this many cells (a character and "…"); narrower, only the
+#: glyphs are shown.
+MIN_NAME_CELLS = 2
 #: Border cells around a subtitle: the two corners and Textual's padding beside them.
 LEGEND_MARGIN = 6
 
@@ -86,57 +88,64 @@ def _tick(value: float) -> str:
 
 @dataclass(frozen=True)
 class _Layout:
-    """Where the map and the axes go in a content area of ``size``."""
+    """Where the map and the axes go in a content area of ``size``. A :attr:`MapView.flat`
+    map has no ``t`` ticks (its ``t`` means nothing): its gutter holds the y label alone.
+    Text here is measured in terminal cells (:mod:`..cells`)."""
 
     size: Size
     gutter: int  # columns left of the map: the t ticks and the y label
     viewport: Viewport
     axes: bool
+    flat: bool = False
 
     @classmethod
     def fit(cls, map_view: MapView, size: Size) -> _Layout:
         width, height = size
         if width < MIN_AXES_SIZE.width or height < MIN_AXES_SIZE.height:
             return cls(size, 0, map_view.viewport(max(width, 1), max(height, 1)), False)
-        rows = height - 1
-        widest_word = max((len(w) for w in map_view.labels[1].split()), default=0)
+        rows, flat = height - 1, map_view.flat
+        widest_word = max((cell_len(w) for w in map_view.labels[1].split()), default=0)
         gutter = min(widest_word, MAX_GUTTER - 1) + 1
         # Ticks depend on the extent, which depends on the map width: widen until they fit.
         while True:
             viewport = map_view.viewport(width - gutter, rows)
             _, _, t0, t1 = viewport.extent
-            need = max(len(_tick(t0)), len(_tick(t1))) + 1
+            need = 0 if flat else max(len(_tick(t0)), len(_tick(t1))) + 1
             if need <= gutter:
-                return cls(size, gutter, viewport, True)
+                return cls(size, gutter, viewport, True, flat)
             gutter = need
 
     def gutter_lines(self, label: str) -> list[str]:
-        """The gutter's text, one string per map row: ticks at the top and bottom, the y
-        label wrapped (words longer than the gutter cut with "…") in the middle."""
+        """The gutter's text, one string of exactly :attr:`gutter` cells per map row: ticks
+        at the top and bottom (none on a flat map), the y label wrapped (words longer than
+        the gutter cut with "…") in the middle."""
         width, rows = self.gutter - 1, self.viewport.rows
         _, _, t0, t1 = self.viewport.extent
+        ticks = 0 if self.flat else 2
         wrapped: list[str] = []
         for word in label.split():
-            word = word if len(word) <= width else word[: width - 1] + "…"
-            if wrapped and len(wrapped[-1]) + 1 + len(word) <= width:
+            word = cells.cut(word, width)
+            if wrapped and cell_len(wrapped[-1]) + 1 + cell_len(word) <= width:
                 wrapped[-1] += " " + word
             else:
                 wrapped.append(word)
-        wrapped = wrapped[: max(rows - 2, 0)]
+        wrapped = wrapped[: max(rows - ticks, 0)]
         lines = [""] * rows
-        first = 1 + (rows - 2 - len(wrapped)) // 2
+        first = ticks // 2 + (rows - ticks - len(wrapped)) // 2
         for k, text in enumerate(wrapped):
-            lines[first + k] = text.center(width).rstrip()
-        lines[0], lines[-1] = _tick(t1), _tick(t0)
-        return [line.rjust(width) + " " for line in lines]
+            lines[first + k] = cells.centre(text, width).rstrip()
+        if ticks:
+            lines[0], lines[-1] = _tick(t1), _tick(t0)
+        return [cells.rjust(line, width) + " " for line in lines]
 
     def axis_line(self, label: str) -> str:
-        """The row under the map: ``s_min`` at its left edge, the x label, ``s_max`` at the right."""
+        """The row under the map, exactly as wide as the content: ``s_min`` at the map's
+        left edge, the x label centred (if it fits), ``s_max`` at the right."""
         s0, s1, _, _ = self.viewport.extent
         left, right = _tick(s0), _tick(s1)
         span = self.viewport.cols - len(left) - len(right)
-        middle = label.center(span) if len(label) + 2 <= span else " " * max(span, 0)
-        return (" " * self.gutter + left + middle + right)[: self.size.width].ljust(self.size.width)
+        middle = cells.centre(label, span) if cell_len(label) + 2 <= span else " " * max(span, 0)
+        return set_cell_size(" " * self.gutter + left + middle + right, self.size.width)
 
 
 class DecisionMap(BaseStyle, can_focus=True):
@@ -371,9 +380,10 @@ class DecisionMap(BaseStyle, can_focus=True):
                 keys[row, col + dcol] = marked(bracket, plain[row, col + dcol])
 
     def _update_legend(self) -> None:
-        """The border subtitle: each class's glyph and colour (or fill, without colour), how
-        misclassified points look, and a note when boundaries are asked for but are curves;
-        in the longest of ``LEGENDS`` that fits the border, so nothing is cut off."""
+        """The border subtitle: each class's glyph and colour (or fill, without colour) and
+        name, how misclassified points look, and a note when boundaries are asked for but
+        are curves; as much of it as fits the border (see ``LEGENDS``), so nothing is cut
+        off by the border."""
         mode = self.color_mode
         curved = self._frame is not None and self._frame.curved
         room = self.size.width - LEGEND_MARGIN
@@ -381,24 +391,34 @@ class DecisionMap(BaseStyle, can_focus=True):
         if key == self._legend_key:
             return
         self._legend_key = key
-        names = self.map_view.class_names
-        for cut, *notes in LEGENDS:
-            shown = names if cut is None else distinct_names(names, cut) if cut else ("",) * len(names)
-            if shown is None:
-                continue  # cut that short, two classes would read the same
-            content = self._legend(mode, curved, shown, *notes)
-            if content.cell_length <= room:
-                break
-        self.border_subtitle = content
+        self.border_subtitle = self._fitting_legend(mode, curved, room)
 
-    def _legend(self, mode: ColorMode, curved: bool, names: Sequence[str], gap: str, note: str,
-                curved_note: str) -> Content:
-        """The legend with the class ``names`` as given (all empty: the glyphs alone)."""
-        parts: list[str | tuple[str, str]] = [curved_note] if curved else []
-        for k, name in enumerate(names):
-            item = self._glyphs[k] + (f" {name}" if name else "")
+    def _fitting_legend(self, mode: ColorMode, curved: bool, room: int) -> Content:
+        """The longest legend that takes at most ``room`` cells (glyphs alone if none does)."""
+        names = list(self.map_view.class_names)
+        for gap, note, curved_note in LEGENDS:
+            legend = self._legend(mode, names, gap, note, curved_note if curved else "")
+            if legend.cell_length <= room:
+                return legend
+        for width in range(max(map(cell_len, names)) - 1, MIN_NAME_CELLS - 1, -1):
+            cut = cells.distinct_names(names, width)
+            legend = None if cut is None else self._legend(mode, cut, " ")
+            if legend is not None and legend.cell_length <= room:
+                return legend
+        return self._legend(mode, None, " ")
+
+    def _legend(self, mode: ColorMode, names: list[str] | None, gap: str, note: str = "",
+                curved_note: str = "") -> Content:
+        """Each class's glyph and ``names`` (None: the glyphs alone) ``gap`` apart, between
+        the notes."""
+        parts: list[str | tuple[str, str]] = [curved_note] if curved_note else []
+        for k in range(len(self.map_view.class_names)):
+            if k:
+                parts.append(gap)
+            item = self._glyphs[k] if names is None else f"{self._glyphs[k]} {names[k]}"
             if mode is ColorMode.MONO:
-                item += f" [{palette.MONO_FILLS[k]}]" if name else f"[{palette.MONO_FILLS[k]}]"
-            parts += [(item, str(self.class_style(k))), gap]
-        parts.append(note)
+                item += f"[{palette.MONO_FILLS[k]}]" if names is None else f" [{palette.MONO_FILLS[k]}]"
+            parts.append((item, str(self.class_style(k))))
+        if note:
+            parts += [gap, note]
         return Content.assemble(*parts)

@@ -32,7 +32,7 @@ from textual.strip import Strip
 
 from softmax_tui.engine import PointExplanation
 
-from ..names import distinct_names
+from ..cells import distinct_names
 from ..numbers import fixed
 from .lines import LinesView
 

@@ -1,40 +1,52 @@
 """The Loss panel: training (and validation) loss against step, drawn with textual-plotext.
 
-Plotext takes 10-30 ms to build a plot, more than a frame's budget, so the plot is built off
-the UI thread (by the training loop, between chunks: see :meth:`Runner.in_background`) and
-the widget shows the last finished one; while training runs it is rebuilt at most every
-``REBUILD_SECONDS``. The engine's history is already decimated (min/max per
-bucket); here it is thinned once more to two points per plot column, min and max again, so
-the shape of a long run survives at any width and plotext never draws more than it shows.
-The legend (the current values, in the subtitle) changes with the plot, so the two agree and
-the panel is not redrawn between plots; a new plot redraws only the rows that changed. A finished plot goes on screen at the next
-:meth:`LossPlot.show`, so that, like every panel, it changes within a frame.
+Every frame the dashboard hands the panel a :class:`PlotRequest` for the step its other
+panels show, and the curves up to that step (:meth:`Runner.curves`: the engine's decimated
+history before it, then the snapshot's own values), so the plot ends where the status bar
+is: :meth:`LossPlot.show` rebuilds it there and then when the request changed. A rebuild
+takes a few milliseconds (plotext builds the figure, whose cells become strips directly:
+:func:`figure_strips`); frames are drawn while the training loop is parked and spaced by
+their cost (see :mod:`..frames`), so rebuilding every frame does not slow training beyond the
+frames' share. The curves are
+thinned once more to two points per plot column, min and max, so the shape of a long run
+survives at any width and plotext never draws more than it shows; the legend (the current
+values, in the subtitle) changes with the plot, and a new plot redraws only the rows that
+changed.
+
+The y axis is laid out for round ticks (1, 2 or 5 times a power of ten; decades on the log
+scale) on the rows whose value they are (see :mod:`..ticks`); the x ticks are round steps.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
-from rich.console import Console
+from plotext._utility import colors_to_ansi  # the codes plotext would write for a cell's colours
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
+from ..ticks import Axis, round_ticks, rows_axis
 from .lines import BaseStyle, QuietSubtitle
 
-REBUILD_SECONDS = 0.4
 LOG_FLOOR = 1e-12  # on the log scale a loss below this is drawn at it
-FLAT_LOG_DECADES = 0.1  # on the log scale a flat curve gets this much room above and below
+#: Plot rows that are not the canvas: the x axis lines above and below it, the x tick labels
+#: and the x label ("step").
+FRAME_ROWS = 4
+#: Columns per x tick label at most (a label and the room around it).
+X_TICK_CELLS = 10
 Curves = dict[str, tuple[np.ndarray, np.ndarray]]
 
 
 def envelope(steps: np.ndarray, values: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray]:
     """The minimum and maximum of ``values`` in each of ``bins`` equal step ranges, in step
-    order: a curve of at most ``2 * bins`` points with the same envelope."""
+    order, and the last point: a curve of at most ``2 * bins + 1`` points with the same
+    envelope that ends where the curve does."""
     if len(steps) <= 2 * bins:
         return steps, values
     span = steps[-1] - steps[0] + 1
@@ -42,7 +54,7 @@ def envelope(steps: np.ndarray, values: np.ndarray, bins: int) -> tuple[np.ndarr
     order = np.lexsort((values, which))  # by bin, then by value within the bin
     first = np.flatnonzero(np.r_[True, which[order][1:] != which[order][:-1]])
     last = np.r_[first[1:] - 1, len(order) - 1]
-    keep = np.unique(np.concatenate([order[first], order[last]]))  # back in step order
+    keep = np.unique(np.concatenate([order[first], order[last], [len(steps) - 1]]))  # back in step order
     return steps[keep], values[keep]
 
 
@@ -50,7 +62,7 @@ def envelope(steps: np.ndarray, values: np.ndarray, bins: int) -> tuple[np.ndarr
 class PlotRequest:
     """Everything a plot depends on; equal requests give equal plots."""
 
-    version: int  # the step the curves end at (or any number that changes with them)
+    step: int  # the step the curves end at: the step the frame shows
     log: bool
     width: int
     height: int
@@ -61,75 +73,97 @@ class PlotRequest:
 
 
 class LossPlot(QuietSubtitle, BaseStyle, PlotextPlot, can_focus=False):
-    """Shows the loss curves fetched by a ``source`` callable; call :meth:`show` every frame."""
+    """Shows the loss curves up to the step of the last :meth:`show`; call it every frame."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.border_title = "Loss"
-        self._shown: PlotRequest | None = None
-        self._building: PlotRequest | None = None
-        self._wanted: PlotRequest | None = None
-        self._started = -float("inf")
+        #: The request of the plot on screen, the last step its curves reach, and its y axis.
+        self.shown: PlotRequest | None = None
+        self.last_step: int | None = None
+        self.y_axis: Axis | None = None
         self._lines: list[Strip] = []
-        self._ready: tuple[PlotRequest, list[Strip]] | None = None  # built, not yet shown
 
-    @property
-    def up_to_date(self) -> bool:
-        """Whether the plot on screen is the last one asked for."""
-        return self._wanted is not None and self._shown == self._wanted
-
-    def show(self, source: Callable[[], Curves], request: PlotRequest, *, throttle: bool,
-             run: Callable[[Callable[[], None]], None]) -> None:
-        """Rebuild from ``source()`` if ``request`` differs from the plot shown, unless a build
-        is under way or (with ``throttle``) one started less than ``REBUILD_SECONDS`` ago;
-        the next call tries again. ``run`` runs the build in another thread; the plot it
-        builds is shown by the next call."""
-        if self._ready is not None:
-            (self._shown, lines), self._ready, self._building = self._ready, None, None
-            old, self._lines = self._lines, lines
-            self.set_subtitle(self._shown.legend)
-            self.refresh_changed(old, lines)
-        self._wanted = request
-        if request == self._shown or self._building is not None:
+    def show(self, source: Callable[[], Curves], request: PlotRequest) -> None:
+        """Show the plot of ``request`` of the curves ``source()`` (which must end at
+        ``request.step``), built now unless it is the one on screen."""
+        if request == self.shown:
             return
-        now = time.monotonic()
-        if throttle and now - self._started < REBUILD_SECONDS:
-            return
-        self._building, self._started = request, now
-        run(lambda: self._build(source, request))
+        old, self._lines = self._lines, self._build(source(), request)
+        self.shown = request
+        self.set_subtitle(request.legend)
+        self.refresh_changed(old, self._lines)
 
     def render_line(self, y: int) -> Strip:
-        """The finished plot's lines, ready-made (a new subtitle does not re-render them)."""
+        """The plot's lines, ready-made (a new subtitle does not re-render them)."""
         width = self.content_size.width
         if y < len(self._lines):
             return self._lines[y].crop_extend(0, width, self.rich_style)
         return Strip.blank(width, self.rich_style)
 
-    def _build(self, source: Callable[[], Curves], request: PlotRequest) -> None:
-        curves = source()
+    def _build(self, curves: Curves, request: PlotRequest) -> list[Strip]:
+        """The plot's lines: the curves and the optimizer switches, on round axes."""
         plt = self.plt
         plt.clear_figure()
         plt.plotsize(request.width, request.height)
+        plt._set_size(request.width, request.height)  # as PlotextPlot.render: not capped at the terminal's size
         plt.theme(request.theme)
-        bins = max(request.width, 2)
-        lo, hi = np.inf, -np.inf
-        for (name, (steps, values)), color in zip(curves.items(), request.colors):
-            steps, values = envelope(steps, values, bins)
-            if request.log:
-                values = np.maximum(values, LOG_FLOOR)
-            lo, hi = min(lo, values.min()), max(hi, values.max())
-            plt.plot(steps.tolist(), values.tolist(), color=color, marker="braille" if name == "loss" else "dot")
+        lo, hi, first = self._draw_curves(curves, request)
         for step, _ in request.switches:
             plt.vline(step, "gray")
+        self._set_axes(request, lo, hi, first)
+        plt.build()
+        return figure_strips(plt.monitor.matrix)
+
+    def _draw_curves(self, curves: Curves, request: PlotRequest) -> tuple[float, float, int]:
+        """Plot each curve thinned to the plot's width (floored on the log scale); returns
+        the lowest and highest value drawn and the first step."""
+        lo, hi, first = np.inf, -np.inf, request.step
+        for (name, (steps, values)), color in zip(curves.items(), request.colors):
+            steps, values = envelope(steps, values, max(request.width, 2))
+            if request.log:
+                values = np.maximum(values, LOG_FLOOR)
+            lo, hi, first = min(lo, values.min()), max(hi, values.max()), min(first, int(steps[0]))
+            self.plt.plot(steps.tolist(), values.tolist(), color=color, marker="braille" if name == "loss" else "dot")
+        self.last_step = int(max(steps[-1] for steps, _ in curves.values()))
+        return lo, hi, first
+
+    def _set_axes(self, request: PlotRequest, lo: float, hi: float, first: int) -> None:
+        """The y range laid out for round ticks on their rows (:func:`rows_axis`), and round
+        x ticks from ``first`` to the request's step."""
+        plt = self.plt
         if request.log:
             plt.yscale("log")
-            if lo == hi:  # one value (step 0): plotext's own log range would run upside down
-                plt.ylim(np.log10(lo) - FLAT_LOG_DECADES, np.log10(hi) + FLAT_LOG_DECADES)  # in decades
-        last = int(max(steps[-1] for steps, _ in curves.values()))
-        ticks = sorted({round(last * i / 4) for i in range(5)})
-        plt.xticks(ticks, [str(t) for t in ticks])
+        self.y_axis = rows_axis(lo, hi, request.height - FRAME_ROWS, log=request.log)
+        if self.y_axis is not None:
+            plt.ylim(self.y_axis.lo, self.y_axis.hi)
+            plt.yticks(list(self.y_axis.ticks), list(self.y_axis.labels))
+        end = max(request.step, first + 1)  # one step's room for the single point of step 0
+        plt.xlim(first, end)
+        ticks = round_ticks(first, end, max(request.width // X_TICK_CELLS, 2), whole=True)
+        plt.xticks(ticks, [str(int(t)) for t in ticks])
         plt.xlabel("step")
-        text = Text.from_ansi(plt.build())
-        console = Console(width=request.width, color_system="truecolor", legacy_windows=False)
-        lines = [Strip(line) for line in Segment.split_lines(console.render(text, console.options.update(no_wrap=True)))]
-        self._ready = (request, lines)
+
+
+def figure_strips(matrix) -> list[Strip]:
+    """A built plotext figure's cells (its ``monitor.matrix``: a marker and colours per cell,
+    bottom row first) as strips from the top, one segment per run of equal colours: what its
+    ANSI text would give, without writing and parsing that text (about 40% of a build)."""
+    strips = []
+    for row in reversed(range(matrix.rows)):
+        markers = matrix.marker[row]
+        colours = list(zip(matrix.fullground[row], matrix.style[row], matrix.background[row]))
+        segments, start = [], 0
+        for col in range(1, matrix.cols + 1):
+            if col == matrix.cols or colours[col] != colours[start]:
+                segments.append(Segment("".join(markers[start:col]), _cell_style(colours[start])))
+                start = col
+        strips.append(Strip(segments, matrix.cols))
+    return strips
+
+
+@lru_cache(maxsize=1024)
+def _cell_style(colours: tuple) -> Style:
+    """The Rich style of plotext's (foreground, style, background): its ANSI codes, parsed."""
+    spans = Text.from_ansi(colors_to_ansi(*colours) + " ").spans
+    return spans[0].style if spans else Style()

@@ -1,10 +1,15 @@
-"""Class names in the room there is: measured and cut in terminal cells, never two alike.
+"""Text measured in terminal cells, not characters, and class names cut so that two never
+read the same.
+
+A CJK character or an emoji takes two cells, a combining accent none, so ``len`` and
+``str.center`` misplace names that hold them. Every text the panels pad, cut or centre goes
+through these functions, which measure with :func:`rich.cells.cell_len`; a cut never splits a
+character from its combining marks.
 
 A name is cut only when it does not fit, and then visibly ("clus…1"): its start, an ellipsis
 and as much of its end as it takes to tell it from the others (``cluster 1`` and
-``cluster 2`` never both read ``clust…``). Wide characters (CJK, emoji) take two cells and
-combining marks none; a cut never splits a character from its marks. The decision map's
-legend and the Jacobian panel both name classes through :func:`distinct_names`.
+``cluster 2`` never both read ``clust…``). The decision map's legend and the Jacobian panel
+both name classes through :func:`distinct_names`.
 """
 
 from __future__ import annotations
@@ -55,6 +60,8 @@ def cut(text: str, cells: int, end: int = 0) -> str:
     cells, in at most ``cells`` cells."""
     if cell_len(text) <= cells:
         return text
+    if cells <= 0:
+        return ""
     last = tail(text, end) if end else ""
     return head(text, cells - 1 - cell_len(last)) + ELLIPSIS + last
 
@@ -68,3 +75,14 @@ def distinct_names(names: Sequence[str], cells: int) -> tuple[str, ...] | None:
         if all(cell_len(name) <= cells for name in shown) and len(set(shown)) == len(names):
             return shown
     return None
+
+
+def rjust(text: str, width: int) -> str:
+    """``text`` right-aligned in ``width`` cells (``text`` itself when it is wider)."""
+    return " " * (width - cell_len(text)) + text
+
+
+def centre(text: str, width: int) -> str:
+    """``text`` centred in ``width`` cells (``text`` itself when it is wider)."""
+    spare = max(width - cell_len(text), 0)
+    return " " * (spare // 2) + text + " " * (spare - spare // 2)

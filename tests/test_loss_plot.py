@@ -1,0 +1,183 @@
+"""The loss plot as rendered: round y ticks on the rows whose value they are (decades in
+compact form on the log scale), round x ticks, and, while training runs, the step the plot
+ends at is the step the status bar shows on the same frame (issue 12, items 15 and 16)."""
+
+import math
+import re
+import threading
+
+import numpy as np
+import pytest
+from textual.app import App, ComposeResult
+
+from softmax_tui.tui.app import SoftmaxApp
+from softmax_tui.tui.options import parse_options
+from softmax_tui.tui.runner import Runner
+from softmax_tui.tui.session import build_session
+from softmax_tui.tui.ticks import rows_axis
+from softmax_tui.tui.widgets.loss import LOG_FLOOR, LossPlot, PlotRequest
+
+TICK = re.compile(r"^\s*(\S+)┤")
+
+
+def is_round(value: float) -> bool:
+    """1, 2 or 5 times a power of ten (or zero)."""
+    if value == 0:
+        return True
+    mantissa = abs(value) / 10 ** math.floor(math.log10(abs(value)) + 1e-12)
+    return any(math.isclose(mantissa, m, rel_tol=1e-9) for m in (1, 2, 5, 10))
+
+
+def is_round_step_multiple(values: list[float]) -> bool:
+    """Equally spaced by a round step, each a multiple of it."""
+    steps = np.diff(values)
+    step = steps[0]
+    return (is_round(step) and np.allclose(steps, step, rtol=1e-9)
+            and all(math.isclose(v / step, round(v / step), abs_tol=1e-9) for v in values))
+
+
+class LossApp(App):
+    def compose(self) -> ComposeResult:
+        yield LossPlot()
+
+
+def request_for(plot: LossPlot, step: int, log: bool) -> PlotRequest:
+    width, height = plot.content_size
+    return PlotRequest(step=step, log=log, width=width, height=height, theme=plot._get_plotext_theme_name(plot.app.theme),
+                       colors=((200, 100, 0), (0, 100, 200)), switches=(), legend="")
+
+
+def plot_text(plot: LossPlot) -> list[str]:
+    return ["".join(segment.text for segment in plot.render_line(y)) for y in range(plot.content_size.height)]
+
+
+def check_y_labels(plot: LossPlot, log: bool) -> list[float]:
+    """Every y label names the value of its row, computed from the plot's y range and
+    height; returns the labels' values from the top."""
+    lines = plot_text(plot)
+    top = next(y for y, line in enumerate(lines) if "┌" in line) + 1
+    bottom = next(y for y, line in enumerate(lines) if "└" in line) - 1
+    rows = bottom - top + 1
+    axis = plot.y_axis
+    assert axis.rows == rows
+    found = [(y, float(match.group(1))) for y, line in enumerate(lines) if (match := TICK.match(line))]
+    assert len(found) >= 2
+    for y, value in found:
+        row_value = axis.hi - (y - top) * (axis.hi - axis.lo) / (rows - 1)  # log10 units on a log scale
+        where = math.log10(value) if log else value
+        decade = log and math.isclose(math.log10(value), round(math.log10(value)), abs_tol=1e-12)
+        # 2 and 5 on a log axis sit 0.00103 decades off the tenth-of-a-decade rows they are drawn on
+        tolerance = 1e-9 if not log or decade else 0.00103 + 1e-9
+        assert abs(where - row_value) <= tolerance * (1 if log else axis.pitch), (y, value, row_value)
+        assert is_round(value) if log else True
+    values = [value for _, value in found]
+    assert values == sorted(values, reverse=True)
+    return values
+
+
+def x_labels(plot: LossPlot) -> list[float]:
+    lines = plot_text(plot)
+    below = next(y for y, line in enumerate(lines) if "└" in line) + 1
+    return [float(word) for word in lines[below].split()]
+
+
+@pytest.mark.parametrize("size", [(40, 12), (60, 18), (100, 30)])
+@pytest.mark.parametrize("last", [1, 7, 75, 1234, 98765])
+async def test_linear_ticks_are_round_and_on_their_rows(size, last):
+    steps = np.arange(last + 1)
+    values = 0.13 + 0.95 * np.exp(-steps / max(last / 4, 1))
+    async with LossApp().run_test(size=size) as pilot:
+        plot = pilot.app.query_one(LossPlot)
+        plot.show(lambda: {"loss": (steps, values)}, request_for(plot, last, log=False))
+        await pilot.pause()
+        labels = check_y_labels(plot, log=False)
+        assert is_round_step_multiple(labels[::-1])
+        axis = plot.y_axis
+        assert axis.lo <= values.min() and values.max() <= axis.hi
+        xs = x_labels(plot)
+        assert xs[0] == 0 and xs[-1] <= last and is_round_step_multiple(xs) and len(xs) >= 2
+
+
+@pytest.mark.parametrize("size", [(40, 12), (60, 18), (100, 30)])
+@pytest.mark.parametrize("floor,decades", [(1.0, 2), (1e-3, 3), (1e-12, 14), (0.13, 1)])
+async def test_log_ticks_are_decades_in_compact_form(size, floor, decades):
+    steps = np.arange(500)
+    values = np.maximum(1.1 * 10.0 ** (-decades * steps / 400), floor * 0.5)
+    async with LossApp().run_test(size=size) as pilot:
+        plot = pilot.app.query_one(LossPlot)
+        plot.show(lambda: {"loss": (steps, values)}, request_for(plot, 499, log=True))
+        await pilot.pause()
+        labels = check_y_labels(plot, log=True)
+        texts = [TICK.match(line).group(1) for line in plot_text(plot) if TICK.match(line)]
+        assert all(len(text) <= 5 for text in texts), texts  # "1e-12", never "0.00000000010"
+        if decades >= 3:  # several decades: ticks are decades
+            assert all(math.isclose(math.log10(v), round(math.log10(v)), abs_tol=1e-12) for v in labels)
+            assert all(re.fullmatch(r"1e-?\d+|0\.0*1|1|10*", text) for text in texts), texts
+        shown = np.maximum(values, LOG_FLOOR)
+        assert 10**plot.y_axis.lo <= shown.min() * (1 + 1e-9) and shown.max() <= 10**plot.y_axis.hi * (1 + 1e-9)
+
+
+def test_the_axis_for_a_twelve_decade_run_labels_decades_only():
+    axis = rows_axis(1e-12, 1.1, 13, log=True)
+    assert axis.labels == ("1e-10", "1e-5", "1")
+    assert [axis.position(t) for t in axis.ticks] == [2.0, 6.0, 10.0]
+
+
+@pytest.mark.parametrize("rows", [2, 3, 5, 9, 25])
+@pytest.mark.parametrize("lo,hi", [(0.36, 0.93), (0.0, 1e-7), (2.5e-7, 9e-7), (0.5, 0.5), (1000.0, 123456.0),
+                                   (-2.0, 3.0)])
+def test_linear_axes_hold_the_data_with_ticks_on_rows(rows, lo, hi):
+    axis = rows_axis(lo, hi, rows)
+    assert axis.lo <= lo and hi <= axis.hi + 1e-12 * abs(hi)
+    for tick, label in zip(axis.ticks, axis.labels):
+        assert math.isclose(axis.position(tick), round(axis.position(tick)), abs_tol=1e-9)
+        assert math.isclose(float(label), tick, rel_tol=1e-9, abs_tol=1e-300) and len(label) <= 7
+    if len(axis.ticks) >= 2:
+        assert is_round_step_multiple(list(axis.ticks))
+
+
+async def test_the_plot_shows_the_status_bars_step_on_every_frame_while_running(live):
+    """At max speed, several frames: the step the status bar shows is the step the plot was
+    built for and the last step its curve reaches, and the legend's loss is the status bar's."""
+    app = SoftmaxApp(build_session(parse_options(["--paused", "--val-fraction", "0.2"])), speed=math.inf)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("space")
+        plot = app.dashboard.query_one(LossPlot)
+        seen = set()
+        for _ in range(8):
+            await pilot.pause(0.15)
+            screen = live.screen_text(app)
+            step = int(re.search(r"\bstep (\d+)\b", screen).group(1))
+            assert plot.shown.step == plot.last_step == step
+            status_loss = re.search(r"\bloss (\S+)", screen).group(1)
+            assert re.search(rf"━ train {re.escape(status_loss)}\b", screen)
+            seen.add(step)
+        assert len(seen) >= 4  # frames of a run that moves
+
+
+def test_the_curves_never_wait_for_a_chunk_and_end_at_the_snapshot():
+    """Mid-chunk (the trainer held by the loop), the curves are the last history read, then the
+    snapshot's own point: no waiting, and still ending at the snapshot's step."""
+    runner = Runner(build_session(parse_options(["--paused"])))
+    for _ in range(3):
+        runner.step()
+    assert list(runner.curves(runner.snapshot)["loss"][0]) == [0, 1, 2, 3]  # read between chunks
+    runner.step()
+    runner.step()
+    held, release = threading.Event(), threading.Event()
+
+    def loop_mid_chunk():
+        with runner._lock:
+            held.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=loop_mid_chunk)
+    thread.start()
+    held.wait(10)
+    try:
+        steps, values = runner.curves(runner.snapshot)["loss"]  # returns at once
+        assert list(steps) == [0, 1, 2, 3, 5] and values[-1] == runner.snapshot.loss
+    finally:
+        release.set()
+        thread.join()
+    assert list(runner.curves(runner.snapshot)["loss"][0]) == [0, 1, 2, 3, 4, 5]
