@@ -502,6 +502,25 @@ async def test_a_screenshot_that_cannot_be_saved_says_why(monkeypatch, tmp_path)
         assert message.startswith("Not saved: [Errno 2] No such file or directory: 'softmax-tui_")
 
 
+async def test_the_palette_does_not_open_over_the_too_small_notice():
+    """ctrl+p over the notice would leave the notice under the palette once the terminal is
+    big again, covering the dashboard until the next resize."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.resize_terminal(31, 10)
+        await screen_of(pilot, TooSmallScreen)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, TooSmallScreen)
+        await pilot.resize_terminal(*SIZE)
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is app.dashboard
+        await pilot.press("n")
+        assert app.dashboard.runner.snapshot.step == 1
+
+
 async def test_ctrl_c_quits():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

@@ -152,6 +152,13 @@ class SoftmaxApp(App[None]):
         elif showing:
             self.pop_screen()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Over the too-small notice only quitting acts: the command palette opened there
+        would outlive the notice and keep it on screen once the terminal is big enough."""
+        if isinstance(self.screen, TooSmallScreen) and action != "quit":
+            return False
+        return True
+
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = False) -> None:
         """Textual's notify, but the text is data: never parsed as markup (a path such as
