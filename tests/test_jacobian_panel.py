@@ -228,6 +228,26 @@ async def test_cut_class_names_never_read_the_same(live, width):
     assert all(name.endswith(f"…{k}") or name.endswith(f"…{k % 10}") for k, name in enumerate(shown, 1)), shown
 
 
+@pytest.mark.parametrize("width", [40, 48, 60])
+async def test_the_subtitle_names_the_true_class_so_that_no_other_reads_the_same(live, width):
+    """Textual cuts a subtitle that does not fit at its end, where the class name is: the
+    panel cuts the name itself, keeping the end that tells it from the others."""
+    names = ("a very long class name, first group", "a very long class name, second group",
+             "a very long class name, third group")
+    shown = []
+    for label in range(3):
+        widget = JacobianPanel(names)
+        async with Host(widget).run_test(size=(width, 30)) as pilot:
+            widget.show(Subject(labelled(3, label=label), "point 1/1"))
+            await pilot.pause()
+            bottom = panel_rows(live, pilot.app, widget)[-1]
+            match = re.search(r"y = (.+?) ─", bottom)
+            assert match and "…" not in bottom[:match.start()], bottom
+            shown.append(match.group(1))
+    assert len(set(shown)) == 3, shown
+    assert all(name in names[k] or name.endswith(names[k][-3:]) for k, name in enumerate(shown)), shown
+
+
 # -- item 7: columns line up in cells whatever the names' characters ---------------------------
 
 

@@ -40,6 +40,7 @@ DECIMALS = (3, 2)  # digits after the point, the most first; fewer when that mak
 NAME_FLOOR = 4  # class names are cut to no fewer cells than this to make everything fit
 MAX_COLUMNS = 8  # x and (a - y) xᵀ show this many features, then say how many there are
 GAP = 2
+SUBTITLE_MARGIN = 6  # border cells around a subtitle: the two corners and Textual's padding beside them
 AGREE, DISAGREE, UNDEFINED = "✓", "✗", "·"
 NOT_A_NUMBER = "—"  # a cell float64 cannot hold (see JacobianPanel._backward)
 HIGHLIGHT = Style(reverse=True, underline=True)  # the true class's label
@@ -268,8 +269,19 @@ class JacobianPanel(LinesView):
         words = Text(f"{cue} · " if cue else "")
         if e.label is None:
             return words.append(f"{subject.title} · no label here")
-        return words.append_text(Text.assemble(f"{subject.title} · y = ",
-                                               (self.class_names[e.label], self.class_style(e.label))))
+        words.append(f"{subject.title} · y = ")
+        return words.append(self._subtitle_name(e.label, self.size.width - SUBTITLE_MARGIN - words.cell_len),
+                            self.class_style(e.label))
+
+    def _subtitle_name(self, label: int, room: int) -> str:
+        """Class ``label``'s name in the ``room`` cells the subtitle has left: whole, or cut
+        so that it reads like no other class's name (:func:`distinct_names`), or, with no
+        room for that, the class's number."""
+        name = self.class_names[label]
+        if cell_len(name) <= room:
+            return name
+        names = distinct_names(self.class_names, room) if room >= 2 else None
+        return names[label] if names else str(label + 1)
 
     def _name_choices(self, e: PointExplanation, digits: Digits, width: int, *, shrink: bool) -> Iterator[Names]:
         """The class names as the forward block shows them: in all the room it has alone in
