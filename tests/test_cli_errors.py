@@ -173,10 +173,16 @@ def test_model_with_other_class_names(capsys, iris_model, tmp_path):
                        f"not {data}'s, which has virginia instead")
 
 
-def test_model_with_the_classes_in_another_order(capsys, tmp_path):
-    path = str(tmp_path / "rgb20.json")
-    assert main(["--headless", "--dataset", "rgb20", "--epochs", "1", "--save-model", path]) == 0
+def saved_model(capsys, tmp_path, dataset: str) -> str:
+    """The path of a model trained one epoch on built-in ``dataset``."""
+    path = str(tmp_path / f"{dataset}.json")
+    assert main(["--headless", "--dataset", dataset, "--epochs", "1", "--save-model", path]) == 0
     capsys.readouterr()
+    return path
+
+
+def test_model_with_the_classes_in_another_order(capsys, tmp_path):
+    path = saved_model(capsys, tmp_path, "rgb20")
     data = csv_file(tmp_path, "x1,x2,label\n0,1,red\n1,0,green\n1,1,blue\n")  # classes in code point order
     message = fails(capsys, "--headless", "--dataset", data, "--load-model", path)
     assert message == (f"{path}: the model has {data}'s 3 classes in another order: red, green, blue (the model), "
@@ -184,9 +190,7 @@ def test_model_with_the_classes_in_another_order(capsys, tmp_path):
 
 
 def test_model_with_other_class_count(capsys, tmp_path):
-    path = str(tmp_path / "blobs.json")
-    assert main(["--headless", "--dataset", "blobs", "--epochs", "1", "--save-model", path]) == 0
-    capsys.readouterr()
+    path = saved_model(capsys, tmp_path, "blobs")
     message = fails(capsys, "--headless", "--dataset", "blobs", "--classes", "4", "--load-model", path)
     assert message == f"{path}: the model has 3 classes (blob 0, blob 1, blob 2) but blobs has 4 (blob 0, blob 1, blob 2, blob 3)"
 
