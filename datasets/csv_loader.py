@@ -177,9 +177,10 @@ def _parse(source: Source, data_start: int, names: list[str], target_col: int, d
     ``data_start`` on.
 
     Memory stays near the final matrix: Arrow parses a range of the text at a time (see
-    :func:`_tables`), each copied into the matrix and freed. The matrix is sized from the
-    first range's rows per byte, grows by half when that falls short, and is cut to size at
-    the end (realloc, no copy).
+    :func:`_ranges_parsed`), each copied into the matrix and freed. When the matrix is full,
+    a new one is sized from the rows per byte read so far (2% over, so that a steady file
+    needs no second growth) and at least half again as large, and it is cut to size at the
+    end (realloc, no copy).
     """
     import pyarrow as pa
 
@@ -460,9 +461,7 @@ class _Scan:
                 return (f"{show(stripped)} is not a number: write a decimal point, not a "
                         "decimal comma (1.5, not 1,5)")
             return f"{show(stripped)} is not a number (feature columns must be numeric)"
-        value = float(stripped)
-        if np.isnan(value):
-            return f"missing value ({show(stripped)}){hint}"
+        value = float(stripped)  # never NaN here: every spelling of NaN is a missing marker
         if np.isinf(value):
             return f"infinite value {show(stripped)}"
         return None

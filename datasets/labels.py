@@ -119,11 +119,9 @@ def _decimal(text: str) -> Decimal | None:
     """The number ``text`` exactly, or None when its exponent is beyond what Python's
     decimal holds (about 10**18): such a cell is a word."""
     try:
-        value = Decimal(text)
-        value.as_tuple()
+        return Decimal(text)
     except InvalidOperation:
         return None
-    return value
 
 
 def _number_name(value: Decimal) -> tuple[str, bool]:

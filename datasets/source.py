@@ -9,6 +9,7 @@ table never holds one (``/dev/zero`` is refused in a microsecond, not after fill
 
 from __future__ import annotations
 
+import codecs
 import io
 import os
 import stat
@@ -151,8 +152,8 @@ def _read(path: str, f: IO[bytes], n: int) -> bytes:
 
 def _check_text(path: str, chunk: bytes, offset: int) -> None:
     if offset == 0:
-        for encoding, marks in (("UTF-32", (b"\xff\xfe\0\0", b"\0\0\xfe\xff")),
-                                ("UTF-16", (b"\xff\xfe", b"\xfe\xff"))):
+        for encoding, marks in (("UTF-32", (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)),
+                                ("UTF-16", (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))):
             if chunk.startswith(marks):
                 raise DatasetError(f"{path}: {encoding} text (it starts with a {encoding} "
                                    "byte-order mark); save it as UTF-8")

@@ -32,7 +32,7 @@ from .safe_text import visible
 from .screens.dashboard import DashboardScreen, View
 from .screens.too_small import TooSmallScreen
 from .session import Session
-from .signals import STOP_SIGNALS
+from .signals import STOP_SIGNALS, Stopped
 
 MINIMUM_SIZE = Size(64, 20)
 THEME = "textual-dark"
@@ -126,7 +126,7 @@ class SoftmaxApp(App[None]):
 
     def _stop_by(self, signum: int) -> None:
         self.stopped_by = signum
-        self.exit(return_code=128 + signum)
+        self.exit(return_code=Stopped(signum).exit_status)
 
     def on_unmount(self) -> None:
         loop = asyncio.get_running_loop()

@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from rich.cells import cell_len
 
 ELLIPSIS = "…"
+#: A cut name keeps at least this many cells (a character and "…"); narrower, it is not shown.
+MIN_CUT_CELLS = 2
 
 
 def _clusters(text: str) -> list[str]:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import sys
 
 from softmax_tui.datasets import DatasetError, list_datasets
 
 from .errors import UserError
-from .headless import EXIT_INTERRUPTED, EXIT_USER_ERROR, ClosedOutput, run_headless
+from .entry import interrupted
+from .headless import EXIT_USER_ERROR, ClosedOutput, run_headless
 from .modelfile import check_writable, save_model
 from .options import Options, parse_options
 from .safe_text import visible
@@ -38,8 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"softmax-tui: error: {visible(str(e))}\n")
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
-        sys.stderr.write("softmax-tui: interrupted\n")
-        return EXIT_INTERRUPTED
+        return interrupted()
     except MemoryError:
         sys.stderr.write("softmax-tui: error: out of memory: the data or the model is too large "
                          "for this machine\n")
@@ -57,7 +56,7 @@ def _list_datasets() -> int:
             print(f"{name:<{width}}  {summary}")
         sys.stdout.flush()
     except (OSError, AttributeError) as e:  # stdout full or closed
-        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+        _silence_stdout()
         sys.stderr.write(f"softmax-tui: error: standard output: {getattr(e, 'strerror', None) or 'closed'}\n")
         return EXIT_USER_ERROR
     return 0
@@ -77,10 +76,16 @@ def _headless(options: Options) -> int:
         if sys.stdout is not None:
             sys.stdout.flush()
     except OSError:
-        # Nobody reads stdout any more, or it is full: point it at /dev/null so Python's last
-        # flush, of what stays in its buffer, is silent.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _silence_stdout()
     return status
+
+
+def _silence_stdout() -> None:
+    """Nobody reads standard output any more, or it is full: point it at /dev/null, so that
+    Python's last flush, of what stays in its buffer, is silent."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.close(devnull)
 
 
 def _check_drawable(session: Session) -> None:
@@ -110,9 +115,10 @@ def _dashboard(options: Options) -> int:
     if options.save_model:
         save_model(options.save_model, app.session.saved_model())
         notes.append(f"model saved to {visible(options.save_model)}")
-    if app.stopped_by:
-        notes.insert(0, f"stopped by {signal.Signals(app.stopped_by).name}")
+    stopped = Stopped(app.stopped_by) if app.stopped_by else None
+    if stopped:
+        notes.insert(0, f"stopped by {stopped.name}")
     with contextlib.suppress(OSError):  # the terminal may be gone
         for note in notes:
             sys.stderr.write(f"softmax-tui: {note}\n")
-    return 128 + app.stopped_by if app.stopped_by else app.return_code or 0
+    return stopped.exit_status if stopped else app.return_code or 0

@@ -44,7 +44,8 @@ No Textual here.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any, Literal
+from functools import partial
+from typing import Any
 
 from softmax_tui.datasets import TableOptions
 from softmax_tui.engine import INITIALIZERS, OPTIMIZERS, Optimizer
@@ -69,7 +70,7 @@ DEFAULT_HEADLESS_EPOCHS = 100
 LIVE, RESTART = "live", "restart"
 
 
-def _setting(default: Any, flag: str, help: str, *, group: str, apply: Literal["live", "restart"] = RESTART,
+def _setting(default: Any, flag: str, help: str, *, group: str, apply: str = RESTART,
              parse=None, choices: tuple[str, ...] | None = None, metavar: str | None = None,
              per_dataset: bool = False):
     """A :class:`RunConfig` field with its metadata (see the module docstring)."""
@@ -79,12 +80,8 @@ def _setting(default: Any, flag: str, help: str, *, group: str, apply: Literal["
     })
 
 
-def _data(default: Any, flag: str, help: str, **metadata):
-    return _setting(default, flag, help, group="data", **metadata)
-
-
-def _training(default: Any, flag: str, help: str, **metadata):
-    return _setting(default, flag, help, group="training", **metadata)
+_data = partial(_setting, group="data")
+_training = partial(_setting, group="training")
 
 
 @dataclass(frozen=True)

@@ -14,15 +14,16 @@ def main() -> int:
     try:
         from .cli import main as run
     except KeyboardInterrupt:
-        return _interrupted()
+        return interrupted()
     except ImportError as e:  # NumPy turns a Ctrl+C in its own imports into an ImportError
         if _caused_by_interrupt(e):
-            return _interrupted()
+            return interrupted()
         raise
     return run()
 
 
-def _interrupted() -> int:
+def interrupted() -> int:
+    """One line on stderr for a Ctrl+C; the exit status 130."""
     sys.stderr.write("softmax-tui: interrupted\n")
     return EXIT_INTERRUPTED
 

@@ -22,12 +22,13 @@ from softmax_tui.engine import RunState, Snapshot
 from .errors import UserError
 from .history import HistoryError, HistoryFile
 from .modelfile import check_writable, save_model
+from .entry import EXIT_INTERRUPTED
 from .numbers import finite
 from .safe_text import visible
 from .signals import Stopped, stop_signals_raise
 from .session import Session
 
-EXIT_OK, EXIT_USER_ERROR, EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_PIPE_CLOSED = 0, 2, 3, 130, 141
+EXIT_OK, EXIT_USER_ERROR, EXIT_DIVERGED, EXIT_PIPE_CLOSED = 0, 2, 3, 141
 
 
 class OutputFailed(Exception):
@@ -60,7 +61,10 @@ class ClosedOutput:
     def write(self, text: str) -> int:
         raise OSError(errno.EBADF, "standard output is closed")
 
-    flush = write
+    def flush(self) -> None:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
 def _metrics(snap: Snapshot) -> dict:
     """Where the run is and how it does: the fields progress and done events share."""
     return {
@@ -190,10 +194,8 @@ def _run(run: _Run, err: TextIO) -> int:
     try:
         run.print(to_json(done_event(session, snap, elapsed)))
     except OutputFailed as e:
-        if unsaved is None:
-            if not e.closed_pipe:  # the done event is lost: say so, and what was kept
-                return _stopped(run, err, e.what, e.exit_status)
-            return EXIT_PIPE_CLOSED
+        if unsaved is None:  # a lost done event is said, with what was kept (a closed pipe: silently)
+            return EXIT_PIPE_CLOSED if e.closed_pipe else _stopped(run, err, e.what, e.exit_status)
     if unsaved is not None:
         raise unsaved
     if snap.state is RunState.DIVERGED:

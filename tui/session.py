@@ -60,8 +60,8 @@ class Session:
         snap, config = self.trainer.snapshot, self.config
         record = {
             **replace(self.options, run=config).to_dict(),
-            "batch_size": config.make_optimizer().batch_size,  # the batch a step draws (None: all)
-            "epochs": config.max_epochs(self.options.headless),
+            "batch_size": self.trainer.optimizer.batch_size,  # the batch a step draws (None: all)
+            "epochs": self.trainer.max_epochs,
             "trained": {"step": snap.step, "epoch": snap.epoch, "state": snap.state.value},
         }
         return SavedModel(np.array(snap.W), np.array(snap.b), self.class_names, self.feature_names,

@@ -28,22 +28,29 @@ class Stopped(Exception):
 
 
 @contextlib.contextmanager
-def stop_signals_raise():
-    """Within it, SIGTERM and SIGHUP raise :class:`Stopped` (in the main thread only: other
-    threads cannot set signal handlers)."""
+def _handling(handler):
+    """Within it, :data:`STOP_SIGNALS` go to ``handler`` (in the main thread only: other
+    threads cannot set signal handlers); the previous handlers are restored after it."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    previous = {s: signal.signal(s, handler) for s in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for s, before in previous.items():
+            signal.signal(s, before)
+
+
+@contextlib.contextmanager
+def stop_signals_raise():
+    """Within it, SIGTERM and SIGHUP raise :class:`Stopped` (in the main thread only)."""
 
     def stop(signum, frame):
         raise Stopped(signum)
 
-    previous = {s: signal.signal(s, stop) for s in STOP_SIGNALS}
-    try:
+    with _handling(stop):
         yield
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
 
 
 @contextlib.contextmanager
@@ -51,15 +58,8 @@ def stop_signals_deferred():
     """Within it, SIGTERM and SIGHUP are only noted (work that must not be cut, such as the
     rename that saves a model, finishes); after it, the first one noted raises
     :class:`Stopped`. In the main thread only."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
     noted: list[int] = []
-    previous = {s: signal.signal(s, lambda signum, frame: noted.append(signum)) for s in STOP_SIGNALS}
-    try:
+    with _handling(lambda signum, frame: noted.append(signum)):
         yield
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
     if noted:
         raise Stopped(noted[0])

@@ -52,7 +52,7 @@ from .halfblock import (
     marked,
     put,
 )
-from .lines import BaseStyle
+from .lines import SUBTITLE_MARGIN, BaseStyle
 
 #: Axes (ticks and labels) are drawn when the content is at least this big.
 MIN_AXES_SIZE = Size(16, 5)
@@ -75,11 +75,6 @@ LEGENDS: tuple[tuple[str, str, str], ...] = (
     (" ", "│ inv: wrong", "curved │ "),
     (" ", "", ""),
 )
-#: Cut class names keep at least this many cells (a character and "…"); narrower, only the
-#: glyphs are shown.
-MIN_NAME_CELLS = 2
-#: Border cells around a subtitle: the two corners and Textual's padding beside them.
-LEGEND_MARGIN = 6
 
 
 def _tick(value: float) -> str:
@@ -227,6 +222,7 @@ class DecisionMap(BaseStyle, can_focus=True):
         self._cache_for: tuple[ColorMode, Style] | None = None
         self._generation = 0
         self._legend_key: tuple[ColorMode, bool, int] | None = None
+        self._axes_for: tuple[_Layout, list[str] | None, str | None] | None = None
 
     # The frame the owner hands over.
 
@@ -345,10 +341,17 @@ class DecisionMap(BaseStyle, can_focus=True):
         put(keys, frame.cols, frame.rows, glyph(frame.label, frame.wrong))
         if frame.selection is not None:
             self._mark(keys, painter.keys, frame)
-        x_label, y_label = self.map_view.labels
-        gutter = layout.gutter_lines(y_label) if layout.axes else None
-        axis = layout.axis_line(x_label) if layout.axes else None
+        gutter, axis = self._axes_text(layout)
         return Picture(keys, painter.cell, base, layout.size.width, (layout, self._generation), gutter, axis)
+
+    def _axes_text(self, layout: _Layout) -> tuple[list[str] | None, str | None]:
+        """The gutter's lines and the axis line for ``layout`` (None without axes), laid out
+        once per layout: they depend on its size and the plane's labels only."""
+        if self._axes_for is None or self._axes_for[0] is not layout:
+            x_label, y_label = self.map_view.labels
+            self._axes_for = (layout, layout.gutter_lines(y_label) if layout.axes else None,
+                              layout.axis_line(x_label) if layout.axes else None)
+        return self._axes_for[1], self._axes_for[2]
 
     def _painter(self, frame: MapFrame, mode: ColorMode, base: Style) -> Painter:
         """The pixels' colours from the probabilities, for ``mode`` (see the module docstring)."""
@@ -386,7 +389,7 @@ class DecisionMap(BaseStyle, can_focus=True):
         off by the border."""
         mode = self.color_mode
         curved = self._frame is not None and self._frame.curved
-        room = self.size.width - LEGEND_MARGIN
+        room = self.size.width - SUBTITLE_MARGIN
         key = (mode, curved, room)
         if key == self._legend_key:
             return
@@ -400,7 +403,7 @@ class DecisionMap(BaseStyle, can_focus=True):
             legend = self._legend(mode, names, gap, note, curved_note if curved else "")
             if legend.cell_length <= room:
                 return legend
-        for width in range(max(map(cell_len, names)) - 1, MIN_NAME_CELLS - 1, -1):
+        for width in range(max(map(cell_len, names)) - 1, cells.MIN_CUT_CELLS - 1, -1):
             cut = cells.distinct_names(names, width)
             legend = None if cut is None else self._legend(mode, cut, " ")
             if legend is not None and legend.cell_length <= room:

@@ -32,15 +32,14 @@ from textual.strip import Strip
 
 from softmax_tui.engine import PointExplanation
 
-from ..cells import distinct_names
+from ..cells import MIN_CUT_CELLS, distinct_names
 from ..numbers import fixed
-from .lines import LinesView
+from .lines import SUBTITLE_MARGIN, LinesView
 
 DECIMALS = (3, 2)  # digits after the point, the most first; fewer when that makes everything fit
 NAME_FLOOR = 4  # class names are cut to no fewer cells than this to make everything fit
 MAX_COLUMNS = 8  # x and (a - y) xᵀ show this many features, then say how many there are
 GAP = 2
-SUBTITLE_MARGIN = 6  # border cells around a subtitle: the two corners and Textual's padding beside them
 AGREE, DISAGREE, UNDEFINED = "✓", "✗", "·"
 NOT_A_NUMBER = "—"  # a cell float64 cannot hold (see JacobianPanel._backward)
 HIGHLIGHT = Style(reverse=True, underline=True)  # the true class's label
@@ -280,7 +279,7 @@ class JacobianPanel(LinesView):
         name = self.class_names[label]
         if cell_len(name) <= room:
             return name
-        names = distinct_names(self.class_names, room) if room >= 2 else None
+        names = distinct_names(self.class_names, room) if room >= MIN_CUT_CELLS else None
         return names[label] if names else str(label + 1)
 
     def _name_choices(self, e: PointExplanation, digits: Digits, width: int, *, shrink: bool) -> Iterator[Names]:

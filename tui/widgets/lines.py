@@ -33,6 +33,10 @@ def runs(values: np.ndarray) -> tuple[np.ndarray, list[int]]:
     return starts, np.diff(np.append(starts, len(values))).tolist()
 
 
+#: Border cells around a subtitle: the two corners and Textual's padding beside them.
+SUBTITLE_MARGIN = 6
+
+
 class QuietSubtitle(Widget):
     """A widget whose :meth:`set_subtitle` redraws the bottom border row alone (Textual's
     ``border_subtitle`` setter refreshes the whole widget)."""

@@ -98,8 +98,8 @@ class LossPlot(QuietSubtitle, BaseStyle, PlotextPlot, can_focus=False):
         """The plot's lines, ready-made (a new subtitle does not re-render them)."""
         width = self.content_size.width
         if y < len(self._lines):
-            return self._lines[y].crop_extend(0, width, self.rich_style)
-        return Strip.blank(width, self.rich_style)
+            return self._lines[y].crop_extend(0, width, self.base_style)
+        return Strip.blank(width, self.base_style)
 
     def _build(self, curves: Curves, request: PlotRequest) -> list[Strip]:
         """The plot's lines: the curves and the optimizer switches, on round axes."""

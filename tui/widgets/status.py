@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -23,6 +23,7 @@ from textual.strip import Strip
 
 from softmax_tui.engine import RunState
 
+from .. import cells
 from ..ladder import speed_text
 from .lines import LinesView
 
@@ -170,12 +171,12 @@ class Fitting:
         return True
 
 
-def ellipsized(text: str, cells: int) -> str:
-    """``text`` cut to at most ``cells`` terminal cells, "…" marking the cut (a wide
-    character that would be split is left out whole)."""
-    if cell_len(text) <= cells:
+def ellipsized(text: str, width: int) -> str:
+    """``text`` cut to at most ``width`` terminal cells, "…" marking the cut (a wide
+    character that would be split is left out whole, an accent kept on its letter)."""
+    if cell_len(text) <= width:
         return text
-    return set_cell_size(text, cells - 1).rstrip(" ") + "…"
+    return cells.head(text, width - 1).rstrip(" ") + cells.ELLIPSIS
 
 
 def fit(line: dict[str, Item], width: int) -> tuple[list[tuple[str, str]], str]:
@@ -188,16 +189,15 @@ def fit(line: dict[str, Item], width: int) -> tuple[list[tuple[str, str]], str]:
     room = width - fitting.width()
     for name in reversed([name for name, how in SHRINK if how == CUT and name in fitting.cut]):
         least = fitting.cells(name)
-        cells = min(cell_len(texts[name]), least + max(room, 0))
-        texts[name] = ellipsized(texts[name], cells)
-        room -= cells - least
+        kept = min(cell_len(texts[name]), least + max(room, 0))
+        texts[name] = ellipsized(texts[name], kept)
+        room -= kept - least
     return [(text, line[name].style) for name, text in texts.items() if text], fitting.separator
 
 
-def whole(status: Status) -> str:
-    """The items the bar may cut, whole: its tooltip (which changes only when they do, not
-    at every step)."""
-    line = items(status)
+def whole(line: dict[str, Item]) -> str:
+    """The items of ``line`` the bar may cut, whole: its tooltip (which changes only when
+    they do, not at every step)."""
     return SEPARATOR.join(line[name].forms[0] for name in ("state", "reason", "dataset") if name in line)
 
 
@@ -248,11 +248,12 @@ class StatusBar(LinesView):
         if self.status is None or self._shown == (self.status, width):
             return
         self._shown = (self.status, width)
-        texts, separator = fit(items(self.status), width)
+        shown = items(self.status)
+        texts, separator = fit(shown, width)
         line = Text(separator, self._style("muted")).join(Text(text, self._style(style)) for text, style in texts)
         self._text = line
         self.set_lines([Strip(Segment.apply_style(line.render(self.app.console, end=""), self.base_style))])
-        tooltip = whole(self.status)
+        tooltip = whole(shown)
         if tooltip != self._tooltip:
             self._tooltip = tooltip
             self.tooltip = Content(tooltip)  # data, not markup
