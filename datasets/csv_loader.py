@@ -114,12 +114,12 @@ def _head_lines(source: Source) -> list[str]:
 
 
 def _first_record_whole(lines: list[str]) -> bool:
-    """Whether some line ends with an even number of quotes before it, ending the first
-    record (quoting as RFC 4180 has it)."""
+    """Whether some line ends (with a line end, not the head's end) with an even number of
+    quotes before it, ending the first record (quoting as RFC 4180 has it)."""
     quotes = 0
     for line in lines:
         quotes += line.count('"')
-        if quotes % 2 == 0:
+        if quotes % 2 == 0 and line.endswith(("\n", "\r")):
             return True
     return False
 

@@ -635,6 +635,21 @@ def test_a_long_cell_in_the_first_lines_does_not_hide_the_delimiter(tmp_path):
     assert ds.feature_names == ("a",) and ds.n_classes == 2
 
 
+def test_a_header_longer_than_the_head_through_a_pipe(tmp_path):
+    """A regular file's head is read on to the first line end; a pipe's, cut at its size,
+    was parsed as a header of the names it happened to hold (col115 twice: a cut col115xxx)."""
+    d = 150_000
+    text = ",".join(f"col{j}" for j in range(d)) + ",y\n" + "1," * d + "x\n" + "2," * d + "z\n"
+    assert len(text.split("\n")[0]) > 2**20  # longer than the head read at first
+    fifo = tmp_path / "wide.csv"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_text(text))
+    writer.start()
+    ds = load_table(fifo)
+    writer.join()
+    assert ds.X.shape == (2, d) and ds.feature_names[-1] == f"col{d - 1}"
+
+
 def test_a_header_longer_than_the_head_with_a_quoted_line_end(tmp_path):
     names = ",".join(f"col{j}" for j in range(150_000))
     ds = load_table(write(tmp_path, f'"a\nb",{names},y\n' + "1," * 150_001 + "x\n" + "2," * 150_001 + "z\n"))
