@@ -4,7 +4,7 @@ Pure NumPy. Every loader returns a Dataset of raw columns; ``prepare`` splits it
 raw columns to model features through a Pipeline fitted on the training rows.
 """
 
-from .builtin import MAX_SAMPLES, list_datasets, load_dataset
+from .builtin import MAX_CLASSES, MAX_SAMPLES, GeneratedSet, generated_set, list_datasets, load_dataset
 from .csv_loader import load_csv
 from .dataset import Dataset, DatasetError
 from .prepare import Prepared, prepare
@@ -13,13 +13,16 @@ from .preprocessing import FEATURE_TRANSFORMS, Pipeline, parse_features
 from .split import stratified_split
 
 __all__ = [
+    "MAX_CLASSES",
     "MAX_SAMPLES",
     "FEATURE_TRANSFORMS",
     "Dataset",
+    "GeneratedSet",
     "DatasetError",
     "Pipeline",
     "Prepared",
     "TableOptions",
+    "generated_set",
     "is_table_path",
     "list_datasets",
     "load_csv",

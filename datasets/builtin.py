@@ -34,7 +34,7 @@ _FIXED_SUMMARIES = {
 
 
 @dataclass(frozen=True)
-class _Generated:
+class GeneratedSet:
     """A generated set: its one-line summary, its generator make(n, k, noise, rng), the
     names of its k classes, and its defaults (classes fixed at 2 unless adjustable)."""
 
@@ -52,32 +52,38 @@ def _numbered(word: str) -> Callable[[int], tuple[str, ...]]:
 
 
 _GENERATED = {
-    "blobs": _Generated(
+    "blobs": GeneratedSet(
         "Gaussian blobs in 2-D, one per class, overlapping: a linear model gets about 80%",
         generators.blobs, _numbered("blob"), samples=1000, noise=0.3, classes=3,
     ),
-    "circle": _Generated(
+    "circle": GeneratedSet(
         "a disc inside a ring (TensorFlow Playground): try features x1^2,x2^2",
         lambda n, k, noise, rng: generators.circle(n, noise, rng),
         lambda k: ("inside", "outside"), samples=500, noise=0.0, classes_adjustable=False,
     ),
-    "xor": _Generated(
+    "xor": GeneratedSet(
         "four quadrants, opposite ones alike (TensorFlow Playground): try feature x1*x2",
         lambda n, k, noise, rng: generators.xor(n, noise, rng),
         lambda k: ("same sign", "opposite sign"), samples=500, noise=0.0,
         classes_adjustable=False,
     ),
-    "gauss": _Generated(
+    "gauss": GeneratedSet(
         "Gaussian clusters, two by default (TensorFlow Playground)",
         generators.gauss, _numbered("cluster"), samples=500, noise=0.0,
     ),
-    "spiral": _Generated(
+    "spiral": GeneratedSet(
         "interleaved spiral arms, two by default (TensorFlow Playground)",
         generators.spiral, _numbered("arm"), samples=500, noise=0.0,
     ),
 }  # fmt: skip
 
 _NAMES = (*_FIXED_SUMMARIES, *_GENERATED)
+
+
+def generated_set(name: str) -> GeneratedSet | None:
+    """The generator behind built-in ``name`` with its defaults (samples, classes, noise),
+    or None when ``name`` is a fixed set (rgb20, iris) or not a built-in (a file)."""
+    return _GENERATED.get(name)
 
 
 def list_datasets() -> list[tuple[str, str]]:

@@ -68,6 +68,10 @@ class SoftmaxApp(App[None]):
         super().__init__()
         self.theme = THEME
         self.session = session
+        #: The command line's run and its data's number of columns: its file stays a choice
+        #: (read as the command line said) after another dataset replaced it.
+        self.command_line = session.options.run
+        self.command_line_columns = session.dataset.n_features
         self._speed = speed
         history = session.options.history
         self._history = HistoryFile(history) if history else None

@@ -119,6 +119,9 @@ class RunConfig:
     noise: float | None = _data(
         None, "--noise", "noise, 0 to 0.5 (generated sets; default: the set's own)",
         parse=converters.non_negative_float, metavar="F", per_dataset=True)
+    data_seed: int | None = _data(
+        None, "--data-seed", "seed of the generated points and of the validation split (default: --seed); "
+        "another value regenerates the data", parse=converters.non_negative_int, metavar="N")
     features: str | None = _data(
         None, "--features", "feature transforms of 2-D data, any of x1,x2,x1^2,x2^2,x1*x2,sin(x1),sin(x2) "
         "(default: x1,x2)", parse=converters.non_empty, metavar="LIST", per_dataset=True)
@@ -167,6 +170,12 @@ class RunConfig:
         return DEFAULT_HEADLESS_EPOCHS if headless else None
 
     @property
+    def data_rng_seed(self) -> int:
+        """The seed of the generated points and of the validation split: ``data_seed``, or
+        ``seed`` when not given."""
+        return self.seed if self.data_seed is None else self.data_seed
+
+    @property
     def table(self) -> TableOptions:
         """How ``dataset`` is read when it is a file."""
         return TableOptions(target=self.target, delimiter=self.delimiter, header=self.header,
@@ -198,11 +207,14 @@ class RunConfig:
         """The fields by name, in order, JSON-able."""
         return asdict(self)
 
-    def for_dataset(self, name: str) -> RunConfig:
-        """A new run on dataset ``name`` with this run's settings; the fields that described
-        the old data (``per_dataset``: how its file is read, what a generator makes, the
-        feature transforms, a model fitted to it) go back to their defaults."""
-        return replace(self, dataset=name, **{f.name: f.default for f in fields(self) if f.metadata["per_dataset"]})
+    def for_dataset(self, name: str, described: RunConfig | None = None) -> RunConfig:
+        """A new run on dataset ``name`` with this run's settings; the fields that describe
+        the data (``per_dataset``: how its file is read, what a generator makes, the feature
+        transforms, a model fitted to it) are ``described``'s when that is a run on ``name``
+        (the command line's, say, so that its file is read as it said), else their defaults."""
+        source = described if described is not None and described.dataset == name else RunConfig()
+        return replace(self, dataset=name, **{f.name: getattr(source, f.name) for f in fields(self)
+                                              if f.metadata["per_dataset"]})
 
     def needs_restart(self, other: RunConfig) -> list[str]:
         """The fields, in order, that differ in ``other`` and can change only with a new run

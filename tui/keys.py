@@ -68,6 +68,12 @@ KEYS: tuple[Key, ...] = (
     Key("next-optimizer", "o", "o", "next_optimizer", "optimizer",
         "Next optimizer (gd, sgd, minibatch, momentum, nesterov, adam) at its default learning rate, "
         "continuing from the current parameters.", footer_label="optim"),
+    Key("settings", "s", "s", "settings", "settings",
+        "Every setting of the run in one form: data, features, validation, penalties, optimizer, learning "
+        "rate, initialization, seeds. Live ones apply from the next step; the others start a new run.",
+        footer_label="set"),
+    Key("regenerate", "g", "g", "regenerate", "regenerate",
+        "New points from the same generator (the data seed plus one): a new run from step 0.", footer=False),
     Key("choose-dataset", "d", "d", "choose_dataset", "dataset",
         "Choose another dataset (a new run with the same settings).", footer_label="data"),
     Key("quit", "q", "q", "quit", "quit", "Quit (ctrl+c too).", app=True),

@@ -2,7 +2,8 @@
 
 The dashboard and ``--headless`` both start here, so the same flags give the same run.
 Random streams are independent and all derived from ``--seed``: the generated data and the
-split use the seed itself, the initial weights ``[seed, 1]``, the shuffling ``[seed, 2]``.
+split use the seed itself (or ``--data-seed`` when given), the initial weights ``[seed, 1]``,
+the shuffling ``[seed, 2]``.
 
 With ``--load-model`` the run starts from the saved parameters and keeps the saved
 preprocessing (the file's mean and scale, not a refit on this data), so the loaded model
@@ -73,12 +74,12 @@ def build_session(options: Options) -> Session:
     run = options.run
     saved = load_model(run.load_model) if run.load_model else None
     dataset = load_dataset(run.dataset, samples=run.samples, classes=run.classes,
-                           noise=run.noise, seed=run.seed, table=run.table)
+                           noise=run.noise, seed=run.data_rng_seed, table=run.table)
     if saved:
         _check_fits(saved, run.load_model, dataset)
     features = parse_features(run.features) if run.features else None
     prepared = prepare(dataset, features=features, standardize=run.standardize,
-                       val_fraction=run.val_fraction, seed=run.seed,
+                       val_fraction=run.val_fraction, seed=run.data_rng_seed,
                        pipeline=saved.pipeline if saved else None)
     if saved:
         model = SoftmaxRegression(saved.W, saved.b)

@@ -20,9 +20,10 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import get_current_worker
 
-from softmax_tui.datasets import DatasetError
+from softmax_tui.datasets import DatasetError, generated_set, is_table_path
 from softmax_tui.engine import RunState, Snapshot, explain_point
 
+from ..config import RunConfig
 from ..errors import UserError
 from ..frames import FRAMES_PER_SECOND, FrameClock
 from ..history import HistoryFile
@@ -30,9 +31,11 @@ from ..keys import bindings
 from ..ladder import DEFAULT_SPEED
 from ..mapview import MapView, Selection
 from ..messages import Parked, RunChanged, RunProblem
+from ..options import check_options
 from ..runner import Runner
 from ..safe_text import visible, visible_all
 from ..session import Session, build_session
+from ..settings import DatasetChoice, changes, dataset_choices
 from ..widgets.decision_map import DecisionMap
 from ..widgets.jacobian import JacobianPanel, Subject
 from ..widgets.loss import LossPlot, PlotRequest
@@ -40,6 +43,7 @@ from ..widgets.parameters import ParameterBars
 from ..widgets.status import Status, StatusBar
 from .dataset import DatasetScreen
 from .help import HelpScreen
+from .settings import SettingsScreen
 from .too_small import TooSmallScreen
 
 @dataclass(frozen=True)
@@ -226,13 +230,6 @@ class DashboardScreen(Screen[None]):
 
     # -- actions (the keys; see keys.py) -----------------------------------------------------
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Pause, resume and step cannot act on a finished run (r starts it again): their keys
-        grey out in the footer and do nothing."""
-        if action in ("toggle_pause", "step") and self.runner.state.finished:
-            return None
-        return True
-
     def action_toggle_pause(self) -> None:
         self.runner.toggle()
         self._after_key()
@@ -309,19 +306,87 @@ class DashboardScreen(Screen[None]):
         self.app.push_screen(HelpScreen())
 
     def action_choose_dataset(self) -> None:
-        self.app.push_screen(DatasetScreen(visible(self.session.dataset.name)), self._switch_dataset)
+        choices = [(choice.name, f"{choice.label:<7} {choice.summary}") for choice in self._dataset_choices()]
+        self.app.push_screen(DatasetScreen(self.session.dataset.name, choices), self._switch_dataset)
 
     def _switch_dataset(self, name: str | None) -> None:
         """A new run on dataset ``name`` with this run's settings (optimizer and rate as they
-        are now); options that described the old data (samples, features, ...) are dropped."""
-        if name is None:
+        are now); the settings that described the old data (samples, features, ...) go back
+        to their defaults, or to the command line's for the command line's file."""
+        if name is not None:
+            config = self.runner.config.for_dataset(name, self.app.command_line)
+            self._restart(config, f"{visible(name)}: a new run from step 0", problem=self._say_problem)
+
+    def action_settings(self, problem: str = "", start: RunConfig | None = None) -> None:
+        """The settings panel on this run's configuration (``start``: the form's values, when
+        a refused attempt is shown again with its ``problem``)."""
+        self.app.push_screen(SettingsScreen(self.runner.config, self._dataset_choices(), self._check,
+                                            described=self.app.command_line, problem=problem, start=start),
+                             self.apply_settings)
+
+    def apply_settings(self, config: RunConfig | None) -> None:
+        """Go on with ``config``: live changes from the next step, the parameters kept (the run
+        stays at its step); any other change is a new run from step 0. A notification says
+        which happened and what changed; a new run that cannot start (the generator refuses
+        the numbers, say) reopens the panel with the edits and the reason."""
+        if config is None:
             return
-        options = replace(self.session.options, run=self.runner.config.for_dataset(name),
-                          paused=self.runner.state is not RunState.RUNNING)
+        before = self.runner.config
+        said = ", ".join(changes(before, config))
+        if not said:
+            return
+        if before.needs_restart(config):
+            self._restart(config, f"New run from step 0: {said}",
+                          problem=lambda problem: self.action_settings(problem, start=config))
+            return
+        step = self.runner.snapshot.step
+        self.runner.apply(config)
+        self.notify(f"From step {step} on: {said}", title="Settings")
+        self._after_key()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Pause, resume and step cannot act on a finished run (r starts it again), and only
+        generated data can be regenerated: their keys grey out in the footer and do nothing."""
+        if action in ("toggle_pause", "step") and self.runner.state.finished:
+            return None
+        if action == "regenerate" and generated_set(self.runner.config.dataset) is None:
+            return None
+        return True
+
+    def action_regenerate(self) -> None:
+        """New points from the same generator: the data seed one up, a new run from step 0."""
+        config = self.runner.config
+        config = replace(config, data_seed=config.data_rng_seed + 1)
+        self._restart(config, f"New points (data seed {config.data_seed}): a new run from step 0",
+                      problem=self._say_problem)
+
+    def _say_problem(self, problem: str) -> None:
+        self.notify(problem, title="Cannot start the new run", severity="error")
+
+    def _check(self, config: RunConfig) -> str | None:
+        """What is wrong with ``config`` as a whole (the command line's rules between flags), or None."""
+        try:
+            check_options(replace(self.session.options, run=config))
+        except UserError as e:
+            return str(e)
+        return None
+
+    def _dataset_choices(self) -> list[DatasetChoice]:
+        """The built-in datasets and the command line's file."""
+        command_line = self.app.command_line.dataset
+        files = [(command_line, self.app.command_line_columns)] if is_table_path(command_line) else []
+        return dataset_choices(files)
+
+    def _restart(self, config: RunConfig, said: str, *, problem) -> None:
+        """A new run of ``config`` from step 0, in place of this one (running if this one
+        runs), and a notification ``said``; ``problem`` is called with the reason when the
+        new run cannot start (this one then goes on)."""
+        options = replace(self.session.options, run=config, paused=self.runner.state is not RunState.RUNNING)
         try:
             session = build_session(options)
         except (UserError, DatasetError) as e:
-            self.notify(str(e), title=f"Cannot open {name}", severity="error")
+            problem(str(e))
             return
         self.runner.close()  # the history file is finished before the new run starts it again
         self.app.start_run(session, View(self.log_scale, self.boundaries))
+        self.notify(said, title="Settings")

@@ -1,19 +1,20 @@
-"""The dataset chooser (``d``): the built-in datasets; choosing one starts a new run on it."""
+"""The dataset chooser (``d``): the built-in datasets and the command line's file; choosing
+one starts a new run on it."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from softmax_tui.datasets import list_datasets
-
 from .modal import OnceModal
 
 
 class DatasetScreen(OnceModal[str | None]):
-    """Returns the chosen dataset's name, or None when dismissed with escape."""
+    """Offers ``choices`` (name, one-line label) with ``current`` highlighted; returns the
+    chosen dataset's name, or None when dismissed with escape."""
 
     DEFAULT_CSS = """
     DatasetScreen {
@@ -29,12 +30,13 @@ class DatasetScreen(OnceModal[str | None]):
     """
     BINDINGS = [Binding("escape,q", "dismiss(None)", "Cancel", priority=True)]
 
-    def __init__(self, current: str) -> None:
+    def __init__(self, current: str, choices: list[tuple[str, str]]) -> None:
         super().__init__()
         self.current = current
+        self.choices = choices
 
     def compose(self) -> ComposeResult:
-        options = [Option(f"{name:<7} {summary}", id=name) for name, summary in list_datasets()]
+        options = [Option(Text(label), id=name) for name, label in self.choices]  # data, not markup
         chooser = OptionList(*options, id="datasets")
         chooser.border_title = "Dataset: enter starts a new run on it, escape cancels"
         yield chooser
