@@ -48,3 +48,22 @@ def test_dashboard(snap_compare, live, terminal, dataset, size):
 
     app = SoftmaxApp(build_session(parse_options(["--paused", *DATASETS[dataset]])))
     assert snap_compare(app, terminal_size=size, run_before=ten_steps)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_settings_panel(snap_compare, live, size):
+    """The settings panel over blobs after three steps, with the learning rate (live) and the
+    noise (a new run) changed but not applied: both marks and the line that says what Apply does."""
+    async def edit(pilot) -> None:
+        for _ in range(3):
+            await pilot.press("n")
+        await live.loss_plot_caught_up(pilot)
+        await pilot.press("s")
+        await pilot.pause()
+        screen = pilot.app.screen
+        screen.query_one("#field-lr").value = "0.3"
+        screen.query_one("#field-noise").value = "0.1"
+        await pilot.pause()
+
+    app = SoftmaxApp(build_session(parse_options(["--paused", "--dataset", "blobs"])))
+    assert snap_compare(app, terminal_size=size, run_before=edit)
