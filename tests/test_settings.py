@@ -336,3 +336,14 @@ async def test_regenerate_is_greyed_out_for_a_fixed_dataset():
         await pilot.press("g")
         await pilot.pause()
         assert app.dashboard.runner.snapshot.step == 0 and app.session.config.data_seed is None
+
+
+async def test_a_checked_box_reads_checked_without_colour(live):
+    app = make_app("--dataset", "blobs", "--features", "x1,x2,x1^2")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_settings(pilot)
+        text = live.screen_text(app)
+        assert "▐X▌ x1^2" in text and "▐ ▌ x2^2" in text and "▐X▌ on" in text  # standardize
+        await toggle(pilot, app.screen, "#field-standardize")
+        await pilot.pause()
+        assert "▐ ▌ off" in live.screen_text(app)

@@ -40,6 +40,15 @@ GROUP_TITLES = {"data": "Data", "training": "Training"}
 KEYS_LINE = "tab: next field · enter or ctrl+s: apply · escape: cancel"
 
 
+class Tick(Checkbox):
+    """A checkbox whose ``X`` is there only when it is checked: Textual's draws an ``X``
+    either way and tells them apart by colour alone, which NO_COLOR and a text capture lose."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # noqa: N802 (Textual's name)
+        return "X" if self.value else " "
+
+
 class SettingsScreen(OnceModal[RunConfig | None]):
     """Edits ``config`` on one of ``datasets``; returns the new configuration, or None when
     cancelled. ``check`` says what is wrong with a configuration as a whole (a rule between
@@ -162,11 +171,11 @@ class SettingsScreen(OnceModal[RunConfig | None]):
             return Select(options, value=value, allow_blank=False, compact=True, id=name)
         if field.name == "features":
             chosen = chosen_features(self.start)
-            with_ids = [Checkbox(transform, transform in chosen, compact=True, id=f"feature-{i}")
+            with_ids = [Tick(transform, transform in chosen, compact=True, id=f"feature-{i}")
                         for i, transform in enumerate(FEATURE_TRANSFORMS)]
             return Grid(*with_ids, id="settings-features")
         if isinstance(field.default, bool):
-            return Checkbox(_switch_text(value), value, compact=True, id=name, classes="settings-switch")
+            return Tick(_switch_text(value), value, compact=True, id=name, classes="settings-switch")
         if field.metadata["choices"]:
             return Select([(choice, choice) for choice in field.metadata["choices"]], value=value,
                           allow_blank=False, compact=True, id=name)
