@@ -8,8 +8,20 @@ optimizers that evaluation is also the next step's gradient, so each step costs 
 and one backward pass. Stochastic optimizers are evaluated at every epoch end and whenever
 a snapshot is taken, so a long run of cheap steps is not slowed by full passes.
 
+The objective is mean cross-entropy + (l2/2) ||W||^2 + l1 ||W||_1 (:mod:`.objective`); the
+L1 term is handled by the optimizer's proximal step (:mod:`.optimizers`). ``lr``, ``l1``,
+``l2`` and the optimizer can change between steps. A new ``l1`` or ``l2`` is a new
+objective: the trainer evaluates it at once at the current parameters (the snapshot's loss
+and gradient norm are the new objective's, recorded in the history at the same step) and
+forgets what it measured under the old one: the blow-up limit is set afresh from the new
+loss, and early stopping's best validation loss and count of epochs without improvement
+start over (the validation loss includes the penalty, so the old best is not comparable).
+The optimizer's state is kept: its velocities and moments are averages of gradients the
+next steps soon outweigh. A finished run stays finished.
+
 Stopping rules, checked at epoch ends so that a run does not depend on how it is chunked:
-``max_epochs`` reached; the full gradient's norm below ``tol`` (converged); validation loss
+``max_epochs`` reached; the norm of the full-batch gradient (with L1, of the minimum-norm
+subgradient, which is zero exactly at a minimum) below ``tol`` (converged); validation loss
 not improving for ``patience`` epochs (early stopped). A non-finite parameter or loss, or a
 loss that explodes past ``BLOWUP_FACTOR`` times its starting value (the steps overshoot so
 far that only float64's range stops them), ends the run as diverged and restores the last
@@ -71,14 +83,21 @@ class Snapshot:
     epoch: int  # completed passes over the training set
     W: np.ndarray
     b: np.ndarray
-    loss: float  # objective on the training set: mean CE + (l2/2) ||W||^2
+    loss: float  # objective on the training set: mean CE + (l2/2) ||W||^2 + l1 ||W||_1
     train_accuracy: float
     val_loss: float | None
     val_accuracy: float | None
-    grad_norm: float  # norm of the full-batch gradient of the objective
+    grad_norm: float  # norm of the full-batch minimum-norm subgradient of the objective (the gradient when l1 = 0)
     lr: float
     state: RunState
     reason: str = ""  # why the run finished, in words
+
+
+def _penalty(name: str, value: float) -> float:
+    """A penalty weight as a float; a ValueError unless it is finite and >= 0."""
+    if not (value >= 0 and math.isfinite(value)):
+        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
+    return float(value)
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
@@ -114,6 +133,7 @@ class Trainer:
         *,
         lr: float = 0.1,
         l2: float = 0.0,
+        l1: float = 0.0,
         max_epochs: int | None = None,
         patience: int | None = None,
         tol: float = 1e-6,
@@ -137,7 +157,8 @@ class Trainer:
         self._val_objective = Objective(self.X_val, self.y_val, K) if self.X_val is not None else None
         self.model = model
         self.optimizer = optimizer
-        self.l2 = float(l2)
+        self._l2 = _penalty("l2", l2)
+        self._l1 = _penalty("l1", l1)
         self.max_epochs = max_epochs
         self.patience = patience
         self.tol = tol
@@ -163,6 +184,35 @@ class Trainer:
         if not (value > 0 and math.isfinite(value)):
             raise ValueError(f"learning rate must be a positive finite number, got {value}")
         self._lr = float(value)
+
+    @property
+    def l2(self) -> float:
+        """The L2 penalty's weight: ``(l2/2) ||W||^2``. Setting it changes the objective
+        from the next step (module docstring); a ValueError unless finite and >= 0."""
+        return self._l2
+
+    @l2.setter
+    def l2(self, value: float) -> None:
+        self.set_penalties(self._l1, value)
+
+    @property
+    def l1(self) -> float:
+        """The L1 penalty's weight: ``l1 ||W||_1``. Setting it changes the objective from
+        the next step (module docstring); a ValueError unless finite and >= 0."""
+        return self._l1
+
+    @l1.setter
+    def l1(self, value: float) -> None:
+        self.set_penalties(value, self._l2)
+
+    def set_penalties(self, l1: float, l2: float) -> None:
+        """Both penalties at once, evaluated once; from the next step (module docstring).
+        Nothing changes when they are the ones in use. A ValueError unless both are finite
+        and >= 0 (and then neither changes)."""
+        l1, l2 = _penalty("l1", l1), _penalty("l2", l2)
+        if (l1, l2) != (self._l1, self._l2):
+            self._l1, self._l2 = l1, l2
+            self._change_objective()
 
     @property
     def state(self) -> RunState:
@@ -262,11 +312,20 @@ class Trainer:
         self._epoch = 0
         self._best_val = math.inf
         self._bad_epochs = 0
+        self._loss_limit: float | None = None
         self._cached: Evaluation | None = None
         self.history.clear()
         self._good: _Evaluated | None = None
         self._set_state(state)
         with np.errstate(over="ignore", invalid="ignore"):  # as in advance: overflow is detected, not printed
+            self._evaluate_and_check(epoch_ended=False)
+
+    def _change_objective(self) -> None:
+        """The penalties changed: evaluate the new objective here, forget the old one's measures."""
+        self._cached = None  # its gradient was the old objective's
+        self._loss_limit = None
+        self._best_val, self._bad_epochs = math.inf, 0
+        with np.errstate(over="ignore", invalid="ignore"):
             self._evaluate_and_check(epoch_ended=False)
 
     def _params_finite(self) -> bool:
@@ -277,7 +336,7 @@ class Trainer:
         """One update; returns whether it completed an epoch."""
         W, b = self.model.W, self.model.b
         if self._full_batch:
-            ev = self._cached or self._train_objective.evaluate(W, b, self.l2)
+            ev = self._cached or self._train_objective.evaluate(W, b, self._l2, self._l1)
             dW, db = ev.dW, ev.db
             epoch_ended = True
         else:
@@ -285,11 +344,11 @@ class Trainer:
                 self._order = self._shuffle_rng.permutation(self.n_train)
             idx = self._order[self._pos : self._pos + self.optimizer.batch_size]
             self._pos += len(idx)
-            dW, db = batch_gradient(W, b, self.X[idx], self.y[idx], self.l2)
+            dW, db = batch_gradient(W, b, self.X[idx], self.y[idx], self._l2)
             epoch_ended = self._pos >= self.n_train
             if epoch_ended:
                 self._order, self._pos = None, 0
-        self.optimizer.apply([W, b], [dW, db], self._lr)
+        self.optimizer.apply([W, b], [dW, db], self._lr, self._l1)
         self._cached = None
         self._step_count += 1
         self._epoch += epoch_ended
@@ -299,12 +358,12 @@ class Trainer:
         """Evaluate at the current parameters, record, apply the stopping rules.
         Returns whether the run finished."""
         W, b = self.model.W, self.model.b
-        ev = self._train_objective.evaluate(W, b, self.l2)
-        val = self._val_objective.evaluate(W, b, self.l2, gradient=False) if self._val_objective else None
+        ev = self._train_objective.evaluate(W, b, self._l2, self._l1)
+        val = self._val_objective.evaluate(W, b, self._l2, self._l1, gradient=False) if self._val_objective else None
         if not (math.isfinite(ev.loss) and (val is None or math.isfinite(val.loss))):
             self._diverge("the loss became non-finite")
             return True
-        if self._good is None:
+        if self._loss_limit is None:
             self._loss_limit = BLOWUP_FACTOR * max(1.0, ev.loss)
         elif ev.loss > self._loss_limit:
             self._diverge(f"the loss exploded to {ev.loss:.3g}")

@@ -127,3 +127,23 @@ def test_unreadable_files(tmp_path):
         load_model(str(tmp_path / "latin.json"))
     with pytest.raises(UserError, match="is a directory, not a model file"):
         load_model(str(tmp_path))
+
+
+def test_the_model_file_records_l1_and_the_hyperparameters_and_older_files_still_load(tmp_path, capsys):
+    from softmax_tui.tui.cli import main
+
+    path = tmp_path / "m.json"
+    assert main(["--headless", "--dataset", "iris", "--epochs", "40", "--l1", "0.05", "--optimizer", "adam",
+                 "--beta1", "0.8", "--eps", "1e-6", "--save-model", str(path)]) == 0
+    data = json.loads(path.read_text())
+    config = data["config"]
+    assert (config["l1"], config["momentum"], config["beta1"], config["beta2"], config["eps"]) == (
+        0.05, 0.9, 0.8, 0.999, 1e-6)
+    assert 0.0 in sum(data["W"], [])  # exact zeros are written as zeros
+    for key in ("l1", "momentum", "beta1", "beta2", "eps"):  # as a file from before these settings
+        del config[key]
+    path.write_text(json.dumps(data))
+    capsys.readouterr()
+    assert main(["--headless", "--dataset", "iris", "--epochs", "1", "--load-model", str(path)]) == 0
+    done = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert done["event"] == "done" and done["epoch"] == 1

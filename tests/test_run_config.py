@@ -113,7 +113,8 @@ def test_every_field_says_how_it_applies_and_has_help():
     for f in fields(RunConfig):
         assert f.metadata["apply"] in (LIVE, RESTART), f.name
         assert f.metadata["help"].strip() and f.metadata["flag"].startswith("--"), f.name
-    assert [f.name for f in fields(RunConfig) if f.metadata["apply"] == LIVE] == ["optimizer", "lr", "batch_size"]
+    assert [f.name for f in fields(RunConfig) if f.metadata["apply"] == LIVE] == [
+        "optimizer", "lr", "batch_size", "l2", "l1", "momentum", "beta1", "beta2", "eps"]
 
 
 def test_flags_and_fields_cannot_drift():
@@ -198,27 +199,38 @@ def test_a_restart_field_cannot_change_mid_run(name):
     assert runner.config == runner.session.config == before and runner.trainer.lr == before.lr  # nothing changed
 
 
-def test_l2_needs_a_restart_because_the_trainer_keeps_what_the_old_penalty_measured():
-    """Were the engine to renew these when l2 changes, l2 could become a live field."""
-    trainer = runner_for("--dataset", "iris").trainer
-    trainer.step()
+@pytest.mark.parametrize("penalty", ["l2", "l1"])
+def test_a_live_penalty_is_the_objective_from_the_next_step(penalty):
+    runner = runner_for("--dataset", "iris", "--val-fraction", "0.2")
+    trainer = runner.trainer
+    runner.step()
     W1, b1 = trainer.model.W.copy(), trainer.model.b.copy()
-    trainer.l2 = 1.0  # what a live change would have to do, lacking a setter
-    old = evaluate(W1, b1, trainer.X, trainer.y, 0.0)
-    new = evaluate(W1, b1, trainer.X, trainer.y, 1.0)
-    assert trainer.snapshot.loss == old.loss < new.loss  # the snapshot shows the old objective
-    trainer.step()  # gd steps along the cached gradient, the old penalty's
-    np.testing.assert_allclose(trainer.model.W, W1 - trainer.lr * old.dW, rtol=1e-12, atol=1e-15)
-    assert not np.allclose(trainer.model.W, W1 - trainer.lr * new.dW)
+    runner.apply(replace(runner.config, **{penalty: 0.05}))
+    assert runner.switches == [(1, f"l1 {0.05 if penalty == 'l1' else 0:g}, l2 {0.05 if penalty == 'l2' else 0:g}")]
+    weights = {"l2": 0.0, "l1": 0.0, penalty: 0.05}
+    new = evaluate(W1, b1, trainer.X, trainer.y, weights["l2"], weights["l1"])
+    old = evaluate(W1, b1, trainer.X, trainer.y)
+    snap = runner.snapshot  # shown at once, at the same step, with the new objective's numbers
+    assert (snap.step, snap.loss, snap.grad_norm) == (1, new.loss, new.grad_norm) and new.loss > old.loss
+    assert snap.val_loss == evaluate(W1, b1, trainer.X_val, trainer.y_val, weights["l2"], weights["l1"]).loss
+    assert getattr(trainer, penalty) == 0.05 and runner.session.config == runner.config
+    runner.step()  # gd from the same point along the new objective's gradient (and prox)
+    expected_W = W1 - trainer.lr * new.dW
+    if penalty == "l1":
+        expected_W = np.sign(expected_W) * np.maximum(np.abs(expected_W) - trainer.lr * 0.05, 0)
+    np.testing.assert_allclose(trainer.model.W, expected_W, rtol=1e-12, atol=1e-15)
+    assert runner.snapshot.step == 2 and runner.session.saved_model().config[penalty] == 0.05
 
 
 # -- the model file ----------------------------------------------------------------------------
 
 #: The model file's "config" keys, in their order: the command line's (as before RunConfig, with the
-#: fields added since), then "trained".
+#: fields added since: the data seed after noise, l1 and the optimizer's hyperparameters after l2),
+#: then "trained".
 FILE_KEYS = ("dataset", "target", "delimiter", "header", "drop_missing", "categorical_target", "samples",
-             "classes", "noise", "data_seed", "features", "standardize", "val_fraction", "optimizer", "lr", "batch_size",
-             "l2", "epochs", "patience", "init", "seed", "load_model", "save_model", "history", "headless",
+             "classes", "noise", "data_seed", "features", "standardize", "val_fraction", "optimizer", "lr",
+             "batch_size", "l2", "l1", "momentum", "beta1", "beta2", "eps", "epochs", "patience", "init", "seed",
+             "load_model", "save_model", "history", "headless",
              "every", "paused", "list_datasets")
 
 
@@ -228,7 +240,7 @@ def record_as_before(session) -> dict:
     options, trainer, snap = session.options, session.trainer, session.trainer.snapshot
     flags = {key: getattr(options.run, key) if key in FIELDS else getattr(options, key) for key in FILE_KEYS}
     return {**flags, "optimizer": trainer.optimizer.name, "batch_size": trainer.optimizer.batch_size,
-            "lr": trainer.lr, "l2": trainer.l2, "epochs": trainer.max_epochs,
+            "lr": trainer.lr, "l2": trainer.l2, "l1": trainer.l1, "epochs": trainer.max_epochs,
             "trained": {"step": snap.step, "epoch": snap.epoch, "state": snap.state.value}}
 
 

@@ -45,7 +45,7 @@ def test_the_panel_has_every_field_the_command_line_has_but_the_saved_model():
 def test_each_dataset_has_the_rows_that_mean_something_for_it():
     choices = {c.name: c for c in dataset_choices([("runs/data.csv", 4), ("two.csv", 2)])}
     assert list(choices)[-2:] == ["runs/data.csv", "two.csv"]  # the command line's file stays a choice
-    shown = {name: {f.name for f in panel_fields() if applies(f.name, choice)} for name, choice in choices.items()}
+    shown = {name: {f.name for f in panel_fields() if applies(f.name, choice, "gd")} for name, choice in choices.items()}
     table = {"target", "delimiter", "header", "drop_missing", "categorical_target"}
     assert shown["blobs"] & table == set() and {"samples", "classes", "noise", "features"} <= shown["blobs"]
     assert "classes" not in shown["circle"] and {"samples", "noise"} <= shown["circle"]  # always 2 classes
@@ -53,6 +53,16 @@ def test_each_dataset_has_the_rows_that_mean_something_for_it():
     assert "features" not in shown["iris"]  # 4 columns: the transforms are of x1, x2
     assert table <= shown["runs/data.csv"] and "features" not in shown["runs/data.csv"]
     assert "features" in shown["two.csv"]
+
+
+@pytest.mark.parametrize("optimizer, has", [
+    ("gd", set()), ("sgd", set()), ("minibatch", {"batch_size"}), ("momentum", {"batch_size", "momentum"}),
+    ("nesterov", {"batch_size", "momentum"}), ("adam", {"batch_size", "beta1", "beta2", "eps"})])
+def test_each_optimizer_has_the_rows_of_what_it_reads(optimizer, has):
+    blobs = dataset_choices()[2]
+    assert blobs.name == "blobs"
+    hyper = {"batch_size", "momentum", "beta1", "beta2", "eps"}
+    assert {name for name in hyper if applies(name, blobs, optimizer)} == has
 
 
 def test_an_entry_takes_what_the_command_line_takes_with_its_words():
@@ -142,6 +152,15 @@ EDITS = [
     ("batch_size", ["--dataset", "blobs", "--optimizer", "minibatch"], ("type", "16"),
      lambda app: app.session.trainer.optimizer.batch_size == 16),
     ("l2", ["--dataset", "blobs"], ("type", "0.01"), lambda app: app.session.trainer.l2 == 0.01),
+    ("l1", ["--dataset", "blobs"], ("type", "0.02"), lambda app: app.session.trainer.l1 == 0.02),
+    ("momentum", ["--dataset", "blobs", "--optimizer", "nesterov"], ("type", "0.5"),
+     lambda app: app.session.trainer.optimizer.rule.beta == 0.5),
+    ("beta1", ["--dataset", "blobs", "--optimizer", "adam"], ("type", "0.8"),
+     lambda app: app.session.trainer.optimizer.rule.beta1 == 0.8),
+    ("beta2", ["--dataset", "blobs", "--optimizer", "adam"], ("type", "0.99"),
+     lambda app: app.session.trainer.optimizer.rule.beta2 == 0.99),
+    ("eps", ["--dataset", "blobs", "--optimizer", "adam"], ("type", "1e-6"),
+     lambda app: app.session.trainer.optimizer.rule.eps == 1e-6),
     ("epochs", ["--dataset", "blobs"], ("type", "50"), lambda app: app.session.trainer.max_epochs == 50),
     ("patience", ["--dataset", "blobs", "--val-fraction", "0.2"], ("type", "3"),
      lambda app: app.session.trainer.patience == 3),

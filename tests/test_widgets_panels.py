@@ -15,7 +15,7 @@ from softmax_tui.tui.widgets.jacobian import JacobianPanel, Subject
 from softmax_tui.tui.widgets.lines import QuietSubtitle
 from softmax_tui.tui.widgets.loss import envelope
 from softmax_tui.tui.widgets.parameters import (
-    DOWN, SAME, UP, ParameterBars, bar_cells, directions, parameter_labels, parameter_vector,
+    DOWN, SAME, UP, ZERO_CELL, ParameterBars, bar_cells, directions, parameter_labels, parameter_vector, value_text,
 )
 from softmax_tui.tui.widgets.status import Status, StatusBar, fit, items
 
@@ -44,6 +44,13 @@ def test_bars_are_centred_on_zero_in_half_cells():
     assert bar_cells(0.375, 1.0, 4) == ("    ", "█▌  ")
     assert bar_cells(-0.125, 1.0, 4) == ("   ▐", "    ")
     assert bar_cells(9.0, 1.0, 2) == ("  ", "██")  # clipped at the scale
+
+
+def test_an_exact_zero_has_no_bar_and_a_plain_zero_a_tiny_value_its_mark():
+    assert bar_cells(0.0, 1.0, 4) == bar_cells(-0.0, 1.0, 4) == ("    ", "    ")
+    assert bar_cells(1e-9, 1.0, 4) == ("    ", "▌   ") and bar_cells(-1e-9, 1.0, 4) == ("   ▐", "    ")
+    assert value_text(0.0, 7) == value_text(-0.0, 7) == "      0"
+    assert value_text(1e-9, 7) == " +0.000" and value_text(-1e-9, 5, 2) == "-0.00"
 
 
 def test_directions_of_the_last_update():
@@ -154,6 +161,27 @@ async def test_parameter_layouts(size, K, d, layout):
         assert widget.layout_name == layout
         if len(widget._lines) > widget.scrollable_content_region.height:
             assert "↕" in str(widget.border_subtitle)  # never cut silently
+
+
+@pytest.mark.parametrize("size, d, layout", [((60, 12), 2, "bars"), ((60, 8), 4, "matrix"), ((40, 10), 60, "strip")])
+async def test_exact_zeros_read_differently_from_tiny_values_in_every_layout(size, d, layout):
+    widget = ParameterBars()
+    async with Host(widget).run_test(size=size) as pilot:
+        W = np.full((3, d), 0.5)
+        W[0, 0], W[1, 0] = 0.0, 1e-9  # the same row position in two classes
+        widget.show(W, np.array([0.25, -0.25, 0.0]), None)
+        await pilot.pause()
+        assert widget.layout_name == layout
+        lines = plain(widget._lines).splitlines()
+        if layout == "bars":
+            zero, tiny = (next(line for line in lines if line.startswith(label)) for label in ("w[1,1]", "w[2,1]"))
+            assert zero.endswith(" 0") and "▌" not in zero and tiny.endswith("+0.000") and "│▌" in tiny
+        elif layout == "matrix":
+            zero, tiny = lines[1].split()[1], lines[2].split()[1]
+            assert (zero, tiny) == ("0", "+0.00")
+        else:
+            zero, tiny = lines[1].split(" ", 1)[1].lstrip()[0], lines[3].split(" ", 1)[1].lstrip()[0]
+            assert (zero, tiny) == (ZERO_CELL, "░")
 
 
 async def test_status_bar_shows_the_reason_when_done_on_its_one_line():

@@ -28,12 +28,14 @@ two cannot disagree; rules that involve several flags are :func:`.options.check_
 **Live and restart**, as the engine allows:
 
 - ``lr``: the trainer's ``lr`` setter; the next step uses it.
-- ``optimizer``, ``batch_size``: ``Trainer.set_optimizer`` continues from the current
+- ``optimizer``, ``batch_size`` and the optimizer's hyperparameters (``momentum``,
+  ``beta1``, ``beta2``, ``eps``): ``Trainer.set_optimizer`` continues from the current
   parameters with a fresh optimizer state and a fresh shuffle (and drops the cached
   evaluation, which is the same for any optimizer).
-- ``l2`` needs a restart: it changes the objective, and the trainer keeps what it measured
-  with the old one (the cached evaluation whose gradient the next full-batch step uses, the
-  latest snapshot's loss, the blow-up limit, early stopping's best validation loss).
+- ``l1``, ``l2``: ``Trainer.set_penalties`` changes the objective from the next step: it
+  evaluates the new objective at the current parameters (so the snapshot's loss is the new
+  one's) and forgets what it measured under the old one (the cached gradient, the blow-up
+  limit, early stopping's best validation loss); the optimizer's state is kept.
 - ``epochs`` and ``patience`` are stopping rules the trainer reads at epoch ends; a run they
   have stopped is over, so they are restart fields too, as are the data, ``init``, ``seed``
   and ``load_model``, which make step 0.
@@ -140,7 +142,22 @@ class RunConfig:
         "full batch unless given", parse=converters.positive_int, metavar="N", apply=LIVE)
     l2: float = _training(
         0.0, "--l2", "L2 penalty (l2/2)*||W||^2 on the weights (not the bias)",
-        parse=converters.non_negative_float, metavar="F")
+        parse=converters.non_negative_float, metavar="F", apply=LIVE)
+    l1: float = _training(
+        0.0, "--l1", "L1 penalty l1*||W||_1 on the weights (not the bias): a proximal step sets "
+        "small weights to exactly 0", parse=converters.non_negative_float, metavar="F", apply=LIVE)
+    momentum: float = _training(
+        0.9, "--momentum", "beta of momentum and nesterov, in [0, 1)", parse=converters.fraction,
+        metavar="F", apply=LIVE)
+    beta1: float = _training(
+        0.9, "--beta1", "Adam's beta1 (first-moment decay), in [0, 1)", parse=converters.fraction, metavar="F",
+        apply=LIVE)
+    beta2: float = _training(
+        0.999, "--beta2", "Adam's beta2 (second-moment decay), in [0, 1)", parse=converters.fraction, metavar="F",
+        apply=LIVE)
+    eps: float = _training(
+        1e-8, "--eps", "Adam's epsilon, added to the root of the second moment", parse=converters.positive_float,
+        metavar="F", apply=LIVE)
     epochs: int | None = _training(
         None, "--epochs", f"maximum epochs (default: {DEFAULT_HEADLESS_EPOCHS} with --headless, "
         "unlimited in the dashboard)", parse=converters.positive_int, metavar="N")
@@ -184,9 +201,11 @@ class RunConfig:
     def make_optimizer(self) -> Optimizer:
         """A fresh optimizer of this run: ``optimizer`` drawing batches of ``batch_size`` where
         it takes one (its ``batch_size`` is then the batch each step draws: 1 for sgd, 32 for
-        minibatch unless given, None for the full batch). A ValueError if the name is unknown
-        or the batch size below 1."""
-        return Optimizer(self.optimizer, self.batch_size)
+        minibatch unless given, None for the full batch), with this run's hyperparameters. A
+        ValueError if the name is unknown, the batch size below 1, a beta outside [0, 1) or
+        ``eps`` not positive."""
+        return Optimizer(self.optimizer, self.batch_size, momentum=self.momentum, beta1=self.beta1,
+                         beta2=self.beta2, eps=self.eps)
 
     def to_argv(self) -> list[str]:
         """The command-line flags that give this configuration: one per field that is not at

@@ -112,7 +112,9 @@ class Runner:
         self._meter = RateMeter()
         self._worker_steps = 0
         self._rate = 0.0
-        self.switches: list[tuple[int, str]] = []  # (step, optimizer) where the optimizer (or its batch size) changed
+        #: (step, what): where the optimizer (or its batch size or hyperparameters) changed, named by
+        #: the optimizer, or the penalties, named "l1 F, l2 F"; marked on the loss curve
+        self.switches: list[tuple[int, str]] = []
         # What the UI shows: the configuration as it is once the queued controls have run.
         self._config = session.config
         self._resuming = False
@@ -194,8 +196,10 @@ class Runner:
 
     def apply(self, config: RunConfig) -> None:
         """Go on with ``config`` from the next step: its live fields (learning rate, optimizer,
-        batch size) replace the run's, the parameters kept; a new optimizer or batch size
-        starts a fresh optimizer state, marked on the loss curve (:attr:`switches`). An
+        batch size, the optimizer's hyperparameters, l1, l2) replace the run's, the parameters
+        kept; a new optimizer, batch size or hyperparameter starts a fresh optimizer state,
+        and new penalties a new objective (its loss shown at once), each marked on the loss
+        curve (:attr:`switches`). An
         ``lr`` of None is the optimizer's default. A ValueError names the fields that differ
         but need a new run (``apply="restart"``), and nothing changes."""
         if restart := self._config.needs_restart(config):
@@ -376,11 +380,16 @@ class Runner:
 
     def _apply(self, config: RunConfig) -> None:
         before, self.session.config = self.session.config, config
-        if (config.optimizer, config.batch_size) != (before.optimizer, before.batch_size):
+        if _optimizer_settings(config) != _optimizer_settings(before):
             self.trainer.set_optimizer(config.make_optimizer())
             self.switches.append((self.trainer.snapshot.step, config.optimizer))
             self._restart_clocks()
         self.trainer.lr = config.lr
+        if (config.l1, config.l2) != (before.l1, before.l2):
+            self.trainer.set_penalties(config.l1, config.l2)
+            snap = self.trainer.snapshot
+            self.switches.append((snap.step, f"l1 {config.l1:g}, l2 {config.l2:g}"))
+            self._publish(snap)
 
     # -- internals --------------------------------------------------------------------------
 
@@ -466,6 +475,11 @@ class Runner:
         self._rate = 0.0
         self._chunk = 1
         self._fastest = math.inf
+
+
+def _optimizer_settings(config: RunConfig) -> tuple:
+    """What makes the optimizer: a change in any of it starts a fresh one."""
+    return config.optimizer, config.batch_size, config.momentum, config.beta1, config.beta2, config.eps
 
 
 def _ending_at(steps: np.ndarray, values: np.ndarray, step: int, value: float) -> tuple[np.ndarray, np.ndarray]:

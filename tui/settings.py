@@ -28,6 +28,9 @@ DEFAULT_FEATURES = ("x1", "x2")
 TABLE_FIELDS = ("target", "delimiter", "header", "drop_missing", "categorical_target")
 #: What a generator makes.
 GENERATOR_FIELDS = ("samples", "classes", "noise")
+#: Fields that only some optimizers read, and which.
+OPTIMIZER_FIELDS = {"batch_size": ("minibatch", "momentum", "nesterov", "adam"), "momentum": ("momentum", "nesterov"),
+                    "beta1": ("adam",), "beta2": ("adam",), "eps": ("adam",)}
 
 
 @dataclass(frozen=True)
@@ -65,10 +68,13 @@ def panel_fields() -> list[Field]:
     return [f for f in fields(RunConfig) if f.name not in NOT_IN_PANEL]
 
 
-def applies(name: str, choice: DatasetChoice) -> bool:
-    """Whether field ``name`` means anything for ``choice``: table reading for files,
-    generator settings for generated sets (classes where the generator takes them), the
-    feature transforms for two data columns."""
+def applies(name: str, choice: DatasetChoice, optimizer: str) -> bool:
+    """Whether field ``name`` means anything for a run of ``optimizer`` on ``choice``: table
+    reading for files, generator settings for generated sets (classes where the generator
+    takes them), the feature transforms for two data columns, an optimizer's hyperparameters
+    (and batch size) for the optimizers that read them."""
+    if name in OPTIMIZER_FIELDS:
+        return optimizer in OPTIMIZER_FIELDS[name]
     if name in TABLE_FIELDS:
         return choice.is_file
     if name in GENERATOR_FIELDS:

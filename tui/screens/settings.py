@@ -194,7 +194,7 @@ class SettingsScreen(OnceModal[RunConfig | None]):
         """The rows ``dataset`` has, each entry's placeholder its default there."""
         choice, config = self.datasets[dataset], replace(self.config, optimizer=self._optimizer)
         for name, field in self.fields.items():
-            self.query_one(f"#row-{name}").set_class(not applies(name, choice), "-hidden")
+            self.query_one(f"#row-{name}").set_class(not applies(name, choice, self._optimizer), "-hidden")
             editor = self.query_one(f"#field-{name}") if name != "features" else None
             if isinstance(editor, Input):
                 hint = default_hint(name, config, choice)
@@ -205,8 +205,9 @@ class SettingsScreen(OnceModal[RunConfig | None]):
     def edited(self) -> RunConfig:
         """The configuration the form says; a ValueError names a field whose text is not a value."""
         choice, values = self._choice(), {}
+        optimizer = self.query_one("#field-optimizer", Select).value
         for name, field in self.fields.items():
-            if not applies(name, choice):
+            if not applies(name, choice, optimizer):
                 values[name] = field.default
             elif name == "features":
                 values[name] = features_value([box.label.plain for box in self.query("#settings-features Checkbox")

@@ -68,7 +68,7 @@ class PlotRequest:
     height: int
     theme: str
     colors: tuple[tuple[int, int, int], tuple[int, int, int]]  # train, validation
-    switches: tuple[tuple[int, str], ...]  # (step, optimizer) where the optimizer changed
+    switches: tuple[tuple[int, str], ...]  # (step, what) where the optimizer or the penalties changed
     legend: str  # the subtitle: the current values (markup), shown with the plot they end
 
 
@@ -102,7 +102,7 @@ class LossPlot(QuietSubtitle, BaseStyle, PlotextPlot, can_focus=False):
         return Strip.blank(width, self.base_style)
 
     def _build(self, curves: Curves, request: PlotRequest) -> list[Strip]:
-        """The plot's lines: the curves and the optimizer switches, on round axes."""
+        """The plot's lines: the curves and the optimizer and penalty switches, on round axes."""
         plt = self.plt
         plt.clear_figure()
         plt.plotsize(request.width, request.height)

@@ -14,6 +14,11 @@ fit either), else the matrix, else the strip:
     A heat strip, one cell per parameter (shade = magnitude, colour = sign), a row per class
     wrapped to the width, the biases last; the panel scrolls when even that does not fit.
 
+An exact zero (what an L1 penalty's proximal step makes) reads as zero in every layout: no
+bar cell, a plain muted ``0`` for its value, a muted ``·`` in the strip; a nonzero value too
+small for the scale still gets the smallest mark (a half cell, ``░``) and its signed value
+(``+0.000``).
+
 Nothing is ever cut silently: the subtitle names the layout, the scale, and how many rows
 are out of view when the panel scrolls.
 """
@@ -32,6 +37,7 @@ UP, DOWN, SAME = "▲", "▼", " "
 FULL, HALF_LEFT, HALF_RIGHT = "█", "▌", "▐"
 AXIS = "│"
 SHADES = "░▒▓█"
+ZERO_CELL = "·"  # an exact zero in the strip
 VALUE_WIDTH = 7  # "+12.345"
 CELL_WIDTH = 7  # " +1.23▲" in the matrix
 MIN_BAR = 5  # bar cells (each side of the axis at least 2)
@@ -62,10 +68,17 @@ def directions(current: np.ndarray, previous: np.ndarray | None) -> list[str]:
     return [UP if x > 0 else DOWN if x < 0 else SAME for x in delta.tolist()]
 
 
+def value_text(value: float, width: int, decimals: int = 3) -> str:
+    """``value`` in ``width`` characters as :func:`~..numbers.fixed` writes it, except an
+    exact zero, which is a plain ``0`` (a tiny value reads ``+0.000``)."""
+    return "0".rjust(width) if value == 0 else fixed(value, width, decimals)
+
+
 def bar_cells(value: float, scale: float, half: int) -> tuple[str, str]:
     """The two halves of a bar of ``half`` cells each side of the axis, in half-cell steps:
-    ``(left, right)``; a negative value fills the left half from the axis outwards."""
-    halves = min(2 * half, int(round(abs(value) / scale * 2 * half))) if scale > 0 else 0
+    ``(left, right)``; a negative value fills the left half from the axis outwards. An exact
+    zero has no cell; any other value at least a half cell."""
+    halves = min(2 * half, max(int(round(abs(value) / scale * 2 * half)), int(value != 0))) if scale > 0 else 0
     body = FULL * (halves // 2)
     if value >= 0:
         right = body + (HALF_LEFT if halves % 2 else "")
@@ -149,7 +162,7 @@ class ParameterBars(LinesView):
         value_width = VALUE_WIDTH + 1 + max(0, room - 2 * half)  # the line exactly as wide as the panel
         lines = []
         for label, value, arrow in zip(labels, values.tolist(), directions(values, self._previous)):
-            sign = positive if value >= 0 else negative
+            sign = axis if value == 0 else positive if value > 0 else negative
             left, right = bar_cells(value, scale, half)
             lines.append(Strip([
                 Segment(label.ljust(width_of_labels), label_style),
@@ -157,7 +170,7 @@ class ParameterBars(LinesView):
                 Segment(left, negative),
                 Segment(AXIS, axis),
                 Segment(right, positive),
-                Segment(fixed(value, VALUE_WIDTH).rjust(value_width), sign),
+                Segment(value_text(value, VALUE_WIDTH).rjust(value_width), sign),
             ]))
         return lines
 
@@ -173,8 +186,8 @@ class ParameterBars(LinesView):
             segments = [Segment(f"{k + 1:<3}", self.base_style + self.class_style(k))]
             row = list(zip(W[k].tolist(), arrows_w[k].tolist())) + [(float(b[k]), arrows_b[k])]
             for value, arrow in row:
-                style = positive if value >= 0 else negative
-                segments.append(Segment(" " + fixed(value, CELL_WIDTH - 2, 2) + arrow, style))
+                style = axis if value == 0 else positive if value > 0 else negative
+                segments.append(Segment(" " + value_text(value, CELL_WIDTH - 2, 2) + arrow, style))
             lines.append(Strip(segments))
         return lines
 
@@ -183,21 +196,26 @@ class ParameterBars(LinesView):
         label_width = max(len(f"w[{K},·]"), 4)
         cells_per_line = max(1, width - label_width - 1)
         lines = [Strip([Segment(f"{SHADES} |value| to {scale:g} ", label_style), Segment("+", positive),
-                        Segment(" ", label_style), Segment("-", negative)])]
+                        Segment(" ", label_style), Segment("-", negative), Segment(f" {ZERO_CELL}", axis),
+                        Segment(" 0", label_style)])]
         rows = [(f"w[{k + 1},·]", values[k * d : (k + 1) * d]) for k in range(K)] + [("b[·]", values[K * d :])]
         for label, row in rows:
             for start in range(0, len(row), cells_per_line):
                 chunk = row[start : start + cells_per_line]
                 head = (label if start == 0 else "").ljust(label_width) + " "
-                lines.append(Strip([Segment(head, label_style), *self._shade_segments(chunk, scale, positive, negative)]))
+                lines.append(Strip([Segment(head, label_style),
+                                    *self._shade_segments(chunk, scale, positive, negative, axis)]))
         return lines
 
     @staticmethod
-    def _shade_segments(row: np.ndarray, scale: float, positive: Style, negative: Style) -> list[Segment]:
-        """Runs of equal cells as single segments (a 784-pixel row is a few dozen segments)."""
-        level = np.minimum(len(SHADES) - 1, (np.abs(row) / scale * len(SHADES)).astype(int))
+    def _shade_segments(row: np.ndarray, scale: float, positive: Style, negative: Style,
+                        zero: Style) -> list[Segment]:
+        """Runs of equal cells as single segments (a 784-pixel row is a few dozen segments);
+        an exact zero is :data:`ZERO_CELL`."""
+        cells = ZERO_CELL + SHADES
+        level = np.where(row == 0, 0, 1 + np.minimum(len(SHADES) - 1, (np.abs(row) / scale * len(SHADES)).astype(int)))
         negative_cell = row < 0
         starts, lengths = runs(2 * level + negative_cell)
-        return [Segment(SHADES[shade] * n, negative if below else positive)
+        return [Segment(cells[shade] * n, zero if shade == 0 else negative if below else positive)
                 for shade, below, n in zip(level[starts].tolist(), negative_cell[starts].tolist(), lengths)]
 
