@@ -85,7 +85,7 @@ class DashboardScreen(Screen[None]):
         self.map_view = MapView(dataset.X[rows], dataset.y[rows], session.pipeline, dataset.feature_names,
                                 visible_all(dataset.class_names))
         self.selection = Selection.point(int(self.map_view.drawn[0]))
-        self._cursor_input: tuple[Selection, np.ndarray] | None = None
+        self._cursor_input: tuple[Selection, np.ndarray, np.ndarray | None] | None = None
         self._drawn: tuple | None = None
         self._announced = session.trainer.state
 
@@ -151,7 +151,7 @@ class DashboardScreen(Screen[None]):
             self.parameters.show(snap.W, snap.b, before)
             self.decision_map.show(self.map_view.frame(snap.W, snap.b, viewport, self.selection,
                                                        boundaries=self.boundaries))
-            self.jacobian.show(self._subject(snap))
+            self.jacobian.show(self.subject(snap))
         self.status.show(self._status(snap))
         self._announce(snap)
 
@@ -183,19 +183,24 @@ class DashboardScreen(Screen[None]):
         on_canvas = Color.parse(self.loss.readable(Color.parse(color).rgb, canvas))
         return Color.parse(self.loss.readable(on_canvas.rgb))
 
-    def _subject(self, snap: Snapshot) -> Subject:
-        """The engine's explanation of the selection: a training point (with its label) or the
-        free cursor's location on the map (without)."""
+    def subject(self, snap: Snapshot) -> Subject:
+        """The engine's explanation of the selection at ``snap``: a training point (with its
+        label) or the free cursor's location on the map (without); with the raw row it came
+        from when the model does not read the raw row itself."""
         selection, prepared = self.selection, self.session.prepared
+        identity = self.session.pipeline.is_identity
         if selection.index is not None:
             x, label = prepared.X_train[selection.index], int(prepared.y_train[selection.index])
+            raw = None if identity else self.session.dataset.X[prepared.train_index[selection.index]]
             title = f"point {selection.index + 1}/{len(prepared.y_train)}"
-            return Subject(explain_point(snap.W, snap.b, x, label), title)
+            return Subject(explain_point(snap.W, snap.b, x, label), title, raw)
         s, t = selection.location
         if self._cursor_input is None or self._cursor_input[0] != selection:
-            self._cursor_input = (selection, self.map_view.model_input_at(s, t))
+            raw = None if identity else self.map_view.raw_input_at(s, t)
+            self._cursor_input = (selection, self.map_view.model_input_at(s, t), raw)
         names = ", ".join(self.map_view.labels)
-        return Subject(explain_point(snap.W, snap.b, self._cursor_input[1]), f"cursor ({names}) = ({s:+.2f}, {t:+.2f})")
+        _, x, raw = self._cursor_input
+        return Subject(explain_point(snap.W, snap.b, x), f"cursor ({names}) = ({s:+.2f}, {t:+.2f})", raw)
 
     def _status(self, snap: Snapshot) -> Status:
         runner = self.runner
