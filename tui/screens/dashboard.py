@@ -90,7 +90,7 @@ class DashboardScreen(Screen[None]):
         self._announced = session.trainer.state
 
     def compose(self) -> ComposeResult:
-        self.parameters = ParameterBars(id="parameters")
+        self.parameters = ParameterBars(visible_all(self.session.feature_names), id="parameters")
         self.loss = LossPlot(id="loss")
         self.decision_map = DecisionMap(self.map_view, id="map")
         self.jacobian = JacobianPanel(visible_all(self.session.class_names), id="jacobian")
