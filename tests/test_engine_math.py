@@ -11,6 +11,9 @@ from hypothesis.extra.numpy import arrays
 from softmax_tui.engine import (
     SoftmaxRegression,
     cross_entropy,
+    explain_loss,
+    explain_point,
+    explain_weights,
     log_softmax,
     loss_grad_logits,
     loss_grad_logits_chain,
@@ -257,3 +260,23 @@ def test_objective_threads_raise_no_warnings_on_overflow():
         warnings.simplefilter("error")
         ev = obj.evaluate(np.array([[1e10, 1e10], [-1e10, 0.0]]), np.zeros(2))
     assert not np.isfinite(ev.loss)
+
+
+def test_explain_loss_splits_the_objective_into_its_terms():
+    W = np.array([[1.0, -2.0], [0.5, 0.0], [0.0, 3.0]])
+    terms = explain_loss(2.0, W, l2=0.1)
+    assert terms.penalty == pytest.approx(0.05 * (1 + 4 + 0.25 + 9))
+    assert terms.cross_entropy == pytest.approx(2.0 - 0.05 * 14.25)
+    assert terms.chance == pytest.approx(np.log(3))
+    assert explain_loss(0.7, W, l2=0.0).penalty == 0 and explain_loss(0.7, W, l2=0.0).cross_entropy == 0.7
+    # a model that predicts 1/K everywhere scores exactly the chance level
+    X, y = np.random.default_rng(0).normal(size=(9, 2)), np.arange(9) % 3
+    uniform = explain_point(np.zeros((3, 2)), np.zeros(3), X[0], int(y[0]))
+    assert uniform.loss == pytest.approx(explain_loss(uniform.loss, np.zeros((3, 2)), 0.0).chance)
+
+
+def test_explain_weights_finds_the_largest_magnitude():
+    assert explain_weights(np.array([[0.5, -3.0], [2.9, 3.0]])) == (0, 1, -3.0)  # the first on a tie
+    assert explain_weights(np.array([[0.1], [-0.2]])) == (1, 0, -0.2)
+    with pytest.raises(ValueError):
+        explain_weights(np.zeros((3, 0)))

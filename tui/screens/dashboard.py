@@ -39,6 +39,7 @@ from ..widgets.loss import LossPlot, PlotRequest
 from ..widgets.parameters import ParameterBars
 from ..widgets.status import Status, StatusBar
 from .dataset import DatasetScreen
+from .explain import ExplainScreen
 from .help import HelpScreen
 from .too_small import TooSmallScreen
 
@@ -312,6 +313,14 @@ class DashboardScreen(Screen[None]):
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())
+
+    def action_explain(self) -> None:
+        """Explain mode on (a note over every panel), or off when it is on (from the palette)."""
+        top = self.app.screen
+        if isinstance(top, ExplainScreen):
+            top.dismiss()
+        else:
+            self.app.push_screen(ExplainScreen(self))
 
     def action_choose_dataset(self) -> None:
         self.app.push_screen(DatasetScreen(visible(self.session.dataset.name)), self._switch_dataset)

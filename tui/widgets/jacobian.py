@@ -196,6 +196,13 @@ def flow(blocks: list[Block], width: int) -> list[Line]:
 class JacobianPanel(LinesView):
     """Shows a :class:`Subject` handed over by :meth:`show`; never trains."""
 
+    #: What the panel shows, for explain mode (``e``).
+    EXPLAIN = (
+        "x: the model's input, standardized, (raw - mean) / scale; raw: the data's columns "
+        "(before transforms such as x1^2). z = W x + b, a = softmax(z), L = -log a_y (y, the "
+        "true class, highlighted). J = diag(a) - a aᵀ = da/dz; J·dL/da = a - y (✓). "
+        "dL/dW = (a - y) xᵀ: this point's gradient."
+    )
 
     COMPONENT_CLASSES = {"jacobian--agrees", "jacobian--disagrees"}
 

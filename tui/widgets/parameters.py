@@ -81,6 +81,13 @@ def bar_cells(value: float, scale: float, half: int) -> tuple[str, str]:
 class ParameterBars(LinesView):
     """Shows parameters ``(W, b)`` handed over by :meth:`show`; never trains."""
 
+    #: What the panel shows, for explain mode (``e``).
+    EXPLAIN = (
+        "w[k,j] = W[class k, feature j]: how much feature j of x raises class k's logit in "
+        "z = W x + b; b[k] is class k's bias. The bars share one scale (± in the subtitle): right "
+        "of the axis positive, left negative; ▲▼ the last step's direction. Too many for bars: "
+        "a matrix (a row per class) or a heat strip."
+    )
 
     COMPONENT_CLASSES = {
         "parameter-bars--positive",
