@@ -169,3 +169,26 @@ async def test_the_notes_quote_the_run_as_it_is_now(live):
         assert (f"Now: {snap.loss:.4g} = cross-entropy {terms.cross_entropy:.4g} + penalty {terms.penalty:.4g};"
                 in loss) and "ln K = 1.099" in loss
         assert app.dashboard.runner.state is RunState.PAUSED
+
+
+async def test_a_note_too_long_for_its_box_scrolls_by_keys_and_says_which_lines_are_in_view(live):
+    app = make_app("--dataset", "iris")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("e")
+        screen = await opened(pilot)
+        await pilot.press("tab", "tab")  # from the parameters' note to the map's
+        note = screen.query_one("#map-note", Note)
+        assert screen.focused is note
+        shown, total = note.scrollable_content_region.height, note.virtual_size.height
+        assert total > shown
+        assert rows_of(live, app, note.region)[0].startswith(f"╭─ Decision map · {shown}/{total} ↕")
+        await pilot.press("down", "down")
+        await pilot.pause()
+        assert note.scroll_offset.y == 2
+        assert rows_of(live, app, note.region)[0].startswith(f"╭─ Decision map · 3–{shown + 2}/{total} ↕")
+        await pilot.press("end")
+        await pilot.pause()
+        last = words(" ".join(row[2:-1] for row in rows_of(live, app, note.region)[1:]))
+        d = app.dashboard
+        a = d.subject(d.runner.snapshot).explanation.a  # the untrained model's, at step 0
+        assert last.endswith(f"the model says {d.map_view.class_names[int(a.argmax())]}.")
