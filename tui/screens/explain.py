@@ -46,7 +46,8 @@ if TYPE_CHECKING:
 
 #: Content rows of a panel that its note leaves in sight, below the note.
 KEEP_ROWS = 2
-#: The status bar's note takes at most this share of the height of the panels above the bar.
+#: The status bar's note takes this share of the height of the panels right above the bar (at
+#: least three rows: its border and two lines), or less when its text needs fewer.
 STATUS_SHARE = 1 / 4
 #: Live lines are brought up to date this many times a second.
 REFRESH_PER_SECOND = 4
