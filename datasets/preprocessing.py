@@ -126,6 +126,25 @@ class Pipeline:
                 out = np.where(np.isfinite(out), out, Z / self.scale - self.mean / self.scale)
         return np.ascontiguousarray(out)
 
+    def inverse_transform(self, X: np.ndarray) -> np.ndarray:
+        """(m, d) model features -> (m, d) raw rows: ``x * scale + mean``, the inverse of
+        :meth:`transform` for a pipeline without feature transforms (a square or a sine
+        cannot be undone: ValueError). Exact up to rounding."""
+        if self.features is not None:
+            raise ValueError(f"feature transforms ({','.join(self.features)}) cannot be inverted")
+        X = np.asarray(X, dtype=np.float64)
+        return X * self.scale + self.mean
+
+    @property
+    def standardizes(self) -> bool:
+        """True when features are shifted or scaled (False for ``standardize=False``)."""
+        return bool(self.mean.any() or (self.scale != 1).any())
+
+    @property
+    def is_identity(self) -> bool:
+        """True when the model's input is the raw row itself: no transforms, no standardization."""
+        return self.features is None and not self.standardizes
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able description; floats survive JSON exactly (repr round-trips)."""
         return {

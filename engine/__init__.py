@@ -1,6 +1,6 @@
 """softmax_tui.engine: exact softmax regression in NumPy (no terminal code here)."""
 
-from .explain import PointExplanation, explain_point
+from .explain import LossTerms, PointExplanation, explain_loss, explain_point, explain_weights
 from .geometry import (
     NO_SPREAD,
     ONE_DIMENSIONAL,
@@ -32,10 +32,10 @@ from .softmax import (
 from .trainer import RunState, Snapshot, Trainer
 
 __all__ = [
-    "NO_SPREAD", "ONE_DIMENSIONAL", "Adam", "Boundary", "Evaluation", "History", "INITIALIZERS", "METRICS", "Momentum", "Nesterov",
+    "NO_SPREAD", "ONE_DIMENSIONAL", "Adam", "Boundary", "Evaluation", "History", "INITIALIZERS", "LossTerms", "METRICS", "Momentum", "Nesterov",
     "OPTIMIZERS", "Optimizer", "Plane", "PointExplanation", "RunState", "Snapshot", "SoftmaxRegression",
     "Trainer", "UpdateRule", "as_labels", "axis_plane", "cross_entropy", "default_plane", "evaluate",
-    "explain_point", "fold_standardization", "grid", "initial_parameters", "log_softmax",
+    "explain_loss", "explain_point", "explain_weights", "fold_standardization", "grid", "initial_parameters", "log_softmax",
     "loss_grad_logits", "loss_grad_logits_chain", "loss_grad_probs", "one_hot", "pairwise_boundaries",
     "pca_plane", "plane_logits", "sigmoid", "softmax", "softmax_jacobian", "triple_point",
 ]

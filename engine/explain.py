@@ -4,6 +4,9 @@ For a point x with true class y (one-hot): ``z = W x + b``, ``a = softmax(z)``,
 ``J = diag(a) - a a^T``, ``dL/da = -y / a``, ``dL/dz = J dL/da`` (seed 000's explicit chain)
 which equals the fused ``a - y``, and the per-sample gradient ``dL/dW = (a - y) x^T``,
 ``dL/db = a - y``. Without a true class (a free location) only the forward pass and J exist.
+
+Explain mode's live numbers come from here too: the objective's terms (:func:`explain_loss`)
+and the largest weight (:func:`explain_weights`).
 """
 
 from __future__ import annotations
@@ -51,3 +54,33 @@ def explain_point(W, b, x, label: int | None = None) -> PointExplanation:
     loss = float(-log_softmax(z)[label])
     return PointExplanation(x, int(label), z, a, jac, loss_grad_probs(a, y), loss_grad_logits_chain(a, y),
                             dz, np.outer(dz, x), loss)
+
+
+@dataclass(frozen=True)
+class LossTerms:
+    """The training objective split into its terms (see :mod:`.objective`)."""
+
+    cross_entropy: float  # mean cross-entropy on the training set, in nats
+    penalty: float  # (l2/2) ||W||^2 (the bias is not penalized)
+    chance: float  # ln K: the cross-entropy of predicting 1/K for every class
+
+
+def explain_loss(loss: float, W, l2: float, l1: float = 0.0) -> LossTerms:
+    """``loss`` (the objective ``mean CE + (l2/2) ||W||^2 + l1 ||W||_1`` at ``W`` (K, d), as a
+    snapshot holds it) split into its cross-entropy and its penalty, beside the cross-entropy of
+    a model that has learned nothing (uniform probabilities: ``ln K``, Bishop, *Pattern
+    Recognition and Machine Learning*, 4.3.4)."""
+    W = np.asarray(W, dtype=np.float64)
+    penalty = (0.5 * l2 * float((W * W).sum()) if l2 else 0.0) + (l1 * float(np.abs(W).sum()) if l1 else 0.0)
+    return LossTerms(float(loss) - penalty, penalty, float(np.log(W.shape[0])))
+
+
+def explain_weights(W) -> tuple[int, int, float]:
+    """The weight of ``W`` (K, d) with the largest magnitude, as ``(k, j, value)`` (0-based
+    class and feature): the feature that moves one class's logit most per standardized unit
+    (``dz_k/dx_j = w[k, j]``). The first one in row order on a tie; ValueError for d = 0."""
+    W = np.asarray(W, dtype=np.float64)
+    if W.size == 0:
+        raise ValueError("W has no weights")
+    k, j = np.unravel_index(int(np.argmax(np.abs(W))), W.shape)
+    return int(k), int(j), float(W[k, j])

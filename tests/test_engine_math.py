@@ -11,6 +11,10 @@ from hypothesis.extra.numpy import arrays
 from softmax_tui.engine import (
     SoftmaxRegression,
     cross_entropy,
+    evaluate,
+    explain_loss,
+    explain_point,
+    explain_weights,
     log_softmax,
     loss_grad_logits,
     loss_grad_logits_chain,
@@ -234,13 +238,11 @@ def test_objective_accuracy_breaks_ties_like_argmax():
     """With all logits equal (zero init) every sample is predicted as class 0, as predict() says."""
     X, y = np.ones((6, 2)), np.array([0, 1, 2, 0, 1, 2])
     model = SoftmaxRegression(np.zeros((3, 2)), np.zeros(3))
-    from softmax_tui.engine import evaluate
 
     assert evaluate(model.W, model.b, X, y).accuracy == np.mean(model.predict(X) == y) == 1 / 3
 
 
 def test_objective_finite_for_huge_logits():
-    from softmax_tui.engine import evaluate
 
     ev = evaluate(np.array([[1e300], [-1e300]]), np.zeros(2), np.array([[1.0], [2.0]]), np.array([1, 1]))
     assert np.isfinite(ev.loss) and ev.loss > 1e300
@@ -257,3 +259,30 @@ def test_objective_threads_raise_no_warnings_on_overflow():
         warnings.simplefilter("error")
         ev = obj.evaluate(np.array([[1e10, 1e10], [-1e10, 0.0]]), np.zeros(2))
     assert not np.isfinite(ev.loss)
+
+
+def test_explain_loss_splits_the_objective_into_its_terms():
+    W = np.array([[1.0, -2.0], [0.5, 0.0], [0.0, 3.0]])
+    terms = explain_loss(2.0, W, l2=0.1)
+    assert terms.penalty == pytest.approx(0.05 * (1 + 4 + 0.25 + 9))
+    assert terms.cross_entropy == pytest.approx(2.0 - 0.05 * 14.25)
+    assert terms.chance == pytest.approx(np.log(3))
+    assert explain_loss(0.7, W, l2=0.0).penalty == 0 and explain_loss(0.7, W, l2=0.0).cross_entropy == 0.7
+    # with L1 too: the penalty the objective adds, evaluated independently by the engine
+    X3, y3 = np.random.default_rng(1).normal(size=(7, 2)), np.arange(7) % 3
+    with_both = evaluate(W, np.zeros(3), X3, y3, l2=0.1, l1=0.2, gradient=False).loss
+    plain = evaluate(W, np.zeros(3), X3, y3, gradient=False).loss
+    terms = explain_loss(with_both, W, l2=0.1, l1=0.2)
+    assert terms.penalty == pytest.approx(0.05 * 14.25 + 0.2 * 6.5)
+    assert terms.cross_entropy == pytest.approx(plain, rel=1e-12)
+    # a model that predicts 1/K everywhere scores exactly the chance level
+    X, y = np.random.default_rng(0).normal(size=(9, 2)), np.arange(9) % 3
+    uniform = explain_point(np.zeros((3, 2)), np.zeros(3), X[0], int(y[0]))
+    assert uniform.loss == pytest.approx(explain_loss(uniform.loss, np.zeros((3, 2)), 0.0).chance)
+
+
+def test_explain_weights_finds_the_largest_magnitude():
+    assert explain_weights(np.array([[0.5, -3.0], [2.9, 3.0]])) == (0, 1, -3.0)  # the first on a tie
+    assert explain_weights(np.array([[0.1], [-0.2]])) == (1, 0, -0.2)
+    with pytest.raises(ValueError):
+        explain_weights(np.zeros((3, 0)))

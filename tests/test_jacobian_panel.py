@@ -7,8 +7,10 @@ is on the screen, or the panel's subtitle says it scrolls and paging down brings
 a number reads right when the engine's value rounds to it at the digits it shows.
 """
 
+import csv
 import re
 from decimal import Decimal
+from importlib.resources import files
 
 import numpy as np
 import pytest
@@ -306,3 +308,73 @@ async def test_numbers_never_run_together(live, size, case):
     for k in range(3):  # a_y underflows to 0 at such a loss: dL/da and J·dL/da read "—" there
         backward = [v for v in (e.dL_da[k], e.dL_dz_chain[k], e.dL_dz[k]) if np.isfinite(v)]
         assert shows_in_order(lines, e.dL_dW[k]) and shows_in_order(lines, backward)
+
+
+# -- issue 13, item 5: the raw row beside x --------------------------------------------------
+
+
+def iris_rows() -> list[list[float]]:
+    with open(files("softmax_tui.datasets") / "data" / "iris.csv", newline="") as f:
+        reader = csv.reader(f)
+        next(reader)
+        return [[float(v) for v in row[:4]] for row in reader]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_jacobian_shows_the_raw_row_beside_the_standardized_x(live, size):
+    app = dashboard("--dataset", "iris")
+    async with app.run_test(size=size) as pilot:
+        for _ in range(7):
+            await pilot.press("tab")
+        await pilot.pause()
+        d = app.dashboard
+        i = d.selection.index
+        raw = iris_rows()[int(d.session.prepared.train_index[i])]  # the CSV's own row
+        train = np.array([iris_rows()[j] for j in d.session.prepared.train_index])
+        x = (np.array(raw) - train.mean(axis=0)) / train.std(axis=0)
+        d.jacobian.scroll_to(y=0, animate=False)
+        await pilot.pause()
+        rows = [row[1:-1] for row in panel_rows(live, app, d.jacobian)[1:-1]]
+        shown = " ".join(rows[:2])
+        match = re.search(r"x +=((?: [+-]\d+\.\d+){4}).*raw =((?: [+-]\d+\.\d+){4})", shown)
+        assert match, rows[:2]
+        xs, raws = (list(map(float, group.split())) for group in match.groups())
+        assert xs == pytest.approx(x, abs=0.005 + 1e-9) and raws == pytest.approx(raw, abs=0.005 + 1e-9)
+        assert raws == [round(v, 2) for v in raw]
+        # four features and four raw values do not fit on one line here: stacked, each raw
+        # value under its x
+        assert rows[0].startswith("  x = ") and rows[1].startswith("raw = ")
+        assert len(rows[0].rstrip()) == len(rows[1].rstrip())
+
+
+async def test_two_features_and_their_raw_values_share_x_s_line_at_80x24(live):
+    app = dashboard("--dataset", "rgb20")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        d = app.dashboard
+        raw = d.session.dataset.X[d.session.prepared.train_index[d.selection.index]]
+        first = panel_rows(live, app, d.jacobian)[1][1:-1]
+        assert re.fullmatch(r"x = [+-]\d\.\d\d [+-]\d\.\d\d  " + re.escape(f"raw = {raw[0]:+.2f} {raw[1]:+.2f}") + " *", first), first
+        assert d.jacobian.virtual_size.height == d.jacobian.scrollable_content_region.height  # still whole
+
+
+async def test_the_jacobian_shows_no_raw_row_when_the_model_reads_the_raw_row():
+    app = dashboard("--dataset", "iris", "--no-standardize")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.dashboard.jacobian._subject.raw is None
+
+
+@pytest.mark.parametrize("argv", [["--dataset", "iris"], ["--dataset", "rgb20"],
+                                  ["--dataset", "circle", "--features", "x1,x2,x1^2,x2^2"]])
+async def test_a_free_cursor_is_explained_with_the_raw_row_at_it(argv):
+    app = dashboard(*argv)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("left", "up")
+        await pilot.pause()
+        d = app.dashboard
+        subject = d.jacobian._subject
+        assert subject.explanation.label is None and subject.raw is not None
+        # the model's input at the cursor is the pipeline applied to the raw row shown
+        np.testing.assert_allclose(d.session.pipeline.transform(subject.raw[None, :])[0], subject.explanation.x,
+                                   rtol=1e-12, atol=1e-12)

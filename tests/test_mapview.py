@@ -303,3 +303,18 @@ def test_large_data_draws_a_deterministic_capped_subsample():
     assert np.isin(frame.index, view.drawn).all()
     assert view.shown(viewport).sum() == int(mapview.POINTS_PER_CELL * 50 * 16)
     assert np.isin(view.nearest_point(0.0, 0.0, viewport), view.drawn[view.shown(viewport)])
+
+
+def test_raw_input_at_inverts_the_map_for_raw_and_principal_planes(rgb20):
+    view = rgb20[0]
+    np.testing.assert_array_equal(view.raw_input_at(0.25, -1.5), [0.25, -1.5])  # raw columns are the map
+    view, prepared = view_of("iris")  # four columns: the standardized data's principal plane
+    pipeline = prepared.pipeline
+    s, t = view.coords_of(5)
+    on_plane = view.plane.lift([[s, t]])[0]  # point 5 projected on the plane, standardized
+    np.testing.assert_allclose(view.raw_input_at(s, t), on_plane * pipeline.scale + pipeline.mean, rtol=1e-12)
+    np.testing.assert_allclose(pipeline.transform(view.raw_input_at(s, t)[None, :])[0], view.model_input_at(s, t),
+                               rtol=1e-12, atol=1e-12)
+    view, prepared = view_of("circle", features=("x1", "x2", "x1^2"))  # transforms: the raw columns again
+    np.testing.assert_array_equal(view.raw_input_at(0.5, -0.25), [0.5, -0.25])
+    np.testing.assert_allclose(prepared.pipeline.transform(np.array([[0.5, -0.25]]))[0], view.model_input_at(0.5, -0.25))

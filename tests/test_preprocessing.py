@@ -251,3 +251,16 @@ def test_circle_needs_squares():
     assert accuracy(None) <= 0.65
     assert accuracy(("x1", "x2")) <= 0.65
     assert accuracy(("x1^2", "x2^2")) >= 0.95
+
+
+def test_the_pipeline_inverse_and_whether_it_is_the_identity(rgb20):
+    X, _ = rgb20
+    pipeline = Pipeline.fit(X, ("x1", "x2"))
+    np.testing.assert_allclose(pipeline.inverse_transform(pipeline.transform(X)), X, rtol=0, atol=1e-15)
+    assert pipeline.standardizes and not pipeline.is_identity
+    plain = Pipeline.fit(X, ("x1", "x2"), standardize=False)
+    assert not plain.standardizes and plain.is_identity
+    squares = Pipeline.fit(X, ("x1", "x2"), ("x1", "x1^2"), standardize=False)
+    assert not squares.is_identity
+    with pytest.raises(ValueError, match="cannot be inverted"):
+        squares.inverse_transform(squares.transform(X))

@@ -1,7 +1,7 @@
 """Issue 6, robustness: 500 seeded random keys into the live dashboard while it trains at full speed.
 
 Every key of the key table (tui/keys.py) except the two that quit, plus escape and enter for
-the modal screens (help, dataset chooser, settings), and mouse clicks on the decision map, drawn from a
+the modal screens (help, dataset chooser, settings) and explain mode, and mouse clicks on the decision map, drawn from a
 seeded generator, so the same sequence is pressed on every run. ``q`` and ``ctrl+c`` end the
 app, so they are left to tests/test_robustness_terminal.py, which presses them in a real
 terminal (and tests/test_app.py::test_ctrl_c_quits).
@@ -35,6 +35,7 @@ from softmax_tui.engine import RunState, explain_point
 from softmax_tui.tui.app import SoftmaxApp
 from softmax_tui.tui.keys import KEYS
 from softmax_tui.tui.options import parse_options
+from softmax_tui.tui.screens.explain import ExplainScreen
 from softmax_tui.tui.screens.modal import OnceModal
 from softmax_tui.tui.session import build_session
 from softmax_tui.tui.widgets.status import WORDS, reason
@@ -182,7 +183,7 @@ async def test_500_random_keys_while_training_at_full_speed(live, argv, seed):
         observer = Observer(app, live)
         observer.check(app, "", True, "at the start")
         for n, key in enumerate(key_sequence(seed), 1):
-            on_dashboard = not isinstance(app.screen, OnceModal)
+            on_dashboard = not isinstance(app.screen, (OnceModal, ExplainScreen))
             if key == "click":
                 await click_map(live, pilot, rng)
             else:

@@ -1,5 +1,5 @@
 """SVG snapshots of the dashboard: paused after ten steps, on rgb20, iris and a 10-class set, at
-80x24 and 120x40, in truecolor, 16 colours and NO_COLOR.
+80x24 and 120x40, in truecolor, 16 colours and NO_COLOR; and explain mode over iris at both sizes.
 
 Deterministic: the run starts paused (so the rate reads 0 steps/s), the theme is fixed in the
 app, the terminal is the one named (TERM, COLORTERM, NO_COLOR) whatever runs the tests, and the screenshot waits until
@@ -28,13 +28,17 @@ DATASETS = {"rgb20": ["--dataset", "rgb20"], "iris": ["--dataset", "iris"],
             "blobs10": ["--dataset", "blobs", "--classes", "10"]}
 
 
-@pytest.fixture(params=list(TERMINALS))
-def terminal(request, monkeypatch):
+def use_terminal(monkeypatch, terminal: str) -> None:
     """The same colours whatever terminal runs the tests (the map follows the colour system)."""
     for name in ("TERM", "COLORTERM", "NO_COLOR"):
         monkeypatch.delenv(name, raising=False)
-    for name, value in TERMINALS[request.param].items():
+    for name, value in TERMINALS[terminal].items():
         monkeypatch.setenv(name, value)
+
+
+@pytest.fixture(params=list(TERMINALS))
+def terminal(request, monkeypatch):
+    use_terminal(monkeypatch, request.param)
     return request.param
 
 
@@ -51,9 +55,12 @@ def test_dashboard(snap_compare, live, terminal, dataset, size):
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
-def test_settings_panel(snap_compare, live, size):
-    """The settings panel over blobs after three steps, with the learning rate (live) and the
-    noise (a new run) changed but not applied: both marks and the line that says what Apply does."""
+def test_settings_panel(snap_compare, live, monkeypatch, size):
+    """The settings panel over blobs after three steps, in truecolor, with the learning rate
+    (live) and the noise (a new run) changed but not applied: both marks and the line that says
+    what Apply does."""
+    use_terminal(monkeypatch, "truecolor")
+
     async def edit(pilot) -> None:
         for _ in range(3):
             await pilot.press("n")
@@ -67,3 +74,20 @@ def test_settings_panel(snap_compare, live, size):
 
     app = SoftmaxApp(build_session(parse_options(["--paused", "--dataset", "blobs"])))
     assert snap_compare(app, terminal_size=size, run_before=edit)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_explain_mode(snap_compare, live, monkeypatch, size):
+    """Explain mode (e) over iris after ten steps, in truecolor: a note over every panel."""
+    use_terminal(monkeypatch, "truecolor")
+
+    async def ten_steps_then_explain(pilot) -> None:
+        for _ in range(STEPS):
+            await pilot.press("n")
+        await live.loss_plot_caught_up(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.pause()  # the notes placed over the panels' regions
+
+    app = SoftmaxApp(build_session(parse_options(["--paused", *DATASETS["iris"]])))
+    assert snap_compare(app, terminal_size=size, run_before=ten_steps_then_explain)

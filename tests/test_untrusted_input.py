@@ -15,6 +15,7 @@ from softmax_tui.tui.app import SoftmaxApp
 from softmax_tui.tui.options import parse_options
 from softmax_tui.tui.safe_text import visible
 from softmax_tui.tui.screens.dataset import DatasetScreen
+from softmax_tui.tui.screens.explain import ExplainScreen, Note
 from softmax_tui.tui.screens.help import HelpScreen
 from softmax_tui.tui.session import build_session
 
@@ -89,6 +90,21 @@ async def test_the_dashboard_never_sends_control_bytes_from_data(tmp_path):
     assert "\\x1b]0;PWNED\\x07" in svg  # the class name, shown escaped
 
 
+async def test_explain_mode_shows_names_from_data_escaped_and_never_as_markup(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_text(f'"x{CLEAR}","[bold]y[/bold]",label\n1,2,"a{TITLE}"\n2,3,"b{CLIPBOARD}"\n3,1,"a{TITLE}"\n')
+    app = SoftmaxApp(build_session(parse_options(["--paused", "--dataset", str(path)])))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_modal(pilot, "e", ExplainScreen)
+        await pilot.pause(0.3)
+        notes = {note.id: str(note.text) for note in app.screen.query(Note)}
+        svg = app.export_screenshot()
+    for payload in HOSTILE:
+        assert payload not in svg and all(payload not in text for text in notes.values())
+    assert "j: 1 x\\x1b[2J, 2 [bold]y[/bold]" in notes["parameters-note"]  # escaped, brackets and all
+    assert "k: 1 a\\x1b]0;PWNED\\x07, 2 b\\x1b]52;c;cHduZWQ=\\x1b\\" in notes["parameters-note"]
+
+
 @pytest.mark.parametrize("text", ["runs[test]/h.csv", "x[@click=app.quit]y", "a[/]b", "[bold]x[/bold]"])
 async def test_notifications_are_not_markup(text):
     app = SoftmaxApp(build_session(parse_options(["--paused"])))
@@ -121,7 +137,7 @@ async def test_the_dataset_chooser_survives_enter_pressed_again_before_it_closes
         assert app.is_running and not isinstance(app.screen, DatasetScreen)
 
 
-@pytest.mark.parametrize("key, kind", [("d", DatasetScreen), ("question_mark", HelpScreen)])
+@pytest.mark.parametrize("key, kind", [("d", DatasetScreen), ("question_mark", HelpScreen), ("e", ExplainScreen)])
 async def test_modal_screens_dismissed_twice_close_once(key, kind):
     app = SoftmaxApp(build_session(parse_options(["--paused"])))
     async with app.run_test(size=(100, 30)) as pilot:

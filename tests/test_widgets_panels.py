@@ -15,7 +15,8 @@ from softmax_tui.tui.widgets.jacobian import JacobianPanel, Subject
 from softmax_tui.tui.widgets.lines import QuietSubtitle
 from softmax_tui.tui.widgets.loss import envelope
 from softmax_tui.tui.widgets.parameters import (
-    DOWN, SAME, UP, ZERO_CELL, ParameterBars, bar_cells, directions, parameter_labels, parameter_vector, value_text,
+    CELL_WIDTH, DOWN, SAME, UP, ZERO_CELL, ParameterBars, bar_cells, directions, parameter_labels,
+    parameter_vector, value_text,
 )
 from softmax_tui.tui.widgets.status import Status, StatusBar, fit, items
 
@@ -236,3 +237,29 @@ async def test_a_new_subtitle_redraws_the_border_row_alone(live):
         widget.set_subtitle("second")  # unchanged: nothing to do
         await pilot.pause()
         assert "second" in live.screen_text(pilot.app).splitlines()[-1] and widget.rendered == 0
+
+
+IRIS_FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
+
+
+async def matrix_header(features, d: int) -> str:
+    widget = ParameterBars(features)
+    async with Host(widget).run_test(size=(70, 8)) as pilot:
+        rng = np.random.default_rng(0)
+        widget.show(rng.normal(size=(3, d)), rng.normal(size=3), None)
+        await pilot.pause()
+        assert widget.layout_name == "matrix"
+        return "".join(segment.text for segment in widget._lines[0]).rstrip()
+
+
+async def test_the_matrix_header_names_the_features_cut_to_the_column_and_distinct():
+    header = await matrix_header(IRIS_FEATURES, 4)
+    cells = header[3:].split()
+    assert cells[:4] == ["se…gth", "se…dth", "pe…gth", "pe…dth"] and cells[4] == "b[k]"
+    assert len(set(cells[:4])) == 4 and all(cell_len(c) <= CELL_WIDTH - 1 for c in cells[:4])
+    # names that fit are whole, right-aligned over their column's numbers
+    header = await matrix_header(("x1", "x2", "x1^2", "x1*x2"), 4)
+    assert header == "k\\j" + "".join(f" {name:>6}" for name in ("x1", "x2", "x1^2", "x1*x2")) + "   b[k]"
+    # names that cannot be told apart in a column: the numbers
+    header = await matrix_header(("a" * 9 + "X" + "a" * 9, "a" * 9 + "Y" + "a" * 9), 2)
+    assert header.split() == ["k\\j", "1", "2", "b[k]"]

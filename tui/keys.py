@@ -35,6 +35,9 @@ class Key:
 
 KEYS: tuple[Key, ...] = (
     Key("help", "question_mark", "?", "help", "keys", "This list of keys."),
+    Key("explain", "e", "e", "explain", "explain",
+        "Explain mode: a note over every panel says what it shows and what its symbols mean, with "
+        "live numbers (escape or e closes it; the run goes on as it was)."),
     Key("toggle-pause", "space", "space", "toggle_pause", "pause", "Pause a running run or resume a paused one."),
     Key("step", "n", "n", "step", "step", "Exactly one optimizer step (pauses first if running)."),
     Key("reset", "r", "r", "reset", "reset", "Back to step 0 with the same initial parameters, paused."),

@@ -262,6 +262,13 @@ class MapView:
         for a free location."""
         return self.model_inputs(np.array([[s, t]]))[0]
 
+    def raw_input_at(self, s: float, t: float) -> np.ndarray:
+        """The raw row (d0,) at map point ``(s, t)``, the data's columns before the pipeline:
+        the plane lifted for raw-column maps (one or two columns, whatever transforms feed the
+        model), else the model input mapped back through the standardization."""
+        X = self.plane.lift(np.array([[s, t]]))
+        return (self.pipeline.inverse_transform(X) if self._in_model_space else X)[0]
+
     def model_inputs(self, st) -> np.ndarray:
         """Model inputs (n, d) at map points ``st`` (n, 2): the plane lifted, then the
         pipeline for raw-column maps."""

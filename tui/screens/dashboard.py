@@ -42,6 +42,7 @@ from ..widgets.loss import LossPlot, PlotRequest
 from ..widgets.parameters import ParameterBars
 from ..widgets.status import Status, StatusBar
 from .dataset import DatasetScreen
+from .explain import ExplainScreen
 from .help import HelpScreen
 from .settings import SettingsScreen
 from .too_small import TooSmallScreen
@@ -89,12 +90,12 @@ class DashboardScreen(Screen[None]):
         self.map_view = MapView(dataset.X[rows], dataset.y[rows], session.pipeline, dataset.feature_names,
                                 visible_all(dataset.class_names))
         self.selection = Selection.point(int(self.map_view.drawn[0]))
-        self._cursor_input: tuple[Selection, np.ndarray] | None = None
+        self._cursor_input: tuple[Selection, np.ndarray, np.ndarray | None] | None = None
         self._drawn: tuple | None = None
         self._announced = session.trainer.state
 
     def compose(self) -> ComposeResult:
-        self.parameters = ParameterBars(id="parameters")
+        self.parameters = ParameterBars(visible_all(self.session.feature_names), id="parameters")
         self.loss = LossPlot(id="loss")
         self.decision_map = DecisionMap(self.map_view, id="map")
         self.jacobian = JacobianPanel(visible_all(self.session.class_names), id="jacobian")
@@ -155,7 +156,7 @@ class DashboardScreen(Screen[None]):
             self.parameters.show(snap.W, snap.b, before)
             self.decision_map.show(self.map_view.frame(snap.W, snap.b, viewport, self.selection,
                                                        boundaries=self.boundaries))
-            self.jacobian.show(self._subject(snap))
+            self.jacobian.show(self.subject(snap))
         self.status.show(self._status(snap))
         self._announce(snap)
 
@@ -187,19 +188,24 @@ class DashboardScreen(Screen[None]):
         on_canvas = Color.parse(self.loss.readable(Color.parse(color).rgb, canvas))
         return Color.parse(self.loss.readable(on_canvas.rgb))
 
-    def _subject(self, snap: Snapshot) -> Subject:
-        """The engine's explanation of the selection: a training point (with its label) or the
-        free cursor's location on the map (without)."""
+    def subject(self, snap: Snapshot) -> Subject:
+        """The engine's explanation of the selection at ``snap``: a training point (with its
+        label) or the free cursor's location on the map (without); with the raw row it came
+        from when the model does not read the raw row itself."""
         selection, prepared = self.selection, self.session.prepared
+        identity = self.session.pipeline.is_identity
         if selection.index is not None:
             x, label = prepared.X_train[selection.index], int(prepared.y_train[selection.index])
+            raw = None if identity else self.session.dataset.X[prepared.train_index[selection.index]]
             title = f"point {selection.index + 1}/{len(prepared.y_train)}"
-            return Subject(explain_point(snap.W, snap.b, x, label), title)
+            return Subject(explain_point(snap.W, snap.b, x, label), title, raw)
         s, t = selection.location
         if self._cursor_input is None or self._cursor_input[0] != selection:
-            self._cursor_input = (selection, self.map_view.model_input_at(s, t))
+            raw = None if identity else self.map_view.raw_input_at(s, t)
+            self._cursor_input = (selection, self.map_view.model_input_at(s, t), raw)
         names = ", ".join(self.map_view.labels)
-        return Subject(explain_point(snap.W, snap.b, self._cursor_input[1]), f"cursor ({names}) = ({s:+.2f}, {t:+.2f})")
+        _, x, raw = self._cursor_input
+        return Subject(explain_point(snap.W, snap.b, x), f"cursor ({names}) = ({s:+.2f}, {t:+.2f})", raw)
 
     def _status(self, snap: Snapshot) -> Status:
         runner = self.runner
@@ -304,6 +310,14 @@ class DashboardScreen(Screen[None]):
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())
+
+    def action_explain(self) -> None:
+        """Explain mode on (a note over every panel), or off when it is on (from the palette)."""
+        top = self.app.screen
+        if isinstance(top, ExplainScreen):
+            top.dismiss()
+        else:
+            self.app.push_screen(ExplainScreen(self))
 
     def action_choose_dataset(self) -> None:
         choices = [(choice.name, f"{choice.label:<7} {choice.summary}") for choice in self._dataset_choices()]

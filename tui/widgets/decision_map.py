@@ -146,6 +146,16 @@ class _Layout:
 class DecisionMap(BaseStyle, can_focus=True):
     """The decision map of a :class:`MapView`; call :meth:`show` with each new frame."""
 
+    #: What the map shows, for explain mode (``e``); the marks of points the model gets
+    #: wrong are one sentence of their own (:attr:`EXPLAIN_WRONG`).
+    EXPLAIN = (
+        "Colour: the probability vector blended over the class colours. • decision boundary "
+        "(the two likeliest classes tie); · a tie line that is no boundary. Glyphs: training "
+        "points; [●] the explained point, [+] the free cursor. (16 colours: the likeliest "
+        "class's colour; no colour: its fill character.)"
+    )
+    EXPLAIN_WRONG = "Inverted glyphs: misclassified."
+
     DEFAULT_CSS = """
     DecisionMap {
         width: 1fr;

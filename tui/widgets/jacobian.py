@@ -4,7 +4,9 @@ For a training point (with its true class y): x, z = W x + b, a = softmax(z), th
 Jacobian J = diag(a) - a aᵀ, dL/da = -y/a, the chain rule J·dL/da beside the fused a - y
 with a check mark where they agree, and the per-sample gradient (a - y) xᵀ. At a free
 location there is no label, so only x, z, a and J. Every number is the engine's
-(:func:`softmax_tui.engine.explain_point`).
+(:func:`softmax_tui.engine.explain_point`). When the model does not read the raw row itself
+(standardization, feature transforms), the raw row (``raw``: the data's columns, before any
+transform) is shown beside x, or under it, column under column, when the two do not fit on a line.
 
 The panel lays them out in columns measured in terminal cells, every number after a space
 (numbers never run together, whatever their size), as blocks that sit side by side while
@@ -52,6 +54,9 @@ class Subject:
 
     explanation: PointExplanation
     title: str  # "point 1/20" or "cursor (x1, x2) = (+0.10, -0.40)"
+    #: The raw row x came from (the data's columns, before feature transforms and
+    #: standardization), or None when the model reads the raw row itself.
+    raw: np.ndarray | None = None
 
 
 Line = list[Segment]  # one line of the body, in styles to put over the panel's base style
@@ -191,6 +196,14 @@ def flow(blocks: list[Block], width: int) -> list[Line]:
 class JacobianPanel(LinesView):
     """Shows a :class:`Subject` handed over by :meth:`show`; never trains."""
 
+    #: What the panel shows, for explain mode (``e``).
+    EXPLAIN = (
+        "x: the model's input, standardized, (raw - mean) / scale; raw: the data's columns "
+        "(before transforms such as x1^2). z = W x + b, a = softmax(z), L = -log a_y (y, the "
+        "true class, highlighted). J = diag(a) - a aᵀ = da/dz; J·dL/da = a - y (✓). "
+        "dL/dW = (a - y) xᵀ: this point's gradient."
+    )
+
     COMPONENT_CLASSES = {"jacobian--agrees", "jacobian--disagrees"}
 
     DEFAULT_CSS = """
@@ -227,19 +240,21 @@ class JacobianPanel(LinesView):
         :meth:`_choose` says (which it says again only when the size or the shape changes:
         the numbers' widths depend on their values through :func:`magnitudes` alone)."""
         e = subject.explanation
-        shape = (width, height, e.label is None, len(e.x), underflowed(e), magnitudes(e))
+        raw = subject.raw
+        shape = (width, height, e.label is None, len(e.x), underflowed(e), magnitudes(e),
+                 None if raw is None else (len(raw), widest(raw[:MAX_COLUMNS])))
         if self._layout is None or self._layout[0] != shape:
-            self._layout = (shape, self._choose(e, width, height))
+            self._layout = (shape, self._choose(e, raw, width, height))
         digits, names = self._layout[1]
-        return self._arrange(e, digits, names, self._blocks(e, digits, width), width)
+        return self._arrange(e, digits, names, self._blocks(e, raw, digits, width), width)
 
-    def _choose(self, e: PointExplanation, width: int, height: int) -> tuple[Digits, Names]:
+    def _choose(self, e: PointExplanation, raw: np.ndarray | None, width: int, height: int) -> tuple[Digits, Names]:
         """The digits and class names of the first layout (the most legible first) that shows
         everything within ``width`` x ``height``; else, with names in all the room they
         have, the digits that scroll the fewest lines (the most when that is a tie)."""
         shortest: tuple[int, Digits, Names] | None = None
         for digits in map(Digits, DECIMALS):
-            blocks = self._blocks(e, digits, width)
+            blocks = self._blocks(e, raw, digits, width)
             choices = self._name_choices(e, digits, width, shrink=digits.decimals == DECIMALS[-1])
             for cut, names in enumerate(choices):
                 lines = self._arrange(e, digits, names, blocks, width)
@@ -249,12 +264,14 @@ class JacobianPanel(LinesView):
                     shortest = (len(lines), digits, names)
         return shortest[1:]
 
-    def _blocks(self, e: PointExplanation, digits: Digits, width: int) -> tuple[list[Line], list[Block]]:
-        """The lines of x, and every block after the forward pass's (which holds the names)."""
+    def _blocks(self, e: PointExplanation, raw: np.ndarray | None, digits: Digits,
+                width: int) -> tuple[list[Line], list[Block]]:
+        """The lines of x (and the raw row), and every block after the forward pass's (which
+        holds the names)."""
         blocks = self._jacobian(e, digits, width)
         if e.label is not None:
             blocks += [self._backward(e, digits)] + self._gradient(e, digits, width)
-        return self._x(e.x, digits, width), blocks
+        return self._inputs(e.x, raw, digits, width), blocks
 
     def _arrange(self, e: PointExplanation, digits: Digits, names: Names, blocks: tuple[list[Line], list[Block]],
                width: int) -> list[Line]:
@@ -295,20 +312,38 @@ class JacobianPanel(LinesView):
                 if (names := distinct_names(self.class_names, cells)) is not None:
                     yield names
 
-    def _x(self, x: np.ndarray, digits: Digits, width: int) -> list[Line]:
-        """``x =`` and the first ``MAX_COLUMNS`` features, on as many lines as ``width`` takes,
-        then how many more there are."""
+    def _inputs(self, x: np.ndarray, raw: np.ndarray | None, digits: Digits, width: int) -> list[Line]:
+        """The model input x, and the ``raw`` row it came from (when there is one): on one
+        line side by side when both fit there (``x = -0.90 +1.02  raw = +5.10 +3.50``), else
+        x's lines above raw's, their labels right-aligned (and, for as many columns, their
+        numbers in columns of one width, so that each raw value is under its x)."""
+        x_digits = digits.fitting(x[:MAX_COLUMNS])
+        if raw is None:
+            return [[Segment(line)] for line in self._row("x =", x, x_digits, width)]
+        raw_digits = digits.fitting(raw[:MAX_COLUMNS])
+        x_line, raw_line = self._row("x =", x, x_digits, width), self._row("raw =", raw, raw_digits, width)
+        if len(x_line) == len(raw_line) == 1 and cell_len(x_line[0]) + GAP + cell_len(raw_line[0]) <= width:
+            return [[Segment(x_line[0] + " " * GAP + raw_line[0])]]
+        if len(x) == len(raw):
+            x_digits = raw_digits = digits.fitting(np.concatenate([x[:MAX_COLUMNS], raw[:MAX_COLUMNS]]))
+        lines = self._row("  x =", x, x_digits, width) + self._row("raw =", raw, raw_digits, width)
+        return [[Segment(line)] for line in lines]
+
+    @staticmethod
+    def _row(label: str, x: np.ndarray, digits: Digits, width: int) -> list[str]:
+        """``label`` and the first ``MAX_COLUMNS`` values of ``x`` in ``digits``' columns, on
+        as many lines as ``width`` takes, then how many more there are."""
         shown = x[:MAX_COLUMNS]
-        digits = digits.fitting(shown)
-        ranges = column_ranges(len(shown), (width - 3) // digits.number) if len(shown) else [range(0)]
-        lines = [("x =" if i == 0 else "   ") + digits.values(shown[r.start:r.stop]) for i, r in enumerate(ranges)]
+        indent = " " * cell_len(label)
+        ranges = column_ranges(len(shown), (width - len(indent)) // digits.number) if len(shown) else [range(0)]
+        lines = [(label if i == 0 else indent) + digits.values(shown[r.start:r.stop]) for i, r in enumerate(ranges)]
         if len(x) > MAX_COLUMNS:
             more = f"  … {len(x) - MAX_COLUMNS} more"
             if cell_len(lines[-1] + more) <= width:
                 lines[-1] += more
             else:
-                lines.append("   " + more)
-        return [[Segment(line)] for line in lines]
+                lines.append(indent + more)
+        return lines
 
     @staticmethod
     def _forward_digits(e: PointExplanation, digits: Digits) -> tuple[Digits, Digits | None]:

@@ -37,6 +37,20 @@ def runs(values: np.ndarray) -> tuple[np.ndarray, list[int]]:
 SUBTITLE_MARGIN = 6
 
 
+def scroll_cue(widget: Widget) -> str:
+    """How many lines of ``widget`` (a scrolling one) are in view when not all are
+    (``9/17 ↕``, and which once scrolled: ``3–11/17 ↕``), the same for columns
+    (``40/52 ↔``); empty when everything is."""
+    region = widget.scrollable_content_region
+    cues = []
+    for offset, shown, total, arrow in ((widget.scroll_offset.y, region.height, widget.virtual_size.height, "↕"),
+                                        (widget.scroll_offset.x, region.width, widget.virtual_size.width, "↔")):
+        if total > shown > 0:
+            first = min(offset, total - shown)
+            cues.append(f"{f'{first + 1}–' if first else ''}{first + shown}/{total} {arrow}")
+    return " ".join(cues)
+
+
 class QuietSubtitle(Widget):
     """A widget whose :meth:`set_subtitle` redraws the bottom border row alone (Textual's
     ``border_subtitle`` setter refreshes the whole widget)."""
@@ -209,16 +223,8 @@ class LinesView(QuietSubtitle, BaseStyle, ScrollView, can_focus=False):
         return not self._check_disabled() and self.virtual_size.width > self.scrollable_content_region.width
 
     def scroll_cue(self) -> str:
-        """How many lines are in view when not all are (``9/17 ↕``, and which once scrolled:
-        ``3–11/17 ↕``), the same for columns (``40/52 ↔``); empty when everything is."""
-        region = self.scrollable_content_region
-        cues = []
-        for offset, shown, total, arrow in ((self.scroll_offset.y, region.height, self.virtual_size.height, "↕"),
-                                            (self.scroll_offset.x, region.width, self.virtual_size.width, "↔")):
-            if total > shown > 0:
-                first = min(offset, total - shown)
-                cues.append(f"{f'{first + 1}–' if first else ''}{first + shown}/{total} {arrow}")
-        return " ".join(cues)
+        """:func:`scroll_cue` of this panel."""
+        return scroll_cue(self)
 
     def watch_scroll_x(self, old: float, new: float) -> None:
         super().watch_scroll_x(old, new)

@@ -75,6 +75,13 @@ class PlotRequest:
 class LossPlot(QuietSubtitle, BaseStyle, PlotextPlot, can_focus=False):
     """Shows the loss curves up to the step of the last :meth:`show`; call it every frame."""
 
+    #: What the panel shows, for explain mode (``e``).
+    EXPLAIN = (
+        "Solid: the objective the optimizer minimizes, the mean cross-entropy -log a_y over the "
+        "training set (+ (l2/2)‖W‖² with --l2); dotted: the validation set's. A vertical line: "
+        "o switched the optimizer there; l: log scale."
+    )
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.border_title = "Loss"

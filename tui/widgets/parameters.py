@@ -9,7 +9,8 @@ fit either), else the matrix, else the strip:
     shared by every bar (shown in the subtitle), the value, and ▲/▼ for the direction of the
     last update.
 ``matrix``
-    ``[W | b]`` as a K x (d+1) table of values with the same arrows, a row per class.
+    ``[W | b]`` as a K x (d+1) table of values with the same arrows, a row per class, under
+    the feature names (cut to the column, never two alike; the numbers when they cannot be).
 ``strip``
     A heat strip, one cell per parameter (shade = magnitude, colour = sign), a row per class
     wrapped to the width, the biases last; the panel scrolls when even that does not fit.
@@ -25,11 +26,14 @@ are out of view when the panel scrolls.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
+from .. import cells
 from ..numbers import fixed, nice_scale
 from .lines import LinesView, runs
 
@@ -90,6 +94,14 @@ def bar_cells(value: float, scale: float, half: int) -> tuple[str, str]:
 class ParameterBars(LinesView):
     """Shows parameters ``(W, b)`` handed over by :meth:`show`; never trains."""
 
+    #: What the panel shows, for explain mode (``e``).
+    EXPLAIN = (
+        "w[k,j] = W[class k, feature j]: how much feature j of x raises class k's logit in "
+        "z = W x + b; b[k] is class k's bias. The bars share one scale (± in the subtitle): right "
+        "of the axis positive, left negative; ▲▼ the last step's direction. Too many for bars: "
+        "a matrix (a row per class) or a heat strip."
+    )
+
     COMPONENT_CLASSES = {
         "parameter-bars--positive",
         "parameter-bars--negative",
@@ -106,9 +118,13 @@ class ParameterBars(LinesView):
     }
     """
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(self, feature_names: Sequence[str] = (), *, id: str | None = None,
+                 classes: str | None = None) -> None:
+        """``feature_names`` head the matrix's columns (shown as they are: the caller makes
+        names from files safe with ``safe_text.visible``); without them, their numbers."""
         super().__init__(id=id, classes=classes)
         self.border_title = "Parameters"
+        self.feature_names = tuple(feature_names)
         self._W: np.ndarray | None = None
         self._b: np.ndarray | None = None
         self._previous: np.ndarray | None = None  # the parameter vector before the last update
@@ -176,7 +192,8 @@ class ParameterBars(LinesView):
 
     def _matrix(self, values: np.ndarray, scale: float, K: int, d: int) -> list[Strip]:
         positive, negative, axis, label_style = self._styles()
-        header = "k\\j" + "".join(str(j).rjust(CELL_WIDTH - 1) + " " for j in range(1, d + 1)) + "b[k]".rjust(CELL_WIDTH)
+        header = "k\\j" + "".join(" " + cells.rjust(name, CELL_WIDTH - 1) for name in self._column_names(d))
+        header += "b[k]".rjust(CELL_WIDTH)
         lines = [Strip([Segment(header, label_style)])]
         W, b = values[: K * d].reshape(K, d), values[K * d :]
         arrows = directions(values, self._previous)
@@ -190,6 +207,13 @@ class ParameterBars(LinesView):
                 segments.append(Segment(" " + value_text(value, CELL_WIDTH - 2, 2) + arrow, style))
             lines.append(Strip(segments))
         return lines
+
+    def _column_names(self, d: int) -> tuple[str, ...]:
+        """The matrix's headings of W's ``d`` columns: the feature names in a column's
+        ``CELL_WIDTH - 1`` cells, cut so that no two read the same
+        (:func:`~softmax_tui.tui.cells.distinct_names`), or the numbers 1 … d."""
+        names = cells.distinct_names(self.feature_names, CELL_WIDTH - 1) if len(self.feature_names) == d else None
+        return names or tuple(str(j) for j in range(1, d + 1))
 
     def _strip(self, values: np.ndarray, scale: float, K: int, d: int, width: int) -> list[Strip]:
         positive, negative, axis, label_style = self._styles()

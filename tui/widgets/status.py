@@ -204,6 +204,13 @@ def whole(line: dict[str, Item]) -> str:
 class StatusBar(LinesView):
     """Shows a :class:`Status` handed over by :meth:`show`; :meth:`render` is its text."""
 
+    #: What the bar shows, for explain mode (``e``): short, the note over it has few lines.
+    EXPLAIN = (
+        "state │ dataset │ optimizer │ lr: learning rate │ step: updates │ epoch: passes over "
+        "the data │ loss: the objective │ acc: accuracy (val: held out) │ steps/s │ speed: "
+        "the limit"
+    )
+
     COMPONENT_CLASSES = {
         "status--state-running", "status--state-paused", "status--state-done", "status--state-diverged",
         "status--reason", "status--dataset", "status--muted",
