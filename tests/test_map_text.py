@@ -275,9 +275,9 @@ def test_shown_text_counts_what_a_cut_viewport_draws(rgb20):
 
 @pytest.mark.parametrize("width", [120, 80, 60, 45, 36, 26, 20])
 async def test_the_title_says_what_is_shown_in_the_room_there_is(width, live):
-    """The border title holds the panel's name and the longest count that fits, then the
-    short name "Map" and a count, then the count alone, never cut: at 26 columns (the map at
-    the smallest dashboard) it still says how many points are shown."""
+    """The border title holds the panel's name and the longest count with words that fits,
+    then "Map" and such a count, then bare numbers, never cut: at 26 columns (the map at the
+    smallest dashboard) it still says how many points are shown."""
     view, W, b = hundred_thousand(0.3)
     app = MapApp(view, W, b)
     app.show_validation = True
@@ -289,15 +289,18 @@ async def test_the_title_says_what_is_shown_in_the_room_there_is(width, live):
         assert title == fitting_title(counts, width - 6)
         assert cell_len(title) <= width - 6 and title in live.screen_text(app).splitlines()[0]
         texts = shown_texts(counts)
-        named = [f"Decision map · {text}" for text in texts]
-        short = [f"Map · {text}" for text in texts]
         room = width - 6
-        assert title in named + short + texts
-        assert title.startswith("Decision map · ") == any(cell_len(text) <= room for text in named)
-        assert title.startswith("Map · ") == (not title.startswith("Decision") and
-                                              any(cell_len(text) <= room for text in short))
-        assert (title == named[0]) == (cell_len(named[0]) <= room)  # the whole sentence where it fits
-        assert (title == named[0]) == (width >= 85)
+        name, _, count = title.rpartition(" · ")
+        assert name in ("Decision map", "Map", "") and count in texts
+        worded = texts[:-2]  # the forms that say "shown" or name the sets
+        if name == "Decision map":  # no longer form fits after it
+            assert all(cell_len(f"Decision map · {text}") > room for text in texts[:texts.index(count)])
+        if name == "Map":  # the full name fits before no form with words
+            assert all(cell_len(f"Decision map · {text}") > room for text in worded)
+        if count not in worded:
+            assert all(cell_len(f"Map · {text}") > room for text in worded)
+        assert (title == f"Decision map · {texts[0]}") == (width >= 85)  # the whole sentence where it fits
+        assert (name == "Decision map") == (width >= 45) and (name == "") == (width < 26)
         numbers = [int(n.replace(",", "")) for n in re.findall(r"[\d,]+\d", title)]
         t, total_t, v, total_v = counts.training, counts.training_total, counts.validation, counts.validation_total
         assert numbers in ([t, total_t, v, total_v], [t + v, total_t + total_v])
