@@ -7,6 +7,7 @@ import sys
 import numpy as np
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 from textual import events
 from textual.widgets import Footer, Static
 from textual.widgets._footer import FooterKey, KeyGroup
@@ -18,8 +19,9 @@ from softmax_tui.tui.app import SoftmaxApp
 from softmax_tui.tui.cli import main
 from softmax_tui.tui.keys import KEYS
 from softmax_tui.tui.config import DEFAULT_LR
-from softmax_tui.tui.mapview import MapView, Selection
+from softmax_tui.tui.mapview import MapView, PointCounts, Selection
 from softmax_tui.tui.options import parse_options
+from softmax_tui.tui.safe_text import visible
 from softmax_tui.tui.screens.dashboard import DashboardScreen
 from softmax_tui.tui.screens.dataset import DatasetScreen
 from softmax_tui.tui.screens.help import HelpScreen
@@ -218,6 +220,53 @@ async def test_l_and_b_toggle_log_scale_and_boundaries(live):
         assert not app.dashboard.log_scale and app.dashboard.boundaries
 
 
+async def test_v_toggles_the_validation_points_on_the_map(live):
+    """iris with 30% held out: its 45 validation points are on the map as hollow glyphs; v
+    hides them (the title says "0 of 45"), v again shows them; a clicked validation point is
+    explained as one, and tab goes on from the training point nearest to it."""
+    app = make_app("--dataset", "iris", "--val-fraction", "0.3")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.dashboard
+        await pilot.pause()
+        frame = screen.decision_map.frame
+        assert screen.validation and frame.validation and frame.held_out.sum() == 45
+        assert frame.counts == PointCounts(105, 105, 45, 45)
+        assert screen.decision_map.border_title == "Decision map"
+        assert {c for y in range(20) for c in screen.decision_map.render_line(y).text} & set("○△□")
+        await pilot.press("v")
+        await pilot.pause()
+        frame = screen.decision_map.frame
+        assert not screen.validation and not frame.validation and not frame.held_out.any()
+        assert screen.decision_map.border_title == "Decision map · 105 of 105 train, 0 of 45 val shown"
+        assert not {c for y in range(20) for c in screen.decision_map.render_line(y).text} & set("○△□")
+        await pilot.press("v")
+        await pilot.pause()
+        assert screen.validation and screen.decision_map.frame.held_out.sum() == 45
+
+        index = int(screen.map_view.drawn_validation[4])
+        layout = screen.decision_map.map_layout()
+        col, row = layout.viewport.cell_of(*screen.map_view.coords_of(index))
+        screen.decision_map.post_message(DecisionMap.PointSelected(screen.decision_map, index))
+        await pilot.pause()
+        await pilot.pause()
+        i = index - 105
+        expected = screen.session.class_names[screen.session.prepared.y_val[i]]
+        subtitle = Text.from_markup(screen.jacobian.border_subtitle).plain
+        assert subtitle == f"validation point {i + 1}/45 · y = {visible(expected)}"
+        await pilot.press("tab")
+        assert screen.selection == Selection.point(screen.map_view.nearest_point(*screen.map_view.coords_of(index)))
+        assert screen.selection.index < 105
+
+
+async def test_v_without_validation_rows_says_so():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("v")
+        await pilot.pause()
+        assert [n.title for n in app._notifications] == ["No validation points"]
+        assert app.dashboard.decision_map.frame.counts.validation_total == 0
+
+
 async def test_the_log_scale_runs_upwards_with_a_single_loss(live):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -413,16 +462,16 @@ async def test_the_footer_keeps_one_space_between_items(live):
         assert "r reset +- lr [] speed o optim s set d data q quit" in footer
 
 
-async def test_a_new_run_keeps_the_log_scale_and_the_boundaries_as_they_were(live):
+async def test_a_new_run_keeps_the_log_scale_boundaries_and_validation_as_they_were(live):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("l", "b", "d")
+        await pilot.press("l", "b", "v", "d")
         (await screen_of(pilot, DatasetScreen)).dismiss("iris")
         for _ in range(100):
             if app.session.dataset.name == "iris" and app.dashboard.is_mounted:
                 break
             await pilot.pause(0.01)
-        assert (app.dashboard.log_scale, app.dashboard.boundaries) == (True, False)
+        assert (app.dashboard.log_scale, app.dashboard.boundaries, app.dashboard.validation) == (True, False, False)
         await pilot.press("n")
         await live.loss_plot_caught_up(pilot)
         assert "log" in str(app.dashboard.loss.border_subtitle)

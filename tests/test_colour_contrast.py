@@ -39,7 +39,7 @@ MODES = {
     "no-color": (("xterm-256color", "truecolor", True), "truecolor"),
 }
 SYSTEMS = {"truecolor": ColorSystem.TRUECOLOR, "256": ColorSystem.EIGHT_BIT, "standard": ColorSystem.STANDARD}
-DATASETS = {"rgb20": [], "iris": ["--val-fraction", "0.3"], "blobs10": ["--classes", "10"]}
+DATASETS = {"rgb20": [], "iris": ["--val-fraction", "0.3"], "blobs10": ["--classes", "10", "--val-fraction", "0.3"]}
 
 
 # -- the checker --------------------------------------------------------------------------------

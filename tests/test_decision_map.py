@@ -11,7 +11,7 @@ from rich.segment import Segment
 from rich.text import Text
 from textual.app import App, ComposeResult
 
-from softmax_tui.datasets import load_dataset, prepare
+from softmax_tui.datasets import Pipeline, load_dataset, prepare
 from softmax_tui.engine import Optimizer, SoftmaxRegression, Trainer
 from softmax_tui.tui import palette
 from softmax_tui.tui.mapview import MapView, Selection, Viewport
@@ -50,19 +50,20 @@ class MapApp(App):
         self.view, self.options = view, options
         self.messages: list = []  # the selections posted
         self.viewports: list[Viewport] = []  # the viewports asked for
-        self.state: tuple | None = None  # W, b, selection, boundaries
+        self.state: tuple | None = None  # W, b, selection, boundaries, validation
 
     def compose(self) -> ComposeResult:
         yield DecisionMap(self.view, **self.options)
 
-    def show(self, W, b, selection: Selection | None = None, boundaries: bool = False) -> None:
-        self.state = (W, b, selection, boundaries)
+    def show(self, W, b, selection: Selection | None = None, boundaries: bool = False,
+             validation: bool = False) -> None:
+        self.state = (W, b, selection, boundaries, validation)
         self._hand_over()
 
     def _hand_over(self) -> None:
-        W, b, selection, boundaries = self.state
+        W, b, selection, boundaries, validation = self.state
         widget = self.query_one(DecisionMap)
-        widget.show(self.view.frame(W, b, widget.viewport, selection, boundaries=boundaries))
+        widget.show(self.view.frame(W, b, widget.viewport, selection, boundaries=boundaries, validation=validation))
 
     def on_decision_map_point_selected(self, message: DecisionMap.PointSelected) -> None:
         self.messages.append(message)
@@ -204,15 +205,16 @@ async def test_axes_show_labels_and_extent(rgb20):
         assert "red" in str(widget.border_subtitle) and "misclassified" in str(widget.border_subtitle)
 
 
-@pytest.mark.parametrize("width", [70, 64, 40, 33, 26])  # 26: the map at the smallest dashboard
+@pytest.mark.parametrize("width", [72, 64, 60, 40, 33, 26])  # 26: the map at the smallest dashboard
 async def test_the_legend_fits_the_border_whatever_the_width(live, width):
     view, W, b = session("iris", steps=5)
     async with shown(view, W, b, size=(width, 22)) as (app, pilot, widget):
         legend = Text.from_markup(widget.border_subtitle).plain
         assert cell_len(legend) <= width - 8  # the border, its corners and their padding: nothing is cut off
         assert all(glyph in legend for glyph in palette.GLYPHS[:3])
-        assert ("versicolor" in legend and "misclassified" in legend) == (width >= 70)
-        assert ("inv" in legend) == (width >= 64)  # the note goes before any name is cut
+        assert ("versicolor" in legend and "misclassified" in legend) == (width >= 72)
+        assert ("underlined" in legend) == (width >= 64)
+        assert ("wrong" in legend or "misclassified" in legend) == (width >= 60)  # the note goes before any name is cut
         assert legend in live.screen_text(app).splitlines()[widget.region.bottom - 1]  # whole, as Textual drew it
 
 
@@ -388,3 +390,81 @@ async def test_nonlinear_features_say_the_boundaries_are_curved():
         assert {"o", "^"} <= glyphs and not glyphs & set(palette.GLYPHS)
         app.show(W, b, boundaries=False)
         assert "curved" not in str(widget.border_subtitle)
+
+
+# -- issue 13, items 3 and 7: validation points, and misclassified points in every mode --------
+
+
+def sectors(K: int):
+    """A model whose class k wins the sector around angle 2 pi k / K, and a map of points of
+    every class, right and wrong, training and validation: class k's training point at
+    radius 1 in its own sector (right) and at radius 2 in the next (wrong), its validation
+    points at radii 3 and 4 likewise."""
+    angle = 2 * np.pi * np.arange(K) / K
+    W, b = 5 * np.column_stack([np.cos(angle), np.sin(angle)]), np.zeros(K)
+
+    def ring(radius, shift):
+        a = angle + 2 * np.pi * shift / K
+        return radius * np.column_stack([np.cos(a), np.sin(a)])
+
+    X_train, X_val = np.vstack([ring(1, 0), ring(2, 1)]), np.vstack([ring(3, 0), ring(4, 1)])
+    y = np.tile(np.arange(K), 2)
+    pipeline = Pipeline.fit(X_train, ("x1", "x2"), standardize=False)
+    view = MapView(X_train, y, pipeline, ("x1", "x2"), [f"class {k}" for k in range(K)], validation=(X_val, y))
+    return view, W, b
+
+
+@pytest.mark.parametrize("K", [3, 10])
+@pytest.mark.parametrize("mode", ["truecolor", "16 colours", "NO_COLOR"])
+async def test_misclassified_points_differ_from_every_correct_point_in_every_mode(K, mode, monkeypatch):
+    """Every misclassified point's cell differs from every correct point's cell of every class
+    in what 16 colours and NO_COLOR keep, its character and its attributes (underlined), and
+    still shows its true class: its glyph (filled for training, hollow for validation) and,
+    in colour, its class's colour."""
+    view, W, b = sectors(K)
+    if mode == "NO_COLOR":
+        monkeypatch.setenv("NO_COLOR", "1")
+    color_mode = {"truecolor": ColorMode.TRUECOLOR, "16 colours": ColorMode.ANSI16, "NO_COLOR": None}[mode]
+    async with shown(view, W, b, size=(100, 40), color_mode=color_mode, validation=True) as (app, pilot, widget):
+        frame = widget.frame
+        assert len(frame.index) == 4 * K and len(set(zip(frame.cols.tolist(), frame.rows.tolist()))) == 4 * K
+        np.testing.assert_array_equal(frame.wrong, np.isin(frame.index % (2 * K), np.arange(K, 2 * K)))
+        np.testing.assert_array_equal(frame.held_out, frame.index >= 2 * K)
+        colours = palette.class_colors(widget.color_mode, K)
+        right, wrong = [], []
+        for col, row, label, is_wrong, held_out in zip(frame.cols, frame.rows, frame.label, frame.wrong,
+                                                        frame.held_out):
+            cell = map_cell(widget, col, row)
+            assert cell.text == (palette.HOLLOW_GLYPHS if held_out else palette.GLYPHS)[label]
+            if widget.color_mode is not ColorMode.MONO:
+                assert rgb(cell.style.color if is_wrong else cell.style.bgcolor) == colours[label].tolist()
+            kept = (cell.text, bool(cell.style.bold), bool(cell.style.underline), bool(cell.style.reverse))
+            (wrong if is_wrong else right).append(kept)
+        assert len(right) == len(wrong) == 2 * K
+        assert all(w[2] and not r[2] for w in wrong for r in right)  # underlined: wrong, and only wrong
+        assert not set(wrong) & set(right)
+        if widget.color_mode is ColorMode.MONO:
+            assert all(w[3] for w in wrong)  # and in reverse video
+
+
+async def test_validation_points_can_be_hidden_and_clicked():
+    view, W, b = sectors(3)
+    async with shown(view, W, b, validation=True) as (app, pilot, widget):
+        layout = widget.map_layout()
+        target = 6 + 2  # validation point 2: class 2 at radius 3
+        col, row = layout.viewport.cell_of(*view.coords_of(target))
+        await pilot.click(DecisionMap, offset=(1 + layout.gutter + col, 1 + row))
+        assert "│ ○△□ val │" in Text.from_markup(widget.border_subtitle).plain
+        app.show(W, b, Selection.point(target), validation=False)
+        await pilot.pause()
+        assert not widget.frame.held_out.any()
+        assert "○" not in Text.from_markup(widget.border_subtitle).plain
+        assert map_cell(widget, col, row).text == palette.HOLLOW_GLYPHS[2]  # the selection is drawn
+        assert [c.text for c in cells(widget, row)[layout.gutter + col - 1: layout.gutter + col + 2]] == \
+            ["[", palette.HOLLOW_GLYPHS[2], "]"]
+        assert widget.border_title == "Decision map · 6 of 6 train, 0 of 6 val shown"  # 64 columns: the middle form
+        await pilot.click(DecisionMap, offset=(1 + layout.gutter + col, 1 + row))
+        await pilot.pause()
+        first, second = app.messages
+        assert first.index == target  # a shown validation point is picked
+        assert isinstance(second, DecisionMap.LocationSelected)  # hidden, it is not: the training points are far

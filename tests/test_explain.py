@@ -13,6 +13,7 @@ from softmax_tui.tui.app import SoftmaxApp
 from softmax_tui.tui.options import parse_options
 from softmax_tui.tui.screens.explain import KEEP_ROWS, ExplainScreen, Note
 from softmax_tui.tui.session import build_session
+from softmax_tui.tui.widgets.decision_map import DecisionMap
 
 IRIS_FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 SIZES = [(80, 24), (120, 40)]
@@ -107,7 +108,7 @@ async def test_every_panel_has_its_note_in_place_and_stays_in_sight(live, size):
             rows = rows_of(live, app, note)
             title, text = rows[0], words(" ".join(row[2:-1] for row in rows[1:]))
             texts[note_id] = text
-            expected_title = "Status bar ↓" if note_id == "status-note" else panel.border_title
+            expected_title = {"status-note": "Status bar ↓", "map-note": "Decision map"}.get(note_id, panel.border_title)
             assert title.startswith(f"╭─ {expected_title}"), (note_id, title)
             assert text.startswith(" ".join(panel.EXPLAIN.split()[:5])), (note_id, text)
             note_widget = screen.query_one(f"#{note_id}", Note)
@@ -130,7 +131,7 @@ async def test_every_panel_has_its_note_in_place_and_stays_in_sight(live, size):
             e = d.subject(d.runner.snapshot).explanation
             probabilities = ", ".join(f"{name} {a:.2f}" for name, a in zip(d.map_view.class_names, e.a))
             assert f"[●] ({d.map_view.class_names[e.label]}): a = {probabilities}" in texts["map-note"]
-            assert "Inverted glyphs: misclassified." in texts["map-note"]
+            assert DecisionMap.EXPLAIN_WRONG in texts["map-note"] and "Underlined" in DecisionMap.EXPLAIN_WRONG
             assert f"Now: {d.runner.optimizer} at lr {d.runner.lr:g}" in texts["status-note"]
 
 

@@ -17,7 +17,7 @@ from softmax_tui.tui.widgets.halfblock import (
     put,
 )
 
-GLYPHS = ("A", "B")
+GLYPHS = (("A", "B"), ("a", "b"))  # filled, hollow
 RED, BLUE, WHITE = [200, 30, 30], [20, 20, 160], [250, 250, 250]
 #: Two cells by two: four pixels by two, in three colours.
 PIXELS = np.array([[RED, BLUE], [RED, WHITE], [BLUE, BLUE], [WHITE, RED]], dtype=np.uint8)
@@ -45,8 +45,13 @@ def test_truecolor_cells_are_half_blocks_marks_and_glyphs():
     assert text == "+" and style.bold
     text, style = painter.cell(int(glyph(0)))
     assert text == "A" and rgb(style.bgcolor) == RED and rgb(style.color) == [255, 255, 255] and style.bold
-    text, style = painter.cell(int(glyph(1, inverted=True)))
-    assert text == "B" and rgb(style.color) == WHITE and rgb(style.bgcolor) == [0, 0, 0]
+    assert not style.underline
+    text, style = painter.cell(int(glyph(1, wrong=True)))
+    assert text == "B" and rgb(style.color) == WHITE and rgb(style.bgcolor) == [0, 0, 0] and style.underline
+    text, style = painter.cell(int(glyph(0, hollow=True)))
+    assert text == "a" and rgb(style.bgcolor) == RED and not style.underline
+    text, style = painter.cell(int(glyph(1, wrong=True, hollow=True)))
+    assert text == "b" and rgb(style.color) == WHITE and style.underline
 
 
 def test_sixteen_colours_are_ansi_numbers():
@@ -67,7 +72,10 @@ def test_without_colour_cells_are_fills():
     painter = MonoPainter(np.array([[0, 1], [1, 0]]), (".", "#"), GLYPHS, {}, base)
     assert [painter.cell(int(k))[0] for k in painter.keys.ravel()] == [".", "#", "#", "."]
     assert painter.cell(int(painter.keys[0, 0]))[1] == base
-    assert painter.cell(int(glyph(0)))[1].bold and painter.cell(int(glyph(1, True)))[1].reverse
+    correct, wrong = painter.cell(int(glyph(0)))[1], painter.cell(int(glyph(1, True)))[1]
+    assert correct.bold and not correct.underline and not correct.reverse
+    assert wrong.reverse and wrong.underline
+    assert painter.cell(int(glyph(1, True, True))) == ("b", wrong)
 
 
 def test_put_keeps_the_last_value_of_a_repeated_cell():

@@ -15,25 +15,27 @@ from softmax_tui.datasets import Pipeline
 from softmax_tui.engine import NO_SPREAD, ONE_DIMENSIONAL, pca_plane
 from softmax_tui.tui import palette
 from softmax_tui.tui.app import SoftmaxApp
-from softmax_tui.tui.mapview import MapView
+from softmax_tui.tui.mapview import MapView, Viewport
 from softmax_tui.tui.options import parse_options
 from softmax_tui.tui.palette import ColorMode
 from softmax_tui.tui.session import build_session
-from softmax_tui.tui.widgets.decision_map import DecisionMap
+from softmax_tui.tui.widgets.decision_map import DecisionMap, fitting_title, shown_texts
 
-NOTES = ["boundaries: curved (nonlinear features)", "inverse: misclassified", "curved boundaries", "inverse: wrong",
-         "inv: wrong", "curved"]  # the longest first
+NOTES = ["boundaries: curved (nonlinear features)", "underlined: misclassified", "curved boundaries",
+         "underlined: wrong", "curved", "wrong"]  # the longest first
 SIZES = [(80, 24), (100, 30), (120, 40), (200, 60)]
 
 
 class MapApp(App):
-    """A bordered decision map of ``view`` showing the model ``(W, b)``."""
+    """A bordered decision map of ``view`` showing the model ``(W, b)`` (and the validation
+    points when ``show_validation``)."""
 
     CSS = "DecisionMap { border: round $foreground 30%; }"
 
     def __init__(self, view: MapView, W, b, color_mode=ColorMode.TRUECOLOR) -> None:
         super().__init__()
         self.view, self.W, self.b, self.color_mode = view, W, b, color_mode
+        self.show_validation = False
 
     def compose(self) -> ComposeResult:
         yield DecisionMap(self.view, color_mode=self.color_mode)
@@ -46,7 +48,7 @@ class MapApp(App):
 
     def show(self) -> None:
         widget = self.query_one(DecisionMap)
-        widget.show(self.view.frame(self.W, self.b, widget.viewport))
+        widget.show(self.view.frame(self.W, self.b, widget.viewport, validation=self.show_validation))
 
 
 def three_clusters(class_names, feature_names=("x1", "x2"), d=2):
@@ -73,9 +75,11 @@ def screen_cells(line: str) -> list[str]:
 
 def legend_parts(legend: str, glyphs) -> tuple[list[str], list[str]]:
     """The class names a legend shows (after each glyph) and its notes."""
-    notes = [note for note in NOTES if note in legend]
-    for note in notes:
-        legend = legend.replace(note, "")
+    notes = []
+    for note in NOTES:  # the longest first, so that a short note is not found inside a long one
+        if note in legend:
+            notes.append(note)
+            legend = legend.replace(note, "")
     names = [name.strip(" │") for name in re.split(f"[{''.join(glyphs)}]", legend)[1:]]
     return names, notes
 
@@ -219,3 +223,85 @@ async def test_collinear_columns_are_drawn_on_one_row_and_called_1d(size, tmp_pa
         region = widget.region
         screen = "\n".join(live.screen_text(app).splitlines()[region.y:region.bottom])
         assert "1-D" in screen and "e-1" not in screen
+
+
+# -- issue 13, item 3: "N of M shown" -------------------------------------------------------
+
+def hundred_thousand(val_fraction):
+    """A map view of 100,000 points, ``val_fraction`` of them held out, and a model for it."""
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(100_000, 2))
+    y = (X[:, 0] > 0).astype(np.int64)
+    n_train = round(100_000 * (1 - val_fraction))
+    validation = (X[n_train:], y[n_train:]) if val_fraction else None
+    view = MapView(X[:n_train], y[:n_train], Pipeline.fit(X[:n_train], ("x1", "x2")), ("x1", "x2"), ("a", "b"),
+                   validation=validation)
+    return view, np.array([[-1.0, 0.0], [1.0, 0.0]]), np.zeros(2)
+
+
+def test_shown_text_is_exact_for_a_hundred_thousand_points():
+    """2,000 of the training points can be drawn; a map with room for them all draws all of
+    them, a 50 x 16 one 240; validation points at the same rate (858 drawable, 103 shown)."""
+    view, W, b = hundred_thousand(0.0)
+    counts = view.frame(W, b, view.viewport(200, 40)).counts
+    assert shown_texts(counts)[0] == "2,000 of 100,000 points shown"
+    assert shown_texts(view.frame(W, b, view.viewport(50, 16)).counts) == [
+        "240 of 100,000 points shown", "240 of 100,000 shown", "240/100,000 shown", "240/100,000", "240/100000"]
+    view, W, b = hundred_thousand(0.3)
+    assert shown_texts(view.frame(W, b, view.viewport(50, 16), validation=True).counts) == [
+        "240 of 70,000 training, 103 of 30,000 validation points shown", "240 of 70,000 train, 103 of 30,000 val shown",
+        "240/70,000 train, 103/30,000 val", "343/100,000 shown", "343/100,000", "343/100000"]
+    hidden = view.frame(W, b, view.viewport(50, 16), validation=False).counts
+    assert shown_texts(hidden)[0] == "240 of 70,000 training, 0 of 30,000 validation points shown"
+
+
+def test_shown_text_counts_what_a_cut_viewport_draws(rgb20):
+    """A viewport over x1 in [0, 2) shows rgb20's six points with x1 >= 0; all twenty fit a
+    whole map, which then says nothing; with validation hidden it says how many are not."""
+    X, y = rgb20
+    view = MapView(X, y, Pipeline.fit(X, ("x1", "x2")), ("x1", "x2"), ("r", "g", "b"))
+    W, b = np.zeros((3, 2)), np.zeros(3)
+    cut = view.frame(W, b, Viewport((0.0, 2.0, -2.0, 2.0), 20, 10))
+    assert sorted(cut.index.tolist()) == [2, 5, 7, 8, 14, 16]
+    assert shown_texts(cut.counts)[0] == "6 of 20 points shown"
+    assert shown_texts(view.frame(W, b, view.viewport(20, 10)).counts) == []
+    assert fitting_title(view.frame(W, b, view.viewport(20, 10)).counts, 40) == "Decision map"
+    split = MapView(X[:14], y[:14], Pipeline.fit(X[:14], ("x1", "x2")), ("x1", "x2"), ("r", "g", "b"),
+                    validation=(X[14:], y[14:]))
+    assert shown_texts(split.frame(W, b, split.viewport(20, 10), validation=True).counts) == []
+    assert shown_texts(split.frame(W, b, split.viewport(20, 10)).counts)[0] == \
+        "14 of 14 training, 0 of 6 validation points shown"
+
+
+@pytest.mark.parametrize("width", [120, 80, 60, 45, 36, 26, 20])
+async def test_the_title_says_what_is_shown_in_the_room_there_is(width, live):
+    """The border title holds the panel's name and the longest count with words that fits,
+    then "Map" and such a count, then bare numbers, never cut: at 26 columns (the map at the
+    smallest dashboard) it still says how many points are shown."""
+    view, W, b = hundred_thousand(0.3)
+    app = MapApp(view, W, b)
+    app.show_validation = True
+    async with app.run_test(size=(width, 24)) as pilot:
+        await pilot.pause()
+        widget = app.query_one(DecisionMap)
+        counts = widget.frame.counts
+        title = widget.border_title
+        assert title == fitting_title(counts, width - 6)
+        assert cell_len(title) <= width - 6 and title in live.screen_text(app).splitlines()[0]
+        texts = shown_texts(counts)
+        room = width - 6
+        name, _, count = title.rpartition(" · ")
+        assert name in ("Decision map", "Map", "") and count in texts
+        worded = texts[:-2]  # the forms that say "shown" or name the sets
+        if name == "Decision map":  # no longer form fits after it
+            assert all(cell_len(f"Decision map · {text}") > room for text in texts[:texts.index(count)])
+        if name == "Map":  # the full name fits before no form with words
+            assert all(cell_len(f"Decision map · {text}") > room for text in worded)
+        if count not in worded:
+            assert all(cell_len(f"Map · {text}") > room for text in worded)
+        assert (title == f"Decision map · {texts[0]}") == (width >= 85)  # the whole sentence where it fits
+        assert (name == "Decision map") == (width >= 45) and (name == "") == (width < 26)
+        numbers = [int(n.replace(",", "")) for n in re.findall(r"[\d,]+\d", title)]
+        t, total_t, v, total_v = counts.training, counts.training_total, counts.validation, counts.validation_total
+        assert numbers in ([t, total_t, v, total_v], [t + v, total_t + total_v])
+        assert 0 < t < total_t == 70_000 and 0 < v < total_v == 30_000

@@ -94,7 +94,7 @@ def test_a_frame_is_everything_the_map_shows(rgb20):
     for i, label, wrong in zip(frame.index, frame.label, frame.wrong):
         assert (label, wrong) == (prepared.y_train[i], predicted[i] != prepared.y_train[i])
     assert frame.selection == Selection.point(7)
-    assert frame.selected == (prepared.y_train[7], predicted[7] != prepared.y_train[7])
+    assert frame.selected == (prepared.y_train[7], predicted[7] != prepared.y_train[7], False)
     expected = view.boundaries(W, b, viewport)
     assert frame.boundaries and not frame.curved and len(frame.traces) == len(expected) == 3
     for trace, same in zip(frame.traces, expected):
@@ -120,7 +120,7 @@ def test_a_selected_point_the_viewport_does_not_show_has_its_state():
     for wrong in (False, True):  # one the model gets right, one it gets wrong, both not shown
         i = int(np.flatnonzero(~np.isin(np.arange(300), shown) & ((predicted != y) == wrong))[0])
         frame = view.frame(W, b, viewport, Selection.point(i))
-        assert frame.selected == (y[i], wrong) == view.point(W, b, i)
+        assert frame.selected == (y[i], wrong, False) == (*view.point(W, b, i), False)
 
 
 def test_curved_boundaries_are_asked_for_but_not_traced():
@@ -318,3 +318,65 @@ def test_raw_input_at_inverts_the_map_for_raw_and_principal_planes(rgb20):
     view, prepared = view_of("circle", features=("x1", "x2", "x1^2"))  # transforms: the raw columns again
     np.testing.assert_array_equal(view.raw_input_at(0.5, -0.25), [0.5, -0.25])
     np.testing.assert_allclose(prepared.pipeline.transform(np.array([[0.5, -0.25]]))[0], view.model_input_at(0.5, -0.25))
+
+
+# -- validation points and what the map shows of each set (issue 13, item 3) --------------------
+
+
+def split_view_of(name, val_fraction=0.3, **kwargs):
+    """The map of a run holding out ``val_fraction``: training and validation rows."""
+    dataset = load_dataset(name, **kwargs)
+    prepared = prepare(dataset, val_fraction=val_fraction)
+    train, val = prepared.train_index, prepared.val_index
+    view = MapView(dataset.X[train], dataset.y[train], prepared.pipeline, dataset.feature_names,
+                   dataset.class_names, validation=(dataset.X[val], dataset.y[val]))
+    return view, prepared
+
+
+def test_a_frame_marks_validation_points_with_their_own_state():
+    view, prepared = split_view_of("iris")
+    W, b = trained(prepared, steps=3)
+    n_train, n_val = len(prepared.y_train), len(prepared.y_val)
+    assert (view.n_train, view.n_validation) == (n_train, n_val) == (105, 45)
+    frame = view.frame(W, b, view.viewport(56, 19), Selection.point(n_train + 4), validation=True)
+    held_out = frame.index[frame.held_out]
+    np.testing.assert_array_equal(np.sort(held_out), n_train + np.arange(n_val))  # every one, once
+    np.testing.assert_array_equal(np.sort(frame.index[~frame.held_out]), np.arange(n_train))
+    model = SoftmaxRegression(W, b)
+    predicted = model.predict(prepared.X_val)
+    assert 0 < (predicted != prepared.y_val).sum() < n_val
+    i = held_out - n_train
+    np.testing.assert_array_equal(frame.label[frame.held_out], prepared.y_val[i])
+    np.testing.assert_array_equal(frame.wrong[frame.held_out], predicted[i] != prepared.y_val[i])
+    # on the same plane as the training points: the projection of their standardized rows
+    X_val_model = prepared.pipeline.transform(prepared.dataset.X[prepared.val_index])
+    np.testing.assert_allclose([view.coords_of(n_train + k) for k in range(n_val)], view.plane.project(X_val_model))
+    assert frame.selected == (prepared.y_val[4], bool(predicted[4] != prepared.y_val[4]), True)
+    assert frame.counts == mapview.PointCounts(n_train, n_train, n_val, n_val) and frame.counts.complete
+
+    hidden = view.frame(W, b, view.viewport(56, 19), validation=False)
+    assert not hidden.held_out.any() and not hidden.validation
+    np.testing.assert_array_equal(np.sort(hidden.index), np.arange(n_train))
+    assert hidden.counts == mapview.PointCounts(n_train, n_train, 0, n_val) and not hidden.counts.complete
+
+
+def test_validation_points_are_drawn_at_the_training_points_rate():
+    """100,000 points, 30% held out: 2,000 of the 70,000 training points can be drawn and
+    ceil(2000 * 30000 / 70000) = 858 of the validation points; a 50 x 16 map shows 240 (0.3 a
+    cell) and ceil(240 * 858 / 2000) = 103 of them, and says so exactly."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(100_000, 2))
+    y = (X[:, 0] > 0).astype(np.int64)
+    pipeline = Pipeline.fit(X[:70_000], ("x1", "x2"))
+    view = MapView(X[:70_000], y[:70_000], pipeline, ("x1", "x2"), ("a", "b"), validation=(X[70_000:], y[70_000:]))
+    assert len(view.drawn) == mapview.MAX_DRAWN_POINTS and len(view.drawn_validation) == 858
+    assert view.drawn_validation.min() >= 70_000 and np.all(np.diff(view.drawn_validation) > 0)
+    W, b = np.array([[-1.0, 0.0], [1.0, 0.0]]), np.zeros(2)
+    viewport = view.viewport(50, 16)
+    frame = view.frame(W, b, viewport, validation=True)
+    assert frame.counts == mapview.PointCounts(240, 70_000, 103, 30_000)
+    assert (len(frame.index), frame.held_out.sum()) == (343, 103)
+    assert np.isin(frame.index[frame.held_out], view.drawn_validation).all()
+    assert view.nearest_point(*view.coords_of(int(frame.index[frame.held_out][0])), viewport, validation=True) \
+        == frame.index[frame.held_out][0]
+    assert view.nearest_point(0.0, 0.0, viewport) < 70_000  # training points only, unless asked

@@ -2,6 +2,7 @@
 blends, glyphs and the 16-colour and no-colour fallbacks."""
 
 import itertools
+import unicodedata
 
 import numpy as np
 import pytest
@@ -99,11 +100,20 @@ def test_map_colours_round_probabilities_to_levels():
 
 
 def test_glyphs_are_distinct_single_cells_and_differ_from_fills_and_marks():
-    for glyphs in (palette.GLYPHS, palette.ASCII_GLYPHS):
-        assert len(glyphs) == len(set(glyphs)) == 10
-        assert all(cell_len(g) == 1 and len(g) == 1 for g in glyphs)
-        assert not set(glyphs) & (set(palette.MONO_FILLS) | set("•·+[]"))
-    assert all(g.isascii() for g in palette.ASCII_GLYPHS)
+    sets = ((palette.GLYPHS, palette.HOLLOW_GLYPHS), (palette.ASCII_GLYPHS, palette.ASCII_HOLLOW_GLYPHS))
+    for filled, hollow in sets:
+        for glyphs in (filled, hollow):
+            assert len(glyphs) == len(set(glyphs)) == 10
+            assert all(cell_len(g) == 1 and len(g) == 1 for g in glyphs)
+            assert not set(glyphs) & (set(palette.MONO_FILLS) | set("•·+[]"))
+        assert not set(filled) & set(hollow)  # a validation point never reads as a training point
+    assert all(g.isascii() for g in palette.ASCII_GLYPHS + palette.ASCII_HOLLOW_GLYPHS)
+    # the outline of each filled shape: the Unicode names say so ("BLACK" / "WHITE" shapes)
+    for k in (0, 1, 2, 3, 4, 5, 7, 8):
+        filled, hollow = unicodedata.name(palette.GLYPHS[k]), unicodedata.name(palette.HOLLOW_GLYPHS[k])
+        assert filled.startswith("BLACK ") and hollow == filled.replace("BLACK ", "WHITE ")
+    names = [unicodedata.name(g) for g in palette.HOLLOW_GLYPHS[6::3]]  # the cross and the asterisk
+    assert names == ["OUTLINED GREEK CROSS", "OPEN CENTRE ASTERISK"]
     assert len(set(palette.MONO_FILLS)) == 10 and all(cell_len(f) == 1 for f in palette.MONO_FILLS)
 
 

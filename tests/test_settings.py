@@ -366,3 +366,19 @@ async def test_a_checked_box_reads_checked_without_colour(live):
         await toggle(pilot, app.screen, "#field-standardize")
         await pilot.pause()
         assert "▐ ▌ off" in live.screen_text(app)
+
+
+async def test_what_a_user_types_is_shown_as_typed_never_as_markup():
+    """Found by the random keys: "0.3[" in the rate went through the changes line as markup."""
+    app = make_app("--dataset", "blobs")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_settings(pilot)
+        await type_into(pilot, screen, "lr", "0.3[b]x[/b]'")
+        await pilot.pause()
+        assert str(screen.query_one("#settings-changes").render()) == \
+            "lr: must be a finite number > 0, got \"0.3[b]x[/b]'\""
+        await pilot.press("enter")
+        await pilot.pause()
+        assert str(screen.query_one("#settings-problem").render()) == \
+            "lr: must be a finite number > 0, got \"0.3[b]x[/b]'\""
+        assert app.is_running and app._exception is None

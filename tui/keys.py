@@ -68,6 +68,9 @@ KEYS: tuple[Key, ...] = (
     Key("log-scale", "l", "l", "toggle('log_scale')", "log loss", "Loss axis: linear or log scale.", footer=False),
     Key("boundaries", "b", "b", "toggle('boundaries')", "boundaries", "Decision-boundary lines on the map: on or off.",
         footer=False),
+    Key("validation", "v", "v", "toggle('validation')", "validation points",
+        "Validation points on the map: on or off (hollow ○ △ □ …; training points are filled ● ▲ ■ …; "
+        "an underlined point is misclassified).", footer=False),
     Key("next-optimizer", "o", "o", "next_optimizer", "optimizer",
         "Next optimizer (gd, sgd, minibatch, momentum, nesterov, adam) at its default learning rate, "
         "continuing from the current parameters.", footer_label="optim"),

@@ -2,7 +2,8 @@
 
 Map coordinates ``(s, t)`` are the raw input columns for data with one or two columns (even
 when feature transforms such as ``x1^2`` feed the model), and the top two principal
-components of the standardized data otherwise. A terminal cell is about twice as tall as it
+components of the standardized training data otherwise (validation rows are projected onto
+the same plane). A terminal cell is about twice as tall as it
 is wide, so the map is drawn with half blocks: a cell is two square *pixels*, one above
 the other, and the map of ``cols x rows`` cells is a grid of ``cols x 2 rows`` pixels.
 """
@@ -27,11 +28,13 @@ from softmax_tui.engine import (
 
 from .safe_text import visible, visible_all
 
-#: At most this many data points, chosen at random, can be drawn (and clicked); all of them
-#: still train.
+#: At most this many training points, chosen at random, can be drawn (and clicked); all of them
+#: still train. Validation points are chosen at the same rate (``ceil(MAX_DRAWN_POINTS *
+#: n_val / n_train)`` of them at most), so that both sets are sampled alike.
 MAX_DRAWN_POINTS = 2000
 #: A map of ``cols x rows`` cells shows ``POINTS_PER_CELL * cols * rows`` of those, again at
-#: random (at least ``MIN_SHOWN_POINTS``), so that the probabilities stay visible between them.
+#: random (at least ``MIN_SHOWN_POINTS``), so that the probabilities stay visible between them;
+#: of the drawn validation points, the same share (rounded up).
 POINTS_PER_CELL = 0.3
 MIN_SHOWN_POINTS = 50
 #: The data's bounding box is widened by this share of its span on every side.
@@ -49,8 +52,9 @@ FULL_LINES_MAX_CLASSES = 4
 
 @dataclass(frozen=True)
 class Selection:
-    """What the Jacobian panel explains: a data point by index (a row of the map's data), or
-    a free location ``(s, t)`` in map coordinates (which has no label). Exactly one is set."""
+    """What the Jacobian panel explains: a data point by index (a row of the map's data: a
+    training row, or ``n_train + i`` for validation row ``i``), or a free location ``(s, t)``
+    in map coordinates (which has no label). Exactly one is set."""
 
     index: int | None = None
     location: tuple[float, float] | None = None
@@ -144,17 +148,38 @@ class BoundaryTrace:
 
 
 @dataclass(frozen=True)
+class PointCounts:
+    """How many points a frame draws of each set, and how many the set has: ``training`` of
+    ``training_total`` training points, ``validation`` of ``validation_total`` validation points
+    (0 of 0 when the run holds none out; 0 of them when they are hidden). A point counts when
+    the frame draws it, even where another point drawn in the same cell covers it."""
+
+    training: int
+    training_total: int
+    validation: int = 0
+    validation_total: int = 0
+
+    @property
+    def complete(self) -> bool:
+        """Every point of both sets is drawn."""
+        return self.training == self.training_total and self.validation == self.validation_total
+
+
+@dataclass(frozen=True)
 class _Shown:
     """What every frame in one viewport shares: the model inputs at the pixel centres, and
-    the drawn points the viewport shows that fall on the map (index, cell, label, model input)."""
+    the drawn points the viewport shows that fall on the map (index, cell, label, model input,
+    validation or not), with the validation points last."""
 
     viewport: Viewport
+    validation: bool
     pixels: np.ndarray
     index: np.ndarray
     cols: np.ndarray
     rows: np.ndarray
     label: np.ndarray
     X: np.ndarray
+    held_out: np.ndarray
 
 
 @dataclass(frozen=True, eq=False)
@@ -164,11 +189,13 @@ class MapFrame:
 
     ``proba`` (2 rows, cols, K) is the model's probability vector at each pixel centre.
     The points are those the viewport shows that fall on the map: their ``index`` (row of the
-    map's data), map cell, class and whether the model gets them wrong, misclassified ones
-    last (drawn on top). ``selection`` is what is marked; ``selected`` is the selected point's
-    class and whether the model gets it wrong (None for a free location or no selection).
-    ``traces`` are the tie lines when ``boundaries`` are asked for and straight (None when
-    they are hidden or curved).
+    map's data), map cell, class, whether the model gets them wrong and whether they are
+    ``held_out`` (validation points, there when ``validation`` is asked for), misclassified
+    ones last (drawn on top). ``counts`` says how many of each set that is.
+    ``selection`` is what is marked; ``selected`` is the selected point's class, whether the
+    model gets it wrong and whether it is a validation point (None for a free location or no
+    selection). ``traces`` are the tie lines when ``boundaries`` are asked for and straight
+    (None when they are hidden or curved).
     """
 
     viewport: Viewport
@@ -178,9 +205,12 @@ class MapFrame:
     rows: np.ndarray
     label: np.ndarray
     wrong: np.ndarray
+    held_out: np.ndarray
+    counts: PointCounts
     selection: Selection | None
-    selected: tuple[int, bool] | None
+    selected: tuple[int, bool, bool] | None
     boundaries: bool
+    validation: bool
     traces: tuple[BoundaryTrace, ...] | None
 
     @property
@@ -194,9 +224,11 @@ class MapView:
     """The decision map of one session: built once from the raw data, then asked for a
     :class:`MapFrame` for each ``(W, b)``, selection and viewport.
 
-    ``X_raw`` (n, d0) are the rows to draw as points, before the ``pipeline`` (the training
-    rows, or the whole dataset); point indices taken and returned here index them. ``y`` are
-    their labels, ``feature_names`` the d0 raw column names.
+    ``X_raw`` (n, d0) are the training rows to draw as points, before the ``pipeline`` (or
+    the whole dataset), ``y`` their labels; ``validation`` is ``(X_val_raw, y_val)``, the
+    held-out rows, or None. Point indices taken and returned here index the training rows
+    followed by the validation rows (validation row ``i`` is ``n_train + i``).
+    ``feature_names`` are the d0 raw column names.
     """
 
     def __init__(
@@ -207,35 +239,48 @@ class MapView:
         feature_names: Sequence[str],
         class_names: Sequence[str],
         max_points: int = MAX_DRAWN_POINTS,
+        *,
+        validation: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> None:
         X_raw = np.asarray(X_raw, dtype=np.float64)
         y = np.asarray(y)
+        #: How many of the rows are training rows (the rest are validation rows).
+        self.n_train = n = len(X_raw)
+        if validation is not None:
+            X_raw = np.concatenate([X_raw, np.asarray(validation[0], dtype=np.float64)])
+            y = np.concatenate([y, np.asarray(validation[1])])
         self.pipeline = pipeline
         self.class_names = tuple(class_names)
         d0 = X_raw.shape[1]
         self._in_model_space = d0 > 2
         # Map coordinates of every row: the raw columns themselves for d0 <= 2 (the plane's
-        # lift is then the identity), else the projection onto the principal plane.
+        # lift is then the identity), else the projection onto the training rows' principal plane.
         if d0 == 1:
             self.plane = Plane(np.zeros(1), np.ones(1), np.zeros(1), (visible(feature_names[0]), ONE_DIMENSIONAL))
             self._st = np.column_stack([X_raw[:, 0], np.zeros(len(X_raw))])
         elif d0 == 2:
-            self.plane = default_plane(X_raw, visible_all(feature_names))
+            self.plane = default_plane(X_raw[:n], visible_all(feature_names))
             self._st = X_raw
         else:
             X_model = pipeline.transform(X_raw)
-            self.plane = default_plane(X_model, visible_all(pipeline.feature_names))
+            self.plane = default_plane(X_model[:n], visible_all(pipeline.feature_names))
             self._st = self.plane.project(X_model)
         self._X_raw, self._y = X_raw, y
-        n = len(X_raw)
         rng = np.random.default_rng(0)
-        #: Indices of the points that can be drawn, sorted (all of them for up to ``max_points``
-        #: points); the same data gives the same choice.
+        #: Indices of the training points that can be drawn, sorted (all of them for up to
+        #: ``max_points`` points); the same data gives the same choice.
         self.drawn = np.sort(rng.choice(n, min(n, max_points), replace=False))
         self._rank = rng.permutation(len(self.drawn))  # a viewport shows the lowest ranks
-        self._y_drawn = y[self.drawn]
-        self._X_model_drawn = pipeline.transform(X_raw[self.drawn])
-        self._data_box = _padded_box(self._st if n else np.zeros((1, 2)))
+        n_val = len(X_raw) - n
+        rng = np.random.default_rng(1)
+        #: Indices of the validation points that can be drawn, sorted, sampled at the rate of
+        #: the training points (empty without validation rows).
+        self.drawn_validation = n + np.sort(rng.choice(n_val, min(n_val, _share(max_points, n_val, n)), replace=False))
+        self._validation_rank = rng.permutation(len(self.drawn_validation))
+        self._points = np.concatenate([self.drawn, self.drawn_validation])  # training first
+        self._y_points = y[self._points]
+        self._X_model_points = pipeline.transform(X_raw[self._points])
+        self._data_box = _padded_box(self._st if len(X_raw) else np.zeros((1, 2)))
         self._shown: _Shown | None = None  # for the last viewport asked for
         # the map plane in model space, where the logits are affine in (s, t)
         self._model_plane = None
@@ -244,6 +289,15 @@ class MapView:
         elif pipeline.is_affine:
             origin, s_end, t_end = self.model_inputs(np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]))
             self._model_plane = Plane(origin, s_end - origin, t_end - origin, self.labels)
+
+    @property
+    def n_validation(self) -> int:
+        """How many validation rows there are (0: the run holds none out)."""
+        return len(self._X_raw) - self.n_train
+
+    def is_validation(self, index: int) -> bool:
+        """Whether point ``index`` is a validation point."""
+        return index >= self.n_train
 
     @property
     def labels(self) -> tuple[str, str]:
@@ -291,13 +345,27 @@ class MapView:
         return label, bool(SoftmaxRegression(W, b).predict(x)[0] != label)
 
     def shown(self, viewport: Viewport) -> np.ndarray:
-        """Which of the drawn points ``viewport`` shows: a boolean mask over ``drawn``."""
-        return self._rank < max(MIN_SHOWN_POINTS, int(POINTS_PER_CELL * viewport.cols * viewport.rows))
+        """Which of the drawn training points ``viewport`` shows: a boolean mask over ``drawn``."""
+        return self._rank < self._shown_limit(viewport)
 
-    def nearest_point(self, s: float, t: float, viewport: Viewport | None = None) -> int:
-        """The index of the point nearest to ``(s, t)`` among those ``viewport`` shows (among
-        all drawn points without one)."""
+    def shown_validation(self, viewport: Viewport) -> np.ndarray:
+        """Which of the drawn validation points ``viewport`` shows, the same share as of the
+        training points (rounded up): a boolean mask over ``drawn_validation``."""
+        return self._validation_rank < _share(self._shown_limit(viewport), len(self.drawn_validation), len(self.drawn))
+
+    @staticmethod
+    def _shown_limit(viewport: Viewport) -> int:
+        return max(MIN_SHOWN_POINTS, int(POINTS_PER_CELL * viewport.cols * viewport.rows))
+
+    def nearest_point(self, s: float, t: float, viewport: Viewport | None = None, *, validation: bool = False) -> int:
+        """The index of the point nearest to ``(s, t)`` among the training points ``viewport``
+        shows (among all drawn training points without one), and its validation points too
+        when ``validation``."""
         candidates = self.drawn if viewport is None else self.drawn[self.shown(viewport)]
+        if validation:
+            held_out = self.drawn_validation
+            candidates = np.concatenate([candidates, held_out if viewport is None else
+                                         held_out[self.shown_validation(viewport)]])
         st = self._st[candidates]
         return int(candidates[np.argmin(np.sum((st - [s, t]) ** 2, axis=1))])
 
@@ -318,37 +386,44 @@ class MapView:
         return Viewport(self.extent_for(cols, rows), cols, rows)
 
     def frame(self, W, b, viewport: Viewport, selection: Selection | None = None, *,
-              boundaries: bool = False) -> MapFrame:
+              boundaries: bool = False, validation: bool = False) -> MapFrame:
         """What the map shows for parameters ``(W, b)`` in ``viewport``: the probability grid,
-        the shown points, the ``selection`` with its point's state and, if ``boundaries``, the
-        tie lines.
+        the shown points (validation points too if ``validation``), the ``selection`` with its
+        point's state and, if ``boundaries``, the tie lines.
 
         Parameters that are not finite (a diverged run) give probability 0 where the model's
         output is not a number, so such pixels are drawn black."""
         model = SoftmaxRegression(W, b)
-        shown = self._shown_in(viewport)
+        shown = self._shown_in(viewport, validation)
         proba = np.nan_to_num(model.predict_proba(shown.pixels).reshape(2 * viewport.rows, viewport.cols, -1), nan=0.0)
         wrong = model.predict(shown.X) != shown.label
         order = np.argsort(wrong, kind="stable")
-        index, label, wrong = shown.index[order], shown.label[order], wrong[order]
+        index, label, wrong, held_out = shown.index[order], shown.label[order], wrong[order], shown.held_out[order]
         selected = None
         if selection is not None and selection.index is not None:
             at = np.flatnonzero(index == selection.index)  # a shown point's state is known
-            selected = (int(label[at[0]]), bool(wrong[at[0]])) if len(at) else self.point(W, b, selection.index)
+            state = (int(label[at[0]]), bool(wrong[at[0]])) if len(at) else self.point(W, b, selection.index)
+            selected = (*state, self.is_validation(selection.index))
+        n_held_out = int(held_out.sum())
+        counts = PointCounts(len(index) - n_held_out, self.n_train, n_held_out, self.n_validation)
         traces = self.boundaries(W, b, viewport) if boundaries else None
         return MapFrame(viewport=viewport, proba=proba, index=index, cols=shown.cols[order], rows=shown.rows[order],
-                        label=label, wrong=wrong, selection=selection, selected=selected, boundaries=boundaries,
+                        label=label, wrong=wrong, held_out=held_out, counts=counts, selection=selection,
+                        selected=selected, boundaries=boundaries, validation=validation,
                         traces=None if traces is None else tuple(traces))
 
-    def _shown_in(self, viewport: Viewport) -> _Shown:
+    def _shown_in(self, viewport: Viewport, validation: bool) -> _Shown:
         """The pixel inputs and points of ``viewport`` (kept for the last viewport)."""
-        if self._shown is None or self._shown.viewport != viewport:
-            shown = self.shown(viewport)
-            col, row = viewport.cells_of(self._st[self.drawn[shown]])
+        if self._shown is None or (self._shown.viewport, self._shown.validation) != (viewport, validation):
+            shown = np.concatenate([self.shown(viewport), self.shown_validation(viewport) & validation])
+            points = self._points[shown]
+            col, row = viewport.cells_of(self._st[points])
             on_map = viewport.contains(col, row)
-            self._shown = _Shown(viewport, self.model_inputs(viewport.pixel_centres()),
-                                 self.drawn[shown][on_map], col[on_map], row[on_map], self._y_drawn[shown][on_map],
-                                 self._X_model_drawn[shown][on_map])
+            held_out = points >= self.n_train
+            pixels = self._shown.pixels if self._shown is not None and self._shown.viewport == viewport else \
+                self.model_inputs(viewport.pixel_centres())
+            self._shown = _Shown(viewport, validation, pixels, points[on_map], col[on_map], row[on_map],
+                                 self._y_points[shown][on_map], self._X_model_points[shown][on_map], held_out[on_map])
         return self._shown
 
     def boundaries(self, W, b, viewport: Viewport) -> list[BoundaryTrace] | None:
@@ -373,6 +448,12 @@ class MapView:
         """``(A, c)`` with logits ``z(s, t) = A [s, t] + c`` on the map; only for an affine
         pipeline, whose image of the map plane is a plane in model space."""
         return plane_logits(W, b, self._model_plane)
+
+
+def _share(count: int, part: int, whole: int) -> int:
+    """``ceil(count * part / whole)``, in integers (``whole`` 0 counts as 1): how many of
+    ``part`` items go with ``count`` of ``whole`` at the same rate."""
+    return -(-count * part // max(whole, 1))
 
 
 def _padded_box(st: np.ndarray) -> tuple[float, float, float, float]:

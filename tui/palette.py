@@ -38,10 +38,15 @@ COLORS = np.array(
 )  # fmt: skip
 COLORS.flags.writeable = False
 
-#: A point's marker, one per class; all single-cell characters.
+#: A training point's marker, one per class; all single-cell characters.
 GLYPHS: tuple[str, ...] = ("●", "▲", "■", "◆", "▼", "★", "✚", "◀", "▶", "✱")
-#: The same in ASCII, for fonts without those shapes.
+#: A validation point's marker: the outline of its class's training glyph, so the shape
+#: tells the class and the filling tells the set, in every colour mode.
+HOLLOW_GLYPHS: tuple[str, ...] = ("○", "△", "□", "◇", "▽", "☆", "✙", "◁", "▷", "✲")
+#: The same in ASCII, for fonts without those shapes: training, then validation (capitals
+#: and letters, none of them a training glyph; the legend pairs them by class).
 ASCII_GLYPHS: tuple[str, ...] = ("o", "^", "#", "*", "v", "%", "@", "&", "$", "<")
+ASCII_HOLLOW_GLYPHS: tuple[str, ...] = ("O", "A", "H", "X", "V", "Z", "Q", "E", "S", "(")
 
 #: 16-colour terminals: the nearest ANSI hue of each class colour. Only six hues are usable
 #: on a map (black is the background, white is class 9's grey), so classes 6-8 repeat the

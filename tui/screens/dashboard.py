@@ -55,6 +55,8 @@ class View:
     log_scale: bool = False
     #: Decision-boundary lines drawn on the map (``b``).
     boundaries: bool = True
+    #: Validation points drawn on the map, when the run holds some out (``v``).
+    validation: bool = True
 
 
 #: Below this width the right-hand column (loss, Jacobian) gets the extra width the
@@ -63,9 +65,9 @@ NARROW_WIDTH = 100
 
 
 class DashboardScreen(Screen[None]):
-    """Trains ``session``'s run and shows it as ``view`` (``log_scale`` and ``boundaries``
-    follow the keys); ``speed`` is the starting limit in steps/s, and ``history`` the open
-    ``--history`` file (or None)."""
+    """Trains ``session``'s run and shows it as ``view`` (``log_scale``, ``boundaries`` and
+    ``validation`` follow the keys); ``speed`` is the starting limit in steps/s, and
+    ``history`` the open ``--history`` file (or None)."""
 
     CSS_PATH = "dashboard.tcss"
     BINDINGS = bindings(app=False)
@@ -73,12 +75,14 @@ class DashboardScreen(Screen[None]):
 
     log_scale: var[bool] = var(View.log_scale)  # see View
     boundaries: var[bool] = var(View.boundaries)
+    validation: var[bool] = var(View.validation)
 
     def __init__(self, session: Session, history: HistoryFile | None = None, *, speed: float = DEFAULT_SPEED,
                  view: View = View()) -> None:
         super().__init__()
         self.set_reactive(DashboardScreen.log_scale, view.log_scale)
         self.set_reactive(DashboardScreen.boundaries, view.boundaries)
+        self.set_reactive(DashboardScreen.validation, view.validation)
         self.session = session
         self.runner = Runner(session, speed=speed, history=history,
                              on_change=lambda: self.post_message(RunChanged()),
@@ -86,9 +90,11 @@ class DashboardScreen(Screen[None]):
         self.frames = FrameClock([self.runner], draw=self._hand_over, can_draw=self._can_draw,
                                  after_refresh=self.call_after_refresh,
                                  post_parked=lambda runner: self.post_message(Parked(runner)))
-        dataset, rows = session.dataset, session.prepared.train_index
+        dataset, prepared = session.dataset, session.prepared
+        rows, held_out = prepared.train_index, prepared.val_index
+        validation = (dataset.X[held_out], dataset.y[held_out]) if prepared.X_val is not None else None
         self.map_view = MapView(dataset.X[rows], dataset.y[rows], session.pipeline, dataset.feature_names,
-                                visible_all(dataset.class_names))
+                                visible_all(dataset.class_names), validation=validation)
         self.selection = Selection.point(int(self.map_view.drawn[0]))
         self._cursor_input: tuple[Selection, np.ndarray, np.ndarray | None] | None = None
         self._drawn: tuple | None = None
@@ -150,12 +156,13 @@ class DashboardScreen(Screen[None]):
         previous, snap = self.runner.latest
         self._draw_loss(snap)  # first: it reads the trainer's history, at once while the loop is parked
         drawn, viewport = self._drawn, self.decision_map.viewport
-        if drawn is None or drawn[0] is not snap or drawn[1:] != (self.selection, self.boundaries, viewport):
-            self._drawn = (snap, self.selection, self.boundaries, viewport)
+        view = (self.selection, self.boundaries, self.validation, viewport)
+        if drawn is None or drawn[0] is not snap or drawn[1:] != view:
+            self._drawn = (snap, *view)
             before = None if previous is None else (previous.W, previous.b)
             self.parameters.show(snap.W, snap.b, before)
             self.decision_map.show(self.map_view.frame(snap.W, snap.b, viewport, self.selection,
-                                                       boundaries=self.boundaries))
+                                                       boundaries=self.boundaries, validation=self.validation))
             self.jacobian.show(self.subject(snap))
         self.status.show(self._status(snap))
         self._announce(snap)
@@ -189,16 +196,18 @@ class DashboardScreen(Screen[None]):
         return Color.parse(self.loss.readable(on_canvas.rgb))
 
     def subject(self, snap: Snapshot) -> Subject:
-        """The engine's explanation of the selection at ``snap``: a training point (with its
-        label) or the free cursor's location on the map (without); with the raw row it came
-        from when the model does not read the raw row itself."""
+        """The engine's explanation of the selection at ``snap``: a training or validation point
+        (with its label) or the free cursor's location on the map (without); with the raw row it
+        came from when the model does not read the raw row itself."""
         selection, prepared = self.selection, self.session.prepared
         identity = self.session.pipeline.is_identity
         if selection.index is not None:
-            x, label = prepared.X_train[selection.index], int(prepared.y_train[selection.index])
-            raw = None if identity else self.session.dataset.X[prepared.train_index[selection.index]]
-            title = f"point {selection.index + 1}/{len(prepared.y_train)}"
-            return Subject(explain_point(snap.W, snap.b, x, label), title, raw)
+            i, X, y, rows, title = selection.index, prepared.X_train, prepared.y_train, prepared.train_index, "point"
+            if self.map_view.is_validation(i):
+                i, X, y, rows, title = (i - self.map_view.n_train, prepared.X_val, prepared.y_val, prepared.val_index,
+                                        "validation point")
+            raw = None if identity else self.session.dataset.X[rows[i]]
+            return Subject(explain_point(snap.W, snap.b, X[i], int(y[i])), f"{title} {i + 1}/{len(y)}", raw)
         s, t = selection.location
         if self._cursor_input is None or self._cursor_input[0] != selection:
             raw = None if identity else self.map_view.raw_input_at(s, t)
@@ -266,10 +275,11 @@ class DashboardScreen(Screen[None]):
         self._after_key()
 
     def action_point(self, delta: int) -> None:
-        """The next (``delta`` 1) or previous (-1) drawn training point."""
+        """The next (``delta`` 1) or previous (-1) drawn training point; from a free location
+        or a validation point, the training point nearest to it."""
         drawn = self.map_view.drawn
-        if self.selection.index is None:
-            index = self.map_view.nearest_point(*self.selection.location)
+        if self.selection.index is None or self.map_view.is_validation(self.selection.index):
+            index = self.map_view.nearest_point(*self.map_view.location_of(self.selection))
         else:
             position = int(np.searchsorted(drawn, self.selection.index))
             exact = position < len(drawn) and drawn[position] == self.selection.index
@@ -306,6 +316,14 @@ class DashboardScreen(Screen[None]):
         self._after_key()
 
     def watch_boundaries(self) -> None:
+        self._after_key()
+
+    def watch_validation(self) -> None:
+        """Validation points on the map or not (``v``); a run without them says so. A selected
+        validation point stays selected (and drawn, as a selection always is) when they hide."""
+        if not self.map_view.n_validation:
+            self.notify("This run holds out no validation rows (--val-fraction sets how many).",
+                        title="No validation points", markup=False)
         self._after_key()
 
     def action_help(self) -> None:
@@ -402,5 +420,5 @@ class DashboardScreen(Screen[None]):
             problem(str(e))
             return
         self.runner.close()  # the history file is finished before the new run starts it again
-        self.app.start_run(session, View(self.log_scale, self.boundaries))
+        self.app.start_run(session, View(self.log_scale, self.boundaries, self.validation))
         self.notify(said, title="Settings")

@@ -36,7 +36,7 @@ from softmax_tui.engine import Snapshot, explain_loss, explain_weights
 
 from ..ladder import speed_text
 from ..safe_text import visible_all
-from ..widgets.decision_map import DecisionMap
+from ..widgets.decision_map import TITLE as MAP_TITLE, DecisionMap
 from ..widgets.jacobian import Subject
 from ..widgets.lines import scroll_cue
 from .modal import OnceModal
@@ -130,7 +130,7 @@ class ExplainScreen(OnceModal[None]):
                 "jacobian-note": d.jacobian, "status-note": d.status}
 
     def compose(self) -> ComposeResult:
-        titles = {"status-note": "Status bar ↓"}
+        titles = {"status-note": "Status bar ↓", "map-note": MAP_TITLE}  # the map's title without its counts
         for note_id, panel in self.panels().items():
             yield Note(titles.get(note_id, str(panel.border_title)), id=note_id)
         yield Footer(compact=True, show_command_palette=False)

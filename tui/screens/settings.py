@@ -157,9 +157,10 @@ class SettingsScreen(OnceModal[RunConfig | None]):
                         yield Label(label(field), classes="settings-label")
                         yield self._editor(field)
                         yield Label("", classes="settings-mark", id=f"mark-{field.name}")
-            yield Static("", id="settings-help")
-            yield Static(visible(self.problem), id="settings-problem")
-            yield Static("", id="settings-changes")
+            # what these say holds text the user typed and paths: data, never markup
+            yield Static("", id="settings-help", markup=False)
+            yield Static(visible(self.problem), id="settings-problem", markup=False)
+            yield Static("", id="settings-changes", markup=False)
             with Horizontal(id="settings-bottom"):
                 yield Static(KEYS_LINE)
                 yield Button("Apply", id="settings-apply", variant="primary", compact=True)

@@ -1,4 +1,4 @@
-"""The Decision map panel: the model's probabilities over a plane, the training points on top.
+"""The Decision map panel: the model's probabilities over a plane, the data points on top.
 
 The map is a half-block picture (see :mod:`.halfblock`): two pixels to a cell. A pixel's
 colour is its probability vector blended over the class colours (truecolor and 256 colours),
@@ -6,9 +6,25 @@ the winning class's ANSI colour, bright where it is confident (16 colours), or, 
 colour at all, the winning class's fill character (see :mod:`softmax_tui.tui.palette`).
 
 Over the probabilities: the tie lines between classes ("•" where a line is a decision
-boundary, "·" where it is not), the training points as class glyphs (on their class colour;
-misclassified ones inverted), and the selection between brackets ("[●]", or "[+]" for a free
-location).
+boundary, "·" where it is not), the points, and the selection between brackets ("[●]", or
+"[+]" for a free location).
+
+A point is its class's glyph: filled (``● ▲ ■ …``) for a training point, the same shape
+hollow (``○ △ □ …``) for a validation point (``v`` hides them), so the shape tells the class
+and the filling the set without colour. A correctly classified point is a black or white
+glyph on its class colour (bold, without colour). A misclassified point is **underlined** and
+drawn the other way round: the glyph in its class colour on a black or white marker (without
+colour, in reverse video). The underline is what makes it unmistakable: the swapped colours
+alone left a misclassified ■ on white looking much like a correct white ■ on blue, and reverse
+video alone is no more than another pair of colours, where 16 colours or ``NO_COLOR`` leave
+few. Underline is an attribute that every terminal draws (VT100 on, and ``NO_COLOR`` keeps
+it), it changes the cell's shape rather than its colour, and it leaves the glyph, and so the
+true class, as it was; the legend says "underlined: misclassified" with the word underlined.
+
+When the map draws fewer points than the sets have (at most ``MAX_DRAWN_POINTS`` of them
+are drawn, a viewport shows a share of those, validation points can be hidden), the border
+title says how many of each set it draws: "249 of 700 training, 107 of 300 validation points
+shown", or a shorter form that fits (see :func:`shown_texts`).
 
 The widget paints the :class:`~softmax_tui.tui.mapview.MapFrame` it is given by
 :meth:`DecisionMap.show` and computes nothing with the model: whoever owns the run builds
@@ -36,7 +52,7 @@ from textual.message import Message
 from textual.strip import Strip
 
 from .. import cells, palette
-from ..mapview import MapFrame, MapView, Selection, Viewport
+from ..mapview import MapFrame, MapView, PointCounts, Selection, Viewport
 from ..palette import ColorMode
 from .halfblock import (
     CURSOR,
@@ -63,18 +79,63 @@ CLICK_RADIUS = 1
 #: The style cache is emptied when it grows beyond this many entries.
 STYLE_CACHE_SIZE = 20_000
 
+#: How the legend writes a note: text, or (text, style) runs.
+Note = tuple[str | tuple[str, str], ...]
+_UNDERLINED = "underline"
 #: The legend in the border subtitle, from the longest to the shortest: the gap between
-#: classes, the note on misclassified points and the one on curved boundaries. The first that
-#: fits with the class names whole is shown; when none does, the notes go (names matter more),
-#: then the names are cut as little as it takes (never so that two read the same), then only
-#: the glyphs are left.
-LEGENDS: tuple[tuple[str, str, str], ...] = (
-    ("  ", "│ inverse: misclassified", "boundaries: curved (nonlinear features) │ "),
-    ("  ", "│ inverse: wrong", "curved boundaries │ "),
-    (" ", "│ inverse: wrong", "curved │ "),
-    (" ", "│ inv: wrong", "curved │ "),
-    (" ", "", ""),
+#: classes, the note on misclassified points (its key word drawn as they are: underlined),
+#: the one on curved boundaries and the word after the hollow glyphs of validation points
+#: (when they are shown). The first that fits with the class names whole is shown; when none
+#: does, the notes go (names matter more), then the names are cut as little as it takes (never
+#: so that two read the same), then only the glyphs are left.
+LEGENDS: tuple[tuple[str, Note, str, str], ...] = (
+    ("  ", (("underlined", _UNDERLINED), ": misclassified"), "boundaries: curved (nonlinear features) │ ",
+     "validation"),
+    ("  ", (("underlined", _UNDERLINED), ": wrong"), "curved boundaries │ ", "validation"),
+    (" ", (("underlined", _UNDERLINED), ": wrong"), "curved │ ", "val"),
+    (" ", (("wrong", _UNDERLINED),), "curved │ ", "val"),
+    (" ", (), "", "val"),
+    (" ", (), "", ""),
 )
+#: The panel's name, first in its border title, and its short form for a narrow panel.
+TITLE = "Decision map"
+SHORT_TITLE = "Map"
+
+
+def shown_texts(counts: PointCounts) -> list[str]:
+    """What the border title says of ``counts`` when the map draws fewer points than the
+    sets have, from the longest form to the shortest (none when it draws them all). The
+    training and validation sets are counted apart ("249 of 700 training, 107 of 300
+    validation points shown"), in the shortest forms together ("356/1,000"); numbers are
+    exact, with thousands separators until the last form."""
+    if counts.complete:
+        return []
+    t, total_t, v, total_v = counts.training, counts.training_total, counts.validation, counts.validation_total
+    if total_v:
+        forms = [f"{t:,} of {total_t:,} training, {v:,} of {total_v:,} validation points shown",
+                 f"{t:,} of {total_t:,} train, {v:,} of {total_v:,} val shown",
+                 f"{t:,}/{total_t:,} train, {v:,}/{total_v:,} val"]
+    else:
+        forms = [f"{t:,} of {total_t:,} points shown", f"{t:,} of {total_t:,} shown"]
+    return [*forms, f"{t + v:,}/{total_t + total_v:,} shown", f"{t + v:,}/{total_t + total_v:,}",
+            f"{t + v}/{total_t + total_v}"]
+
+
+def fitting_title(counts: PointCounts, room: int) -> str:
+    """The border title in at most ``room`` cells where it can be: the panel's name and the
+    longest form of :func:`shown_texts` with words that fits beside it, else the short name
+    ("Map") and such a form, else either name and the bare numbers, else the numbers alone,
+    else the shortest (wider than ``room``, Textual cuts it with an ellipsis, visibly). So a
+    narrow map reads "Map · 60/150 shown" rather than "Decision map · 60/150"."""
+    texts = shown_texts(counts)
+    if not texts:
+        return TITLE
+    worded, bare = texts[:-2], texts[-2:]
+    candidates = [f"{name} · {text}" for group in (worded, bare) for name in (TITLE, SHORT_TITLE) for text in group]
+    for title in candidates + texts:
+        if cell_len(title) <= room:
+            return title
+    return texts[-1]
 
 
 def _tick(value: float) -> str:
@@ -150,11 +211,11 @@ class DecisionMap(BaseStyle, can_focus=True):
     #: wrong are one sentence of their own (:attr:`EXPLAIN_WRONG`).
     EXPLAIN = (
         "Colour: the probability vector blended over the class colours. • decision boundary "
-        "(the two likeliest classes tie); · a tie line that is no boundary. Glyphs: training "
-        "points; [●] the explained point, [+] the free cursor. (16 colours: the likeliest "
+        "(the two likeliest classes tie); · a tie line that is no boundary. Filled glyphs: training "
+        "points; hollow ○△□: validation points (v hides them); [●] the explained point, [+] the free cursor. (16 colours: the likeliest "
         "class's colour; no colour: its fill character.)"
     )
-    EXPLAIN_WRONG = "Inverted glyphs: misclassified."
+    EXPLAIN_WRONG = "Underlined (and drawn the other way round): misclassified, its glyph still its true class."
 
     DEFAULT_CSS = """
     DecisionMap {
@@ -217,12 +278,14 @@ class DecisionMap(BaseStyle, can_focus=True):
         classes: str | None = None,
     ) -> None:
         """``color_mode`` None follows the terminal (see :func:`palette.color_mode`);
-        ``ascii_glyphs`` draws points as ``o ^ # …`` instead of ``● ▲ ■ …``."""
+        ``ascii_glyphs`` draws points as ``o ^ # …`` (validation ``O A H …``) instead of
+        ``● ▲ ■ …`` (``○ △ □ …``)."""
         super().__init__(name=name, id=id, classes=classes)
         self.map_view = map_view
-        self.border_title = "Decision map"
+        self.border_title = TITLE
         self._forced_mode = color_mode
-        self._glyphs = palette.ASCII_GLYPHS if ascii_glyphs else palette.GLYPHS
+        self._glyphs = ((palette.ASCII_GLYPHS, palette.ASCII_HOLLOW_GLYPHS) if ascii_glyphs
+                        else (palette.GLYPHS, palette.HOLLOW_GLYPHS))
         self._frame: MapFrame | None = None
         self._layout: _Layout | None = None
         self._picture: Picture | None = None
@@ -231,7 +294,8 @@ class DecisionMap(BaseStyle, can_focus=True):
         self._cache: dict[int, tuple[str, Style]] = {}
         self._cache_for: tuple[ColorMode, Style] | None = None
         self._generation = 0
-        self._legend_key: tuple[ColorMode, bool, int] | None = None
+        self._legend_key: tuple[ColorMode, bool, bool, int] | None = None
+        self._title_key: tuple[PointCounts, int] | None = None
         self._axes_for: tuple[_Layout, list[str] | None, str | None] | None = None
 
     # The frame the owner hands over.
@@ -247,6 +311,7 @@ class DecisionMap(BaseStyle, can_focus=True):
         if not self.is_mounted or size.width <= 0 or size.height <= 0:
             return
         self._update_legend()
+        self._update_title()
         layout = self.map_layout()
         if frame.viewport != layout.viewport:
             return
@@ -301,7 +366,8 @@ class DecisionMap(BaseStyle, can_focus=True):
         if not layout.viewport.contains(col, row):
             return
         s, t = layout.viewport.cell_centre(col, row)
-        index = self.map_view.nearest_point(s, t, layout.viewport)
+        validation = self._frame is not None and self._frame.validation
+        index = self.map_view.nearest_point(s, t, layout.viewport, validation=validation)
         point_col, point_row = layout.viewport.cell_of(*self.map_view.coords_of(index))
         if max(abs(point_col - col), abs(point_row - row)) <= CLICK_RADIUS:
             self.post_message(self.PointSelected(self, index))
@@ -315,6 +381,7 @@ class DecisionMap(BaseStyle, can_focus=True):
 
     def on_resize(self) -> None:
         self._update_legend()
+        self._update_title()
         viewport = self.viewport
         if self._frame is None or self._frame.viewport != viewport:
             self.post_message(self.ViewportChanged(self, viewport))
@@ -348,7 +415,7 @@ class DecisionMap(BaseStyle, can_focus=True):
             rows = np.concatenate([trace.rows for trace in frame.traces])
             active = np.concatenate([trace.active for trace in frame.traces])
             put(keys, cols, rows, marked(np.where(active, LINE_DOT, FAINT_DOT), painter.keys[rows, cols]))
-        put(keys, frame.cols, frame.rows, glyph(frame.label, frame.wrong))
+        put(keys, frame.cols, frame.rows, glyph(frame.label, frame.wrong, frame.held_out))
         if frame.selection is not None:
             self._mark(keys, painter.keys, frame)
         gutter, axis = self._axes_text(layout)
@@ -392,25 +459,38 @@ class DecisionMap(BaseStyle, can_focus=True):
             if 0 <= col + dcol < viewport.cols:
                 keys[row, col + dcol] = marked(bracket, plain[row, col + dcol])
 
+    def _update_title(self) -> None:
+        """The border title: the panel's name and, when the frame draws fewer points than the
+        sets have, how many of each it draws (see :func:`fitting_title`)."""
+        if self._frame is None:
+            return
+        key = (self._frame.counts, self.size.width - SUBTITLE_MARGIN)
+        if key != self._title_key:
+            self._title_key = key
+            self.border_title = fitting_title(*key)
+
     def _update_legend(self) -> None:
         """The border subtitle: each class's glyph and colour (or fill, without colour) and
-        name, how misclassified points look, and a note when boundaries are asked for but
-        are curves; as much of it as fits the border (see ``LEGENDS``), so nothing is cut
-        off by the border."""
+        name, how misclassified points look, the hollow glyphs of validation points when
+        they are shown, and a note when boundaries are asked for but are curves; as much of
+        it as fits the border (see ``LEGENDS``), so nothing is cut off by the border."""
         mode = self.color_mode
-        curved = self._frame is not None and self._frame.curved
+        frame = self._frame
+        curved = frame is not None and frame.curved
+        validation = frame is not None and frame.validation and self.map_view.n_validation > 0
         room = self.size.width - SUBTITLE_MARGIN
-        key = (mode, curved, room)
+        key = (mode, curved, validation, room)
         if key == self._legend_key:
             return
         self._legend_key = key
-        self.border_subtitle = self._fitting_legend(mode, curved, room)
+        self.border_subtitle = self._fitting_legend(mode, curved, validation, room)
 
-    def _fitting_legend(self, mode: ColorMode, curved: bool, room: int) -> Content:
+    def _fitting_legend(self, mode: ColorMode, curved: bool, validation: bool, room: int) -> Content:
         """The longest legend that takes at most ``room`` cells (glyphs alone if none does)."""
         names = list(self.map_view.class_names)
-        for gap, note, curved_note in LEGENDS:
-            legend = self._legend(mode, names, gap, note, curved_note if curved else "")
+        for gap, note, curved_note, validation_note in LEGENDS:
+            legend = self._legend(mode, names, gap, note, curved_note if curved else "",
+                                  validation_note if validation else "")
             if legend.cell_length <= room:
                 return legend
         for width in range(max(map(cell_len, names)) - 1, cells.MIN_CUT_CELLS - 1, -1):
@@ -420,18 +500,23 @@ class DecisionMap(BaseStyle, can_focus=True):
                 return legend
         return self._legend(mode, None, " ")
 
-    def _legend(self, mode: ColorMode, names: list[str] | None, gap: str, note: str = "",
-                curved_note: str = "") -> Content:
+    def _legend(self, mode: ColorMode, names: list[str] | None, gap: str, note: Note = (),
+                curved_note: str = "", validation_note: str = "") -> Content:
         """Each class's glyph and ``names`` (None: the glyphs alone) ``gap`` apart, between
-        the notes."""
+        the notes; with a ``validation_note``, the hollow glyphs in class order before it."""
         parts: list[str | tuple[str, str]] = [curved_note] if curved_note else []
+        filled, hollow = self._glyphs
         for k in range(len(self.map_view.class_names)):
             if k:
                 parts.append(gap)
-            item = self._glyphs[k] if names is None else f"{self._glyphs[k]} {names[k]}"
+            item = filled[k] if names is None else f"{filled[k]} {names[k]}"
             if mode is ColorMode.MONO:
                 item += f"[{palette.MONO_FILLS[k]}]" if names is None else f" [{palette.MONO_FILLS[k]}]"
             parts.append((item, str(self.class_style(k))))
+        if validation_note:
+            parts += [gap, "│ "]
+            parts += [(hollow[k], str(self.class_style(k))) for k in range(len(self.map_view.class_names))]
+            parts.append(f" {validation_note}")
         if note:
-            parts += [gap, note]
+            parts += [gap, "│ ", *note]
         return Content.assemble(*parts)

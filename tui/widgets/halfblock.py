@@ -31,7 +31,8 @@ TextColor = Callable[[np.ndarray], np.ndarray]
 
 HALF_BLOCK = "▀"
 BOLD = Style(bold=True)
-INVERTED = Style(bold=True, reverse=True)
+#: Without colour, a misclassified point: reversed and underlined (see ``decision_map``).
+MISCLASSIFIED = Style(bold=True, reverse=True, underline=True)
 
 
 def pack(rgb: np.ndarray) -> np.ndarray:
@@ -46,13 +47,14 @@ _ANSI_NUMBER = {packed: number for number, packed in enumerate(ANSI_PACKED.tolis
 #: A cell is drawn from one integer key. Its low 48 bits are the cell's colours (the upper
 #: pixel's 24-bit RGB above the lower one's; without colour: the index of the cell's fill);
 #: the bits above say what is drawn on it: the plain half block, a line dot or a mark on the
-#: cell's colours, or glyph ``k`` (whose colour bits are 0: a glyph's style is its own).
+#: cell's colours, or glyph ``k``, filled or hollow, misclassified or not (whose colour bits
+#: are 0: a glyph's style is its own).
 #: Equal keys draw equal cells, so marks are numpy assignments and a row of the picture is a
 #: run-length encoding of its keys.
 MARK_SHIFT = 48
 COLOURS = (1 << MARK_SHIFT) - 1
 PLAIN, LINE_DOT, FAINT_DOT, CURSOR, LEFT_BRACKET, RIGHT_BRACKET = range(6)
-GLYPH = 8  # + 2 * k + (1 if inverted)
+GLYPH = 8  # + 4 * k + (2 if hollow) + (1 if misclassified)
 MARKS = {LINE_DOT: "•", FAINT_DOT: "·", CURSOR: "+", LEFT_BRACKET: "[", RIGHT_BRACKET: "]"}
 BOLD_MARKS = (CURSOR, LEFT_BRACKET, RIGHT_BRACKET)
 
@@ -62,9 +64,10 @@ def marked(mark, colours=0):
     return (np.asarray(mark, dtype=np.int64) << MARK_SHIFT) | colours
 
 
-def glyph(k, inverted=False):
-    """Keys of glyph ``k``, inverted where ``inverted`` (scalars or arrays)."""
-    return marked(GLYPH + 2 * np.asarray(k, dtype=np.int64) + inverted)
+def glyph(k, wrong=False, hollow=False):
+    """Keys of glyph ``k``, drawn as misclassified where ``wrong`` and from the hollow set
+    where ``hollow`` (scalars or arrays)."""
+    return marked(GLYPH + 4 * np.asarray(k, dtype=np.int64) + 2 * np.asarray(hollow, dtype=np.int64) + wrong)
 
 
 def put(keys: np.ndarray, cols: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
@@ -77,11 +80,12 @@ def put(keys: np.ndarray, cols: np.ndarray, rows: np.ndarray, values: np.ndarray
 
 class Painter:
     """The text and style of every cell key (see ``MARK_SHIFT``) for one colour mode;
-    ``keys`` are the picture's plain cells and ``glyphs`` the characters of the glyph marks.
+    ``keys`` are the picture's plain cells and ``glyphs`` the characters of the glyph marks,
+    filled and hollow (``(filled, hollow)``, one of each per class).
     Keys recur from picture to picture, so their cells are kept in ``cache`` (the caller
     shares it between the pictures of one colour mode and style)."""
 
-    def __init__(self, keys: np.ndarray, glyphs: Sequence[str], cache: dict) -> None:
+    def __init__(self, keys: np.ndarray, glyphs: tuple[Sequence[str], Sequence[str]], cache: dict) -> None:
         self.keys = keys
         self._glyphs = glyphs
         self._cache = cache
@@ -97,8 +101,9 @@ class Painter:
         if mark == PLAIN:
             return self._plain(colours)
         if mark >= GLYPH:
-            k, inverted = divmod(mark - GLYPH, 2)
-            return self._glyphs[k], self._glyph(k, bool(inverted))
+            k, variant = divmod(mark - GLYPH, 4)
+            hollow, wrong = divmod(variant, 2)
+            return self._glyphs[hollow][k], self._glyph(k, bool(wrong))
         return MARKS[mark], self._on_cell(colours, mark in BOLD_MARKS)
 
     def _plain(self, colours: int) -> tuple[str, Style]:
@@ -107,16 +112,17 @@ class Painter:
     def _on_cell(self, colours: int, bold: bool) -> Style:
         raise NotImplementedError
 
-    def _glyph(self, k: int, inverted: bool) -> Style:
+    def _glyph(self, k: int, wrong: bool) -> Style:
         raise NotImplementedError
 
 
 class ColourPainter(Painter):
     """Truecolor or 16 colours: a plain cell is "▀" in its upper pixel's colour on its lower
     pixel's; a line dot or mark is black or white on the cell's colour (``on_cell``); glyph
-    ``k`` is a contrasting character on its colour, the other way round when inverted."""
+    ``k`` is a contrasting character on its colour, and when misclassified a character in
+    its colour on the contrasting one, underlined."""
 
-    def __init__(self, pixels: np.ndarray, glyphs: Sequence[str], cache: dict,
+    def __init__(self, pixels: np.ndarray, glyphs: tuple[Sequence[str], Sequence[str]], cache: dict,
                  on_cell: Callable[[int], tuple[int, int]], glyph_colours: list[tuple[int, int]]) -> None:
         """``pixels`` (2 rows, cols) packed RGB; ``glyph_colours``: each glyph's packed
         colour and contrasting colour."""
@@ -125,7 +131,7 @@ class ColourPainter(Painter):
         self._glyph_colours = glyph_colours
 
     @classmethod
-    def truecolor(cls, pixels: np.ndarray, glyph_colours: np.ndarray, glyphs: Sequence[str],
+    def truecolor(cls, pixels: np.ndarray, glyph_colours: np.ndarray, glyphs: tuple[Sequence[str], Sequence[str]],
                   cache: dict, text_color: TextColor = palette.contrast_color) -> ColourPainter:
         """``pixels`` (2 rows, cols, 3) and ``glyph_colours`` (k, 3) uint8 RGB; text on a
         cell's mean colour, in the ``text_color`` of that colour (black or white, whichever
@@ -135,7 +141,7 @@ class ColourPainter(Painter):
         return cls(pack(pixels), glyphs, cache, partial(_on_mean_colour, text_color), colours)
 
     @classmethod
-    def ansi16(cls, pixels: np.ndarray, glyph_colours: np.ndarray, glyphs: Sequence[str],
+    def ansi16(cls, pixels: np.ndarray, glyph_colours: np.ndarray, glyphs: tuple[Sequence[str], Sequence[str]],
                cache: dict) -> ColourPainter:
         """``pixels`` (2 rows, cols) and ``glyph_colours`` (k,) ANSI colour numbers (0-15);
         text on a cell's upper pixel's colour."""
@@ -150,18 +156,18 @@ class ColourPainter(Painter):
         text, back = self._on_cell_colours(colours)
         return Style(color=_rich_color(text), bgcolor=_rich_color(back), bold=bold)
 
-    def _glyph(self, k: int, inverted: bool) -> Style:
+    def _glyph(self, k: int, wrong: bool) -> Style:
         colour, contrast = self._glyph_colours[k]
-        fg, bg = (colour, contrast) if inverted else (contrast, colour)
-        return Style(color=_rich_color(fg), bgcolor=_rich_color(bg), bold=True)
+        fg, bg = (colour, contrast) if wrong else (contrast, colour)
+        return Style(color=_rich_color(fg), bgcolor=_rich_color(bg), bold=True, underline=wrong or None)
 
 
 class MonoPainter(Painter):
     """No colour: cell ``(row, col)`` is filled with ``fill_chars[fills[row, col]]``, marks
-    and glyphs in bold, inverted glyphs in reverse video."""
+    and glyphs in bold, misclassified glyphs in reverse video and underlined."""
 
-    def __init__(self, fills: np.ndarray, fill_chars: Sequence[str], glyphs: Sequence[str], cache: dict,
-                 base: Style) -> None:
+    def __init__(self, fills: np.ndarray, fill_chars: Sequence[str], glyphs: tuple[Sequence[str], Sequence[str]],
+                 cache: dict, base: Style) -> None:
         super().__init__(fills.astype(np.int64), glyphs, cache)
         self._fill_chars = fill_chars
         self._base = base
@@ -172,8 +178,8 @@ class MonoPainter(Painter):
     def _on_cell(self, colours: int, bold: bool) -> Style:
         return self._base + BOLD if bold else self._base
 
-    def _glyph(self, k: int, inverted: bool) -> Style:
-        return self._base + (INVERTED if inverted else BOLD)
+    def _glyph(self, k: int, wrong: bool) -> Style:
+        return self._base + (MISCLASSIFIED if wrong else BOLD)
 
 
 def _rich_color(packed: int) -> RichColor:
