@@ -171,7 +171,7 @@ async def test_click_on_the_map_selects_the_nearest_point():
 
 
 async def test_learning_rate_and_speed_keys():
-    app = make_app()
+    app = make_app(speed=30.0)  # no warm-up (see test_speed_keys_end_the_warm_up_at_once)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("plus")
         assert app.dashboard.runner.lr == 3.0 and "lr 3 " in status_text(app)
@@ -181,6 +181,17 @@ async def test_learning_rate_and_speed_keys():
         assert app.dashboard.runner.speed == 100.0
         await pilot.press("left_square_bracket", "left_square_bracket")
         assert app.dashboard.runner.speed == 10.0
+
+
+async def test_speed_keys_end_the_warm_up_at_once():
+    """The default pace starts with the warm-up (tui/pace.py), which the status bar says; ]
+    goes one rung up from the 5/s shown, and the warm-up is over."""
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        assert app.dashboard.runner.speed == 5.0 and "speed 5/s to step 20" in status_text(app)
+        await pilot.press("right_square_bracket")
+        assert app.dashboard.runner.speed == 10.0 and not app.dashboard.runner.warming
+        assert "speed 10/s" in status_text(app) and "to step" not in status_text(app)
 
 
 async def test_o_switches_optimizer_and_keeps_the_parameters():

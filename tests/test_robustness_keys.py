@@ -35,6 +35,7 @@ from softmax_tui.engine import RunState, explain_point
 from softmax_tui.tui.app import SoftmaxApp
 from softmax_tui.tui.keys import KEYS
 from softmax_tui.tui.options import parse_options
+from softmax_tui.tui.screens.command import CommandScreen
 from softmax_tui.tui.screens.dataset import DatasetScreen
 from softmax_tui.tui.screens.help import HelpScreen
 from softmax_tui.tui.session import build_session
@@ -56,7 +57,7 @@ def key_sequence(seed: int) -> list[str]:
 
 def test_the_key_set_is_every_binding_but_quit():
     assert {"space", "n", "r", "plus", "minus", "left_square_bracket", "right_square_bracket", "tab",
-            "shift+tab", "left", "right", "up", "down", "l", "b", "o", "d", "question_mark"} <= set(KEY_SET)
+            "shift+tab", "left", "right", "up", "down", "l", "b", "o", "d", "c", "question_mark"} <= set(KEY_SET)
     assert not QUITS & set(KEY_SET)
     sequence = key_sequence(0)
     assert sequence == key_sequence(0) and set(sequence) == set(KEY_SET)  # seeded, and every key occurs
@@ -183,7 +184,7 @@ async def test_500_random_keys_while_training_at_full_speed(live, argv, seed):
         observer = Observer(app, live)
         observer.check(app, "", True, "at the start")
         for n, key in enumerate(key_sequence(seed), 1):
-            on_dashboard = not isinstance(app.screen, (HelpScreen, DatasetScreen))
+            on_dashboard = not isinstance(app.screen, (HelpScreen, DatasetScreen, CommandScreen))
             if key == "click":
                 await click_map(live, pilot, rng)
             else:

@@ -214,10 +214,11 @@ def test_l2_needs_a_restart_because_the_trainer_keeps_what_the_old_penalty_measu
 
 # -- the model file ----------------------------------------------------------------------------
 
-#: The model file's "config" keys before RunConfig, in their order: the command line's, then "trained".
+#: The model file's "config" keys before RunConfig, in their order: the command line's, then "trained";
+#: and "steps" (--steps), added since.
 FILE_KEYS = ("dataset", "target", "delimiter", "header", "drop_missing", "categorical_target", "samples",
              "classes", "noise", "features", "standardize", "val_fraction", "optimizer", "lr", "batch_size",
-             "l2", "epochs", "patience", "init", "seed", "load_model", "save_model", "history", "headless",
+             "l2", "epochs", "steps", "patience", "init", "seed", "load_model", "save_model", "history", "headless",
              "every", "paused", "list_datasets")
 
 

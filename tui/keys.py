@@ -70,6 +70,9 @@ KEYS: tuple[Key, ...] = (
         "continuing from the current parameters.", footer_label="optim"),
     Key("choose-dataset", "d", "d", "choose_dataset", "dataset",
         "Choose another dataset (a new run with the same settings).", footer_label="data"),
+    Key("run-command", "c", "c", "run_command", "run as command",
+        "The command line that reproduces this run from step 0 (and its headless form to the step on "
+        "screen), copied to the clipboard.", footer=False),
     Key("quit", "q", "q", "quit", "quit", "Quit (ctrl+c too).", app=True),
     Key("quit-ctrl-c", "ctrl+c", "ctrl+c", "quit", "quit", "Quit.", footer=False, priority=True, palette=False,
         app=True),
