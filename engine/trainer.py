@@ -22,7 +22,9 @@ next steps soon outweigh. A finished run stays finished.
 Stopping rules, checked at epoch ends so that a run does not depend on how it is chunked:
 ``max_epochs`` reached; the norm of the full-batch gradient (with L1, of the minimum-norm
 subgradient, which is zero exactly at a minimum) below ``tol`` (converged); validation loss
-not improving for ``patience`` epochs (early stopped). A non-finite parameter or loss, or a
+not improving for ``patience`` epochs (early stopped). ``max_steps`` is checked after every
+step (it counts optimizer steps, which chunking does not change either), after the epoch-end
+rules when both apply. A non-finite parameter or loss, or a
 loss that explodes past ``BLOWUP_FACTOR`` times its starting value (the steps overshoot so
 far that only float64's range stops them), ends the run as diverged and restores the last
 good snapshot; nothing raises.
@@ -66,6 +68,7 @@ class RunState(str, Enum):
     RUNNING = "running"
     PAUSED = "paused"
     MAX_EPOCHS = "max_epochs"
+    MAX_STEPS = "max_steps"
     CONVERGED = "converged"
     EARLY_STOPPED = "early_stopped"
     DIVERGED = "diverged"
@@ -135,6 +138,7 @@ class Trainer:
         l2: float = 0.0,
         l1: float = 0.0,
         max_epochs: int | None = None,
+        max_steps: int | None = None,
         patience: int | None = None,
         tol: float = 1e-6,
         seed: int | Sequence[int] = 0,
@@ -160,6 +164,7 @@ class Trainer:
         self._l2 = _penalty("l2", l2)
         self._l1 = _penalty("l1", l1)
         self.max_epochs = max_epochs
+        self.max_steps = max_steps
         self.patience = patience
         self.tol = tol
         self.seed = seed
@@ -268,28 +273,28 @@ class Trainer:
         """Exactly one optimizer step (a no-op once the run has finished)."""
         return self.advance(1)
 
-    def advance(self, max_steps: int, *, until_epoch_end: bool = False) -> Snapshot:
-        """Up to ``max_steps`` steps, stopping early when the run finishes, when another
+    def advance(self, steps: int, *, until_epoch_end: bool = False) -> Snapshot:
+        """Up to ``steps`` steps, stopping early when the run finishes, when another
         thread pauses a running run (after the step in progress), or, with
         ``until_epoch_end``, when an epoch completes. Returns the snapshot after the last step.
 
         Floating-point overflow is expected on the way to divergence and is detected
         explicitly, so numpy's warnings are silenced here."""
         with np.errstate(over="ignore", invalid="ignore"):
-            return self._advance(max_steps, until_epoch_end)
+            return self._advance(steps, until_epoch_end)
 
-    def _advance(self, max_steps: int, until_epoch_end: bool) -> Snapshot:
+    def _advance(self, steps: int, until_epoch_end: bool) -> Snapshot:
         if self._state.finished:
             return self.snapshot
         running = self._state is RunState.RUNNING
-        for i in range(max_steps):
+        for i in range(steps):
             epoch_ended = self._step()
             if not self._params_finite():
                 self._diverge("a parameter became non-finite")
                 return self.snapshot
             # a pause from another thread ends a running chunk after the current step
-            last = i == max_steps - 1 or (running and self._state is not RunState.RUNNING)
-            if epoch_ended or last:  # a full-batch step always ends an epoch
+            last = i == steps - 1 or (running and self._state is not RunState.RUNNING)
+            if epoch_ended or last or self._at_max_steps:  # a full-batch step always ends an epoch
                 finished = self._evaluate_and_check(epoch_ended)
                 if finished or last or (until_epoch_end and epoch_ended):
                     return self.snapshot
@@ -327,6 +332,10 @@ class Trainer:
         self._best_val, self._bad_epochs = math.inf, 0
         with np.errstate(over="ignore", invalid="ignore"):
             self._evaluate_and_check(epoch_ended=False)
+
+    @property
+    def _at_max_steps(self) -> bool:
+        return self.max_steps is not None and self._step_count >= self.max_steps
 
     def _params_finite(self) -> bool:
         # a sum is non-finite iff an entry is (or the total overflows, far past any sane run)
@@ -371,6 +380,8 @@ class Trainer:
         self._cached = ev
         if epoch_ended:
             self._apply_stopping_rules(ev, val)
+        if not self._state.finished and self._at_max_steps:
+            self._set_state(RunState.MAX_STEPS, f"reached {self.max_steps} steps")
         self._good = _Evaluated(self._step_count, self._epoch, _frozen(W), _frozen(b), ev, val, self._lr)
         self._snapshot = None
         self.history.append(self._step_count, ev.loss, ev.accuracy,

@@ -5,6 +5,7 @@ import re
 import sys
 
 import numpy as np
+import pytest
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -173,7 +174,7 @@ async def test_click_on_the_map_selects_the_nearest_point():
 
 
 async def test_learning_rate_and_speed_keys():
-    app = make_app()
+    app = make_app(speed=30.0)  # no warm-up (see test_speed_keys_end_the_warm_up_at_once)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("plus")
         assert app.dashboard.runner.lr == 3.0 and "lr 3 " in status_text(app)
@@ -183,6 +184,17 @@ async def test_learning_rate_and_speed_keys():
         assert app.dashboard.runner.speed == 100.0
         await pilot.press("left_square_bracket", "left_square_bracket")
         assert app.dashboard.runner.speed == 10.0
+
+
+async def test_speed_keys_end_the_warm_up_at_once():
+    """The default pace starts with the warm-up (tui/pace.py), which the status bar says; ]
+    goes one rung up from the 5/s shown, and the warm-up is over."""
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        assert app.dashboard.runner.speed == 5.0 and "speed 5/s to step 20" in status_text(app)
+        await pilot.press("right_square_bracket")
+        assert app.dashboard.runner.speed == 10.0 and not app.dashboard.runner.warming
+        assert "speed 10/s" in status_text(app) and "to step" not in status_text(app)
 
 
 async def test_o_switches_optimizer_and_keeps_the_parameters():
@@ -452,14 +464,22 @@ async def test_footer_groups_each_pair_of_keys_under_one_label():
         items = list(app.dashboard.query_one(Footer).children)
         groups = [[key.key_display for key in item.query(FooterKey)] + [str(items[i + 1].render())]
                   for i, item in enumerate(items) if isinstance(item, KeyGroup)]
-        assert groups == [["+", "-", "lr"], ["[", "]", "speed"]]
+        assert groups == [["+", "-", "lr"]]  # the speed keys are not in the footer (see keys.py)
 
 
 async def test_the_footer_keeps_one_space_between_items(live):
     app = make_app()
     async with app.run_test(size=SIZE):
         footer = live.screen_text(app).splitlines()[-1]
-        assert "r reset +- lr [] speed o optim s set d data q quit" in footer
+        assert "r reset +- lr o optim s set d data q quit" in footer
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_the_footer_shows_quit_at_the_sizes_readme_promises(live, size):
+    app = make_app()
+    async with app.run_test(size=size):
+        footer = live.screen_text(app).splitlines()[-1].rstrip()
+        assert footer.startswith("? keys e explain space pause n step r reset") and footer.endswith("q quit")
 
 
 async def test_a_new_run_keeps_the_log_scale_boundaries_and_validation_as_they_were(live):

@@ -16,7 +16,7 @@ from softmax_tui.tui.options import VERSION, parse_options
 from softmax_tui.tui.session import build_session
 
 PROGRESS_KEYS = ["event", "step", "epoch", "loss", "train_accuracy", "val_loss", "val_accuracy", "grad_norm", "lr"]
-DONE_KEYS = ["event", "status", "step", "epoch", "loss", "train_accuracy", "val_loss", "val_accuracy",
+DONE_KEYS = ["event", "status", "reason", "step", "epoch", "loss", "train_accuracy", "val_loss", "val_accuracy",
              "elapsed_seconds", "W", "b", "classes", "features", "preprocessing"]
 
 

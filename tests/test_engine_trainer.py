@@ -317,3 +317,26 @@ def test_optimizer_update_rules_by_hand():
     opt.apply([p], [np.array([1.0])], 0.1)
     opt.reset()
     assert opt.rule.t == 0 and opt.rule.m is None
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "minibatch", "adam"])
+def test_max_steps_stops_after_that_step_mid_epoch_whatever_the_chunks(optimizer):
+    """``max_steps`` is checked after every step: iris's sgd epoch is 150 steps, minibatch's 5,
+    so 7 steps end mid-epoch; the parameters are those of 7 unlimited steps, however chunked."""
+    X, y = standardized_iris()
+    limited = make_trainer(X, y, optimizer, max_steps=7, lr=0.1)
+    snap = limited.advance(3)
+    assert (snap.step, snap.state) == (3, RunState.RUNNING)
+    snap = limited.advance(100)
+    assert (snap.step, snap.state, snap.reason) == (7, RunState.MAX_STEPS, "reached 7 steps")
+    assert limited.advance(5).step == 7  # over: no more steps
+    free = make_trainer(X, y, optimizer, lr=0.1)
+    unlimited = free.advance(7)
+    assert unlimited.epoch == snap.epoch and free.state is RunState.RUNNING
+    assert np.array_equal(snap.W, unlimited.W) and np.array_equal(snap.b, unlimited.b)
+
+
+def test_max_epochs_comes_first_when_both_limits_end_the_same_step():
+    X, y = standardized_iris()
+    trainer = make_trainer(X, y, "gd", max_epochs=4, max_steps=4, lr=0.5)
+    assert trainer.advance(10).state is RunState.MAX_EPOCHS and trainer.snapshot.step == 4

@@ -1,12 +1,19 @@
 """README's promises about the screen, literally: "at 80×24 every panel fits: a panel shows
 all it holds, or its subtitle says that it scrolls and which part is in view", the Jacobian
-of rgb20 whole at 80×24, and the smallest size the dashboard is drawn at (64×20)."""
+of rgb20 whole at 80×24, the smallest size the dashboard is drawn at (64×20), and "step 0
+and each of the first 20 steps stay on screen for 0.2 s" (at least the 0.1 s a newcomer
+needs to see a step, measured on the wall clock)."""
+
+import time
+from pathlib import Path
 
 import pytest
 from rich.text import Text
 
 from softmax_tui.tui.app import MINIMUM_SIZE, SoftmaxApp
 from softmax_tui.tui.options import parse_options
+from softmax_tui.tui.pace import WARMUP_SPEED, WARMUP_STEPS
+from softmax_tui.tui.screens.dashboard import DashboardScreen
 from softmax_tui.tui.screens.too_small import TooSmallScreen
 from softmax_tui.tui.session import build_session
 from softmax_tui.tui.widgets.decision_map import DecisionMap
@@ -56,3 +63,41 @@ async def test_the_jacobian_of_rgb20_is_whole_at_80x24():
         panel = app.dashboard.query_one(JacobianPanel)
         assert panel.virtual_size.height <= panel.scrollable_content_region.height
         assert "↕" not in str(panel.border_subtitle) and "↔" not in str(panel.border_subtitle)
+
+
+README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+#: The least time a step must be on screen to be seen (issue 13, item 6).
+SEEN_SECONDS = 0.1
+
+
+def test_the_readme_states_the_warm_up_as_the_code_has_it():
+    text = " ".join(README.split())
+    assert (f"goes through its first {WARMUP_STEPS} steps at {WARMUP_SPEED:g} steps per second: step 0 and each "
+            f"of the first {WARMUP_STEPS} steps stay on screen for {1 / WARMUP_SPEED:g} s") in text
+    assert f"`speed {WARMUP_SPEED:g}/s to step {WARMUP_STEPS}`" in text
+
+
+async def test_each_of_the_first_20_steps_of_the_default_run_is_on_screen_for_at_least_0_1_s(monkeypatch):
+    """The default run (no flags) watched frame by frame from the first: when each step is
+    first on screen (after the refresh that shows it), by the wall clock. Each of steps 0 to
+    20 is drawn and stays until the next is, at least 0.1 s (the warm-up gives 0.2 s from the
+    refresh that shows a step; a busy machine makes that longer, never shorter)."""
+    shown: dict[int, float] = {}
+    hand_over = DashboardScreen._hand_over
+
+    def watched(dashboard: DashboardScreen) -> None:
+        hand_over(dashboard)
+        step = dashboard.runner.snapshot.step
+        dashboard.call_after_refresh(lambda: shown.setdefault(step, time.perf_counter()))
+
+    monkeypatch.setattr(DashboardScreen, "_hand_over", watched)
+    app = SoftmaxApp(build_session(parse_options([])))
+    async with app.run_test(size=(100, 30)) as pilot:
+        deadline = time.perf_counter() + 60
+        while max(shown, default=0) <= WARMUP_STEPS and time.perf_counter() < deadline:
+            await pilot.pause(0.05)
+    steps = sorted(shown)
+    assert steps[:WARMUP_STEPS + 1] == list(range(WARMUP_STEPS + 1)) and len(steps) > WARMUP_STEPS + 1, steps
+    # each step from its first frame to the next step's (step 20's: whichever comes next at 30/s)
+    on_screen = [shown[after] - shown[step] for step, after in zip(steps[:WARMUP_STEPS + 1], steps[1:])]
+    assert min(on_screen) >= SEEN_SECONDS, [round(seconds, 3) for seconds in on_screen]

@@ -56,7 +56,7 @@ def key_sequence(seed: int) -> list[str]:
 
 def test_the_key_set_is_every_binding_but_quit():
     assert {"space", "n", "r", "plus", "minus", "left_square_bracket", "right_square_bracket", "tab",
-            "shift+tab", "left", "right", "up", "down", "l", "b", "o", "d", "question_mark"} <= set(KEY_SET)
+            "shift+tab", "left", "right", "up", "down", "l", "b", "o", "d", "c", "question_mark"} <= set(KEY_SET)
     assert not QUITS & set(KEY_SET)
     sequence = key_sequence(0)
     assert sequence == key_sequence(0) and set(sequence) == set(KEY_SET)  # seeded, and every key occurs

@@ -225,11 +225,11 @@ def test_a_live_penalty_is_the_objective_from_the_next_step(penalty):
 # -- the model file ----------------------------------------------------------------------------
 
 #: The model file's "config" keys, in their order: the command line's (as before RunConfig, with the
-#: fields added since: the data seed after noise, l1 and the optimizer's hyperparameters after l2),
+#: fields added since: the data seed after noise, l1 and the optimizer's hyperparameters after l2, steps after epochs),
 #: then "trained".
 FILE_KEYS = ("dataset", "target", "delimiter", "header", "drop_missing", "categorical_target", "samples",
              "classes", "noise", "data_seed", "features", "standardize", "val_fraction", "optimizer", "lr",
-             "batch_size", "l2", "l1", "momentum", "beta1", "beta2", "eps", "epochs", "patience", "init", "seed",
+             "batch_size", "l2", "l1", "momentum", "beta1", "beta2", "eps", "epochs", "steps", "patience", "init", "seed",
              "load_model", "save_model", "history", "headless",
              "every", "paused", "list_datasets")
 

@@ -162,6 +162,7 @@ EDITS = [
     ("eps", ["--dataset", "blobs", "--optimizer", "adam"], ("type", "1e-6"),
      lambda app: app.session.trainer.optimizer.rule.eps == 1e-6),
     ("epochs", ["--dataset", "blobs"], ("type", "50"), lambda app: app.session.trainer.max_epochs == 50),
+    ("steps", ["--dataset", "blobs"], ("type", "40"), lambda app: app.session.trainer.max_steps == 40),
     ("patience", ["--dataset", "blobs", "--val-fraction", "0.2"], ("type", "3"),
      lambda app: app.session.trainer.patience == 3),
     ("init", ["--dataset", "blobs"], ("choose", "zeros"), lambda app: not app.session.trainer._initial[0].any()),

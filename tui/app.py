@@ -26,7 +26,6 @@ from textual.screen import Screen
 from .errors import UserError
 from .history import HistoryFile
 from .keys import KEYS, bindings
-from .ladder import DEFAULT_SPEED
 from .palette import Terminal, hex_color
 from .safe_text import visible
 from .screens.dashboard import DashboardScreen, View
@@ -54,7 +53,8 @@ def working_directory() -> str:
 
 
 class SoftmaxApp(App[None]):
-    """Trains ``session``'s run and shows it; ``speed`` is the starting limit in steps/s."""
+    """Trains ``session``'s run and shows it; ``speed`` is the starting limit in steps/s (None:
+    the default, after a warm-up, see :mod:`.pace`)."""
 
     TITLE = "softmax-tui"
     BINDINGS = bindings(app=True)
@@ -62,7 +62,7 @@ class SoftmaxApp(App[None]):
     #: The signal that closed the dashboard (SIGTERM, SIGHUP), or None.
     stopped_by: int | None = None
 
-    def __init__(self, session: Session, *, speed: float = DEFAULT_SPEED) -> None:
+    def __init__(self, session: Session, *, speed: float | None = None) -> None:
         """With ``--history``, the file is opened here: a path that cannot be written is a
         :class:`UserError` before the app starts."""
         super().__init__()

@@ -36,8 +36,9 @@ two cannot disagree; rules that involve several flags are :func:`.options.check_
   evaluates the new objective at the current parameters (so the snapshot's loss is the new
   one's) and forgets what it measured under the old one (the cached gradient, the blow-up
   limit, early stopping's best validation loss); the optimizer's state is kept.
-- ``epochs`` and ``patience`` are stopping rules the trainer reads at epoch ends; a run they
-  have stopped is over, so they are restart fields too, as are the data, ``init``, ``seed``
+- ``epochs`` and ``patience`` are stopping rules the trainer reads at epoch ends, and
+  ``steps`` one it reads after every step; a run they have stopped is over, so they are
+  restart fields too, as are the data, ``init``, ``seed``
   and ``load_model``, which make step 0.
 
 No Textual here.
@@ -66,6 +67,8 @@ from . import converters
 #: momentum, nesterov 0.3: with beta 0.9 an effective step of 3 on a smooth full-batch path.
 #: adam 0.1: twice as fast as 0.05, while 0.3 already overshoots in the first epochs on circle.
 DEFAULT_LR = {"gd": 1.0, "sgd": 0.01, "minibatch": 0.3, "momentum": 0.3, "nesterov": 0.3, "adam": 0.1}
+#: The optimizers that draw their own batch (the full set, one sample): no ``batch_size``.
+OWN_BATCH_OPTIMIZERS = ("gd", "sgd")
 #: ``--epochs`` when not given, for ``--headless``; the dashboard trains until stopped.
 DEFAULT_HEADLESS_EPOCHS = 100
 
@@ -159,8 +162,11 @@ class RunConfig:
         1e-8, "--eps", "Adam's epsilon, added to the root of the second moment", parse=converters.positive_float,
         metavar="F", apply=LIVE)
     epochs: int | None = _training(
-        None, "--epochs", f"maximum epochs (default: {DEFAULT_HEADLESS_EPOCHS} with --headless, "
-        "unlimited in the dashboard)", parse=converters.positive_int, metavar="N")
+        None, "--epochs", f"maximum epochs (default: {DEFAULT_HEADLESS_EPOCHS} with --headless unless --steps "
+        "is given, unlimited in the dashboard)", parse=converters.positive_int, metavar="N")
+    steps: int | None = _training(
+        None, "--steps", "stop after N optimizer steps, checked after every step (so a run can stop "
+        "mid-epoch); --headless then has no default --epochs", parse=converters.positive_int, metavar="N")
     patience: int | None = _training(
         None, "--patience", "stop early after N epochs without a better validation loss (needs --val-fraction)",
         parse=converters.positive_int, metavar="N")
@@ -180,11 +186,11 @@ class RunConfig:
         return self.lr if self.lr is not None else DEFAULT_LR[self.optimizer]
 
     def max_epochs(self, headless: bool) -> int | None:
-        """``epochs``, or when not given :data:`DEFAULT_HEADLESS_EPOCHS` headless and None
-        (unlimited) in the dashboard."""
+        """``epochs``, or when not given :data:`DEFAULT_HEADLESS_EPOCHS` headless (unless
+        ``steps`` is the stopping rule) and None (unlimited) in the dashboard."""
         if self.epochs is not None:
             return self.epochs
-        return DEFAULT_HEADLESS_EPOCHS if headless else None
+        return DEFAULT_HEADLESS_EPOCHS if headless and self.steps is None else None
 
     @property
     def data_rng_seed(self) -> int:
@@ -221,6 +227,15 @@ class RunConfig:
             flag = f.metadata["flag"]
             argv.append(flag if isinstance(value, bool) else f"{flag}={value}")
         return argv
+
+    def as_given(self) -> RunConfig:
+        """The same run with what it resolved left unsaid, as a command line would give it:
+        ``lr`` None where it is the optimizer's default (:data:`DEFAULT_LR`), ``batch_size``
+        None where the optimizer draws its own batch (:data:`OWN_BATCH_OPTIMIZERS`; the run
+        can get there with a batch size from another optimizer, through live changes)."""
+        lr = None if self.learning_rate == DEFAULT_LR[self.optimizer] else self.lr
+        batch_size = None if self.optimizer in OWN_BATCH_OPTIMIZERS else self.batch_size
+        return replace(self, lr=lr, batch_size=batch_size)
 
     def to_dict(self) -> dict[str, Any]:
         """The fields by name, in order, JSON-able."""

@@ -82,11 +82,13 @@ def progress_event(snap: Snapshot) -> dict:
 
 
 def done_event(session: Session, snap: Snapshot, elapsed: float) -> dict:
-    """The final event: status, metrics, and W, b acting on ``(features - mean) / scale``."""
+    """The final event: status and why (the reason in words), metrics, and W, b acting on
+    ``(features - mean) / scale``."""
     pipeline = session.pipeline
     return {
         "event": "done",
         "status": snap.state.value,
+        "reason": snap.reason,
         **_metrics(snap),
         "elapsed_seconds": elapsed,
         "W": snap.W.tolist(),

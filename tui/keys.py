@@ -7,9 +7,8 @@ from dataclasses import dataclass
 
 from textual.binding import Binding
 
-#: Footer groups: the two keys of a pair share one footer item ("+-lr").
+#: A footer group: the two keys of a pair share one footer item ("+-lr").
 LR_GROUP = Binding.Group("lr", compact=True)
-SPEED_GROUP = Binding.Group("speed", compact=True)
 
 
 @dataclass(frozen=True)
@@ -45,10 +44,12 @@ KEYS: tuple[Key, ...] = (
         group=LR_GROUP),
     Key("lr-down", "minus", "-", "lr(False)", "lr down", "Learning rate one rung down the 1-3-10 ladder.",
         group=LR_GROUP),
+    # not in the footer, which at 80 columns has room for quit only without them: the status bar
+    # shows the speed limit, and the help screen and the palette these keys
     Key("speed-down", "left_square_bracket", "[", "speed(False)", "slower", "Speed limit one rung down.",
-        group=SPEED_GROUP),
+        footer=False),
     Key("speed-up", "right_square_bracket", "]", "speed(True)", "faster",
-        "Speed limit one rung up: 1, 3, 10, ... 10000 steps/s, then max (unthrottled).", group=SPEED_GROUP),
+        "Speed limit one rung up: 1, 3, 10, ... 10000 steps/s, then max (unthrottled).", footer=False),
     Key("next-point", "tab", "tab", "point(1)", "next point", "Explain the next training point in the Jacobian panel.",
         footer=False, priority=True),
     Key("previous-point", "shift+tab", "shift+tab", "point(-1)", "previous point", "Explain the previous training point.",
@@ -82,6 +83,9 @@ KEYS: tuple[Key, ...] = (
         "New points from the same generator (the data seed plus one): a new run from step 0.", footer=False),
     Key("choose-dataset", "d", "d", "choose_dataset", "dataset",
         "Choose another dataset (a new run with the same settings).", footer_label="data"),
+    Key("run-command", "c", "c", "run_command", "run as command",
+        "The command line that reproduces this run from step 0 (and its headless form to the step on "
+        "screen), copied to the clipboard.", footer=False),
     Key("quit", "q", "q", "quit", "quit", "Quit (ctrl+c too).", app=True),
     Key("quit-ctrl-c", "ctrl+c", "ctrl+c", "quit", "quit", "Quit.", footer=False, priority=True, palette=False,
         app=True),

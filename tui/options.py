@@ -16,7 +16,7 @@ from importlib.metadata import version
 from softmax_tui.datasets import is_table_path
 
 from . import converters
-from .config import RunConfig
+from .config import OWN_BATCH_OPTIMIZERS, RunConfig
 from .errors import UserError
 from .safe_text import visible
 
@@ -136,7 +136,7 @@ def check_options(options: Options) -> None:
     if run.load_model and (run.features or not run.standardize):
         raise UserError("--load-model uses the model's own preprocessing; drop --features and --no-standardize")
     _check_outputs_spare_inputs(options)
-    if run.batch_size is not None and run.optimizer in ("gd", "sgd"):
+    if run.batch_size is not None and run.optimizer in OWN_BATCH_OPTIMIZERS:
         raise UserError(f"--batch-size does not apply to --optimizer {run.optimizer} "
                         "(use minibatch, momentum, nesterov or adam)")
 

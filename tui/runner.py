@@ -22,7 +22,19 @@ evaluates at every chunk end); when that alone is slow (a million points) chunks
 
 **Speed**: with a limit of S steps per second the loop spends tokens from a bucket refilled at
 S per second and holding at most a tenth of a second's worth, so a stall never turns into
-a burst. At ``math.inf`` ("max") it never waits.
+a burst. At ``math.inf`` ("max") it never waits. The limit is the :class:`~.pace.Pace`'s at
+the step the run is at.
+
+**Warm-up** (the dashboard's first steps, see :mod:`.pace`): each step waits until the step
+before it has been on screen for 1 / limit seconds, timed from when the UI says it showed it
+(:meth:`shown`, after the refresh that put it there). A frame that comes late (a busy
+machine) makes the warm-up slower, never skips a step. A runner with a warm-up therefore
+needs a UI that calls :meth:`shown`.
+
+**Live changes** (:meth:`apply`) are recorded with the step after which they took effect
+(:attr:`changes`, cleared by a reset): the loss curve marks the optimizer switches and the
+penalty changes, and the run's command line (``c``) says from which steps the run it
+reproduces differs.
 
 **Frames**: Python runs one thread at a time (the GIL), and a loop that never lets go makes
 every small step of the UI wait for it, so a frame takes many times its own cost (and on a
@@ -47,7 +59,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, fields, replace
 from functools import partial
 
 import numpy as np
@@ -56,7 +68,8 @@ from softmax_tui.engine import OPTIMIZERS, RunState, Snapshot
 
 from .config import DEFAULT_LR, RunConfig
 from .history import HistoryError, HistoryFile
-from .ladder import DEFAULT_SPEED, LEARNING_RATES, SPEEDS, next_rung
+from .ladder import DEFAULT_SPEED, LEARNING_RATES, next_rung
+from .pace import Pace
 from .session import Session
 
 CHUNK_SECONDS = 0.015
@@ -86,17 +99,51 @@ class RateMeter:
         return (s1 - s0) / (t1 - t0) if t1 > t0 else 0.0
 
 
+#: The fields that make the optimizer: a change in any of them starts a fresh one.
+OPTIMIZER_FIELDS = ("optimizer", "batch_size", "momentum", "beta1", "beta2", "eps")
+
+
+@dataclass(frozen=True)
+class LiveChange:
+    """Live fields changed mid-run: ``fields`` (names of :class:`RunConfig` fields) took the
+    values of ``config`` from the step after ``step`` on."""
+
+    step: int
+    fields: tuple[str, ...]
+    config: RunConfig
+
+    @property
+    def switches_optimizer(self) -> bool:
+        """A new optimizer, batch size or hyperparameter: a fresh optimizer state."""
+        return any(name in OPTIMIZER_FIELDS for name in self.fields)
+
+    @property
+    def changes_penalties(self) -> bool:
+        """New ``l1`` or ``l2``: a new objective."""
+        return "l1" in self.fields or "l2" in self.fields
+
+    @property
+    def mark(self) -> str | None:
+        """What the loss curve writes where this change took effect: the new optimizer, or
+        the new penalties ("l1 0.01, l2 0"), or None (a new learning rate alone)."""
+        if self.switches_optimizer:
+            return self.config.optimizer
+        if self.changes_penalties:
+            return f"l1 {self.config.l1:g}, l2 {self.config.l2:g}"
+        return None
+
+
 class Runner:
     """Runs a session's trainer in chunks at a chosen speed; every control may be called from
     the UI thread and returns at once."""
 
-    def __init__(self, session: Session, *, speed: float = DEFAULT_SPEED,
+    def __init__(self, session: Session, *, speed: float = DEFAULT_SPEED, warmup: bool = False,
                  history: HistoryFile | None = None, on_change: Callable[[], None] = lambda: None,
                  on_error: Callable[[str], None] = lambda message: None,
                  clock: Callable[[], float] = time.perf_counter) -> None:
         self.session = session
         self.trainer = trainer = session.trainer
-        self.speed = speed
+        self.pace = Pace(speed, warmup)
         self._history = history
         self._on_change = on_change
         self._on_error = on_error
@@ -112,15 +159,14 @@ class Runner:
         self._meter = RateMeter()
         self._worker_steps = 0
         self._rate = 0.0
-        #: (step, what): where the optimizer (or its batch size or hyperparameters) changed, named by
-        #: the optimizer, or the penalties, named "l1 F, l2 F"; marked on the loss curve
-        self.switches: list[tuple[int, str]] = []
+        self.changes: list[LiveChange] = []  # since step 0, in order
         # What the UI shows: the configuration as it is once the queued controls have run.
         self._config = session.config
         self._resuming = False
         self._initial = trainer.snapshot
         self._generation = 0  # a reset drops whatever a chunk of an older generation produces
         self._latest: tuple[Snapshot | None, Snapshot] = (None, self._initial)
+        self._on_screen: tuple[int, float] | None = None  # (step, since when) as the UI last said
         self._history_read = self._history_curves()  # the loss history as last read (see curves)
         if history is not None:
             trainer.on_epoch_end = self._record
@@ -161,6 +207,29 @@ class Runner:
     @property
     def optimizer(self) -> str:
         return self._config.optimizer
+
+    @property
+    def switches(self) -> list[tuple[int, str]]:
+        """``(step, what)`` where the optimizer (or its batch size or hyperparameters) changed,
+        named by the optimizer, or the penalties, named "l1 F, l2 F", in order: the loss
+        curve's marks."""
+        return [(change.step, change.mark) for change in self.changes if change.mark is not None]
+
+    @property
+    def changed_at(self) -> list[int]:
+        """The steps after which live changes took effect, in order, once each: where the run
+        parts from one trained with :attr:`config` from step 0 (a change at step 0 does not)."""
+        return sorted({change.step for change in self.changes if change.step > 0})
+
+    @property
+    def speed(self) -> float:
+        """The speed limit now, steps/s (``math.inf``: max): the pace's at the latest step."""
+        return self.pace.limit(self.snapshot.step)
+
+    @property
+    def warming(self) -> bool:
+        """Whether the warm-up slows the run now (see :mod:`.pace`)."""
+        return self.pace.warming(self.snapshot.step)
 
     @property
     def steps_per_second(self) -> float:
@@ -213,8 +282,9 @@ class Runner:
         return self._config.lr
 
     def change_speed(self, up: bool) -> float:
-        """One rung up or down the speed ladder (steps per second, ``inf`` = max)."""
-        self.speed = next_rung(SPEEDS, self.speed, up)
+        """One rung up or down the speed ladder (steps per second, ``inf`` = max) from the
+        limit now; a warm-up is over. Returns the new limit."""
+        self.pace = self.pace.changed(up, self.snapshot.step)
         self._submit(self._restart_clocks)
         return self.speed
 
@@ -244,6 +314,13 @@ class Runner:
         history = self.trainer.history
         names = ["loss"] + (["val_loss"] if self.trainer.X_val is not None else [])
         return {name: history.curve(name) for name in names}
+
+    def shown(self, step: int) -> None:
+        """The UI has put step ``step`` on screen (call it after the refresh that shows it):
+        in the warm-up the next step waits until it has been there its time."""
+        if self._on_screen is None or self._on_screen[0] != step:
+            self._on_screen = (step, self._clock())
+            self._wakeup.set()
 
     def hold(self, seconds: float = MAX_HOLD_SECONDS, on_parked: Callable[[], None] | None = None) -> bool:
         """Park the training loop until :meth:`release` (or for ``seconds`` at most), so that
@@ -303,10 +380,28 @@ class Runner:
             return held
         if self.trainer.state is not RunState.RUNNING:
             return IDLE_SECONDS
-        n = self._affordable_steps()
+        step = self.trainer.snapshot.step
+        limit = self.pace.limit(step)
+        if self.pace.warming(step):
+            return self._warm_up_turn(step, limit)
+        n = self._affordable_steps(limit)
         if n < 1:
-            return (1 - self._tokens) / self.speed
+            return (1 - self._tokens) / limit
         self._run_chunk(n)
+        return 0.0
+
+    def _warm_up_turn(self, step: int, limit: float) -> float:
+        """One step once step ``step`` has been on screen 1 / ``limit`` seconds; returns how
+        long to wait (:meth:`shown` ends the wait for a step not on screen yet). The bucket
+        starts empty after it, so the speed after the warm-up begins with no burst."""
+        on_screen = self._on_screen
+        if on_screen is None or on_screen[0] != step:
+            return IDLE_SECONDS
+        wait = on_screen[1] + 1 / limit - self._clock()
+        if wait > 0:
+            return wait
+        self._run_chunk(1)
+        self._tokens, self._refilled = 0.0, self._clock()
         return 0.0
 
     def _run_chunk(self, n: int) -> None:
@@ -323,13 +418,14 @@ class Runner:
         self._rate = self._meter.add(now, self._worker_steps)
         self._tune(n, now - start)
 
-    def _affordable_steps(self) -> int:
-        """Steps the next chunk may take: the time-sized chunk, within the speed's tokens."""
-        if math.isinf(self.speed):
+    def _affordable_steps(self, limit: float) -> int:
+        """Steps the next chunk may take: the time-sized chunk, within the tokens of a bucket
+        refilled at ``limit`` steps/s."""
+        if math.isinf(limit):
             return self._chunk
         now = self._clock()
-        capacity = max(1.0, self.speed * BURST_SECONDS)
-        self._tokens = min(capacity, self._tokens + (now - self._refilled) * self.speed)
+        capacity = max(1.0, limit * BURST_SECONDS)
+        self._tokens = min(capacity, self._tokens + (now - self._refilled) * limit)
         self._refilled = now
         return min(self._chunk, math.floor(self._tokens))
 
@@ -372,7 +468,7 @@ class Runner:
 
     def _reset(self) -> None:
         snap = self.trainer.reset()
-        self.switches.clear()
+        self.changes.clear()
         if self._history is not None:
             self._guard_history(self._history.restart)
         with self._small:
@@ -380,16 +476,18 @@ class Runner:
 
     def _apply(self, config: RunConfig) -> None:
         before, self.session.config = self.session.config, config
-        if _optimizer_settings(config) != _optimizer_settings(before):
+        changed = tuple(f.name for f in fields(config) if getattr(config, f.name) != getattr(before, f.name))
+        if not changed:
+            return
+        change = LiveChange(self.trainer.snapshot.step, changed, config)
+        self.changes.append(change)
+        if change.switches_optimizer:
             self.trainer.set_optimizer(config.make_optimizer())
-            self.switches.append((self.trainer.snapshot.step, config.optimizer))
             self._restart_clocks()
         self.trainer.lr = config.lr
-        if (config.l1, config.l2) != (before.l1, before.l2):
+        if change.changes_penalties:
             self.trainer.set_penalties(config.l1, config.l2)
-            snap = self.trainer.snapshot
-            self.switches.append((snap.step, f"l1 {config.l1:g}, l2 {config.l2:g}"))
-            self._publish(snap)
+            self._publish(self.trainer.snapshot)
 
     # -- internals --------------------------------------------------------------------------
 
@@ -475,11 +573,6 @@ class Runner:
         self._rate = 0.0
         self._chunk = 1
         self._fastest = math.inf
-
-
-def _optimizer_settings(config: RunConfig) -> tuple:
-    """What makes the optimizer: a change in any of it starts a fresh one."""
-    return config.optimizer, config.batch_size, config.momentum, config.beta1, config.beta2, config.eps
 
 
 def _ending_at(steps: np.ndarray, values: np.ndarray, step: int, value: float) -> tuple[np.ndarray, np.ndarray]:

@@ -94,6 +94,7 @@ def build_session(options: Options) -> Session:
         trainer = Trainer(model, config.make_optimizer(),
                           prepared.X_train, prepared.y_train, prepared.X_val, prepared.y_val,
                           lr=config.lr, l2=config.l2, l1=config.l1, max_epochs=config.max_epochs(options.headless),
+                          max_steps=config.steps,
                           patience=config.patience, seed=[config.seed, 2], paused=options.paused)
     except ValueError as e:
         hint = "" if run.standardize else " (values this large need standardization: drop --no-standardize)"

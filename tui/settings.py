@@ -15,9 +15,9 @@ from typing import Any
 
 from softmax_tui.datasets import FEATURE_TRANSFORMS, GeneratedSet, generated_set, is_table_path, list_datasets
 
-from softmax_tui.engine import Optimizer
+from softmax_tui.engine import OPTIMIZERS, Optimizer
 
-from .config import DEFAULT_LR, LIVE, RunConfig
+from .config import DEFAULT_LR, LIVE, OWN_BATCH_OPTIMIZERS, RunConfig
 from .safe_text import visible
 
 #: Fields the panel does not offer: a saved model to start from is a file the command line names.
@@ -29,8 +29,8 @@ TABLE_FIELDS = ("target", "delimiter", "header", "drop_missing", "categorical_ta
 #: What a generator makes.
 GENERATOR_FIELDS = ("samples", "classes", "noise")
 #: Fields that only some optimizers read, and which.
-OPTIMIZER_FIELDS = {"batch_size": ("minibatch", "momentum", "nesterov", "adam"), "momentum": ("momentum", "nesterov"),
-                    "beta1": ("adam",), "beta2": ("adam",), "eps": ("adam",)}
+OPTIMIZER_FIELDS = {"batch_size": tuple(name for name in OPTIMIZERS if name not in OWN_BATCH_OPTIMIZERS),
+                    "momentum": ("momentum", "nesterov"), "beta1": ("adam",), "beta2": ("adam",), "eps": ("adam",)}
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def default_hint(name: str, config: RunConfig, choice: DatasetChoice) -> str:
         return "the last column"
     if name == "delimiter":
         return "detected from the first lines"
-    if name == "epochs":
+    if name in ("epochs", "steps"):
         return "unlimited"
     if name == "patience":
         return "none (no early stopping)"

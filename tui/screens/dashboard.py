@@ -32,6 +32,7 @@ from ..ladder import DEFAULT_SPEED
 from ..mapview import MapView, Selection
 from ..messages import Parked, RunChanged, RunProblem
 from ..options import check_options
+from ..pace import WARMUP_STEPS
 from ..runner import Runner
 from ..safe_text import visible, visible_all
 from ..session import Session, build_session
@@ -41,6 +42,7 @@ from ..widgets.jacobian import JacobianPanel, Subject
 from ..widgets.loss import LossPlot, PlotRequest
 from ..widgets.parameters import ParameterBars
 from ..widgets.status import Status, StatusBar
+from .command import CommandScreen
 from .dataset import DatasetScreen
 from .explain import ExplainScreen
 from .help import HelpScreen
@@ -66,8 +68,9 @@ NARROW_WIDTH = 100
 
 class DashboardScreen(Screen[None]):
     """Trains ``session``'s run and shows it as ``view`` (``log_scale``, ``boundaries`` and
-    ``validation`` follow the keys); ``speed`` is the starting limit in steps/s, and
-    ``history`` the open ``--history`` file (or None)."""
+    ``validation`` follow the keys); ``speed`` is the starting limit in steps/s (None: the
+    default, after a warm-up, see :mod:`..pace`), and ``history`` the open ``--history`` file
+    (or None)."""
 
     CSS_PATH = "dashboard.tcss"
     BINDINGS = bindings(app=False)
@@ -77,14 +80,15 @@ class DashboardScreen(Screen[None]):
     boundaries: var[bool] = var(View.boundaries)
     validation: var[bool] = var(View.validation)
 
-    def __init__(self, session: Session, history: HistoryFile | None = None, *, speed: float = DEFAULT_SPEED,
+    def __init__(self, session: Session, history: HistoryFile | None = None, *, speed: float | None = None,
                  view: View = View()) -> None:
         super().__init__()
         self.set_reactive(DashboardScreen.log_scale, view.log_scale)
         self.set_reactive(DashboardScreen.boundaries, view.boundaries)
         self.set_reactive(DashboardScreen.validation, view.validation)
         self.session = session
-        self.runner = Runner(session, speed=speed, history=history,
+        self.runner = Runner(session, speed=DEFAULT_SPEED if speed is None else speed, warmup=speed is None,
+                             history=history,
                              on_change=lambda: self.post_message(RunChanged()),
                              on_error=lambda text: self.post_message(RunProblem(text)))
         self.frames = FrameClock([self.runner], draw=self._hand_over, can_draw=self._can_draw,
@@ -166,6 +170,7 @@ class DashboardScreen(Screen[None]):
             self.jacobian.show(self.subject(snap))
         self.status.show(self._status(snap))
         self._announce(snap)
+        self.call_after_refresh(self.runner.shown, snap.step)
 
     def _draw_loss(self, snap: Snapshot) -> None:
         plot = self.loss
@@ -222,7 +227,8 @@ class DashboardScreen(Screen[None]):
         return Status(state=state, reason=snap.reason, dataset=visible(self.session.dataset.short_name), optimizer=runner.optimizer,
                       lr=runner.lr, step=snap.step, epoch=snap.epoch, loss=snap.loss,
                       train_accuracy=snap.train_accuracy, val_accuracy=snap.val_accuracy,
-                      steps_per_second=runner.steps_per_second, speed=runner.speed)
+                      steps_per_second=runner.steps_per_second, speed=runner.speed,
+                      warmup_to=WARMUP_STEPS if runner.warming else None)
 
     def _announce(self, snap: Snapshot) -> None:
         """A notification when the run finishes (once per finish); the keys that cannot act
@@ -336,6 +342,12 @@ class DashboardScreen(Screen[None]):
             top.dismiss()
         else:
             self.app.push_screen(ExplainScreen(self))
+
+    def action_run_command(self) -> None:
+        """The command line that reproduces the run (:class:`CommandScreen`), as the run is
+        now: its configuration with the live changes made so far, at the step on screen."""
+        runner = self.runner
+        self.app.push_screen(CommandScreen(runner.config, runner.snapshot.step, runner.changed_at))
 
     def action_choose_dataset(self) -> None:
         choices = [(choice.name, f"{choice.label:<7} {choice.summary}") for choice in self._dataset_choices()]

@@ -10,11 +10,14 @@ from textual.widgets import Static
 
 from ..keys import KEYS
 from ..ladder import DEFAULT_SPEED, speed_text
+from ..pace import WARMUP_SPEED, WARMUP_STEPS
 from .modal import OnceModal
 
 NOTES = (
     "Training runs in the background at the speed limit shown in the status bar "
-    f"(default {speed_text(DEFAULT_SPEED)}; ] up to max, which never waits). "
+    f"(default {speed_text(DEFAULT_SPEED)}, after the first {WARMUP_STEPS} steps at {speed_text(WARMUP_SPEED)}, "
+    "slow enough to see each; ] up to max, which never waits). "
+    "c shows the command line that reproduces the run and copies it. "
     "The Jacobian panel explains the selected point: tab through the points, click one on the map, "
     "or move a free cursor with the arrow keys. "
     "o keeps the current parameters and history, so the loss curve shows the new optimizer take over "

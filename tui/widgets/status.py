@@ -1,6 +1,6 @@
 """The status bar: run state, data, optimizer and the run's numbers on one line.
 
-``RUNNING``, ``PAUSED``, ``DONE`` (max epochs, converged or early stopped) or ``DIVERGED``;
+``RUNNING``, ``PAUSED``, ``DONE`` (max epochs, max steps, converged or early stopped) or ``DIVERGED``;
 for a finished run which rule stopped it and why; then the dataset (a data file's name),
 optimizer, learning rate, ``step <N>``, ``epoch <E>``, loss, accuracies, ``<R> steps/s`` and
 the speed limit, each between separators. The bar is one line at any size: a line too long
@@ -31,6 +31,7 @@ WORDS = {
     RunState.RUNNING: "RUNNING",
     RunState.PAUSED: "PAUSED",
     RunState.MAX_EPOCHS: "DONE",
+    RunState.MAX_STEPS: "DONE",
     RunState.CONVERGED: "DONE",
     RunState.EARLY_STOPPED: "DONE",
     RunState.DIVERGED: "DIVERGED",
@@ -38,6 +39,7 @@ WORDS = {
 #: The rule that finished a run, before its reason (a diverged run's state says it).
 WHY = {
     RunState.MAX_EPOCHS: "max epochs",
+    RunState.MAX_STEPS: "max steps",
     RunState.CONVERGED: "converged",
     RunState.EARLY_STOPPED: "early stopped",
 }
@@ -48,9 +50,10 @@ REASON_CELLS, DATASET_CELLS = 12, 8
 
 SHORTER, CUT, TIGHTEN = "shorter", "cut", "tighten"
 #: How a line too long for the bar shrinks, one step at a time until it fits: an item's next
-#: shorter form (the last leaves it out), an item cut with "…", or the tighter separator.
+#: shorter form (the last leaves it out; the speed has up to three), an item cut with "…", or the tighter separator.
 SHRINK: tuple[tuple[str, str], ...] = (
-    ("speed", SHORTER), ("rate", SHORTER), ("accuracy", SHORTER), ("epoch", SHORTER), ("accuracy", SHORTER),
+    ("speed", SHORTER), ("speed", SHORTER), ("rate", SHORTER), ("accuracy", SHORTER), ("epoch", SHORTER),
+    ("accuracy", SHORTER),
     ("reason", SHORTER), ("reason", CUT), ("dataset", CUT), ("", TIGHTEN), ("reason", SHORTER),
 )
 
@@ -71,6 +74,7 @@ class Status:
     val_accuracy: float | None
     steps_per_second: float
     speed: float
+    warmup_to: int | None = None  # the speed is the warm-up's up to this step (see tui/pace.py)
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,13 @@ def reason(status: Status) -> str:
     return f"{why}: {status.reason}" if why else status.reason
 
 
+def speed_forms(status: Status) -> tuple[str, ...]:
+    """The speed limit's forms: "speed 30/s"; in the warm-up "speed 5/s to step 20" first."""
+    speed = f"speed {speed_text(status.speed)}"
+    warmup = () if status.warmup_to is None else (f"{speed} to step {status.warmup_to}",)
+    return (*warmup, speed, "")
+
+
 def items(status: Status) -> dict[str, Item]:
     """The line's items by name, in display order."""
     word = WORDS[status.state]
@@ -111,7 +122,7 @@ def items(status: Status) -> dict[str, Item]:
         loss=Item((f"loss {status.loss:.4g}",)),
         accuracy=Item((accuracy + val, accuracy, "")),
         rate=Item((f"{status.steps_per_second:.0f} steps/s", "")),
-        speed=Item((f"speed {speed_text(status.speed)}", ""), "muted"),
+        speed=Item(speed_forms(status), "muted"),
     )
     return line
 
