@@ -383,3 +383,24 @@ async def test_what_a_user_types_is_shown_as_typed_never_as_markup():
         assert str(screen.query_one("#settings-problem").render()) == \
             "lr: must be a finite number > 0, got \"0.3[b]x[/b]'\""
         assert app.is_running and app._exception is None
+
+
+@pytest.mark.parametrize("key", ["question_mark", "e"])
+async def test_a_new_run_started_from_the_palette_over_a_modal_replaces_the_old_run(key):
+    """The palette acts on the dashboard under the help screen or explain mode: the new run
+    must replace the old dashboard, not the screen on top (which left the old one below)."""
+    app = make_app("--dataset", "blobs")
+    async with app.run_test(size=SIZE) as pilot:
+        old = app.dashboard
+        await pilot.press(key)
+        await pilot.pause()
+        commands = {command.title: command for command in app.get_system_commands(app.screen)}
+        await commands["regenerate (g)"].callback()
+        for _ in range(50):
+            await pilot.pause(0.01)
+            if app.dashboard is not old:
+                break
+        await pilot.pause()
+        assert app.dashboard is not old and old not in app.screen_stack
+        assert app.screen is app.dashboard and len(app.screen_stack) == 2  # Textual's default screen under it
+        assert app.session.config.data_seed == 1

@@ -101,6 +101,9 @@ class SoftmaxApp(App[None]):
         self.session = session
         screen = DashboardScreen(session, self._reopen_history(session.options.history), speed=self._speed,
                                  view=view)
+        old = self.dashboard
+        while self.screen is not old:  # the help screen or explain mode over the old run (the palette acted there)
+            self.pop_screen()
         self.switch_screen(screen)  # which focuses the new map (the one focusable widget)
 
     def _reopen_history(self, path: str | None) -> HistoryFile | None:
