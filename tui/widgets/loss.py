@@ -78,8 +78,8 @@ class LossPlot(QuietSubtitle, BaseStyle, PlotextPlot, can_focus=False):
     #: What the panel shows, for explain mode (``e``).
     EXPLAIN = (
         "Solid: the objective the optimizer minimizes, the mean cross-entropy -log a_y over the "
-        "training set (+ (l2/2)‖W‖² with --l2); dotted: the validation set's. A vertical line: "
-        "o switched the optimizer there; l: log scale."
+        "training set (+ (l2/2)‖W‖² + l1‖W‖₁ with --l2, --l1); dotted: the validation set's. A "
+        "vertical line: the optimizer (o, or its settings) or the penalties changed there; l: log scale."
     )
 
     def __init__(self, *, id: str | None = None) -> None:
