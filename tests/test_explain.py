@@ -60,7 +60,11 @@ async def test_e_opens_the_notes_and_e_or_escape_closes_them_the_run_going_on_as
         assert dashboard.runner.state is state
         if paused:
             assert dashboard.runner.snapshot.step == step
-        else:  # training and drawing go on under the notes
+        else:  # training and drawing go on under the notes (at the first run's warm-up pace)
+            for _ in range(100):
+                if dashboard.runner.snapshot.step > step:
+                    break
+                await pilot.pause(0.05)
             assert dashboard.runner.snapshot.step > step
             for _ in range(100):
                 if dashboard.status.status.step > step:
