@@ -64,6 +64,11 @@ def distinct_texts(value: float, bound: float, digits: int = REASON_DIGITS) -> t
     return f"{value:.{places}g}", f"{bound:.{places}g}"
 
 
+def _count(n: int, noun: str) -> str:
+    """"1 epoch", "2 epochs"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 class RunState(str, Enum):
     RUNNING = "running"
     PAUSED = "paused"
@@ -381,7 +386,7 @@ class Trainer:
         if epoch_ended:
             self._apply_stopping_rules(ev, val)
         if not self._state.finished and self._at_max_steps:
-            self._set_state(RunState.MAX_STEPS, f"reached {self.max_steps} steps")
+            self._set_state(RunState.MAX_STEPS, f"reached {_count(self.max_steps, 'step')}")
         self._good = _Evaluated(self._step_count, self._epoch, _frozen(W), _frozen(b), ev, val, self._lr)
         self._snapshot = None
         self.history.append(self._step_count, ev.loss, ev.accuracy,
@@ -402,7 +407,7 @@ class Trainer:
         elif val is not None:
             self._best_val, self._bad_epochs = val.loss, 0
         if not self._state.finished and self.max_epochs is not None and self._epoch >= self.max_epochs:
-            self._set_state(RunState.MAX_EPOCHS, f"reached {self.max_epochs} epochs")
+            self._set_state(RunState.MAX_EPOCHS, f"reached {_count(self.max_epochs, 'epoch')}")
 
     def _set_state(self, state: RunState, reason: str = "") -> None:
         self._state, self._reason = state, reason

@@ -338,7 +338,7 @@ async def test_dataset_chooser_starts_a_new_session():
 
 
 async def test_dataset_error_is_a_notification(monkeypatch):
-    def refuse(options):
+    def refuse(options, dataset=None):
         raise DatasetError("no such thing")
 
     monkeypatch.setattr(dashboard_module, "build_session", refuse)

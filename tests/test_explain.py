@@ -197,3 +197,24 @@ async def test_a_note_too_long_for_its_box_scrolls_by_keys_and_says_which_lines_
         d = app.dashboard
         a = d.subject(d.runner.snapshot).explanation.a  # the untrained model's, at step 0
         assert last.endswith(f"the model says {d.map_view.class_names[int(a.argmax())]}.")
+
+
+async def test_space_n_and_q_act_under_the_notes():
+    """Found by trying it: reading the notes while training, space did not pause nor q quit."""
+    app = make_app("--dataset", "rgb20", paused=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        dashboard = app.dashboard
+        await pilot.press("e")
+        screen = await opened(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        assert dashboard.runner.snapshot.step == 1 and app.screen is screen
+        await pilot.press("space")
+        await pilot.pause()
+        assert dashboard.runner.state is RunState.RUNNING
+        await pilot.press("space")
+        await pilot.pause()
+        assert dashboard.runner.state is RunState.PAUSED
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running

@@ -15,7 +15,7 @@ from softmax_tui.tui.options import parse_options
 from softmax_tui.tui.runner import Runner
 from softmax_tui.tui.session import build_session
 from softmax_tui.tui.ticks import rows_axis
-from softmax_tui.tui.widgets.loss import LOG_FLOOR, LossPlot, PlotRequest
+from softmax_tui.tui.widgets.loss import LOG_FLOOR, PLOT_CEILING, LossPlot, PlotRequest
 
 TICK = re.compile(r"^\s*(\S+)┤")
 
@@ -181,3 +181,23 @@ def test_the_curves_never_wait_for_a_chunk_and_end_at_the_snapshot():
         release.set()
         thread.join()
     assert list(runner.curves(runner.snapshot)["loss"][0]) == [0, 1, 2, 3, 4, 5]
+
+
+@pytest.mark.parametrize("top", [5e307, 1.359e308, np.finfo(float).max])
+@pytest.mark.parametrize("log", [False, True])
+async def test_a_loss_near_float64s_limit_is_drawn_at_the_plots_ceiling(top, log):
+    """Found by trying --l2 1e308 (the loss is 1.36e308): the axis's round steps and plotext's
+    arithmetic overflowed and the dashboard closed with a traceback."""
+    steps, values = np.arange(3), np.array([0.9, top, top])
+    async with LossApp().run_test(size=(60, 18)) as pilot:
+        plot = pilot.app.query_one(LossPlot)
+        plot.show(lambda: {"loss": (steps, values)}, request_for(plot, 2, log=log))
+        await pilot.pause()
+        assert pilot.app._exception is None
+        assert plot.y_axis.hi >= PLOT_CEILING if not log else plot.y_axis.hi >= math.log10(PLOT_CEILING)
+        assert any("⠄" in line or "⠂" in line or "⠁" in line or "⡀" in line for line in plot_text(plot))
+
+
+def test_an_axis_near_float64s_limit_has_no_ticks_rather_than_an_overflow():
+    axis = rows_axis(0.5, 1.359e308, 15)
+    assert axis.ticks == () and (axis.lo, axis.hi) == (0.5, 1.359e308)

@@ -380,3 +380,13 @@ def test_validation_points_are_drawn_at_the_training_points_rate():
     assert view.nearest_point(*view.coords_of(int(frame.index[frame.held_out][0])), viewport, validation=True) \
         == frame.index[frame.held_out][0]
     assert view.nearest_point(0.0, 0.0, viewport) < 70_000  # training points only, unless asked
+
+
+def test_training_points_are_drawn_over_validation_points_and_misclassified_ones_over_both():
+    """Found by trying --val-fraction 0.99: the three training points were under hollow markers."""
+    view, prepared = split_view_of("iris", val_fraction=0.9)
+    W, b = trained(prepared, steps=2)
+    frame = view.frame(W, b, view.viewport(56, 19), validation=True)
+    assert frame.held_out.any() and (~frame.held_out).any() and frame.wrong.any() and (~frame.wrong).any()
+    rank = frame.wrong * 2 + ~frame.held_out  # the drawing order: later is on top
+    assert (np.diff(rank) >= 0).all()

@@ -4,6 +4,7 @@ step 0, and a notification says which happened. The form's rules (tui/settings.p
 Textual first."""
 
 import argparse
+import os
 from dataclasses import fields
 
 import numpy as np
@@ -13,10 +14,11 @@ from textual.widgets import Checkbox, Input, Select
 from softmax_tui.tui.app import SoftmaxApp
 from softmax_tui.tui.config import RunConfig
 from softmax_tui.tui.options import parse_options
+from softmax_tui.tui.screens.dataset import DatasetScreen
 from softmax_tui.tui.screens.settings import SettingsScreen
 from softmax_tui.tui.session import build_session
 from softmax_tui.tui.settings import (NOT_IN_PANEL, applies, changes, dataset_choices, features_value, is_live,
-                                      panel_fields, value_of)
+                                      panel_fields, rebase, value_of)
 
 SIZE = (110, 40)
 FIELD = {f.name: f for f in fields(RunConfig)}
@@ -171,7 +173,7 @@ EDITS = [
 
 
 def test_every_field_the_panel_shows_is_driven_here():
-    file_only = {"target", "delimiter", "header", "drop_missing", "categorical_target"}  # test_a_files_table...
+    file_only = {"target", "delimiter", "header", "drop_missing", "categorical_target"}  # the file's tests below
     assert {name for name, *_ in EDITS} | file_only == {f.name for f in panel_fields()}
 
 
@@ -218,6 +220,7 @@ async def test_an_entry_that_is_not_a_value_is_refused_in_the_panel_with_the_com
         await pilot.pause()
         assert app.screen is screen
         assert str(screen.query_one("#settings-problem").render()) == "lr: must be a finite number > 0, got 'abc'"
+        assert "must be" not in str(screen.query_one("#settings-changes").render())  # said once
         await type_into(pilot, screen, "patience", "3")  # needs a validation split, as on the command line
         await type_into(pilot, screen, "lr", "0.5")
         await pilot.press("enter")
@@ -376,8 +379,9 @@ async def test_what_a_user_types_is_shown_as_typed_never_as_markup():
         screen = await open_settings(pilot)
         await type_into(pilot, screen, "lr", "0.3[b]x[/b]'")
         await pilot.pause()
-        assert str(screen.query_one("#settings-changes").render()) == \
+        assert str(screen.query_one("#settings-problem").render()) == \
             "lr: must be a finite number > 0, got \"0.3[b]x[/b]'\""
+        assert str(screen.query_one("#settings-changes").render()) == "Apply waits for the field above."
         await pilot.press("enter")
         await pilot.pause()
         assert str(screen.query_one("#settings-problem").render()) == \
@@ -404,3 +408,82 @@ async def test_a_new_run_started_from_the_palette_over_a_modal_replaces_the_old_
         assert app.dashboard is not old and old not in app.screen_stack
         assert app.screen is app.dashboard and len(app.screen_stack) == 2  # Textual's default screen under it
         assert app.session.config.data_seed == 1
+
+
+def test_rebase_keeps_what_changed_outside_the_form():
+    base = RunConfig(optimizer="gd", lr=1.0)
+    current = RunConfig(optimizer="sgd", lr=0.01)  # o from the palette while the form was open
+    edited = RunConfig(optimizer="gd", lr=1.0, l1=0.001)  # the form changed l1 only
+    assert rebase(edited, base, current) == RunConfig(optimizer="sgd", lr=0.01, l1=0.001)
+    assert rebase(base, base, current) == current
+
+
+async def test_a_key_from_the_palette_while_the_form_is_open_is_not_undone_by_apply():
+    """Found by trying it: o from the palette over the form, then Apply of l1 alone, put gd back."""
+    app = make_app("--dataset", "circle")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_settings(pilot)
+        commands = {command.title: command for command in app.get_system_commands(app.screen)}
+        await commands["optimizer (o)"].callback()
+        await pilot.pause()
+        assert app.dashboard.runner.config.optimizer == "sgd"
+        await type_into(pilot, screen, "l1", "0.001")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        config = app.dashboard.runner.config
+        assert (config.optimizer, config.lr, config.l1) == ("sgd", 0.01, 0.001)
+        assert list(app._notifications)[-1].message == "From step 0 on: l1 0.0 → 0.001"
+
+
+async def test_the_command_lines_data_is_not_read_again(two_labellings):
+    """A pipe (--dataset <(...)) can be read once: going back to the command line's data uses
+    what was read (found by trying it: 'the file is empty'). Here the file is gone instead."""
+    app = make_app("--dataset", two_labellings, "--delimiter", ";")
+    async with app.run_test(size=SIZE) as pilot:
+        first = app.session.dataset
+        os.remove(two_labellings)
+        for name in ("iris", two_labellings):
+            await pilot.press("d")
+            chooser = await screen_of(pilot, DatasetScreen)
+            chooser.dismiss(name)
+            for _ in range(50):
+                await pilot.pause(0.01)
+                if app.session.config.dataset == name:
+                    break
+        assert app.session.config.dataset == two_labellings and app.session.dataset is first
+        assert app.dashboard.runner.snapshot.step == 0
+
+
+@pytest.mark.parametrize("name, edit, shows", [
+    ("drop_missing", ("toggle", "#field-drop_missing"), lambda app: app.session.config.drop_missing),
+    ("categorical_target", ("toggle", "#field-categorical_target"),
+     lambda app: app.session.config.categorical_target and app.session.class_names == ("5", "7")),
+    ("header", ("toggle", "#field-header"), None),  # the header line read as data: refused
+    ("delimiter", ("type", ","), None),  # a ;-separated file read at commas: refused
+])
+async def test_each_of_a_files_settings_through_the_panel(two_labellings, name, edit, shows):
+    app = make_app("--dataset", two_labellings, "--delimiter", ";")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        runner = app.dashboard.runner
+        screen = await open_settings(pilot)
+        how, value = edit
+        if how == "type":
+            await type_into(pilot, screen, name, value)
+        else:
+            await toggle(pilot, screen, value)
+        await pilot.pause()
+        assert str(screen.query_one(f"#mark-{name}").render()) == "new run"
+        await pilot.press("ctrl+s")
+        for _ in range(50):
+            await pilot.pause(0.01)
+            if app.dashboard.runner is not runner or (app.screen is not screen and isinstance(app.screen,
+                                                                                               SettingsScreen)):
+                break
+        if shows is not None:
+            assert app.dashboard.runner is not runner and app.dashboard.runner.snapshot.step == 0 and shows(app)
+        else:  # the run goes on; the form is back with the file's complaint and the edit
+            again = app.screen
+            assert isinstance(again, SettingsScreen) and again is not screen and app.dashboard.runner is runner
+            assert str(again.query_one("#settings-problem").render()).startswith(two_labellings)
+            assert str(again.query_one(f"#mark-{name}").render()) == "new run"

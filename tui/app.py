@@ -68,10 +68,11 @@ class SoftmaxApp(App[None]):
         super().__init__()
         self.theme = THEME
         self.session = session
-        #: The command line's run and its data's number of columns: its file stays a choice
-        #: (read as the command line said) after another dataset replaced it.
+        #: The command line's run and its data as read: its file stays a choice (read as the
+        #: command line said, and not again: a pipe can be read only once) after another
+        #: dataset replaced it.
         self.command_line = session.options.run
-        self.command_line_columns = session.dataset.n_features
+        self.command_line_data = session.dataset
         self._speed = speed
         history = session.options.history
         self._history = HistoryFile(history) if history else None

@@ -190,8 +190,10 @@ class MapFrame:
     ``proba`` (2 rows, cols, K) is the model's probability vector at each pixel centre.
     The points are those the viewport shows that fall on the map: their ``index`` (row of the
     map's data), map cell, class, whether the model gets them wrong and whether they are
-    ``held_out`` (validation points, there when ``validation`` is asked for), misclassified
-    ones last (drawn on top). ``counts`` says how many of each set that is.
+    ``held_out`` (validation points, there when ``validation`` is asked for), in drawing
+    order: misclassified ones last (on top), and among equals training points after
+    validation points (the points the model fits are not hidden under held-out ones).
+    ``counts`` says how many of each set that is.
     ``selection`` is what is marked; ``selected`` is the selected point's class, whether the
     model gets it wrong and whether it is a validation point (None for a free location or no
     selection). ``traces`` are the tie lines when ``boundaries`` are asked for and straight
@@ -397,7 +399,7 @@ class MapView:
         shown = self._shown_in(viewport, validation)
         proba = np.nan_to_num(model.predict_proba(shown.pixels).reshape(2 * viewport.rows, viewport.cols, -1), nan=0.0)
         wrong = model.predict(shown.X) != shown.label
-        order = np.argsort(wrong, kind="stable")
+        order = np.lexsort((~shown.held_out, wrong))  # by wrong, then training over validation
         index, label, wrong, held_out = shown.index[order], shown.label[order], wrong[order], shown.held_out[order]
         selected = None
         if selection is not None and selection.index is not None:

@@ -69,12 +69,15 @@ class Session:
                           self.pipeline, record)
 
 
-def build_session(options: Options) -> Session:
-    """Load and prepare the data and build the trainer; a user mistake is a UserError/DatasetError."""
+def build_session(options: Options, dataset: Dataset | None = None) -> Session:
+    """Load and prepare the data and build the trainer; a user mistake is a UserError/DatasetError.
+    ``dataset``, when given, is the data ``options`` describe, already read (a pipe can be read
+    only once)."""
     run = options.run
     saved = load_model(run.load_model) if run.load_model else None
-    dataset = load_dataset(run.dataset, samples=run.samples, classes=run.classes,
-                           noise=run.noise, seed=run.data_rng_seed, table=run.table)
+    if dataset is None:
+        dataset = load_dataset(run.dataset, samples=run.samples, classes=run.classes,
+                               noise=run.noise, seed=run.data_rng_seed, table=run.table)
     if saved:
         _check_fits(saved, run.load_model, dataset)
     features = parse_features(run.features) if run.features else None

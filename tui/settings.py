@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from dataclasses import Field, dataclass, fields
+from dataclasses import Field, dataclass, fields, replace
 from typing import Any
 
 from softmax_tui.datasets import FEATURE_TRANSFORMS, GeneratedSet, generated_set, is_table_path, list_datasets
@@ -162,6 +162,14 @@ def changes(before: RunConfig, after: RunConfig) -> list[str]:
         if old != new:
             said.append(f"{label(f)} {_said(old)} → {_said(new)}")
     return said
+
+
+def rebase(edited: RunConfig, base: RunConfig, current: RunConfig) -> RunConfig:
+    """``current`` with the fields the form changed from ``base`` (the configuration it
+    opened on) set as ``edited`` has them: what changed meanwhile outside the form (a key run
+    from the command palette while it was open) is kept, not undone."""
+    return replace(current, **{f.name: getattr(edited, f.name) for f in fields(RunConfig)
+                               if getattr(edited, f.name) != getattr(base, f.name)})
 
 
 def is_live(field: Field) -> bool:

@@ -82,7 +82,10 @@ def rows_axis(lo: float, hi: float, rows: int, *, log: bool = False) -> Axis | N
         pad = FLAT_DECADES if log else (FLAT_SHARE * abs(lo) or 1.0)
         lo, hi = lo - pad, hi + pad
     least_pitch = (hi - lo) / (rows - 1)
-    candidates = [c for c in _candidates(lo, hi, rows, least_pitch, log) if c.ticks]
+    try:
+        candidates = [c for c in _candidates(lo, hi, rows, least_pitch, log) if c.ticks]
+    except OverflowError:  # near float64's limit (a loss of 1e308): the round steps themselves overflow
+        candidates = []
     if not candidates:
         return Axis(lo, hi, rows, log, (), ())
     several = [c for c in candidates if len(c.ticks) >= 2]

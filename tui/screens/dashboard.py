@@ -36,7 +36,7 @@ from ..pace import WARMUP_STEPS
 from ..runner import Runner
 from ..safe_text import visible, visible_all
 from ..session import Session, build_session
-from ..settings import DatasetChoice, changes, dataset_choices
+from ..settings import DatasetChoice, changes, dataset_choices, rebase
 from ..widgets.decision_map import DecisionMap
 from ..widgets.jacobian import JacobianPanel, Subject
 from ..widgets.loss import LossPlot, PlotRequest
@@ -363,18 +363,22 @@ class DashboardScreen(Screen[None]):
 
     def action_settings(self, problem: str = "", start: RunConfig | None = None) -> None:
         """The settings panel on this run's configuration (``start``: the form's values, when
-        a refused attempt is shown again with its ``problem``)."""
-        self.app.push_screen(SettingsScreen(self.runner.config, self._dataset_choices(), self._check,
-                                            described=self.app.command_line, problem=problem, start=start),
-                             self.apply_settings)
+        a refused attempt is shown again with its ``problem``). Only what the form changed is
+        applied, to the run as it is then (:func:`~..settings.rebase`)."""
+        base = self.runner.config
 
-    def apply_settings(self, config: RunConfig | None) -> None:
+        def apply(edited: RunConfig | None) -> None:
+            if edited is not None:
+                self.apply_settings(rebase(edited, base, self.runner.config))
+
+        self.app.push_screen(SettingsScreen(base, self._dataset_choices(), self._check,
+                                            described=self.app.command_line, problem=problem, start=start), apply)
+
+    def apply_settings(self, config: RunConfig) -> None:
         """Go on with ``config``: live changes from the next step, the parameters kept (the run
         stays at its step); any other change is a new run from step 0. A notification says
         which happened and what changed; a new run that cannot start (the generator refuses
         the numbers, say) reopens the panel with the edits and the reason."""
-        if config is None:
-            return
         before = self.runner.config
         said = ", ".join(changes(before, config))
         if not said:
@@ -418,7 +422,7 @@ class DashboardScreen(Screen[None]):
     def _dataset_choices(self) -> list[DatasetChoice]:
         """The built-in datasets and the command line's file."""
         command_line = self.app.command_line.dataset
-        files = [(command_line, self.app.command_line_columns)] if is_table_path(command_line) else []
+        files = [(command_line, self.app.command_line_data.n_features)] if is_table_path(command_line) else []
         return dataset_choices(files)
 
     def _restart(self, config: RunConfig, said: str, *, problem) -> None:
@@ -426,8 +430,11 @@ class DashboardScreen(Screen[None]):
         runs), and a notification ``said``; ``problem`` is called with the reason when the
         new run cannot start (this one then goes on)."""
         options = replace(self.session.options, run=config, paused=self.runner.state is not RunState.RUNNING)
+        command_line = self.app.command_line
+        read = (config.dataset, config.table) == (command_line.dataset, command_line.table) and is_table_path(
+            config.dataset)
         try:
-            session = build_session(options)
+            session = build_session(options, self.app.command_line_data if read else None)
         except (UserError, DatasetError) as e:
             problem(str(e))
             return

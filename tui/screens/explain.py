@@ -115,6 +115,10 @@ class ExplainScreen(OnceModal[None]):
     """
     BINDINGS = [
         Binding("escape,e", "dismiss", "close", key_display="esc/e", priority=True),
+        # the run's own pause and step, and quit, act under the notes too
+        Binding("space", "on_run('toggle_pause')", "pause"),
+        Binding("n", "on_run('step')", "step", show=False),
+        Binding("q", "app.quit", "quit"),
         Binding("tab", "app.focus_next", "next note", show=True),
         Binding("shift+tab", "app.focus_previous", "previous note", show=False),
     ]
@@ -122,6 +126,10 @@ class ExplainScreen(OnceModal[None]):
     def __init__(self, dashboard: DashboardScreen) -> None:
         super().__init__()
         self.dashboard = dashboard
+
+    async def action_on_run(self, action: str) -> None:
+        """A key of the run's (pause, step) acts on the run under the notes."""
+        await self.dashboard.run_action(action)
 
     def panels(self) -> dict[str, Widget]:
         """The annotated panels by their notes' ids, in reading order."""
@@ -235,5 +243,6 @@ def input_lines(subject: Subject, pipeline: Pipeline, features: Sequence[str], r
         scaled = "standardized" if pipeline.standardizes else "not standardized"
         return [f"Here x holds {', '.join(features)} ({scaled}); raw holds the data's columns "
                 f"{', '.join(raw_names)}."]
-    return [f"Here x₁ = ({raw[0]:.4g} - {pipeline.mean[0]:.4g}) / {pipeline.scale[0]:.4g} = {x[0]:+.3f} "
+    mean = f"{pipeline.mean[0]:.4g}" if pipeline.mean[0] >= 0 else f"({pipeline.mean[0]:.4g})"  # not "- -0.08"
+    return [f"Here x₁ = ({raw[0]:.4g} - {mean}) / {pipeline.scale[0]:.4g} = {x[0]:+.3f} "
             f"({features[0]})."]

@@ -15,6 +15,13 @@ class OnceModal(ModalScreen[ResultType]):
     (a second Enter, Escape then Enter, a paste) find it closing and do nothing, instead of
     popping the screen under it (Textual's ScreenStackError)."""
 
+    DEFAULT_CSS = """
+    /* as on the dashboard (dashboard.tcss): toasts over a dialog leave the status bar below in sight */
+    OnceModal ToastRack {
+        margin-bottom: 2;
+    }
+    """
+
     _dismissed = False
 
     def dismiss(self, result: ResultType | None = None) -> AwaitComplete:

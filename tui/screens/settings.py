@@ -138,6 +138,7 @@ class SettingsScreen(OnceModal[RunConfig | None]):
         self.described = described
         self.start = start or config
         self._dataset, self._optimizer = self.start.dataset, self.start.optimizer
+        self._field_problem = False  # the problem line says a field's text is not a value
         self.datasets = {choice.name: choice for choice in datasets}
         self.check = check
         self.problem = problem
@@ -219,12 +220,19 @@ class SettingsScreen(OnceModal[RunConfig | None]):
         return replace(self.config, **values)
 
     def _refresh_marks(self) -> None:
-        """Mark each changed field ``live`` or ``new run`` and say the changes at the bottom."""
+        """Mark each changed field ``live`` or ``new run`` and say the changes at the bottom; a
+        field whose text is not a value is said once, in the problem line, until it is one."""
+        problem = self.query_one("#settings-problem", Static)
         try:
             edited = self.edited()
         except ValueError as e:
-            self.query_one("#settings-changes", Static).update(visible(str(e)))
+            problem.update(visible(str(e)))
+            self.query_one("#settings-changes", Static).update("Apply waits for the field above.")
+            self._field_problem = True
             return
+        if self._field_problem:
+            problem.update("")
+            self._field_problem = False
         for name, field in self.fields.items():
             changed = getattr(edited, name) != getattr(self.config, name)
             mark = ("live" if is_live(field) else "new run") if changed else ""

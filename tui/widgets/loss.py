@@ -35,6 +35,9 @@ from ..ticks import Axis, round_ticks, rows_axis
 from .lines import BaseStyle, QuietSubtitle
 
 LOG_FLOOR = 1e-12  # on the log scale a loss below this is drawn at it
+#: A loss above this is drawn at it: plotext's arithmetic on values near float64's limit (a
+#: loss of 1e308, with --l2 1e308) overflows. The legend and the status bar give the value.
+PLOT_CEILING = 1e300
 #: Plot rows that are not the canvas: the x axis lines above and below it, the x tick labels
 #: and the x label ("step").
 FRAME_ROWS = 4
@@ -123,13 +126,13 @@ class LossPlot(QuietSubtitle, BaseStyle, PlotextPlot, can_focus=False):
         return figure_strips(plt.monitor.matrix)
 
     def _draw_curves(self, curves: Curves, request: PlotRequest) -> tuple[float, float, int]:
-        """Plot each curve thinned to the plot's width (floored on the log scale); returns
+        """Plot each curve thinned to the plot's width (floored on the log scale, capped at
+        :data:`PLOT_CEILING`); returns
         the lowest and highest value drawn and the first step."""
         lo, hi, first = np.inf, -np.inf, request.step
         for (name, (steps, values)), color in zip(curves.items(), request.colors):
             steps, values = envelope(steps, values, max(request.width, 2))
-            if request.log:
-                values = np.maximum(values, LOG_FLOOR)
+            values = np.clip(values, LOG_FLOOR if request.log else -np.inf, PLOT_CEILING)
             lo, hi, first = min(lo, values.min()), max(hi, values.max()), min(first, int(steps[0]))
             self.plt.plot(steps.tolist(), values.tolist(), color=color, marker="braille" if name == "loss" else "dot")
         self.last_step = int(max(steps[-1] for steps, _ in curves.values()))
