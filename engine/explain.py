@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .objective import penalty
 from .softmax import (
     log_softmax,
     loss_grad_logits,
@@ -61,7 +62,7 @@ class LossTerms:
     """The training objective split into its terms (see :mod:`.objective`)."""
 
     cross_entropy: float  # mean cross-entropy on the training set, in nats
-    penalty: float  # (l2/2) ||W||^2 (the bias is not penalized)
+    penalty: float  # (l2/2) ||W||^2 + l1 ||W||_1 (the bias is not penalized)
     chance: float  # ln K: the cross-entropy of predicting 1/K for every class
 
 
@@ -71,8 +72,8 @@ def explain_loss(loss: float, W, l2: float, l1: float = 0.0) -> LossTerms:
     a model that has learned nothing (uniform probabilities: ``ln K``, Bishop, *Pattern
     Recognition and Machine Learning*, 4.3.4)."""
     W = np.asarray(W, dtype=np.float64)
-    penalty = (0.5 * l2 * float((W * W).sum()) if l2 else 0.0) + (l1 * float(np.abs(W).sum()) if l1 else 0.0)
-    return LossTerms(float(loss) - penalty, penalty, float(np.log(W.shape[0])))
+    terms = penalty(W, l2, l1)
+    return LossTerms(float(loss) - terms, terms, float(np.log(W.shape[0])))
 
 
 def explain_weights(W) -> tuple[int, int, float]:

@@ -128,9 +128,7 @@ class Objective:
         m = len(self)
         ce_sum = sum(p[0] for p in parts)
         correct = sum(p[1] for p in parts)
-        loss = ce_sum / m + (0.5 * l2 * float((W * W).sum()) if l2 else 0.0)
-        if l1:
-            loss += l1 * float(np.abs(W).sum())
+        loss = ce_sum / m + penalty(W, l2, l1)
         if not gradient:
             return Evaluation(loss, correct / m)
         dW, db = parts[0][2], parts[0][3]
@@ -184,6 +182,12 @@ def _softmax_minus_onehot(E: np.ndarray, total: np.ndarray, true_pos: np.ndarray
     """Turn exponentials E (K x m, normalizer ``total``) into ``A - Y`` in place."""
     E /= total
     E.ravel()[true_pos] -= 1.0
+
+
+def penalty(W: np.ndarray, l2: float, l1: float = 0.0) -> float:
+    """The objective's penalty at ``W`` (K, d): ``(l2/2) ||W||^2 + l1 ||W||_1`` (the bias is
+    not penalized); 0.0 without penalties."""
+    return (0.5 * l2 * float((W * W).sum()) if l2 else 0.0) + (l1 * float(np.abs(W).sum()) if l1 else 0.0)
 
 
 def _finish_gradient(dW, db, m: int, W, l2: float):

@@ -320,23 +320,18 @@ class Trainer:
         self._pos = 0
         self._step_count = 0
         self._epoch = 0
-        self._best_val = math.inf
-        self._bad_epochs = 0
-        self._loss_limit: float | None = None
-        self._cached: Evaluation | None = None
         self.history.clear()
         self._good: _Evaluated | None = None
         self._set_state(state)
-        with np.errstate(over="ignore", invalid="ignore"):  # as in advance: overflow is detected, not printed
-            self._evaluate_and_check(epoch_ended=False)
+        self._change_objective()
 
     def _change_objective(self) -> None:
-        """The penalties changed: evaluate the new objective here, forget the old one's measures."""
-        self._cached = None  # its gradient was the old objective's
-        self._loss_limit = None
+        """A new run or new penalties: evaluate the objective here, forgetting what was
+        measured before (the cached gradient, the blow-up limit, early stopping's best)."""
+        self._cached: Evaluation | None = None
+        self._loss_limit: float | None = None
         self._best_val, self._bad_epochs = math.inf, 0
-        with np.errstate(over="ignore", invalid="ignore"):
-            self._evaluate_and_check(epoch_ended=False)
+        self._evaluate_and_check(epoch_ended=False)
 
     @property
     def _at_max_steps(self) -> bool:
@@ -368,6 +363,7 @@ class Trainer:
         self._epoch += epoch_ended
         return epoch_ended
 
+    @np.errstate(over="ignore", invalid="ignore")  # as in advance: overflow is detected, not printed
     def _evaluate_and_check(self, epoch_ended: bool) -> bool:
         """Evaluate at the current parameters, record, apply the stopping rules.
         Returns whether the run finished."""

@@ -13,13 +13,13 @@ here; lines are measured in terminal cells.
 
 from __future__ import annotations
 
-import re
 import shlex
 from dataclasses import replace
 
 from rich.cells import cell_len
 
 from .config import RunConfig
+from .safe_text import CONTROL
 
 PROGRAM = "softmax-tui"
 #: The invocation's outputs, which the command leaves out.
@@ -29,10 +29,6 @@ CONTINUATION = " \\"
 #: The indent of a wrapped line's continuation.
 INDENT = "  "
 
-#: C0 controls, DEL and the C1 controls (as :func:`~.safe_text.visible` escapes them).
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
 def shell_word(arg: str) -> str:
     """``arg`` as one word a POSIX shell reads back exactly, in printable characters.
 
@@ -41,13 +37,13 @@ def shell_word(arg: str) -> str:
     and POSIX.1-2024 sh): ``\\\\`` and ``\\'`` for a backslash and a quote, ``\\xHH`` for a
     C0 control or DEL, ``\\u00HH`` for a C1 control (a code point, written in UTF-8 by the
     shell, as Python gave it to the program: ``\\xHH`` would be a lone byte)."""
-    if not _CONTROL.search(arg):
+    if not CONTROL.search(arg):
         return shlex.quote(arg)
 
     def escaped(char: str) -> str:
         if char in "\\'":
             return "\\" + char
-        if _CONTROL.fullmatch(char):
+        if CONTROL.fullmatch(char):
             return f"\\x{ord(char):02x}" if ord(char) < 0x80 else f"\\u{ord(char):04x}"
         return char
 

@@ -46,7 +46,7 @@ No Textual here.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import Field, asdict, dataclass, field, fields, replace
 from functools import partial
 from typing import Any
 
@@ -69,6 +69,10 @@ from . import converters
 DEFAULT_LR = {"gd": 1.0, "sgd": 0.01, "minibatch": 0.3, "momentum": 0.3, "nesterov": 0.3, "adam": 0.1}
 #: The optimizers that draw their own batch (the full set, one sample): no ``batch_size``.
 OWN_BATCH_OPTIMIZERS = ("gd", "sgd")
+#: The settings of an optimizer besides its name, each with the optimizers that read it: what
+#: :meth:`RunConfig.make_optimizer` passes, so a change in any of them makes a fresh optimizer.
+OPTIMIZER_SETTINGS = {"batch_size": tuple(name for name in OPTIMIZERS if name not in OWN_BATCH_OPTIMIZERS),
+                      "momentum": ("momentum", "nesterov"), "beta1": ("adam",), "beta2": ("adam",), "eps": ("adam",)}
 #: ``--epochs`` when not given, for ``--headless``; the dashboard trains until stopped.
 DEFAULT_HEADLESS_EPOCHS = 100
 
@@ -210,8 +214,7 @@ class RunConfig:
         minibatch unless given, None for the full batch), with this run's hyperparameters. A
         ValueError if the name is unknown, the batch size below 1, a beta outside [0, 1) or
         ``eps`` not positive."""
-        return Optimizer(self.optimizer, self.batch_size, momentum=self.momentum, beta1=self.beta1,
-                         beta2=self.beta2, eps=self.eps)
+        return Optimizer(self.optimizer, **{name: getattr(self, name) for name in OPTIMIZER_SETTINGS})
 
     def to_argv(self) -> list[str]:
         """The command-line flags that give this configuration: one per field that is not at
@@ -250,8 +253,11 @@ class RunConfig:
         return replace(self, dataset=name, **{f.name: getattr(source, f.name) for f in fields(self)
                                               if f.metadata["per_dataset"]})
 
+    def differences(self, other: RunConfig) -> list[Field]:
+        """The fields whose values differ in ``other``, in order."""
+        return [f for f in fields(self) if getattr(self, f.name) != getattr(other, f.name)]
+
     def needs_restart(self, other: RunConfig) -> list[str]:
         """The fields, in order, that differ in ``other`` and can change only with a new run
         (``apply="restart"``); empty when the run can go on with ``other``."""
-        return [f.name for f in fields(self)
-                if f.metadata["apply"] == RESTART and getattr(self, f.name) != getattr(other, f.name)]
+        return [f.name for f in self.differences(other) if f.metadata["apply"] == RESTART]

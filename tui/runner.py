@@ -59,14 +59,14 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from functools import partial
 
 import numpy as np
 
 from softmax_tui.engine import OPTIMIZERS, RunState, Snapshot
 
-from .config import DEFAULT_LR, RunConfig
+from .config import DEFAULT_LR, OPTIMIZER_SETTINGS, RunConfig
 from .history import HistoryError, HistoryFile
 from .ladder import DEFAULT_SPEED, LEARNING_RATES, next_rung
 from .pace import Pace
@@ -99,10 +99,6 @@ class RateMeter:
         return (s1 - s0) / (t1 - t0) if t1 > t0 else 0.0
 
 
-#: The fields that make the optimizer: a change in any of them starts a fresh one.
-OPTIMIZER_FIELDS = ("optimizer", "batch_size", "momentum", "beta1", "beta2", "eps")
-
-
 @dataclass(frozen=True)
 class LiveChange:
     """Live fields changed mid-run: ``fields`` (names of :class:`RunConfig` fields) took the
@@ -115,7 +111,7 @@ class LiveChange:
     @property
     def switches_optimizer(self) -> bool:
         """A new optimizer, batch size or hyperparameter: a fresh optimizer state."""
-        return any(name in OPTIMIZER_FIELDS for name in self.fields)
+        return any(name == "optimizer" or name in OPTIMIZER_SETTINGS for name in self.fields)
 
     @property
     def changes_penalties(self) -> bool:
@@ -476,7 +472,7 @@ class Runner:
 
     def _apply(self, config: RunConfig) -> None:
         before, self.session.config = self.session.config, config
-        changed = tuple(f.name for f in fields(config) if getattr(config, f.name) != getattr(before, f.name))
+        changed = tuple(f.name for f in before.differences(config))
         if not changed:
             return
         change = LiveChange(self.trainer.snapshot.step, changed, config)

@@ -13,13 +13,13 @@ import re
 from collections.abc import Iterable
 
 #: C0 controls (newline and tab among them), DEL and the C1 controls.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def visible(text: str) -> str:
     """``text`` with every C0 and C1 control character and DEL written as a visible escape
     (``\\x1b``, ``\\x0a``), so it never drives the terminal and a message stays one line."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def visible_all(texts: Iterable[str]) -> tuple[str, ...]:

@@ -15,9 +15,9 @@ from typing import Any
 
 from softmax_tui.datasets import FEATURE_TRANSFORMS, GeneratedSet, generated_set, is_table_path, list_datasets
 
-from softmax_tui.engine import OPTIMIZERS, Optimizer
+from softmax_tui.engine import Optimizer
 
-from .config import DEFAULT_LR, LIVE, OWN_BATCH_OPTIMIZERS, RunConfig
+from .config import DEFAULT_LR, LIVE, OPTIMIZER_SETTINGS, RunConfig
 from .safe_text import visible
 
 #: Fields the panel does not offer: a saved model to start from is a file the command line names.
@@ -28,9 +28,6 @@ DEFAULT_FEATURES = ("x1", "x2")
 TABLE_FIELDS = ("target", "delimiter", "header", "drop_missing", "categorical_target")
 #: What a generator makes.
 GENERATOR_FIELDS = ("samples", "classes", "noise")
-#: Fields that only some optimizers read, and which.
-OPTIMIZER_FIELDS = {"batch_size": tuple(name for name in OPTIMIZERS if name not in OWN_BATCH_OPTIMIZERS),
-                    "momentum": ("momentum", "nesterov"), "beta1": ("adam",), "beta2": ("adam",), "eps": ("adam",)}
 
 
 @dataclass(frozen=True)
@@ -73,8 +70,8 @@ def applies(name: str, choice: DatasetChoice, optimizer: str) -> bool:
     reading for files, generator settings for generated sets (classes where the generator
     takes them), the feature transforms for two data columns, an optimizer's hyperparameters
     (and batch size) for the optimizers that read them."""
-    if name in OPTIMIZER_FIELDS:
-        return optimizer in OPTIMIZER_FIELDS[name]
+    if name in OPTIMIZER_SETTINGS:
+        return optimizer in OPTIMIZER_SETTINGS[name]
     if name in TABLE_FIELDS:
         return choice.is_file
     if name in GENERATOR_FIELDS:
@@ -156,20 +153,15 @@ def label(field: Field) -> str:
 def changes(before: RunConfig, after: RunConfig) -> list[str]:
     """The fields that differ, in order, each as "label old → new" ("lr 0.3 → 1",
     "samples default → 2000"); data such as a path is shown with its control bytes visible."""
-    said = []
-    for f in fields(RunConfig):
-        old, new = getattr(before, f.name), getattr(after, f.name)
-        if old != new:
-            said.append(f"{label(f)} {_said(old)} → {_said(new)}")
-    return said
+    return [f"{label(f)} {_said(getattr(before, f.name))} → {_said(getattr(after, f.name))}"
+            for f in before.differences(after)]
 
 
 def rebase(edited: RunConfig, base: RunConfig, current: RunConfig) -> RunConfig:
     """``current`` with the fields the form changed from ``base`` (the configuration it
     opened on) set as ``edited`` has them: what changed meanwhile outside the form (a key run
     from the command palette while it was open) is kept, not undone."""
-    return replace(current, **{f.name: getattr(edited, f.name) for f in fields(RunConfig)
-                               if getattr(edited, f.name) != getattr(base, f.name)})
+    return replace(current, **{f.name: getattr(edited, f.name) for f in base.differences(edited)})
 
 
 def is_live(field: Field) -> bool:

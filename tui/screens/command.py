@@ -70,18 +70,10 @@ class CommandScreen(OnceModal[None]):
     settings changed live after the steps ``changed_at``; c copies the command again, h the
     headless one, escape closes."""
 
+    DEFAULT_CLASSES = "-dialog"  # centred, as OnceModal styles a dialog
     DEFAULT_CSS = """
-    CommandScreen {
-        align: center middle;
-    }
     #command {
-        width: 90%;
         max-width: 110;
-        height: auto;
-        max-height: 90%;
-        border: round $primary;
-        background: $surface;
-        padding: 0 1;
     }
     #command > Static {
         margin-top: 1;
@@ -105,7 +97,7 @@ class CommandScreen(OnceModal[None]):
             self.commands["headless"] = CommandText(command_words(headless_argv(config, step)), id="headless")
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="command"):
+        with VerticalScroll(id="command", classes="dialog"):
             yield Static(provenance(self.changed_at), id="provenance", markup=False)
             yield self.commands["run"]
             if "headless" in self.commands:

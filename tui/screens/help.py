@@ -38,18 +38,10 @@ def key_table() -> Table:
 class HelpScreen(OnceModal[None]):
     """Lists every key; escape, q or ? closes it."""
 
+    DEFAULT_CLASSES = "-dialog"  # centred, as OnceModal styles a dialog
     DEFAULT_CSS = """
-    HelpScreen {
-        align: center middle;
-    }
     #help {
-        width: 90%;
         max-width: 100;
-        height: auto;
-        max-height: 90%;
-        border: round $primary;
-        background: $surface;
-        padding: 0 1;
     }
     #help-notes {
         margin-top: 1;
@@ -63,7 +55,7 @@ class HelpScreen(OnceModal[None]):
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", priority=True)]
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="help"):
+        with VerticalScroll(id="help", classes="dialog"):
             yield Static(key_table())
             yield Static(NOTES, id="help-notes")
             yield Static("escape, q or ? closes this", id="help-close")

@@ -20,6 +20,18 @@ class OnceModal(ModalScreen[ResultType]):
     OnceModal ToastRack {
         margin-bottom: 2;
     }
+    /* a screen of class -dialog centres its box of class dialog (the help screen, the run's command) */
+    OnceModal.-dialog {
+        align: center middle;
+    }
+    OnceModal .dialog {
+        width: 90%;
+        height: auto;
+        max-height: 90%;
+        border: round $primary;
+        background: $surface;
+        padding: 0 1;
+    }
     """
 
     _dismissed = False

@@ -233,9 +233,9 @@ class SettingsScreen(OnceModal[RunConfig | None]):
         if self._field_problem:
             problem.update("")
             self._field_problem = False
+        changed = {f.name for f in self.config.differences(edited)}
         for name, field in self.fields.items():
-            changed = getattr(edited, name) != getattr(self.config, name)
-            mark = ("live" if is_live(field) else "new run") if changed else ""
+            mark = ("live" if is_live(field) else "new run") if name in changed else ""
             self.query_one(f"#mark-{name}", Label).update(mark)
         said = changes(self.config, edited)
         if not said:

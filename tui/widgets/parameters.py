@@ -178,7 +178,7 @@ class ParameterBars(LinesView):
         value_width = VALUE_WIDTH + 1 + max(0, room - 2 * half)  # the line exactly as wide as the panel
         lines = []
         for label, value, arrow in zip(labels, values.tolist(), directions(values, self._previous)):
-            sign = axis if value == 0 else positive if value > 0 else negative
+            sign = _signed(value, positive, negative, axis)
             left, right = bar_cells(value, scale, half)
             lines.append(Strip([
                 Segment(label.ljust(width_of_labels), label_style),
@@ -203,8 +203,8 @@ class ParameterBars(LinesView):
             segments = [Segment(f"{k + 1:<3}", self.base_style + self.class_style(k))]
             row = list(zip(W[k].tolist(), arrows_w[k].tolist())) + [(float(b[k]), arrows_b[k])]
             for value, arrow in row:
-                style = axis if value == 0 else positive if value > 0 else negative
-                segments.append(Segment(" " + value_text(value, CELL_WIDTH - 2, 2) + arrow, style))
+                segments.append(Segment(" " + value_text(value, CELL_WIDTH - 2, 2) + arrow,
+                                        _signed(value, positive, negative, axis)))
             lines.append(Strip(segments))
         return lines
 
@@ -236,10 +236,15 @@ class ParameterBars(LinesView):
                         zero: Style) -> list[Segment]:
         """Runs of equal cells as single segments (a 784-pixel row is a few dozen segments);
         an exact zero is :data:`ZERO_CELL`."""
-        cells = ZERO_CELL + SHADES
+        shades = ZERO_CELL + SHADES
         level = np.where(row == 0, 0, 1 + np.minimum(len(SHADES) - 1, (np.abs(row) / scale * len(SHADES)).astype(int)))
         negative_cell = row < 0
         starts, lengths = runs(2 * level + negative_cell)
-        return [Segment(cells[shade] * n, zero if shade == 0 else negative if below else positive)
+        return [Segment(shades[shade] * n, zero if shade == 0 else negative if below else positive)
                 for shade, below, n in zip(level[starts].tolist(), negative_cell[starts].tolist(), lengths)]
 
+
+
+def _signed(value: float, positive: Style, negative: Style, zero: Style) -> Style:
+    """The style of a parameter's value: by its sign, an exact zero apart."""
+    return zero if value == 0 else positive if value > 0 else negative
