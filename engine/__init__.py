@@ -1,5 +1,6 @@
 """softmax_tui.engine: exact softmax regression in NumPy (no terminal code here)."""
 
+from .curvature import Hessian, Spectrum, spectrum
 from .explain import LossTerms, PointExplanation, explain_loss, explain_point, explain_weights
 from .geometry import (
     NO_SPREAD,
@@ -32,10 +33,10 @@ from .softmax import (
 from .trainer import RunState, Snapshot, Trainer
 
 __all__ = [
-    "NO_SPREAD", "ONE_DIMENSIONAL", "Adam", "Boundary", "Evaluation", "History", "INITIALIZERS", "LossTerms", "METRICS", "Momentum", "Nesterov",
-    "OPTIMIZERS", "Optimizer", "Plane", "PointExplanation", "RunState", "Snapshot", "SoftmaxRegression",
+    "NO_SPREAD", "ONE_DIMENSIONAL", "Adam", "Boundary", "Evaluation", "Hessian", "History", "INITIALIZERS", "LossTerms", "METRICS", "Momentum", "Nesterov",
+    "OPTIMIZERS", "Optimizer", "Plane", "PointExplanation", "RunState", "Snapshot", "SoftmaxRegression", "Spectrum",
     "Trainer", "UpdateRule", "as_labels", "axis_plane", "cross_entropy", "default_plane", "evaluate",
     "explain_loss", "explain_point", "explain_weights", "fold_standardization", "grid", "initial_parameters", "log_softmax",
     "loss_grad_logits", "loss_grad_logits_chain", "loss_grad_probs", "one_hot", "pairwise_boundaries",
-    "pca_plane", "plane_logits", "sigmoid", "softmax", "softmax_jacobian", "triple_point",
+    "pca_plane", "plane_logits", "sigmoid", "softmax", "softmax_jacobian", "spectrum", "triple_point",
 ]
