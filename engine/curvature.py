@@ -159,6 +159,8 @@ class Spectrum:
     lambda_min: float
     top_directions: np.ndarray
     method: str
+    converged: bool = True  # False: Lanczos stopped at its step limit (λmax and λmin are then
+    # inner estimates: λmax from below, λmin from above, so the condition number from below)
 
     @property
     def condition_number(self) -> float:
@@ -177,12 +179,47 @@ class Spectrum:
         return lr < self.stability_limit
 
 
+#: Optimizers whose step is stable below a multiple of 1 / λmax (:func:`lr_limit`).
+LIMITED_OPTIMIZERS = ("gd", "sgd", "minibatch", "momentum", "nesterov")
+
+
+def lr_limit(optimizer: str, lambda_max: float, momentum: float = 0.9) -> float | None:
+    """The largest learning rate at which ``optimizer``'s iteration is stable on the local
+    quadratic model with top curvature ``lambda_max`` (> 0): the iteration along the top
+    eigenvector contracts below it and oscillates with growing amplitude above it.
+
+    - gd (and sgd, minibatch, for the full-batch Hessian: batches add noise on top):
+      ``2 / λmax``, as ``p <- (1 - lr λ) p`` (module docstring);
+    - momentum (``v = β v + g``, ``p -= lr v``): ``2 (1 + β) / λmax``; the iteration matrix
+      ``[[1 - h, -β], [h, β]]`` (``h = lr λ``) has determinant β < 1 and is stable iff
+      ``0 < h < 2 (1 + β)`` by the Jury conditions (Polyak 1964, "Some methods of speeding up
+      the convergence of iteration methods", USSR Comput. Math. 4(5); Goh 2017, "Why
+      momentum really works", Distill, section "The critical parameter range");
+    - nesterov (``v = β v + g``, ``p -= lr (g + β v)``): ``2 (1 + β) / ((1 + 2β) λmax)``, from
+      the matrix ``[[1 - h (1 + β), -β²], [h, β]]`` (trace ``1 + β - h (1 + β)``, determinant
+      ``β (1 - h)``), whose Jury condition ``1 + trace + det > 0`` is ``h (1 + 2β) < 2 (1 + β)``;
+    - adam, and any other name: None (Adam divides each step by a running gradient scale,
+      so no fixed multiple of 1 / λmax bounds its rate; second-order methods choose their step).
+
+    inf for ``lambda_max <= 0``."""
+    if optimizer not in LIMITED_OPTIMIZERS:
+        return None
+    if lambda_max <= 0:
+        return math.inf
+    if optimizer == "momentum":
+        return 2 * (1 + momentum) / lambda_max
+    if optimizer == "nesterov":
+        return 2 * (1 + momentum) / ((1 + 2 * momentum) * lambda_max)
+    return 2 / lambda_max
+
+
 def spectrum(W: np.ndarray, b: np.ndarray, X: np.ndarray, l2: float = 0.0, *,
-             dense_max: int = DENSE_MAX_PARAMETERS, seed: int = 0) -> Spectrum:
+             dense_max: int = DENSE_MAX_PARAMETERS, seed: int = 0, max_steps: int = 300) -> Spectrum:
     """λmax, λmin and the top two eigenvectors of the Hessian at ``(W, b)`` on X (n, d), on the
     prediction subspace (module docstring). Up to ``dense_max`` parameters on that subspace,
     ``numpy.linalg.eigh`` of the restricted matrix (exact to rounding); beyond it, Lanczos
-    (:func:`lanczos`) from a start drawn with ``seed``. A ValueError as :class:`Hessian`."""
+    (:func:`lanczos`, at most ``max_steps`` products) from a start drawn with ``seed``. A
+    ValueError as :class:`Hessian`."""
     hessian = Hessian(W, b, X, l2)
     K, D = hessian.n_classes, hessian.n_features + 1
     if hessian.prediction_size <= dense_max:
@@ -194,15 +231,15 @@ def spectrum(W: np.ndarray, b: np.ndarray, X: np.ndarray, l2: float = 0.0, *,
             return hessian.to_prediction(hessian.product(hessian.from_prediction(u.reshape(K - 1, D)))).ravel()
 
         start = np.random.default_rng(seed).standard_normal(hessian.prediction_size)
-        values, top = lanczos(apply, start)
+        values, top, converged = lanczos(apply, start, max_steps=max_steps)
         lam_max, lam_min, method = float(values[-1]), float(values[0]), "lanczos"
         top = top[:, [-1, -2]]
     directions = np.stack([hessian.from_prediction(top[:, i].reshape(K - 1, D)) for i in range(2)])
-    return Spectrum(lam_max, lam_min, directions, method)
+    return Spectrum(lam_max, lam_min, directions, method, method == "dense" or converged)
 
 
 def lanczos(apply, start: np.ndarray, *, max_steps: int = 300, tol: float = 1e-10
-            ) -> tuple[np.ndarray, np.ndarray]:
+            ) -> tuple[np.ndarray, np.ndarray, bool]:
     """Extreme eigenvalues of a symmetric operator by the Lanczos iteration with full
     reorthogonalization (Golub & Van Loan 2013, "Matrix Computations", 4th ed., algorithm
     10.1.1 and section 10.3.1; Parlett 1998, "The Symmetric Eigenvalue Problem", ch. 13).
@@ -210,9 +247,10 @@ def lanczos(apply, start: np.ndarray, *, max_steps: int = 300, tol: float = 1e-1
     ``apply`` maps a vector (m,) to its image (m,); ``start`` (m,) is any nonzero vector.
     Stops when the residual bound ``|beta_j s_j|`` of both extreme Ritz pairs is below
     ``tol`` times the largest Ritz value's magnitude, when the Krylov space is exhausted, or
-    after ``max_steps``. Returns ``(ritz_values, ritz_vectors)`` with the values ascending
-    (j,) and the vectors as columns (m, j): ``values[0]`` and ``values[-1]`` approximate
-    λmin and λmax from inside the spectrum. A ValueError for a zero start."""
+    after ``max_steps``. Returns ``(ritz_values, ritz_vectors, converged)`` with the values
+    ascending (j,), the vectors as columns (m, j) and whether one of the first two tests
+    stopped it: ``values[0]`` and ``values[-1]`` approximate λmin and λmax from inside the
+    spectrum (the interlacing theorem). A ValueError for a zero start."""
     m = start.shape[0]
     norm = np.linalg.norm(start)
     if norm == 0:
@@ -220,6 +258,7 @@ def lanczos(apply, start: np.ndarray, *, max_steps: int = 300, tol: float = 1e-1
     basis = np.empty((min(m, max_steps) + 1, m))
     basis[0] = start / norm
     alphas, betas = [], []
+    converged = False
     for j in range(min(m, max_steps)):
         w = apply(basis[j])
         alphas.append(float(basis[j] @ w))
@@ -229,8 +268,9 @@ def lanczos(apply, start: np.ndarray, *, max_steps: int = 300, tol: float = 1e-1
         T = np.diag(alphas) + np.diag(betas, 1) + np.diag(betas, -1)
         values, S = np.linalg.eigh(T)
         scale = max(abs(values[0]), abs(values[-1]), np.finfo(float).tiny)
-        if beta <= tol * scale or (j >= 1 and beta * max(abs(S[-1, 0]), abs(S[-1, -1])) <= tol * scale):
+        converged = beta <= tol * scale or (j >= 1 and beta * max(abs(S[-1, 0]), abs(S[-1, -1])) <= tol * scale)
+        if converged:
             break
         betas.append(beta)
         basis[j + 1] = w / beta
-    return values, basis[: len(alphas)].T @ S
+    return values, basis[: len(alphas)].T @ S, converged or len(alphas) == m

@@ -1,11 +1,13 @@
 """The Hessian, its products and extreme eigenvalues, and gradient descent's stability limit,
 against central finite differences of the gradient, the dense matrix and numpy.linalg."""
 
+import math
+
 import numpy as np
 import pytest
 
 from softmax_tui.engine import Optimizer, SoftmaxRegression, Trainer
-from softmax_tui.engine.curvature import Hessian, lanczos, spectrum
+from softmax_tui.engine.curvature import Hessian, lanczos, lr_limit, spectrum
 from softmax_tui.engine.objective import evaluate
 
 
@@ -87,7 +89,8 @@ def test_lanczos_finds_both_ends_of_a_known_spectrum():
     Q = np.linalg.qr(rng.normal(size=(400, 400)))[0]
     values = np.r_[1e-3, np.linspace(0.1, 5, 398), 40.0]
     A = (Q * values) @ Q.T
-    ritz, vectors = lanczos(lambda v: A @ v, rng.normal(size=400))
+    ritz, vectors, converged = lanczos(lambda v: A @ v, rng.normal(size=400))
+    assert converged
     assert ritz[-1] == pytest.approx(40.0, rel=1e-12)
     assert ritz[0] == pytest.approx(1e-3, rel=1e-6)
     assert abs(vectors[:, -1] @ Q[:, -1]) == pytest.approx(1.0, rel=1e-10)
@@ -107,28 +110,64 @@ def optimum(X, y, K: int, l2: float):
     return W, b
 
 
+def top_mode_factor(optimizer: str, h: float, beta: float = 0.9) -> float:
+    """The spectral radius of one step along an eigenvector of curvature λ with h = lr λ, from
+    the step's own 1-D recurrence (state: the parameter and lr times the velocity)."""
+    if optimizer == "gd":
+        return abs(1 - h)
+    if optimizer == "momentum":  # v' = β v + λ p, p' = p - lr v'
+        M = [[1 - h, -beta], [h, beta]]
+    else:  # nesterov: v' = β v + λ p, p' = p - lr (λ p + β v')
+        M = [[1 - h * (1 + beta), -beta**2], [h, beta]]
+    return float(max(abs(np.linalg.eigvals(np.array(M)))))
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "nesterov"])
 @pytest.mark.parametrize("K", [2, 3, 10])
-def test_gradient_descent_contracts_below_the_limit_and_not_above(K):
-    """From the optimum moved by 1e-6 along the top eigenvector, 40 gd steps at
-    lr = 0.9 x 2/λmax shrink the distance to the optimum below 0.8^40 x 1.01 of the start
-    (the top direction's factor is |1 - lr λmax| = 0.8, the others' smaller); at 1.1 x 2/λmax
-    the distance grows at least 1.2^40 x 0.99 ≈ 1450-fold (factor 1.2 along that direction)."""
+def test_steps_contract_below_the_limit_and_not_above(K, optimizer):
+    """From the optimum moved by 1e-6 along the top eigenvector: at lr = 0.9 x lr_limit the
+    distance to the optimum after N steps is below 1% of the start, N being where the top
+    mode's factor (< 1, from its own recurrence) reaches 1e-4; at 1.1 x lr_limit it is above
+    100 times the start, N being where that factor (> 1) reaches 1e4. The margins (100x) are
+    for the other modes and the transient of the two-term recurrences."""
     X, y, _, _ = problem(K, n=120, d=3)
     l2 = 0.05
     W_star, b_star = optimum(X, y, K, l2)
     result = spectrum(W_star, b_star, X, l2)
+    limit = lr_limit(optimizer, result.lambda_max)
+    assert top_mode_factor(optimizer, limit * result.lambda_max) == pytest.approx(1.0)
     top = result.top_directions[0]
     start = 1e-6
-    for factor, bound in ((0.9, 0.8**40 * 1.01), (1.1, 1.2**40 * 0.99)):
+    for factor in (0.9, 1.1):
+        rate = top_mode_factor(optimizer, factor * limit * result.lambda_max)
+        assert (rate < 1) == (factor < 1)
+        steps = math.ceil(math.log(1e4) / abs(math.log(rate)))
         model = SoftmaxRegression(W_star + start * top[:, :-1], b_star + start * top[:, -1])
-        trainer = Trainer(model, Optimizer("gd"), X, y, lr=factor * result.stability_limit, l2=l2, tol=0.0)
-        snap = trainer.advance(40)
-        assert snap.step == 40
+        trainer = Trainer(model, Optimizer(optimizer), X, y, lr=factor * limit, l2=l2, tol=0.0)
+        snap = trainer.advance(steps)
+        assert snap.step == steps
         distance = np.linalg.norm(np.hstack([snap.W - W_star, (snap.b - b_star)[:, None]]))
         if factor < 1:
-            assert distance < bound * start
+            assert distance < 0.01 * start
         else:
-            assert distance > bound * start
+            assert distance > 100 * start
+
+
+def test_lr_limits_by_optimizer():
+    assert lr_limit("gd", 0.5) == 4.0
+    assert lr_limit("sgd", 0.5) == lr_limit("minibatch", 0.5) == 4.0
+    assert lr_limit("momentum", 0.5, momentum=0.5) == pytest.approx(6.0)
+    assert lr_limit("nesterov", 0.5, momentum=0.5) == pytest.approx(3.0)
+    assert lr_limit("adam", 0.5) is None
+    assert lr_limit("gd", 0.0) == math.inf
+
+
+def test_lanczos_says_when_it_stopped_short():
+    X, y, W, b = problem(10, n=200, d=6)
+    short = spectrum(W, b, X, 0.0, dense_max=0, max_steps=4)
+    exact = spectrum(W, b, X, 0.0)
+    assert not short.converged and exact.converged
+    assert short.lambda_max < exact.lambda_max and short.lambda_min > exact.lambda_min  # inner estimates
 
 
 def test_shapes_are_checked():
