@@ -1,5 +1,6 @@
 """SVG snapshots of the dashboard: paused after ten steps, on rgb20, iris and a 10-class set, at
-80x24 and 120x40, in truecolor, 16 colours and NO_COLOR; and explain mode over iris at both sizes.
+80x24 and 120x40, in truecolor, 16 colours and NO_COLOR; explain mode over iris and the
+stability readout (a rate over its limit, λmax and κ shown) at both sizes.
 
 Deterministic: the run starts paused (so the rate reads 0 steps/s), the theme is fixed in the
 app, the terminal is the one named (TERM, COLORTERM, NO_COLOR) whatever runs the tests, and the screenshot waits until
@@ -91,3 +92,20 @@ def test_explain_mode(snap_compare, live, monkeypatch, size):
 
     app = SoftmaxApp(build_session(parse_options(["--paused", *DATASETS["iris"]])))
     assert snap_compare(app, terminal_size=size, run_before=ten_steps_then_explain)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_stability_readout(snap_compare, live, monkeypatch, size):
+    """iris at lr 3 with l2 = 0.1 after ten steps, λmax and κ shown (k), in truecolor: the
+    rate is over GD's limit there (2.3), so the status bar's rate item warns, and the loss
+    curve has turned up and zigzags."""
+    use_terminal(monkeypatch, "truecolor")
+
+    async def ten_steps(pilot) -> None:
+        await pilot.press("k")
+        for _ in range(STEPS):
+            await pilot.press("n")
+        await live.loss_plot_caught_up(pilot)
+
+    app = SoftmaxApp(build_session(parse_options(["--paused", "--dataset", "iris", "--lr", "3", "--l2", "0.1"])))
+    assert snap_compare(app, terminal_size=size, run_before=ten_steps)

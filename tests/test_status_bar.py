@@ -15,6 +15,7 @@ from softmax_tui.engine import RunState
 from softmax_tui.tui.app import SoftmaxApp
 from softmax_tui.tui.options import parse_options
 from softmax_tui.tui.session import build_session
+from softmax_tui.tui.stability import limit_text, lr_forms
 from softmax_tui.tui.widgets.status import WHY, StatusBar
 
 FOLDERS = ("results of the spring measurement campaign", "raw exports")
@@ -49,7 +50,14 @@ async def test_the_status_bar_keeps_the_essentials_and_shows_a_file_by_its_name(
         line = status_line(app, live)
         assert cell_len(line.rstrip()) <= width - 1  # the bar's padding: one cell each side
         texts = [text.strip() for text in line.split("│")]
-        essentials = ["minibatch", "lr 0.0003", "step 1", f"loss {snap.loss:.4g}"]
+        # the rate with minibatch's (full-batch GD's) limit, measured at step 1, in one of its forms
+        limit = app.dashboard.lr_limit()
+        assert limit == pytest.approx(2 / app.dashboard.stability.latest.lambda_max) and limit > 0.0003
+        assert app.dashboard.stability.latest.step == 1
+        rate_forms, warns = lr_forms(0.0003, "minibatch", limit)
+        assert not warns and rate_forms[0] == f"lr 0.0003 · full-batch limit {limit_text(limit, 0.0003)}"
+        rate = next(text for text in texts if text in rate_forms)
+        essentials = ["minibatch", rate, "step 1", f"loss {snap.loss:.4g}"]
         assert texts[0] == "PAUSED" and [text for text in texts if text in essentials] == essentials, texts
         shown = texts[1]
         assert shown == name or (shown.endswith("…") and name.startswith(shown[:-1]) and cell_len(shown) >= 7)
@@ -62,6 +70,7 @@ async def test_the_status_bar_keeps_the_essentials_and_shows_a_file_by_its_name(
                     "0 steps/s", "speed 5/s to step 20", "speed 5/s"}  # the warm-up's (tui/pace.py)
         assert set(texts[2:]) <= set(essentials) | optional, texts
         if width == 200:
+            assert rate == rate_forms[0]
             assert set(texts[2:]) == set(essentials) | optional - {f"acc {100 * snap.train_accuracy:.1f}%",
                                                                    "speed 5/s"}
 

@@ -99,7 +99,7 @@ def shown(width: int, **changes) -> tuple[list[str], str]:
 
 @pytest.mark.parametrize("width, line", [
     (200, "RUNNING │ rgb20 │ gd │ lr 1 │ step 40 │ epoch 40 │ loss 0.0912 │ acc 100.0% val 85.0% │ 30 steps/s │ speed 30/s"),
-    (109, "RUNNING │ rgb20 │ gd │ lr 1 │ step 40 │ epoch 40 │ loss 0.0912 │ acc 100.0% val 85.0% │ 30 steps/s"),
+    (109, "RUNNING │ rgb20 │ gd │ lr 1 │ step 40 │ epoch 40 │ loss 0.0912 │ acc 100.0% val 85.0% │ speed 30/s"),
     (96, "RUNNING │ rgb20 │ gd │ lr 1 │ step 40 │ epoch 40 │ loss 0.0912 │ acc 100.0% val 85.0%"),
     (83, "RUNNING │ rgb20 │ gd │ lr 1 │ step 40 │ epoch 40 │ loss 0.0912 │ acc 100.0%"),
     (73, "RUNNING │ rgb20 │ gd │ lr 1 │ step 40 │ loss 0.0912 │ acc 100.0%"),  # epoch goes before acc
@@ -109,9 +109,24 @@ def shown(width: int, **changes) -> tuple[list[str], str]:
     (41, "RUNNING│rgb20│gd│lr 1│step 40│loss 0.0912"),
 ])
 def test_status_shortens_the_least_important_items_first(width, line):
-    """The steps in order (speed, steps/s, the validation accuracy, epoch, accuracy, the
+    """The steps in order (steps/s, speed, the validation accuracy, epoch, accuracy, the
     separators), then what fits of them again in the room left (the more important first)."""
     texts, separator = shown(width, val_accuracy=0.85)
+    assert separator.join(texts) == line
+
+
+@pytest.mark.parametrize("width, line", [
+    (120, "RUNNING │ rgb20 │ gd │ lr 1 · GD stable below 3.8 │ step 40 │ epoch 40 │ loss 0.0912 │ acc 100.0% val 85.0% │ "
+          "speed 30/s"),
+    (109, "RUNNING │ rgb20 │ gd │ lr 1 · GD stable below 3.8 │ step 40 │ epoch 40 │ loss 0.0912 │ acc 100.0% val 85.0%"),
+    (100, "RUNNING │ rgb20 │ gd │ lr 1 < 3.8 │ step 40 │ epoch 40 │ loss 0.0912 │ acc 100.0% val 85.0%"),
+    (64, "RUNNING │ rgb20 │ gd │ lr 1 < 3.8 │ step 40 │ loss 0.0912"),
+    (41, "RUNNING│rgb20│gd│lr 1│step 40│loss 0.0912"),
+])
+def test_status_shortens_the_stability_limit_after_the_speed_and_keeps_it_longest(width, line):
+    """The rate's limit: whole after the speed goes, short ("lr 1 < 3.8") before the
+    accuracies go, and left out only when even the tight separators need its room."""
+    texts, separator = shown(width, val_accuracy=0.85, lr_limit=3.8)
     assert separator.join(texts) == line
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from .runner import Runner
+from .stability import Stability
 
 
 class RunChanged(Message):
@@ -28,3 +29,10 @@ class RunProblem(Message):
     """Something the training loop could not do, in words."""
 
     text: str
+
+
+@dataclass
+class CurvatureMeasured(Message):
+    """A worker measured the curvature (None: it could not)."""
+
+    stability: Stability | None

@@ -8,6 +8,7 @@ A new run (``d``: another dataset) is a new screen, which the app switches to.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -28,15 +29,16 @@ from ..errors import UserError
 from ..frames import FRAMES_PER_SECOND, FrameClock
 from ..history import HistoryFile
 from ..keys import bindings
-from ..ladder import DEFAULT_SPEED
+from ..ladder import DEFAULT_SPEED, LEARNING_RATES
 from ..mapview import MapView, Selection
-from ..messages import Parked, RunChanged, RunProblem
+from ..messages import CurvatureMeasured, Parked, RunChanged, RunProblem
 from ..options import check_options
 from ..pace import WARMUP_STEPS
 from ..runner import Runner
 from ..safe_text import visible, visible_all
 from ..session import Session, build_session
 from ..settings import DatasetChoice, changes, dataset_choices, rebase
+from ..stability import StabilityWatch, ladder_line, measure
 from ..widgets.decision_map import DecisionMap
 from ..widgets.jacobian import JacobianPanel, Subject
 from ..widgets.loss import LossPlot, PlotRequest
@@ -59,6 +61,8 @@ class View:
     boundaries: bool = True
     #: Validation points drawn on the map, when the run holds some out (``v``).
     validation: bool = True
+    #: λmax and κ in the status bar (``k``).
+    curvature: bool = False
 
 
 #: Below this width the right-hand column (loss, Jacobian) gets the extra width the
@@ -79,6 +83,7 @@ class DashboardScreen(Screen[None]):
     log_scale: var[bool] = var(View.log_scale)  # see View
     boundaries: var[bool] = var(View.boundaries)
     validation: var[bool] = var(View.validation)
+    curvature: var[bool] = var(View.curvature)
 
     def __init__(self, session: Session, history: HistoryFile | None = None, *, speed: float | None = None,
                  view: View = View()) -> None:
@@ -86,6 +91,7 @@ class DashboardScreen(Screen[None]):
         self.set_reactive(DashboardScreen.log_scale, view.log_scale)
         self.set_reactive(DashboardScreen.boundaries, view.boundaries)
         self.set_reactive(DashboardScreen.validation, view.validation)
+        self.set_reactive(DashboardScreen.curvature, view.curvature)
         self.session = session
         self.runner = Runner(session, speed=DEFAULT_SPEED if speed is None else speed, warmup=speed is None,
                              history=history,
@@ -103,6 +109,7 @@ class DashboardScreen(Screen[None]):
         self._cursor_input: tuple[Selection, np.ndarray, np.ndarray | None] | None = None
         self._drawn: tuple | None = None
         self._announced = session.trainer.state
+        self.stability = StabilityWatch(prepared.X_train, len(session.class_names))
 
     def compose(self) -> ComposeResult:
         self.parameters = ParameterBars(visible_all(self.session.feature_names), id="parameters")
@@ -168,9 +175,36 @@ class DashboardScreen(Screen[None]):
             self.decision_map.show(self.map_view.frame(snap.W, snap.b, viewport, self.selection,
                                                        boundaries=self.boundaries, validation=self.validation))
             self.jacobian.show(self.subject(snap))
+        self._measure_curvature(snap)
         self.status.show(self._status(snap))
         self._announce(snap)
         self.call_after_refresh(self.runner.shown, snap.step)
+
+    def _measure_curvature(self, snap: Snapshot) -> None:
+        """Measure the curvature at ``snap`` when it is due (:class:`StabilityWatch`): here when
+        that is cheap, else in a worker whose result redraws the status bar."""
+        watch, runner = self.stability, self.runner
+        if watch.due(snap, runner.config.l2, runner.state is RunState.RUNNING, time.monotonic()):
+            if watch.inline:
+                watch.measured(measure(snap, watch.X, runner.config.l2))
+            else:
+                watch.busy = True
+                self._measure_in_background(snap, runner.config.l2)
+
+    @work(thread=True, exclusive=True, group="curvature")
+    def _measure_in_background(self, snap: Snapshot, l2: float) -> None:
+        self.post_message(CurvatureMeasured(measure(snap, self.stability.X, l2)))
+
+    @on(CurvatureMeasured)
+    def show_curvature(self, message: CurvatureMeasured) -> None:
+        self.stability.measured(message.stability)
+        self.status.show(self._status(self.runner.snapshot))
+
+    def lr_limit(self) -> float | None:
+        """The optimizer's stability limit at the last measured parameters (None: not measured
+        yet, or the optimizer has none)."""
+        latest = self.stability.latest
+        return None if latest is None else latest.limit(self.runner.optimizer, self.runner.config.momentum)
 
     def _draw_loss(self, snap: Snapshot) -> None:
         plot = self.loss
@@ -228,7 +262,8 @@ class DashboardScreen(Screen[None]):
                       lr=runner.lr, step=snap.step, epoch=snap.epoch, loss=snap.loss,
                       train_accuracy=snap.train_accuracy, val_accuracy=snap.val_accuracy,
                       steps_per_second=runner.steps_per_second, speed=runner.speed,
-                      warmup_to=WARMUP_STEPS if runner.warming else None)
+                      warmup_to=WARMUP_STEPS if runner.warming else None, lr_limit=self.lr_limit(),
+                      stability=self.stability.latest, curvature_shown=self.curvature)
 
     def _announce(self, snap: Snapshot) -> None:
         """A notification when the run finishes (once per finish); the keys that cannot act
@@ -267,7 +302,16 @@ class DashboardScreen(Screen[None]):
         self._after_key()
 
     def action_lr(self, up: bool) -> None:
-        self.runner.change_lr(up)
+        """One rung up or down the ladder; a notification shows the ladder around the new rate
+        with the stability limit marked, and warns at or above it."""
+        lr = self.runner.change_lr(up)
+        limit = self.lr_limit()
+        above = limit is not None and lr >= limit
+        said = f"lr {lr:g} from step {self.runner.snapshot.step} on:  {ladder_line(LEARNING_RATES, lr, limit)}"
+        if above:
+            said += f".  At or above {self.runner.optimizer}'s limit here: the steps will oscillate and grow."
+        self.notify(said, title="Learning rate", severity="warning" if above else "information", timeout=4,
+                    markup=False)
         self._after_key()
 
     def action_speed(self, up: bool) -> None:
@@ -322,6 +366,9 @@ class DashboardScreen(Screen[None]):
         self._after_key()
 
     def watch_boundaries(self) -> None:
+        self._after_key()
+
+    def watch_curvature(self) -> None:
         self._after_key()
 
     def watch_validation(self) -> None:
@@ -439,5 +486,5 @@ class DashboardScreen(Screen[None]):
             problem(str(e))
             return
         self.runner.close()  # the history file is finished before the new run starts it again
-        self.app.start_run(session, View(self.log_scale, self.boundaries, self.validation))
+        self.app.start_run(session, View(self.log_scale, self.boundaries, self.validation, self.curvature))
         self.notify(said, title="Settings")

@@ -36,6 +36,7 @@ from softmax_tui.engine import Snapshot, explain_loss, explain_weights
 
 from ..ladder import speed_text
 from ..safe_text import visible_all
+from ..stability import Stability, limit_text
 from ..widgets.decision_map import TITLE as MAP_TITLE, DecisionMap
 from ..widgets.jacobian import Subject
 from ..widgets.lines import scroll_cue
@@ -196,7 +197,8 @@ class ExplainScreen(OnceModal[None]):
             "loss-note": loss_lines(snap, session.config.l2, session.config.l1),
             "map-note": [DecisionMap.EXPLAIN_WRONG, *point_lines(subject, classes)],
             "jacobian-note": input_lines(subject, session.pipeline, features, raw_names),
-            "status-note": [f"Now: {d.runner.optimizer} at lr {d.runner.lr:g}, speed limit "
+            "status-note": [f"Now: {d.runner.optimizer} at lr {d.runner.lr:g}"
+                            f"{stability_text(d.stability.latest, d.lr_limit(), d.runner.lr)}, speed limit "
                             f"{speed_text(d.runner.speed)}."],
         }
         for note_id, panel in self.panels().items():
@@ -215,6 +217,16 @@ def weight_lines(snap: Snapshot, classes: Sequence[str], features: Sequence[str]
         k, j, value = explain_weights(snap.W)
         lines.append(f"Largest now: w[{k + 1},{j + 1}] = {value:+.3g}, {classes[k]} × {features[j]}.")
     return lines
+
+
+def stability_text(stability: Stability | None, limit: float | None, lr: float) -> str:
+    """The curvature behind the rate's limit, in brackets: " (stable below 2/λmax = 2.1;
+    λmax 0.97, κ 37)"; "" before the first measurement."""
+    if stability is None:
+        return ""
+    kappa = f"{'≥ ' if not stability.exact else ''}{stability.condition_number:.3g}"
+    below = "" if limit is None else f"stable below {limit_text(limit, lr)}; "
+    return f" ({below}λmax {stability.lambda_max:.3g}, κ {kappa})"
 
 
 def loss_lines(snap: Snapshot, l2: float, l1: float) -> list[str]:

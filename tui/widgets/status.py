@@ -2,8 +2,9 @@
 
 ``RUNNING``, ``PAUSED``, ``DONE`` (max epochs, max steps, converged or early stopped) or ``DIVERGED``;
 for a finished run which rule stopped it and why; then the dataset (a data file's name),
-optimizer, learning rate, ``step <N>``, ``epoch <E>``, loss, accuracies, ``<R> steps/s`` and
-the speed limit, each between separators. The bar is one line at any size: a line too long
+optimizer, learning rate with its stability limit (:mod:`..stability`; a warning style at or
+above it), λmax and κ when asked for (``k``), ``step <N>``, ``epoch <E>``, loss, accuracies,
+``<R> steps/s`` and the speed limit, each between separators. The bar is one line at any size: a line too long
 for it shrinks by :data:`SHRINK`'s steps in order (the least important items shorter or left
 out, then the reason and the dataset's name cut with "…", then tighter separators), so the
 state, dataset, optimizer, rate, step and loss are there at 64 columns and more. The bar's
@@ -25,6 +26,7 @@ from softmax_tui.engine import RunState
 
 from .. import cells
 from ..ladder import speed_text
+from ..stability import Stability, curvature_forms, lr_forms
 from .lines import LinesView
 
 WORDS = {
@@ -52,9 +54,9 @@ SHORTER, CUT, TIGHTEN = "shorter", "cut", "tighten"
 #: How a line too long for the bar shrinks, one step at a time until it fits: an item's next
 #: shorter form (the last leaves it out; the speed has up to three), an item cut with "…", or the tighter separator.
 SHRINK: tuple[tuple[str, str], ...] = (
-    ("speed", SHORTER), ("speed", SHORTER), ("rate", SHORTER), ("accuracy", SHORTER), ("epoch", SHORTER),
-    ("accuracy", SHORTER),
-    ("reason", SHORTER), ("reason", CUT), ("dataset", CUT), ("", TIGHTEN), ("reason", SHORTER),
+    ("rate", SHORTER), ("speed", SHORTER), ("speed", SHORTER), ("curvature", SHORTER), ("curvature", SHORTER),
+    ("lr", SHORTER), ("accuracy", SHORTER), ("epoch", SHORTER), ("accuracy", SHORTER),
+    ("reason", SHORTER), ("reason", CUT), ("dataset", CUT), ("lr", SHORTER), ("", TIGHTEN), ("reason", SHORTER),
 )
 
 
@@ -75,6 +77,9 @@ class Status:
     steps_per_second: float
     speed: float
     warmup_to: int | None = None  # the speed is the warm-up's up to this step (see tui/pace.py)
+    lr_limit: float | None = None  # the optimizer's stability limit here (None: unknown, or none)
+    stability: Stability | None = None  # the curvature, shown when ``curvature_shown`` (k)
+    curvature_shown: bool = False
 
 
 @dataclass(frozen=True)
@@ -113,10 +118,15 @@ def items(status: Status) -> dict[str, Item]:
         line["reason"] = Item((f"{why} · {RESTART}", why, ""), "reason", REASON_CELLS)
     accuracy = f"acc {percent(status.train_accuracy)}"
     val = "" if status.val_accuracy is None else f" val {percent(status.val_accuracy)}"
+    rate, warns = lr_forms(status.lr, status.optimizer, status.lr_limit)
     line.update(
         dataset=Item((status.dataset,), "dataset", DATASET_CELLS),
         optimizer=Item((status.optimizer,)),
-        lr=Item((f"lr {status.lr:g}",)),
+        lr=Item(rate, "warning" if warns else ""),
+    )
+    if status.curvature_shown and status.stability is not None:
+        line["curvature"] = Item((*curvature_forms(status.stability), ""))
+    line.update(
         step=Item((f"step {status.step}",)),
         epoch=Item((f"epoch {status.epoch}", "")),
         loss=Item((f"loss {status.loss:.4g}",)),
@@ -217,14 +227,14 @@ class StatusBar(LinesView):
 
     #: What the bar shows, for explain mode (``e``): short, the note over it has few lines.
     EXPLAIN = (
-        "state │ dataset │ optimizer │ lr: learning rate │ step: updates │ epoch: passes over "
-        "the data │ loss: the objective │ acc: accuracy (val: held out) │ steps/s │ speed: "
-        "the limit"
+        "state │ dataset │ optimizer │ lr: learning rate < its stable limit (! above) │ step: updates │ "
+        "epoch: passes over the data │ loss: the objective │ acc: accuracy (val: held out) │ steps/s │ "
+        "speed: the limit"
     )
 
     COMPONENT_CLASSES = {
         "status--state-running", "status--state-paused", "status--state-done", "status--state-diverged",
-        "status--reason", "status--dataset", "status--muted",
+        "status--reason", "status--dataset", "status--muted", "status--warning",
     }
 
     DEFAULT_CSS = """
@@ -240,6 +250,7 @@ class StatusBar(LinesView):
         & > .status--reason { text-style: bold; }
         & > .status--dataset { text-style: bold; }
         & > .status--muted { color: $foreground-muted; }
+        & > .status--warning { color: $warning; text-style: bold; }
     }
     """
 
