@@ -47,12 +47,13 @@ _BLOCK_VALUES = 1 << 22
 
 
 def _probabilities(W: np.ndarray, b: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """``softmax(X W^T + b)`` per row, (n, K)."""
-    Z = X @ W.T
-    Z += b
-    Z -= Z.max(axis=1, keepdims=True)
+    """``softmax(W x_i + b)`` for every row of X, kept K-major as (K, n): one contiguous row
+    per class, as :mod:`.objective` keeps logits (reductions over K then run along long rows)."""
+    Z = W @ X.T
+    Z += b[:, None]
+    Z -= Z.max(axis=0)
     np.exp(Z, out=Z)
-    Z /= Z.sum(axis=1, keepdims=True)
+    Z /= Z.sum(axis=0)
     return Z
 
 
@@ -78,7 +79,7 @@ class Hessian:
             raise ValueError(f"need W (K>=2, d), b (K,), X (n, d); got {W.shape}, {b.shape}, {X.shape}")
         self.X, self.l2 = X, float(l2)
         self.n_classes, self.n_features = K, d
-        self.A = _probabilities(W, b, X)
+        self.A = _probabilities(W, b, X)  # (K, n)
         self.basis = _sum_to_zero_basis(K)
 
     @property
@@ -95,13 +96,13 @@ class Hessian:
         """``H V`` for a direction V (K, d+1), as (K, d+1) (Pearlmutter's formula, module
         docstring)."""
         n = self.X.shape[0]
-        R = self.X @ V[:, :-1].T
-        R += V[:, -1]
-        R -= (self.A * R).sum(axis=1, keepdims=True)
+        R = V[:, :-1] @ self.X.T  # directional logits r_i, K-major
+        R += V[:, -1:]
+        R -= (self.A * R).sum(axis=0)
         R *= self.A
         out = np.empty_like(V, dtype=float)
-        np.matmul(R.T, self.X, out=out[:, :-1])
-        out[:, -1] = R.sum(axis=0)
+        np.matmul(R, self.X, out=out[:, :-1])
+        out[:, -1] = R.sum(axis=1)
         out /= n
         if self.l2:
             out[:, :-1] += self.l2 * V[:, :-1]
@@ -109,19 +110,25 @@ class Hessian:
 
     def dense(self) -> np.ndarray:
         """The whole Hessian, (K(d+1), K(d+1)), symmetric: ``(1/n) sum_i S_i (x) x~_i x~_i^T``
-        with ``S_i = diag(a_i) - a_i a_i^T``, plus the L2 term, built block by block of
-        samples (memory K(d+1) times a block)."""
+        with ``S_i = diag(a_i) - a_i a_i^T``, plus the L2 term. Block (k, l) is
+        ``X~^T diag(s_kl) X~ / n`` with ``s_kl,i = a_ik (delta_kl - a_il)``: one product per
+        pair of classes, over blocks of samples (memory (d+1) times a block)."""
         n, (K, D) = self.X.shape[0], (self.n_classes, self.n_features + 1)
         H = np.zeros((K * D, K * D))
-        rows = max(1, _BLOCK_VALUES // (K * D))
+        rows = max(1, _BLOCK_VALUES // D)
         for start in range(0, n, rows):
-            Xb = np.hstack([self.X[start:start + rows], np.ones((min(rows, n - start), 1))])
-            Ab = self.A[start:start + rows]
-            for k in range(K):  # the diag(a_i) part: one block per class
-                H[k * D:(k + 1) * D, k * D:(k + 1) * D] += (Xb * Ab[:, k:k + 1]).T @ Xb
-            U = (Ab[:, :, None] * Xb[:, None, :]).reshape(len(Xb), K * D)  # a_ik x~_i
-            H -= U.T @ U
-        H += H.T  # exactly symmetric (each product is so only to rounding)
+            stop = min(start + rows, n)
+            Xt = np.ones((D, stop - start))  # x~_i as columns
+            Xt[:-1] = self.X[start:stop].T
+            A = self.A[:, start:stop]
+            for k in range(K):
+                for l in range(k, K):
+                    s = A[k] * ((k == l) - A[l])
+                    H[k * D:(k + 1) * D, l * D:(l + 1) * D] += (Xt * s) @ Xt.T
+        for k in range(K):  # the lower blocks mirror the upper ones
+            for l in range(k):
+                H[k * D:(k + 1) * D, l * D:(l + 1) * D] = H[l * D:(l + 1) * D, k * D:(k + 1) * D].T
+        H += H.T  # exactly symmetric (the diagonal blocks are so only to rounding)
         H /= 2 * n
         if self.l2:
             weights = np.tile(np.r_[np.ones(D - 1), 0.0], K)

@@ -109,6 +109,12 @@ def test_the_watch_measures_new_parameters_once_and_spaces_a_running_run():
     assert measured.lambda_max == pytest.approx(spectrum(first.W, first.b, X).lambda_max, rel=1e-12)
     watch.measured(None)
     assert watch.latest is measured
+    # a slow measurement spaces the next ones by ten times its own time
+    watch.measured(Stability(0, 1.0, 0.1, True, 0.0, seconds=0.3))
+    now = 1000.0
+    assert watch.due(second, 0.0, running=True, now=now)
+    assert not watch.due(third, 0.0, running=True, now=now + 2.9)
+    assert watch.due(third, 0.0, running=True, now=now + 3.0)
     assert not StabilityWatch(np.zeros((30_000, 2)), 3).inline  # 30000 x 81 multiply-adds
 
 

@@ -4,7 +4,7 @@ ladder say it.
 
 The Hessian's spectrum is measured at the latest snapshot whenever the parameters have
 moved: at once after a step or a key (a paused run), at most every :data:`MEASURE_SECONDS`
-while the run goes on. A small problem is measured in the UI thread (well under a
+while the run goes on (less often when a measurement is slow: :data:`MEASURE_SHARE`). A small problem is measured in the UI thread (well under a
 millisecond for the built-in sets); a large one in a worker thread, never two at once, and
 the readout shows the last measurement until the next arrives.
 """
@@ -12,6 +12,7 @@ the readout shows the last measurement until the next arrives.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +22,9 @@ from softmax_tui.engine.curvature import lr_limit
 
 #: The least time between two measurements while the run goes on.
 MEASURE_SECONDS = 0.5
+#: ... and at least this many times the last measurement's own time, so that measuring takes
+#: at most a tenth of the time (a million points: about 0.3 s, so every 3 s).
+MEASURE_SHARE = 10
 #: Up to this many multiply-adds (n K²(d+1)²: building the dense Hessian) a measurement runs
 #: in the UI thread; beyond it, in a worker.
 INLINE_COST = 2_000_000
@@ -40,6 +44,7 @@ class Stability:
     lambda_min: float
     exact: bool  # False: Lanczos stopped short, λmin (and κ) are bounds
     l2: float
+    seconds: float = 0.0  # how long the measurement took
 
     @property
     def condition_number(self) -> float:
@@ -55,6 +60,7 @@ class Stability:
 def measure(snap: Snapshot, X: np.ndarray, l2: float) -> Stability | None:
     """The curvature at ``snap``'s parameters on the training inputs X (n, d); None when it
     is not finite (logits beyond float64's range)."""
+    started = time.perf_counter()
     with np.errstate(all="ignore"):
         try:
             result = spectrum(snap.W, snap.b, X, l2, max_steps=LIVE_LANCZOS_STEPS)
@@ -62,7 +68,8 @@ def measure(snap: Snapshot, X: np.ndarray, l2: float) -> Stability | None:
             return None
     if not (math.isfinite(result.lambda_max) and math.isfinite(result.lambda_min)):
         return None
-    return Stability(snap.step, result.lambda_max, result.lambda_min, result.converged, l2)
+    return Stability(snap.step, result.lambda_max, result.lambda_min, result.converged, l2,
+                     time.perf_counter() - started)
 
 
 class StabilityWatch:
@@ -81,12 +88,14 @@ class StabilityWatch:
 
     def due(self, snap: Snapshot, l2: float, running: bool, now: float) -> bool:
         """Whether to measure at ``snap`` now (its parameters or ``l2`` are new, no worker is
-        busy, and a running run was last measured :data:`MEASURE_SECONDS` ago); if so, it
-        counts as asked for."""
+        busy, and a running run was last measured :data:`MEASURE_SECONDS` ago, or
+        :data:`MEASURE_SHARE` times the last measurement's time); if so, it counts as asked
+        for."""
         asked = self._asked
         if self.busy or (asked is not None and asked[0] is snap.W and asked[1] == l2):
             return False
-        if running and now - self._started < MEASURE_SECONDS:
+        spacing = max(MEASURE_SECONDS, MEASURE_SHARE * (self.latest.seconds if self.latest else 0.0))
+        if running and now - self._started < spacing:
             return False
         self._asked, self._started = (snap.W, l2), now
         return True
