@@ -43,6 +43,7 @@ from .history import History
 from .model import SoftmaxRegression, as_labels
 from .objective import Evaluation, Objective, batch_gradient
 from .optimizers import Optimizer
+from .trajectory import Trajectory, trajectory_capacity
 
 
 #: The training loss may never exceed this multiple of ``max(1, initial loss)``. Cross-entropy
@@ -174,6 +175,8 @@ class Trainer:
         self.tol = tol
         self.seed = seed
         self.history = History(history_capacity)
+        #: The parameters at every evaluated step, thinned to bounded memory (:mod:`.trajectory`).
+        self.trajectory = Trajectory(trajectory_capacity(K, model.n_features))
         #: Called with the snapshot at the end of every completed epoch (after the stopping
         #: rules), in the thread that advances; a log of every epoch (``--history``) without
         #: chunking a run at epoch ends.
@@ -321,6 +324,7 @@ class Trainer:
         self._step_count = 0
         self._epoch = 0
         self.history.clear()
+        self.trajectory.clear()
         self._good: _Evaluated | None = None
         self._set_state(state)
         self._change_objective()
@@ -385,6 +389,7 @@ class Trainer:
             self._set_state(RunState.MAX_STEPS, f"reached {_count(self.max_steps, 'step')}")
         self._good = _Evaluated(self._step_count, self._epoch, _frozen(W), _frozen(b), ev, val, self._lr)
         self._snapshot = None
+        self.trajectory.append(self._step_count, W, b)
         self.history.append(self._step_count, ev.loss, ev.accuracy,
                             None if val is None else val.loss, None if val is None else val.accuracy)
         if epoch_ended and self.on_epoch_end is not None:
