@@ -101,3 +101,20 @@ async def test_each_of_the_first_20_steps_of_the_default_run_is_on_screen_for_at
     # each step from its first frame to the next step's (step 20's: whichever comes next at 30/s)
     on_screen = [shown[after] - shown[step] for step, after in zip(steps[:WARMUP_STEPS + 1], steps[1:])]
     assert min(on_screen) >= SEEN_SECONDS, [round(seconds, 3) for seconds in on_screen]
+
+
+def test_the_readme_states_the_landscape_as_the_code_has_it():
+    from softmax_tui.engine.landscape import CURVATURE_REACH
+    from softmax_tui.engine.trajectory import MAX_POINTS
+    from softmax_tui.tui.landscapeview import LEVELS
+    from softmax_tui.tui.screens.dashboard import LANDSCAPE_INTERVAL
+    from softmax_tui.tui.widgets.landscape import COMPUTING, MONO_FILLS
+
+    text = " ".join(README.split())
+    words = {2: "twice", 8: "eight"}
+    assert f"in {words[LEVELS]} bands of equal area" in text
+    assert f"at most {MAX_POINTS:,} points" in text
+    assert f"rises by {CURVATURE_REACH ** 2 / 2:g} nats" in text
+    assert f"at most {words[round(1 / LANDSCAPE_INTERVAL)]} a second while training runs" in text
+    assert f"(`{COMPUTING}` until the first one is ready)" in text
+    assert f"`NO_COLOR` (the fills `{''.join(MONO_FILLS)}` and the same marks)" in text

@@ -86,11 +86,17 @@ async def press(live, pilot, key: str) -> None:
 
 
 async def click_map(live, pilot, rng: random.Random) -> None:
-    """Mouse down, up and click at a random cell of the decision map (as the pilot clicks)."""
+    """Mouse down, up and click at a random cell of the decision map, or of the loss landscape
+    when that is in its place (``m``), as the pilot clicks."""
     app = pilot.app
-    region = app.dashboard.decision_map.region
+    panel = app.dashboard.map_panel
+    for _ in range(100):  # a panel just put in the map's place (m) has a region after the next layout
+        if panel.region.area:
+            break
+        await pilot.pause(0.01)
+    region = panel.region
     offset = (rng.randrange(region.width), rng.randrange(region.height))
-    arguments = _get_mouse_message_arguments(app.dashboard.decision_map, offset, button=1)
+    arguments = _get_mouse_message_arguments(panel, offset, button=1)
     for kind in (events.MouseDown, events.MouseUp, events.Click):
         event = kind(**arguments, **({"chain": 1} if kind is events.Click else {}))
         app.mouse_position = (arguments["x"], arguments["y"])
@@ -167,7 +173,7 @@ class Observer:
 
 
 @pytest.mark.parametrize("argv, seed", [
-    (["--dataset", "rgb20"], 6),
+    (["--dataset", "rgb20"], 9),
     # minibatch: gd converges on blobs in about 330 steps, which a loaded machine can finish
     # before the first key (the run would be over, not training)
     (["--dataset", "blobs", "--val-fraction", "0.2", "--optimizer", "minibatch"], 7),

@@ -109,3 +109,30 @@ def test_stability_readout(snap_compare, live, monkeypatch, size):
 
     app = SoftmaxApp(build_session(parse_options(["--paused", "--dataset", "iris", "--lr", "3", "--l2", "0.1"])))
     assert snap_compare(app, terminal_size=size, run_before=ten_steps)
+
+
+@pytest.mark.parametrize("terminal_name, size", [("truecolor", (120, 40)), ("truecolor", (80, 24)),
+                                                 ("16colours", (120, 40)), ("no_color", (120, 40))],
+                         ids=["truecolor-120x40", "truecolor-80x24", "16colours-120x40", "no_color-120x40"])
+def test_loss_landscape(snap_compare, live, monkeypatch, terminal_name, size):
+    """The loss landscape (m) in the map's place over iris after ten steps: the slice along the
+    top two Hessian eigenvectors, its level lines, the path and the current point, waited for
+    until the worker has drawn step 10."""
+    use_terminal(monkeypatch, terminal_name)
+
+    async def ten_steps_then_landscape(pilot) -> None:
+        from softmax_tui.tui.widgets.landscape import LossLandscape
+
+        for _ in range(STEPS):
+            await pilot.press("n")
+        await live.loss_plot_caught_up(pilot)
+        await pilot.press("m")
+        landscape = pilot.app.dashboard.query_one(LossLandscape)
+        for _ in range(500):
+            if landscape.frame is not None and landscape.frame.step == STEPS:
+                break
+            await pilot.pause(0.02)
+        await pilot.pause()
+
+    app = SoftmaxApp(build_session(parse_options(["--paused", *DATASETS["iris"]])))
+    assert snap_compare(app, terminal_size=size, run_before=ten_steps_then_landscape)

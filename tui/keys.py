@@ -76,6 +76,12 @@ KEYS: tuple[Key, ...] = (
         "λmax and κ in the status bar: the Hessian's largest eigenvalue (the sharpest curvature; GD's "
         "learning rate is stable below 2/λmax) and its condition number λmax/λmin (how much slower the "
         "flattest direction converges), measured at the current parameters.", footer=False),
+    Key("landscape", "m", "m", "toggle('landscape')", "map ↔ landscape",
+        "The loss landscape in the decision map's place, or the map again: the objective on a slice "
+        "through the current parameters [+], with the run's path (•) and level lines (·).", footer=False),
+    Key("landscape-slice", "a", "a", "choose_slice", "landscape slice",
+        "Choose the landscape's slice: the top two Hessian eigenvectors (the default) or two parameters.",
+        footer=False),
     Key("next-optimizer", "o", "o", "next_optimizer", "optimizer",
         "Next optimizer (gd, sgd, minibatch, momentum, nesterov, adam) at its default learning rate, "
         "continuing from the current parameters.", footer_label="optim"),

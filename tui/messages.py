@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from .landscapeview import LandscapeFrame
 from .runner import Runner
 from .stability import Stability
 
@@ -36,3 +37,13 @@ class CurvatureMeasured(Message):
     """A worker measured the curvature (None: it could not)."""
 
     stability: Stability | None
+
+
+@dataclass
+class LandscapeReady(Message):
+    """The landscape worker built ``frame``; a newer one replaces it unseen."""
+
+    frame: LandscapeFrame
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, LandscapeReady)

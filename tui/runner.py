@@ -305,6 +305,13 @@ class Runner:
                 self._lock.release()
         return {name: _ending_at(*curve, until.step, getattr(until, name)) for name, curve in self._history_read.items()}
 
+    def landscape_inputs(self, until: int) -> tuple[np.ndarray, float, float]:
+        """The trajectory's points (m, K, d+1) up to step ``until`` and the penalties ``l2``,
+        ``l1`` in use, read once the chunk in progress ends (it waits: call it off the UI
+        thread)."""
+        with self._control():
+            return self.trainer.trajectory.points(until)[1], self.trainer.l2, self.trainer.l1
+
     def _history_curves(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """The trainer's decimated history of the losses (the caller holds the trainer)."""
         history = self.trainer.history

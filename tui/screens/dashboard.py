@@ -19,7 +19,7 @@ from textual.containers import Grid
 from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from softmax_tui.datasets import DatasetError, generated_set, is_table_path
 from softmax_tui.engine import RunState, Snapshot, explain_point
@@ -29,9 +29,10 @@ from ..errors import UserError
 from ..frames import FRAMES_PER_SECOND, FrameClock
 from ..history import HistoryFile
 from ..keys import bindings
+from ..landscapeview import EIGENVECTORS, LandscapeView, SliceChoice
 from ..ladder import DEFAULT_SPEED, LEARNING_RATES
 from ..mapview import MapView, Selection
-from ..messages import CurvatureMeasured, Parked, RunChanged, RunProblem
+from ..messages import CurvatureMeasured, LandscapeReady, Parked, RunChanged, RunProblem
 from ..options import check_options
 from ..pace import WARMUP_STEPS
 from ..runner import Runner
@@ -41,6 +42,7 @@ from ..settings import DatasetChoice, changes, dataset_choices, rebase
 from ..stability import StabilityWatch, ladder_line, measure
 from ..widgets.decision_map import DecisionMap
 from ..widgets.jacobian import JacobianPanel, Subject
+from ..widgets.landscape import LossLandscape
 from ..widgets.loss import LossPlot, PlotRequest
 from ..widgets.parameters import ParameterBars
 from ..widgets.status import Status, StatusBar
@@ -49,6 +51,7 @@ from .dataset import DatasetScreen
 from .explain import ExplainScreen
 from .help import HelpScreen
 from .settings import SettingsScreen
+from .slice import SliceScreen
 from .too_small import TooSmallScreen
 
 @dataclass(frozen=True)
@@ -63,11 +66,15 @@ class View:
     validation: bool = True
     #: λmax and κ in the status bar (``k``).
     curvature: bool = False
+    #: The loss landscape in the map's place (``m``).
+    landscape: bool = False
 
 
 #: Below this width the right-hand column (loss, Jacobian) gets the extra width the
 #: Jacobian's two blocks per band need (the ``-narrow`` class).
 NARROW_WIDTH = 100
+#: While the run runs, the landscape is computed again at most this often (seconds).
+LANDSCAPE_INTERVAL = 0.5
 
 
 class DashboardScreen(Screen[None]):
@@ -84,6 +91,7 @@ class DashboardScreen(Screen[None]):
     boundaries: var[bool] = var(View.boundaries)
     validation: var[bool] = var(View.validation)
     curvature: var[bool] = var(View.curvature)
+    landscape: var[bool] = var(View.landscape)
 
     def __init__(self, session: Session, history: HistoryFile | None = None, *, speed: float | None = None,
                  view: View = View()) -> None:
@@ -92,6 +100,7 @@ class DashboardScreen(Screen[None]):
         self.set_reactive(DashboardScreen.boundaries, view.boundaries)
         self.set_reactive(DashboardScreen.validation, view.validation)
         self.set_reactive(DashboardScreen.curvature, view.curvature)
+        self.set_reactive(DashboardScreen.landscape, view.landscape)
         self.session = session
         self.runner = Runner(session, speed=DEFAULT_SPEED if speed is None else speed, warmup=speed is None,
                              history=history,
@@ -110,17 +119,26 @@ class DashboardScreen(Screen[None]):
         self._drawn: tuple | None = None
         self._announced = session.trainer.state
         self.stability = StabilityWatch(prepared.X_train, len(session.class_names))
+        self.landscape_view = LandscapeView(session.trainer.X, session.trainer.y, visible_all(session.class_names),
+                                            visible_all(session.feature_names))
+        self.slice: SliceChoice = EIGENVECTORS
+        self._landscape_asked: tuple | None = None  # (snapshot, slice, grid size) of the last computation started
+        self._landscape_worker: Worker | None = None
+        self._landscape_started = 0.0
 
     def compose(self) -> ComposeResult:
         self.parameters = ParameterBars(visible_all(self.session.feature_names), id="parameters")
         self.loss = LossPlot(id="loss")
         self.decision_map = DecisionMap(self.map_view, id="map")
+        self.loss_landscape = LossLandscape(id="landscape")
+        self.decision_map.display, self.loss_landscape.display = not self.landscape, self.landscape
         self.jacobian = JacobianPanel(visible_all(self.session.class_names), id="jacobian")
         self.status = StatusBar(id="status")
         with Grid(id="dashboard"):
             yield self.parameters
             yield self.loss
             yield self.decision_map
+            yield self.loss_landscape
             yield self.jacobian
         yield self.status
         yield Footer(compact=True, show_command_palette=False)
@@ -178,6 +196,7 @@ class DashboardScreen(Screen[None]):
         self._measure_curvature(snap)
         self.status.show(self._status(snap))
         self._announce(snap)
+        self._update_landscape(snap)
         self.call_after_refresh(self.runner.shown, snap.step)
 
     def _measure_curvature(self, snap: Snapshot) -> None:
@@ -486,5 +505,67 @@ class DashboardScreen(Screen[None]):
             problem(str(e))
             return
         self.runner.close()  # the history file is finished before the new run starts it again
-        self.app.start_run(session, View(self.log_scale, self.boundaries, self.validation, self.curvature))
+        self.app.start_run(session, View(self.log_scale, self.boundaries, self.validation, self.curvature, self.landscape))
         self.notify(said, title="Settings")
+
+    # -- the loss landscape (m, a) -----------------------------------------------------------
+
+    @property
+    def map_panel(self) -> DecisionMap | LossLandscape:
+        """The panel in the map's place: the decision map, or the landscape (``m``)."""
+        return self.loss_landscape if self.landscape else self.decision_map
+
+    def watch_landscape(self, on: bool) -> None:
+        self.decision_map.display, self.loss_landscape.display = not on, on
+        self._update_landscape(force=True)
+        self._after_key()
+
+    def action_choose_slice(self) -> None:
+        """The slice chooser (:class:`SliceScreen`); the landscape shows the chosen slice."""
+        def chosen(choice: SliceChoice | None) -> None:
+            if choice is not None:
+                self.slice = choice
+                self.landscape = True
+                self._update_landscape(force=True)
+
+        self.app.push_screen(SliceScreen([self.landscape_view.parameter_name(i)
+                                          for i in range(self.landscape_view.n_parameters)], self.slice), chosen)
+
+    @on(LossLandscape.Resized)
+    def landscape_resized(self) -> None:
+        self._update_landscape(force=True)
+
+    def _update_landscape(self, snap: Snapshot | None = None, *, force: bool = False) -> None:
+        """Compute the landscape again when it is shown and the parameters, the slice or the
+        panel's size changed since the last computation: at once for a new slice or size
+        (``force``: the one in progress is dropped), else once the last one is done and, while
+        the run runs, at most every ``LANDSCAPE_INTERVAL`` seconds (never once per frame)."""
+        if not self.landscape or not self.is_mounted:
+            return
+        snap = self.runner.snapshot if snap is None else snap
+        asked = (snap, self.slice, self.loss_landscape.grid_size)
+        if self._landscape_asked is not None and self._landscape_asked[0] is asked[0] and \
+                self._landscape_asked[1:] == asked[1:]:
+            return
+        if not force:
+            busy = self._landscape_worker is not None and not self._landscape_worker.is_finished
+            soon = time.perf_counter() - self._landscape_started < LANDSCAPE_INTERVAL
+            if busy or (soon and self.runner.state is RunState.RUNNING):
+                return
+        self._landscape_asked, self._landscape_started = asked, time.perf_counter()
+        self._landscape_worker = self._build_landscape(snap, self.slice, *asked[2])
+
+    @work(thread=True, exclusive=True, group="landscape")
+    def _build_landscape(self, snap: Snapshot, choice: SliceChoice, cols: int, rows: int) -> None:
+        """Build the landscape frame for ``snap`` (off the UI thread: a grid of objective
+        evaluations) and post it."""
+        worker = get_current_worker()
+        trajectory, l2, l1 = self.runner.landscape_inputs(snap.step)
+        frame = self.landscape_view.frame(snap.W, snap.b, snap.step, l2, l1, trajectory, choice, cols, rows)
+        if not worker.is_cancelled:
+            self.post_message(LandscapeReady(frame))
+
+    @on(LandscapeReady)
+    def show_landscape(self, message: LandscapeReady) -> None:
+        if message.frame.choice == self.slice:
+            self.loss_landscape.show(message.frame)

@@ -38,6 +38,7 @@ from ..ladder import speed_text
 from ..safe_text import visible_all
 from ..stability import Stability, limit_text
 from ..widgets.decision_map import TITLE as MAP_TITLE, DecisionMap
+from ..widgets.landscape import TITLE as LANDSCAPE_TITLE
 from ..widgets.jacobian import Subject
 from ..widgets.lines import scroll_cue
 from .modal import OnceModal
@@ -135,11 +136,12 @@ class ExplainScreen(OnceModal[None]):
     def panels(self) -> dict[str, Widget]:
         """The annotated panels by their notes' ids, in reading order."""
         d = self.dashboard
-        return {"parameters-note": d.parameters, "loss-note": d.loss, "map-note": d.decision_map,
+        return {"parameters-note": d.parameters, "loss-note": d.loss, "map-note": d.map_panel,
                 "jacobian-note": d.jacobian, "status-note": d.status}
 
     def compose(self) -> ComposeResult:
-        titles = {"status-note": "Status bar ↓", "map-note": MAP_TITLE}  # the map's title without its counts
+        map_title = LANDSCAPE_TITLE if self.dashboard.landscape else MAP_TITLE  # without the counts, the step
+        titles = {"status-note": "Status bar ↓", "map-note": map_title}
         for note_id, panel in self.panels().items():
             yield Note(titles.get(note_id, str(panel.border_title)), id=note_id)
         yield Footer(compact=True, show_command_palette=False)
@@ -195,7 +197,7 @@ class ExplainScreen(OnceModal[None]):
         live = {
             "parameters-note": weight_lines(snap, classes, features),
             "loss-note": loss_lines(snap, session.config.l2, session.config.l1),
-            "map-note": [DecisionMap.EXPLAIN_WRONG, *point_lines(subject, classes)],
+            "map-note": [] if d.landscape else [DecisionMap.EXPLAIN_WRONG, *point_lines(subject, classes)],
             "jacobian-note": input_lines(subject, session.pipeline, features, raw_names),
             "status-note": [f"Now: {d.runner.optimizer} at lr {d.runner.lr:g}"
                             f"{stability_text(d.stability.latest, d.lr_limit(), d.runner.lr)}, speed limit "

@@ -143,7 +143,7 @@ def _tick(value: float) -> str:
 
 
 @dataclass(frozen=True)
-class _Layout:
+class AxesLayout:
     """Where the map and the axes go in a content area of ``size``. A :attr:`MapView.flat`
     map has no ``t`` ticks (its ``t`` means nothing): its gutter holds the y label alone.
     Text here is measured in terminal cells (:mod:`..cells`)."""
@@ -155,7 +155,7 @@ class _Layout:
     flat: bool = False
 
     @classmethod
-    def fit(cls, map_view: MapView, size: Size) -> _Layout:
+    def fit(cls, map_view: MapView, size: Size) -> AxesLayout:
         width, height = size
         if width < MIN_AXES_SIZE.width or height < MIN_AXES_SIZE.height:
             return cls(size, 0, map_view.viewport(max(width, 1), max(height, 1)), False)
@@ -287,7 +287,7 @@ class DecisionMap(BaseStyle, can_focus=True):
         self._glyphs = ((palette.ASCII_GLYPHS, palette.ASCII_HOLLOW_GLYPHS) if ascii_glyphs
                         else (palette.GLYPHS, palette.HOLLOW_GLYPHS))
         self._frame: MapFrame | None = None
-        self._layout: _Layout | None = None
+        self._layout: AxesLayout | None = None
         self._picture: Picture | None = None
         # The cells of keys, kept while the colour mode and the style stay and the cache is
         # not too big; the generation counts the times it was emptied.
@@ -296,7 +296,7 @@ class DecisionMap(BaseStyle, can_focus=True):
         self._generation = 0
         self._legend_key: tuple[ColorMode, bool, bool, int] | None = None
         self._title_key: tuple[PointCounts, int] | None = None
-        self._axes_for: tuple[_Layout, list[str] | None, str | None] | None = None
+        self._axes_for: tuple[AxesLayout, list[str] | None, str | None] | None = None
 
     # The frame the owner hands over.
 
@@ -346,13 +346,13 @@ class DecisionMap(BaseStyle, can_focus=True):
         """The mode given to the constructor, else the terminal's."""
         return self._forced_mode if self._forced_mode is not None else super().color_mode
 
-    def map_layout(self) -> _Layout:
+    def map_layout(self) -> AxesLayout:
         """Where the map is in the content area at the current size."""
         return self._layout_for(self.content_size)
 
-    def _layout_for(self, size: Size) -> _Layout:
+    def _layout_for(self, size: Size) -> AxesLayout:
         if self._layout is None or self._layout.size != size:
-            self._layout = _Layout.fit(self.map_view, size)
+            self._layout = AxesLayout.fit(self.map_view, size)
         return self._layout
 
     # Input.
@@ -394,7 +394,7 @@ class DecisionMap(BaseStyle, can_focus=True):
         line = picture.line(y)
         return line if line.cell_length == size.width else line.crop_extend(0, size.width, self.base_style)
 
-    def _picture_for(self, layout: _Layout) -> Picture | None:
+    def _picture_for(self, layout: AxesLayout) -> Picture | None:
         """The picture to paint in ``layout``: drawn from the frame if that was built for this
         viewport, else the last one (cut or padded to the new size when painted)."""
         current = self._picture is not None and self._picture.context[0] is layout  # see _draw
@@ -402,7 +402,7 @@ class DecisionMap(BaseStyle, can_focus=True):
             self._picture = self._draw(layout)
         return self._picture
 
-    def _draw(self, layout: _Layout) -> Picture:
+    def _draw(self, layout: AxesLayout) -> Picture:
         frame, base, mode = self._frame, self.base_style, self.color_mode
         if (mode, base) != self._cache_for or len(self._cache) > STYLE_CACHE_SIZE:
             self._cache.clear()
@@ -421,7 +421,7 @@ class DecisionMap(BaseStyle, can_focus=True):
         gutter, axis = self._axes_text(layout)
         return Picture(keys, painter.cell, base, layout.size.width, (layout, self._generation), gutter, axis)
 
-    def _axes_text(self, layout: _Layout) -> tuple[list[str] | None, str | None]:
+    def _axes_text(self, layout: AxesLayout) -> tuple[list[str] | None, str | None]:
         """The gutter's lines and the axis line for ``layout`` (None without axes), laid out
         once per layout: they depend on its size and the plane's labels only."""
         if self._axes_for is None or self._axes_for[0] is not layout:
