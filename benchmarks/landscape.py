@@ -7,8 +7,9 @@ Run by hand: ``.venv/bin/python benchmarks/landscape.py [--seconds S] [--repeats
   rgb20, iris and blobs with 100,000 points; p50 / p95 over the repeats, with the block side
   (1: one evaluation per pixel) and the grid's points.
 * **frame**: the UI thread's time per frame (as ``benchmarks/ui.py`` measures it: the hand-over
-  to the panels plus the screen update) with the landscape in the map's place, training at
-  speed max at 120x40, and how many landscapes the worker delivered per second.
+  to the panels plus the screen update) with the decision map, then with the landscape in its
+  place, training at speed max at 120x40, and how many landscapes the worker delivered per
+  second.
 """
 
 from __future__ import annotations
@@ -49,26 +50,26 @@ def grid_times(argv: list[str], repeats: int) -> dict:
             "points": points_evaluated, "n": len(trainer.X)}
 
 
-async def frames_with_landscape(argv: list[str], seconds: float) -> dict:
+async def frames(argv: list[str], seconds: float, recorder: FrameRecorder, landscape: bool) -> dict:
+    """Frame times (and landscapes delivered) with the landscape on or off (the decision map)."""
     from softmax_tui.tui.app import SoftmaxApp
-    from softmax_tui.tui.messages import LandscapeReady
+    from softmax_tui.tui.landscapeview import LandscapeFrame
     from softmax_tui.tui.options import parse_options
-    from softmax_tui.tui.screens.dashboard import DashboardScreen
     from softmax_tui.tui.session import build_session
+    from softmax_tui.tui.widgets.landscape import LossLandscape
 
-    recorder = FrameRecorder()
-    recorder.install()
     delivered = []
-    show = DashboardScreen.show_landscape
+    show = LossLandscape.show
 
-    def counted(screen, message: LandscapeReady) -> None:
-        delivered.append(message.frame.seconds)
-        show(screen, message)
+    def counted(widget, frame: LandscapeFrame) -> None:
+        delivered.append(frame.seconds)
+        show(widget, frame)
 
-    DashboardScreen.show_landscape = counted
+    LossLandscape.show = counted
     app = SoftmaxApp(build_session(parse_options(["--paused", *argv])), speed=float("inf"))
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("m")
+        if landscape:
+            await pilot.press("m")
         app.dashboard.runner.toggle()
         await asyncio.sleep(1.0)
         recorder.frames.clear()
@@ -78,9 +79,10 @@ async def frames_with_landscape(argv: list[str], seconds: float) -> dict:
         await asyncio.sleep(seconds)
         elapsed = time.perf_counter() - start
         recorder.enabled = False
-    DashboardScreen.show_landscape = show
-    frames = recorder.frames
-    return {"p50": percentile(frames, 0.5), "p95": percentile(frames, 0.95), "fps": len(frames) / elapsed,
+        state = app.dashboard.runner.state.value
+    LossLandscape.show = show
+    times = list(recorder.frames)
+    return {"p50": percentile(times, 0.5), "p95": percentile(times, 0.95), "fps": len(times) / elapsed, "state": state,
             "landscapes_per_s": len(delivered) / elapsed, "worker_p50": percentile(delivered, 0.5)}
 
 
@@ -94,11 +96,15 @@ def main() -> None:
         g = grid_times(argv, args.repeats)
         print(f"  {name:<11} n={g['n']:>7,}  {g['p50'] * 1e3:7.1f} / {g['p95'] * 1e3:7.1f} ms  "
               f"block {g['block']}, {g['points']} points")
-    print(f"frames with the landscape on, speed max, 120x40, {args.seconds:g} s")
+    print(f"frames, speed max, 120x40, {args.seconds:g} s (landscape off: the decision map)")
+    recorder = FrameRecorder()
+    recorder.install()
     for name, argv in RUNS.items():
-        f = asyncio.run(frames_with_landscape(argv, args.seconds))
-        print(f"  {name:<11} frame p50 / p95 {f['p50'] * 1e3:5.1f} / {f['p95'] * 1e3:5.1f} ms, {f['fps']:.1f} frames/s, "
-              f"{f['landscapes_per_s']:.2f} landscapes/s (worker p50 {f['worker_p50'] * 1e3:.0f} ms)")
+        for landscape in (False, True):
+            f = asyncio.run(frames(argv, args.seconds, recorder, landscape))
+            print(f"  {name:<11} {'landscape' if landscape else 'map':<9} frame p50 / p95 {f['p50'] * 1e3:5.1f} / "
+                  f"{f['p95'] * 1e3:5.1f} ms, {f['fps']:.1f} frames/s, {f['landscapes_per_s']:.2f} landscapes/s "
+                  f"(worker p50 {f['worker_p50'] * 1e3:.0f} ms), {f['state']} at the end")
 
 
 if __name__ == "__main__":
