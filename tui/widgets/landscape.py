@@ -6,7 +6,7 @@ in (:func:`softmax_tui.engine.landscape.level_values`), on a sequential scale fr
 to high (light): eight steps of viridis in truecolor and 256 colours, blue, cyan, green and
 yellow (normal, then bright) in 16 colours, and without colour the fill characters
 ``" ░▒▓"`` (two bands each). Shapes carry the rest in every mode: "·" where a level line
-crosses a cell, "•" the run's path projected onto the slice, "[+]" the current parameters
+crosses a cell (without colour, every other line: those between two fills), "•" the run's path projected onto the slice, "[+]" the current parameters
 (the slice's centre). Axis labels say what the axes are (``eigvec 1 (λ=0.84)``, or
 ``w[setosa, petal length]``), in parameter units from the current point.
 
@@ -187,7 +187,8 @@ class LossLandscape(BaseStyle):
         painter = self._painter(frame.band, mode, base)
         plain = painter.keys
         keys = plain.copy()
-        lines = _level_cells(frame.band)
+        # without colour a fill holds two bands: lines between fills only, or they would cover the picture
+        lines = _level_cells(np.minimum(frame.band, LEVELS - 1) // 2 if mode is ColorMode.MONO else frame.band)
         keys[lines] = marked(FAINT_DOT, plain[lines])
         rows, cols = frame.path_rows, frame.path_cols
         keys[rows, cols] = marked(LINE_DOT, plain[rows, cols])
