@@ -11,6 +11,7 @@ from textual.strip import Strip
 
 from softmax_tui.engine import RunState, explain_point
 from softmax_tui.tui.numbers import fixed, nice_scale
+from softmax_tui.tui.stability import Stability
 from softmax_tui.tui.widgets.jacobian import JacobianPanel, Subject
 from softmax_tui.tui.widgets.lines import QuietSubtitle
 from softmax_tui.tui.widgets.loss import envelope
@@ -118,15 +119,30 @@ def test_status_shortens_the_least_important_items_first(width, line):
 @pytest.mark.parametrize("width, line", [
     (120, "RUNNING │ rgb20 │ gd │ lr 1 · GD stable below 3.8 │ step 40 │ epoch 40 │ loss 0.0912 │ acc 100.0% val 85.0% │ "
           "speed 30/s"),
-    (109, "RUNNING │ rgb20 │ gd │ lr 1 · GD stable below 3.8 │ step 40 │ epoch 40 │ loss 0.0912 │ acc 100.0% val 85.0%"),
-    (100, "RUNNING │ rgb20 │ gd │ lr 1 < 3.8 │ step 40 │ epoch 40 │ loss 0.0912 │ acc 100.0% val 85.0%"),
+    (100, "RUNNING │ rgb20 │ gd │ lr 1 · GD stable below 3.8 │ step 40 │ epoch 40 │ loss 0.0912 │ acc 100.0%"),
+    (90, "RUNNING │ rgb20 │ gd │ lr 1 · GD stable below 3.8 │ step 40 │ loss 0.0912 │ acc 100.0%"),
+    (80, "RUNNING │ rgb20 │ gd │ lr 1 < 3.8 │ step 40 │ loss 0.0912 │ acc 100.0% val 85.0%"),
     (64, "RUNNING │ rgb20 │ gd │ lr 1 < 3.8 │ step 40 │ loss 0.0912"),
     (41, "RUNNING│rgb20│gd│lr 1│step 40│loss 0.0912"),
 ])
 def test_status_shortens_the_stability_limit_after_the_speed_and_keeps_it_longest(width, line):
-    """The rate's limit: whole after the speed goes, short ("lr 1 < 3.8") before the
-    accuracies go, and left out only when even the tight separators need its room."""
+    """The rate's limit: whole after steps/s, the speed, the validation accuracy and the
+    epoch go, short ("lr 1 < 3.8") before the accuracy goes, and left out only when even the
+    tight separators need its room."""
     texts, separator = shown(width, val_accuracy=0.85, lr_limit=3.8)
+    assert separator.join(texts) == line
+
+
+@pytest.mark.parametrize("width, line", [
+    (120, "RUNNING │ rgb20 │ gd │ lr 1 · GD stable below 3.8 │ λmax 0.526 · κ 585 │ step 40 │ epoch 40 │ loss 0.0912 │ "
+          "acc 100.0%"),
+    (100, "RUNNING │ rgb20 │ gd │ lr 1 < 3.8 │ λmax 0.526 · κ 585 │ step 40 │ loss 0.0912 │ acc 100.0%"),
+    (80, "RUNNING │ rgb20 │ gd │ lr 1 < 3.8 │ κ 585 │ step 40 │ loss 0.0912 │ acc 100.0%"),
+])
+def test_status_shows_the_curvature_asked_for_before_the_accuracy(width, line):
+    """With k: λmax and κ go after the epoch and before the accuracy; κ alone at 80 columns."""
+    texts, separator = shown(width, val_accuracy=0.85, lr_limit=3.8, stability=Stability(40, 0.5263, 0.0009, True, 0.0),
+                             curvature_shown=True)
     assert separator.join(texts) == line
 
 

@@ -72,7 +72,7 @@ KEYS: tuple[Key, ...] = (
     Key("validation", "v", "v", "toggle('validation')", "validation points",
         "Validation points on the map: on or off (hollow ○ △ □ …; training points are filled ● ▲ ■ …; "
         "an underlined point is misclassified).", footer=False),
-    Key("curvature", "k", "k", "toggle('curvature')", "curvature",
+    Key("curvature", "k", "k", "toggle('curvature')", "curvature: Hessian λmax, condition number κ",
         "λmax and κ in the status bar: the Hessian's largest eigenvalue (the sharpest curvature; GD's "
         "learning rate is stable below 2/λmax) and its condition number λmax/λmin (how much slower the "
         "flattest direction converges), measured at the current parameters.", footer=False),

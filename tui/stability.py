@@ -28,8 +28,8 @@ MEASURE_SHARE = 10
 #: Up to this many multiply-adds (n K²(d+1)²: building the dense Hessian) a measurement runs
 #: in the UI thread; beyond it, in a worker.
 INLINE_COST = 2_000_000
-#: Lanczos steps of a live measurement (λmax converges in a few tens; λmin, and with it κ,
-#: may need more, and says so: "κ ≥").
+#: Lanczos steps of a live measurement, which waits for λmax and the next eigenvalue alone
+#: (they converge in a few tens; λmin, and with it κ, may need more, and says so: "κ ≥").
 LIVE_LANCZOS_STEPS = 80
 #: Significant digits of the limit (more when it and the rate would read alike).
 LIMIT_DIGITS = 2
@@ -63,7 +63,7 @@ def measure(snap: Snapshot, X: np.ndarray, l2: float) -> Stability | None:
     started = time.perf_counter()
     with np.errstate(all="ignore"):
         try:
-            result = spectrum(snap.W, snap.b, X, l2, max_steps=LIVE_LANCZOS_STEPS)
+            result = spectrum(snap.W, snap.b, X, l2, max_steps=LIVE_LANCZOS_STEPS, top_only=True)
         except np.linalg.LinAlgError:
             return None
     if not (math.isfinite(result.lambda_max) and math.isfinite(result.lambda_min)):
@@ -120,12 +120,13 @@ def limit_text(limit: float, lr: float) -> str:
 
 def lr_forms(lr: float, optimizer: str, limit: float | None) -> tuple[tuple[str, ...], bool]:
     """The status bar's learning-rate item, longest form first, and whether it warns (the
-    rate is at or above the limit: the steps along the sharpest direction grow, flipping
-    sign each step). gd, momentum and nesterov have a limit of their own; sgd's and
+    rate is at or above the limit: on the local quadratic model the steps along the sharpest
+    direction grow, flipping sign each step; the curvature may fall as the run moves, which
+    a later measurement shows, so the warning says "may"). gd, momentum and nesterov have a limit of their own; sgd's and
     minibatch's is full-batch gradient descent's (their batches add noise on top)::
 
         lr 1 · GD stable below 2.1      lr 1 < 2.1      lr 1
-        lr 3 · over GD limit 2.1: oscillates      lr 3 > 2.1!      lr 3!
+        lr 3 · over GD limit 2.1: may oscillate      lr 3 > 2.1!      lr 3!
         lr 0.1 · full-batch limit 2.1
     """
     rate = f"lr {lr:g}"
@@ -137,15 +138,23 @@ def lr_forms(lr: float, optimizer: str, limit: float | None) -> tuple[tuple[str,
     if lr < limit:
         first = f"full-batch limit {bound}" if full_batch else f"{rule} stable below {bound}"
         return (f"{rate} · {first}", f"{rate} < {bound}", rate), False
-    first = f"over full-batch limit {bound}" if full_batch else f"over {rule} limit {bound}: oscillates"
+    first = f"over full-batch limit {bound}" if full_batch else f"over {rule} limit {bound}: may oscillate"
     sign = ">" if lr > limit else "≥"
     return (f"{rate} · {first}", f"{rate} {sign} {bound}!", f"{rate}!"), True
 
 
+def kappa_text(stability: Stability) -> str:
+    """κ as the readouts write it: "583", "≥ 583" (Lanczos stopped short: a lower bound), "∞"
+    (a flat direction: a constant feature, or separable data without L2)."""
+    kappa = stability.condition_number
+    if math.isinf(kappa):
+        return "∞"
+    return f"{'' if stability.exact else '≥ '}{kappa:.3g}"
+
+
 def curvature_forms(stability: Stability) -> tuple[str, ...]:
     """The curvature item (``k``): λmax and the condition number κ, longest form first."""
-    bound = "" if stability.exact else "≥ "
-    kappa = f"κ {bound}{stability.condition_number:.3g}"
+    kappa = f"κ {kappa_text(stability)}"
     return (f"λmax {stability.lambda_max:.3g} · {kappa}", kappa)
 
 

@@ -36,7 +36,7 @@ from softmax_tui.engine import Snapshot, explain_loss, explain_weights
 
 from ..ladder import speed_text
 from ..safe_text import visible_all
-from ..stability import Stability, limit_text
+from ..stability import Stability, kappa_text, limit_text
 from ..widgets.decision_map import TITLE as MAP_TITLE, DecisionMap
 from ..widgets.landscape import TITLE as LANDSCAPE_TITLE
 from ..widgets.jacobian import Subject
@@ -226,9 +226,8 @@ def stability_text(stability: Stability | None, limit: float | None, lr: float) 
     λmax 0.97, κ 37)"; "" before the first measurement."""
     if stability is None:
         return ""
-    kappa = f"{'≥ ' if not stability.exact else ''}{stability.condition_number:.3g}"
     below = "" if limit is None else f"stable below {limit_text(limit, lr)}; "
-    return f" ({below}λmax {stability.lambda_max:.3g}, κ {kappa})"
+    return f" ({below}λmax {stability.lambda_max:.3g}, κ {kappa_text(stability)})"
 
 
 def loss_lines(snap: Snapshot, l2: float, l1: float) -> list[str]:

@@ -30,6 +30,8 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.strip import Strip
 
+from softmax_tui.engine.trainer import distinct_texts
+
 from .. import cells, palette
 from ..landscapeview import LEVELS, LandscapeFrame
 from ..mapview import Viewport
@@ -220,8 +222,8 @@ class LossLandscape(BaseStyle):
     def _fitting_legend(self, room: int) -> Content:
         """The colour scale between the lowest and highest value shown, then what the marks
         mean: as much as fits in ``room`` cells."""
-        lo, hi = self._frame.value_range
-        scale = [f"{lo:.3g} ", *self._swatches(), f" {hi:.3g}"]
+        lo, hi = distinct_texts(*self._frame.value_range)  # never two equal ends for a nearly flat slice
+        scale = [f"{lo} ", *self._swatches(), f" {hi}"]
         for notes in (("  · level  • path  [+] now",), ("  · level • path",), ()):
             legend = Content.assemble(*scale, *notes)
             if legend.cell_length <= room:

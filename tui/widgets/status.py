@@ -54,8 +54,8 @@ SHORTER, CUT, TIGHTEN = "shorter", "cut", "tighten"
 #: How a line too long for the bar shrinks, one step at a time until it fits: an item's next
 #: shorter form (the last leaves it out; the speed has up to three), an item cut with "…", or the tighter separator.
 SHRINK: tuple[tuple[str, str], ...] = (
-    ("rate", SHORTER), ("speed", SHORTER), ("speed", SHORTER), ("curvature", SHORTER), ("curvature", SHORTER),
-    ("lr", SHORTER), ("accuracy", SHORTER), ("epoch", SHORTER), ("accuracy", SHORTER),
+    ("rate", SHORTER), ("speed", SHORTER), ("speed", SHORTER), ("accuracy", SHORTER), ("epoch", SHORTER),
+    ("lr", SHORTER), ("curvature", SHORTER), ("accuracy", SHORTER), ("curvature", SHORTER),
     ("reason", SHORTER), ("reason", CUT), ("dataset", CUT), ("lr", SHORTER), ("", TIGHTEN), ("reason", SHORTER),
 )
 
