@@ -168,6 +168,7 @@ class Trainer:
         self.optimizer = optimizer
         self._l2 = _penalty("l2", l2)
         self._l1 = _penalty("l1", l1)
+        optimizer.check_penalty(self._l1)
         self.max_epochs = max_epochs
         self.max_steps = max_steps
         self.patience = patience
@@ -220,6 +221,7 @@ class Trainer:
         Nothing changes when they are the ones in use. A ValueError unless both are finite
         and >= 0 (and then neither changes)."""
         l1, l2 = _penalty("l1", l1), _penalty("l2", l2)
+        self.optimizer.check_penalty(l1)
         if (l1, l2) != (self._l1, self._l2):
             self._l1, self._l2 = l1, l2
             self._change_objective()
@@ -266,7 +268,9 @@ class Trainer:
         return self.snapshot
 
     def set_optimizer(self, optimizer: Optimizer) -> None:
-        """Continue from the current parameters with another optimizer (fresh state)."""
+        """Continue from the current parameters with another optimizer (fresh state). A
+        ValueError (and no change) for newton or lbfgs while ``l1 > 0``."""
+        optimizer.check_penalty(self._l1)
         self.optimizer = optimizer
         self._order = None
         self._pos = 0
@@ -344,6 +348,12 @@ class Trainer:
     def _step(self) -> bool:
         """One update; returns whether it completed an epoch."""
         W, b = self.model.W, self.model.b
+        if self.optimizer.second_order:  # the line search's last evaluation is the new point's
+            ev = self._cached or self._train_objective.evaluate(W, b, self._l2, self._l1)
+            self._cached = self.optimizer.iterate(self._train_objective, [W, b], ev, self._l2)
+            self._step_count += 1
+            self._epoch += 1
+            return True
         if self._full_batch:
             ev = self._cached or self._train_objective.evaluate(W, b, self._l2, self._l1)
             dW, db = ev.dW, ev.db
@@ -368,7 +378,7 @@ class Trainer:
         """Evaluate at the current parameters, record, apply the stopping rules.
         Returns whether the run finished."""
         W, b = self.model.W, self.model.b
-        ev = self._train_objective.evaluate(W, b, self._l2, self._l1)
+        ev = self._cached or self._train_objective.evaluate(W, b, self._l2, self._l1)
         val = self._val_objective.evaluate(W, b, self._l2, self._l1, gradient=False) if self._val_objective else None
         if not (math.isfinite(ev.loss) and (val is None or math.isfinite(val.loss))):
             self._diverge("the loss became non-finite")
