@@ -21,7 +21,7 @@ from rich.text import Text
 from textual.content import Content
 from textual.strip import Strip
 
-from softmax_tui.engine import RunState
+from softmax_tui.engine import SECOND_ORDER_OPTIMIZERS, RunState
 
 from .. import cells
 from ..ladder import speed_text
@@ -116,7 +116,7 @@ def items(status: Status) -> dict[str, Item]:
     line.update(
         dataset=Item((status.dataset,), "dataset", DATASET_CELLS),
         optimizer=Item((status.optimizer,)),
-        lr=Item((f"lr {status.lr:g}",)),
+        lr=Item(("line search",) if status.optimizer in SECOND_ORDER_OPTIMIZERS else (f"lr {status.lr:g}",)),
         step=Item((f"step {status.step}",)),
         epoch=Item((f"epoch {status.epoch}", "")),
         loss=Item((f"loss {status.loss:.4g}",)),
@@ -217,7 +217,7 @@ class StatusBar(LinesView):
 
     #: What the bar shows, for explain mode (``e``): short, the note over it has few lines.
     EXPLAIN = (
-        "state │ dataset │ optimizer │ lr: learning rate │ step: updates │ epoch: passes over "
+        "state │ dataset │ optimizer │ lr: learning rate (newton, lbfgs: line search) │ step: updates │ epoch: passes over "
         "the data │ loss: the objective │ acc: accuracy (val: held out) │ steps/s │ speed: "
         "the limit"
     )
