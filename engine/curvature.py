@@ -34,6 +34,7 @@ BackProp", section 5).
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -56,11 +57,14 @@ def _probabilities(W: np.ndarray, b: np.ndarray, X: np.ndarray) -> np.ndarray:
     return Z
 
 
-def _sum_to_zero_basis(K: int) -> np.ndarray:
+@functools.cache
+def sum_to_zero_basis(K: int) -> np.ndarray:
     """An orthonormal basis (K, K-1) of ``{v in R^K : sum(v) = 0}`` (QR of the centring
-    matrix's first K-1 columns, which span that subspace)."""
+    matrix's first K-1 columns, which span that subspace); read-only, computed once per K."""
     centring = np.eye(K) - 1.0 / K
-    return np.linalg.qr(centring[:, : K - 1])[0]
+    basis = np.linalg.qr(centring[:, : K - 1])[0]
+    basis.flags.writeable = False
+    return basis
 
 
 class Hessian:
@@ -79,7 +83,7 @@ class Hessian:
         self.X, self.l2 = X, float(l2)
         self.n_classes, self.n_features = K, d
         self.A = _probabilities(W, b, X)
-        self.basis = _sum_to_zero_basis(K)
+        self.basis = sum_to_zero_basis(K)
 
     @property
     def size(self) -> int:

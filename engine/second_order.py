@@ -55,7 +55,7 @@ from collections import deque
 
 import numpy as np
 
-from .curvature import Hessian
+from .curvature import Hessian, sum_to_zero_basis
 from .objective import Evaluation, Objective
 
 SECOND_ORDER_OPTIMIZERS = ("newton", "lbfgs")
@@ -70,26 +70,29 @@ C1, C2 = 1e-4, 0.9
 MAX_TRIALS = 40
 
 
-def _theta(W: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``[W | b]``, (K, d+1), a new array."""
-    return np.hstack([W, b[:, None]])
-
-
 def _gradient(ev: Evaluation) -> np.ndarray:
-    return _theta(ev.dW, ev.db)
+    """The gradient as ``[dW | db]``, (K, d+1)."""
+    return np.hstack([ev.dW, ev.db[:, None]])
+
+
+def _slope(ev: Evaluation, PW: np.ndarray, Pb: np.ndarray) -> float:
+    """``g . p`` for the gradient of ``ev`` and the direction ``(PW, Pb)``."""
+    return float(np.vdot(ev.dW, PW) + ev.db @ Pb)
 
 
 class _Trial:
-    """One evaluated point on the line ``x + a p``: its parameters, evaluation and slope."""
+    """One evaluated point on the line ``x + a p`` with ``p = (PW, Pb)`` (shapes of W and
+    b): its parameters, evaluation and slope."""
 
     __slots__ = ("alpha", "W", "b", "ev", "slope")
 
     def __init__(self, objective: Objective, W, b, P, alpha: float, l2: float) -> None:
+        PW, Pb = P
         self.alpha = alpha
-        self.W = W + alpha * P[:, :-1]
-        self.b = b + alpha * P[:, -1]
+        self.W = W + alpha * PW
+        self.b = b + alpha * Pb
         self.ev = objective.evaluate(self.W, self.b, l2)
-        self.slope = float((_gradient(self.ev) * P).sum()) if math.isfinite(self.ev.loss) else math.nan
+        self.slope = _slope(self.ev, PW, Pb) if math.isfinite(self.ev.loss) else math.nan
 
 
 def _accept(params: list[np.ndarray], trial: _Trial) -> Evaluation:
@@ -111,16 +114,16 @@ class Newton:
     def direction(self, X: np.ndarray, W: np.ndarray, b: np.ndarray, G: np.ndarray, l2: float) -> np.ndarray:
         """The Newton step ``p`` (K, d+1) at ``(W, b)`` with gradient ``G`` (K, d+1) on data X
         (n, d): shift part in closed form, prediction part dense or by Newton-CG."""
-        hessian = Hessian(W, b, X, l2)
         K, D = G.shape
         Gc = G - G.mean(axis=0)
-        if hessian.prediction_size <= self.dense_max:
-            values, vectors = np.linalg.eigh(hessian.prediction_dense())
+        if (K - 1) * D <= self.dense_max:
+            Q = sum_to_zero_basis(K)
+            values, vectors = np.linalg.eigh(prediction_hessian(X, W, b, l2, Q))
             values = np.maximum(values, EIGENVALUE_FLOOR * max(values[-1], np.finfo(float).tiny))
-            u = hessian.to_prediction(Gc).ravel()
-            P = hessian.from_prediction(-(vectors @ ((vectors.T @ u) / values)).reshape(K - 1, D))
+            u = (Q.T @ Gc).ravel()
+            P = Q @ -(vectors @ ((vectors.T @ u) / values)).reshape(K - 1, D)
         else:
-            P = _newton_cg(hessian, Gc)
+            P = _newton_cg(Hessian(W, b, X, l2), Gc)
         P = P - P.mean(axis=0)
         if l2:
             P[:, :-1] -= W.mean(axis=0)
@@ -133,7 +136,8 @@ class Newton:
         W, b = params
         G = _gradient(current)
         P = self.direction(objective.X, W, b, G, l2)
-        slope = float((G * P).sum())
+        P = (np.ascontiguousarray(P[:, :-1]), P[:, -1].copy())
+        slope = _slope(current, *P)
         if not slope < 0:  # rounding at the optimum: no descent left
             return current
         alpha = 1.0
@@ -143,6 +147,31 @@ class Newton:
                 return _accept(params, trial)
             alpha *= 0.5
         return current
+
+
+def prediction_hessian(X: np.ndarray, W: np.ndarray, b: np.ndarray, l2: float, Q: np.ndarray) -> np.ndarray:
+    """The Hessian on the subspace ``sum_k Theta_k = 0`` in the basis ``Q (x) I`` (Q (K, K-1)
+    orthonormal, columns summing to 0), ((K-1)(d+1), (K-1)(d+1)): the same matrix as
+    :meth:`.Hessian.prediction_dense`, built without the full one. With ``a_i`` the
+    probabilities and ``c_i = Q^T a_i``,
+    ``(1/n) sum_i [Q^T diag(a_i) Q - c_i c_i^T] (x) x~_i x~_i^T + l2 (I (x) diag(1, ..., 1, 0))``;
+    the first term is ``sum_k (q_k q_k^T) (x) M_k`` with ``M_k = (1/n) sum_i a_ik x~_i x~_i^T``,
+    q_k row k of Q."""
+    n, K = X.shape[0], W.shape[0]
+    X1 = np.hstack([X, np.ones((n, 1))])
+    D = X1.shape[1]
+    A = X1 @ np.vstack([W.T, b])
+    A -= A.max(axis=1, keepdims=True)
+    np.exp(A, out=A)
+    A /= A.sum(axis=1, keepdims=True)
+    M = (X1.T @ (A[:, :, None] * X1[:, None, :]).reshape(n, K * D)).reshape(D, K, D)  # M[d, k, e] = n M_k[d, e]
+    U = ((A @ Q)[:, :, None] * X1[:, None, :]).reshape(n, (K - 1) * D)  # c_i (x) x~_i
+    H = np.tensordot(Q[:, :, None] * Q[:, None, :], M, axes=(0, 1)).transpose(0, 2, 1, 3).reshape(U.shape[1], -1)
+    H -= U.T @ U
+    H /= n
+    if l2:
+        H.reshape(-1)[:: H.shape[0] + 1] += l2 * np.tile(np.r_[np.ones(D - 1), 0.0], K - 1)
+    return H
 
 
 def _newton_cg(hessian: Hessian, Gc: np.ndarray) -> np.ndarray:
@@ -183,22 +212,21 @@ class LBFGS:
     def reset(self) -> None:
         self.pairs: deque[tuple[np.ndarray, np.ndarray, float]] = deque(maxlen=self.memory)
 
-    def direction(self, G: np.ndarray) -> np.ndarray:
-        """``-H_k g`` by the two-loop recursion (N&W Algorithm 7.4), (K, d+1); ``-g`` with no
-        pairs stored."""
-        q = G.copy()
+    def direction(self, g: np.ndarray) -> np.ndarray:
+        """``-H_k g`` for the flat gradient g (K d + K: W's entries, then b) by the two-loop
+        recursion (N&W Algorithm 7.4); ``-g`` with no pairs stored."""
+        q = g.copy()
         if not self.pairs:
             return -q
         coefficients = []
         for s, y, rho in reversed(self.pairs):
-            a = rho * float((s * q).sum())
+            a = rho * float(s @ q)
             q -= a * y
             coefficients.append(a)
-        s, y, _ = self.pairs[-1]
-        q *= float((s * y).sum()) / float((y * y).sum())
+        s, y, rho = self.pairs[-1]
+        q *= 1.0 / (rho * float(y @ y))  # H_k^0 = s.y / y.y
         for (s, y, rho), a in zip(self.pairs, reversed(coefficients)):
-            beta = rho * float((y * q).sum())
-            q += (a - beta) * s
+            q += (a - rho * float(y @ q)) * s
         return -q
 
     def iterate(self, objective: Objective, params: list[np.ndarray], current: Evaluation, l2: float
@@ -206,29 +234,31 @@ class LBFGS:
         """One L-BFGS iteration from ``params = [W, b]`` (updated in place) with ``current``
         their evaluation (with gradient); returns the evaluation at the new point."""
         W, b = params
-        G = _gradient(current)
-        P = self.direction(G)
-        slope = float((G * P).sum())
+        g = np.concatenate((current.dW.ravel(), current.db))
+        p = self.direction(g)
+        slope = float(g @ p)
         if not slope < 0:  # rounding made the quasi-Newton direction uphill: steepest descent
             self.pairs.clear()
-            P, slope = -G, -float((G * G).sum())
+            p, slope = -g, -float(g @ g)
             if not slope < 0:
                 return current
         first = 1.0 if self.pairs else 1.0 / math.sqrt(-slope)
-        trial = wolfe_search(objective, W, b, P, current.loss, slope, l2, first)
+        trial = wolfe_search(objective, W, b, (p[:W.size].reshape(W.shape), p[W.size:]), current.loss, slope,
+                             l2, first)
         if trial is None:
             self.pairs.clear()
             return current
-        S, Y = trial.alpha * P, _gradient(trial.ev) - G
-        sy = float((S * Y).sum())
+        s = trial.alpha * p
+        y = np.concatenate((trial.ev.dW.ravel(), trial.ev.db)) - g
+        sy = float(s @ y)
         if sy > 0:
-            self.pairs.append((S, Y, 1.0 / sy))
+            self.pairs.append((s, y, 1.0 / sy))
         return _accept(params, trial)
 
 
 def wolfe_search(objective: Objective, W, b, P, f0: float, slope0: float, l2: float, first: float
                  ) -> _Trial | None:
-    """A step along P (K, d+1) from ``(W, b)`` meeting the strong Wolfe conditions (N&W
+    """A step along ``P = (PW, Pb)`` (shapes of W and b) from ``(W, b)`` meeting the strong Wolfe conditions (N&W
     Algorithm 3.5, zoom by Algorithm 3.6), starting at ``first``; ``f0`` and ``slope0 < 0``
     are the objective and its slope ``g.p`` at 0. The accepted trial, or None when no trial
     met them within :data:`MAX_TRIALS` evaluations (then the best trial with sufficient

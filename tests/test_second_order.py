@@ -8,7 +8,8 @@ from sklearn.datasets import load_digits, load_iris, load_wine
 from sklearn.linear_model import LogisticRegression
 
 from softmax_tui.engine import OPTIMIZERS, Hessian, Optimizer, RunState, SoftmaxRegression, Trainer, evaluate
-from softmax_tui.engine.second_order import C1, C2, Newton
+from softmax_tui.engine.curvature import sum_to_zero_basis
+from softmax_tui.engine.second_order import C1, C2, Newton, prediction_hessian
 from softmax_tui.tui.cli import main
 from softmax_tui.tui.options import parse_options
 from softmax_tui.tui.runner import Runner, optimizer_after
@@ -103,6 +104,15 @@ def test_reset_and_a_new_optimizer_replay_bit_for_bit(name):
     fresh = Trainer(SoftmaxRegression(run.model.W.copy(), run.model.b.copy()), Optimizer(name), X, y,
                     l2=1e-3, tol=0)
     np.testing.assert_array_equal(run.step().W, fresh.step().W)
+
+
+@pytest.mark.parametrize("K, l2", [(2, 0.0), (3, 1e-2), (5, 1e-3)])
+def test_newtons_restricted_hessian_is_the_curvature_modules(K, l2):
+    rng = np.random.default_rng(K)
+    X, W, b = rng.normal(size=(40, 4)), rng.normal(size=(K, 4)), rng.normal(size=K)
+    expected = Hessian(W, b, X, l2).prediction_dense()
+    np.testing.assert_allclose(prediction_hessian(X, W, b, l2, sum_to_zero_basis(K)), expected,
+                               rtol=0, atol=1e-14 * np.abs(expected).max())
 
 
 def test_newton_cg_agrees_with_the_dense_solve():

@@ -217,7 +217,7 @@ class StatusBar(LinesView):
 
     #: What the bar shows, for explain mode (``e``): short, the note over it has few lines.
     EXPLAIN = (
-        "state │ dataset │ optimizer │ lr: learning rate (newton, lbfgs: line search) │ step: updates │ epoch: passes over "
+        "state │ dataset │ optimizer │ lr: learning rate │ step: updates │ epoch: passes over "
         "the data │ loss: the objective │ acc: accuracy (val: held out) │ steps/s │ speed: "
         "the limit"
     )
