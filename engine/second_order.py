@@ -15,10 +15,12 @@ vector to every class's row changes no prediction, :mod:`.curvature`), so ``p`` 
   and its biases by 0 (without L2, 0 for the weights too);
 - *prediction part* (on ``sum_k Theta_k = 0``, where ``H`` maps to itself): up to
   :data:`NEWTON_DENSE_MAX` parameters there, the restricted Hessian is built
-  (:meth:`.Hessian.prediction_dense`) and the system solved by its eigendecomposition with the
-  eigenvalues floored at ``EIGENVALUE_FLOOR * lambda_max`` (the modified Newton method of N&W
-  section 3.4, eq. (3.41)): without L2 on separable data ``lambda_min`` falls towards 0 and the
-  floor keeps the step finite. Beyond that size, Newton-CG (N&W Algorithm 7.1): conjugate
+  (:func:`prediction_hessian`) and ``(H + tau I) p = -g`` solved by Cholesky, ``tau`` the
+  least of ``t, 2t, 4t, ...`` with ``t = DAMPING * max diag(H)`` that makes the factorization
+  succeed (N&W Algorithm 3.3, a modified Newton method, section 3.4): without L2 on separable
+  data ``lambda_min`` falls towards 0, and the damping keeps the step finite; a well
+  conditioned H's step changes by about DAMPING times its condition number. Beyond that size,
+  Newton-CG (N&W Algorithm 7.1): conjugate
   gradients on Hessian-vector products (:meth:`.Hessian.product`), the residual and
   directions centred (projected on the subspace) each iteration, stopped when
   ``||r|| <= eta ||g||`` with the forcing term ``eta = min(0.5, sqrt(||g||))`` (superlinear
@@ -62,8 +64,8 @@ SECOND_ORDER_OPTIMIZERS = ("newton", "lbfgs")
 #: Up to this many parameters on the prediction subspace, Newton solves with the whole
 #: restricted Hessian; beyond it, Newton-CG.
 NEWTON_DENSE_MAX = 200
-#: Newton's eigenvalue floor, relative to lambda_max (module docstring).
-EIGENVALUE_FLOOR = 1e-10
+#: Newton's damping, relative to the largest diagonal entry of the Hessian (module docstring).
+DAMPING = 1e-10
 LBFGS_MEMORY = 10
 C1, C2 = 1e-4, 0.9
 #: Most trial points of one line search.
@@ -118,10 +120,7 @@ class Newton:
         Gc = G - G.mean(axis=0)
         if (K - 1) * D <= self.dense_max:
             Q = sum_to_zero_basis(K)
-            values, vectors = np.linalg.eigh(prediction_hessian(X, W, b, l2, Q))
-            values = np.maximum(values, EIGENVALUE_FLOOR * max(values[-1], np.finfo(float).tiny))
-            u = (Q.T @ Gc).ravel()
-            P = Q @ -(vectors @ ((vectors.T @ u) / values)).reshape(K - 1, D)
+            P = Q @ -damped_solve(prediction_hessian(X, W, b, l2, Q), (Q.T @ Gc).ravel()).reshape(K - 1, D)
         else:
             P = _newton_cg(Hessian(W, b, X, l2), Gc)
         P = P - P.mean(axis=0)
@@ -147,6 +146,24 @@ class Newton:
                 return _accept(params, trial)
             alpha *= 0.5
         return current
+
+
+def damped_solve(H: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """``(H + tau I)^-1 u`` for a symmetric H (m, m) and u (m,), with the smallest ``tau`` of
+    ``0, t, 2t, 4t, ...`` (``t = DAMPING * max diag(H)``) at which the Cholesky factorization
+    succeeds: N&W Algorithm 3.3 (Cholesky with added multiple of the identity). ``tau`` starts
+    at ``t`` rather than 0, so a Hessian that is singular to rounding (no L2, separable data)
+    still gives a finite step."""
+    tau = DAMPING * max(float(H.diagonal().max()), np.finfo(float).tiny)
+    identity = np.eye(len(H))
+    while True:
+        damped = H + tau * identity
+        try:
+            np.linalg.cholesky(damped)
+        except np.linalg.LinAlgError:
+            tau *= 2.0
+            continue
+        return np.linalg.solve(damped, u)
 
 
 def prediction_hessian(X: np.ndarray, W: np.ndarray, b: np.ndarray, l2: float, Q: np.ndarray) -> np.ndarray:
