@@ -68,6 +68,8 @@ NEWTON_DENSE_MAX = 200
 DAMPING = 1e-10
 LBFGS_MEMORY = 10
 C1, C2 = 1e-4, 0.9
+#: Entries of F per block of samples when Newton builds its dense Hessian (:func:`prediction_hessian`).
+_F_BLOCK_VALUES = 1 << 21
 #: Most trial points of one line search.
 MAX_TRIALS = 40
 
@@ -169,25 +171,31 @@ def damped_solve(H: np.ndarray, u: np.ndarray) -> np.ndarray:
 def prediction_hessian(X: np.ndarray, W: np.ndarray, b: np.ndarray, l2: float, Q: np.ndarray) -> np.ndarray:
     """The Hessian on the subspace ``sum_k Theta_k = 0`` in the basis ``Q (x) I`` (Q (K, K-1)
     orthonormal, columns summing to 0), ((K-1)(d+1), (K-1)(d+1)): the same matrix as
-    :meth:`.Hessian.prediction_dense`, built without the full one. With ``a_i`` the
-    probabilities and ``c_i = Q^T a_i``,
-    ``(1/n) sum_i [Q^T diag(a_i) Q - c_i c_i^T] (x) x~_i x~_i^T + l2 (I (x) diag(1, ..., 1, 0))``;
-    the first term is ``sum_k (q_k q_k^T) (x) M_k`` with ``M_k = (1/n) sum_i a_ik x~_i x~_i^T``,
-    q_k row k of Q."""
-    n, K = X.shape[0], W.shape[0]
-    X1 = np.hstack([X, np.ones((n, 1))])
-    D = X1.shape[1]
-    A = X1 @ np.vstack([W.T, b])
-    A -= A.max(axis=1, keepdims=True)
-    np.exp(A, out=A)
-    A /= A.sum(axis=1, keepdims=True)
-    M = (X1.T @ (A[:, :, None] * X1[:, None, :]).reshape(n, K * D)).reshape(D, K, D)  # M[d, k, e] = n M_k[d, e]
-    U = ((A @ Q)[:, :, None] * X1[:, None, :]).reshape(n, (K - 1) * D)  # c_i (x) x~_i
-    H = np.tensordot(Q[:, :, None] * Q[:, None, :], M, axes=(0, 1)).transpose(0, 2, 1, 3).reshape(U.shape[1], -1)
-    H -= U.T @ U
+    :meth:`.Hessian.prediction_dense`, built without the full one, as one product ``F^T F``.
+    With ``a_i`` the probabilities, ``diag(a_i) - a_i a_i^T = C_i^T C_i`` for
+    ``C_i = diag(sqrt(a_i)) - sqrt(a_i) a_i^T`` (expand, using ``sum_k a_ik = 1``), so the
+    cross-entropy part is ``(1/n) sum_i (C_i Q (x) x~_i)^T (C_i Q (x) x~_i)``: F stacks the
+    n K rows ``(C_i Q)_k (x) x~_i``. Plus ``l2 (I (x) diag(1, ..., 1, 0))``."""
+    n, (K, d) = X.shape[0], W.shape
+    m = (K - 1) * (d + 1)
+    H = np.zeros((m, m))
+    rows = max(1, _F_BLOCK_VALUES // (K * m))  # samples per block: F's block stays this small
+    for start in range(0, n, rows):
+        Xb = X[start:start + rows]
+        A = Xb @ W.T
+        A += b
+        A -= A.max(axis=1, keepdims=True)
+        np.exp(A, out=A)
+        A /= A.sum(axis=1, keepdims=True)
+        CQ = np.sqrt(A)[:, :, None] * (Q - (A @ Q)[:, None, :])  # C_i Q, (rows, K, K-1)
+        F = np.empty((len(Xb), K, K - 1, d + 1))
+        np.multiply(CQ[:, :, :, None], Xb[:, None, None, :], out=F[..., :-1])
+        F[..., -1] = CQ
+        F = F.reshape(len(Xb) * K, m)
+        H += F.T @ F
     H /= n
     if l2:
-        H.reshape(-1)[:: H.shape[0] + 1] += l2 * np.tile(np.r_[np.ones(D - 1), 0.0], K - 1)
+        H.reshape(-1)[:: m + 1] += l2 * (np.arange(m) % (d + 1) != d)
     return H
 
 

@@ -8,6 +8,7 @@ from sklearn.datasets import load_digits, load_iris, load_wine
 from sklearn.linear_model import LogisticRegression
 
 from softmax_tui.engine import OPTIMIZERS, Hessian, Optimizer, RunState, SoftmaxRegression, Trainer, evaluate
+from softmax_tui.engine import second_order
 from softmax_tui.engine.curvature import sum_to_zero_basis
 from softmax_tui.engine.second_order import C1, C2, DAMPING, Newton, prediction_hessian
 from softmax_tui.tui.cli import main
@@ -106,8 +107,10 @@ def test_reset_and_a_new_optimizer_replay_bit_for_bit(name):
     np.testing.assert_array_equal(run.step().W, fresh.step().W)
 
 
-@pytest.mark.parametrize("K, l2", [(2, 0.0), (3, 1e-2), (5, 1e-3)])
-def test_newtons_restricted_hessian_is_the_curvature_modules(K, l2):
+@pytest.mark.parametrize("K, l2, block_values", [(2, 0.0, None), (3, 1e-2, None), (5, 1e-3, None), (4, 1e-2, 500)])
+def test_newtons_restricted_hessian_is_the_curvature_modules(monkeypatch, K, l2, block_values):
+    if block_values:  # several blocks of samples
+        monkeypatch.setattr(second_order, "_F_BLOCK_VALUES", block_values)
     rng = np.random.default_rng(K)
     X, W, b = rng.normal(size=(40, 4)), rng.normal(size=(K, 4)), rng.normal(size=K)
     expected = Hessian(W, b, X, l2).prediction_dense()
