@@ -15,9 +15,9 @@ vector to every class's row changes no prediction, :mod:`.curvature`), so ``p`` 
   and its biases by 0 (without L2, 0 for the weights too);
 - *prediction part* (on ``sum_k Theta_k = 0``, where ``H`` maps to itself): up to
   :data:`NEWTON_DENSE_MAX` parameters there, the restricted Hessian is built
-  (:func:`prediction_hessian`) and ``(H + tau I) p = -g`` solved by Cholesky, ``tau`` the
-  least of ``t, 2t, 4t, ...`` with ``t = DAMPING * max diag(H)`` that makes the factorization
-  succeed (N&W Algorithm 3.3, a modified Newton method, section 3.4): without L2 on separable
+  (:func:`prediction_hessian`) and ``(H + tau I) p = -g`` solved, ``tau`` the least of
+  ``t, 2t, 4t, ...`` with ``t = DAMPING * max diag(H)`` at which the Cholesky factorization
+  succeeds (N&W Algorithm 3.3, a modified Newton method, section 3.4): without L2 on separable
   data ``lambda_min`` falls towards 0, and the damping keeps the step finite; a well
   conditioned H's step changes by about DAMPING times its condition number. Beyond that size,
   Newton-CG (N&W Algorithm 7.1): conjugate
@@ -42,7 +42,9 @@ direction is ``-g`` (N&W p. 178). A pair with ``s.y <= 0`` (possible only by rou
 Wolfe step) is not stored.
 
 **A failed line search** (no step lowers f: only at the rounding level of f, when the gradient
-is already tiny) leaves the parameters as they are; L-BFGS then forgets its pairs.
+is already tiny) leaves the parameters as they are; L-BFGS then forgets its pairs. A Wolfe
+search that finds sufficient decrease but not the curvature condition within
+:data:`MAX_TRIALS` trials takes its best such point.
 
 Each trial point is evaluated once with its gradient (:meth:`.Objective.evaluate`); the
 accepted point's evaluation is returned for the trainer to reuse, so a step costs no pass

@@ -6,7 +6,10 @@ objective on it and applies the update rule. The trainer then *evaluates* the ob
 the full training set (and the validation set) at the new parameters. For full-batch
 optimizers that evaluation is also the next step's gradient, so each step costs one forward
 and one backward pass. Stochastic optimizers are evaluated at every epoch end and whenever
-a snapshot is taken, so a long run of cheap steps is not slowed by full passes.
+a snapshot is taken, so a long run of cheap steps is not slowed by full passes. newton and
+lbfgs (:mod:`.second_order`) take one full-batch iteration per step, their line search
+evaluating trial points; the accepted point's evaluation is the trainer's, so they too cost
+no pass beyond the line search's (and refuse ``l1 > 0``: a ValueError).
 
 The objective is mean cross-entropy + (l2/2) ||W||^2 + l1 ||W||_1 (:mod:`.objective`); the
 L1 term is handled by the optimizer's proximal step (:mod:`.optimizers`). ``lr``, ``l1``,

@@ -15,6 +15,7 @@ from softmax_tui.tui.cli import main
 from softmax_tui.tui.options import parse_options
 from softmax_tui.tui.runner import Runner, optimizer_after
 from softmax_tui.tui.session import build_session
+from softmax_tui.tui.settings import applies, dataset_choices
 from softmax_tui.tui.widgets.status import StatusBar
 
 LOADERS = {"iris": load_iris, "wine": load_wine, "digits": load_digits}
@@ -218,3 +219,10 @@ async def test_dashboard_o_says_it_skipped_newton_and_lbfgs_with_l1():
         assert app.dashboard.runner.optimizer == "gd"
         assert [n.message for n in app._notifications][-1] == ("Skipped newton and lbfgs: they need l1 0 "
                                                                "(the L1 term is not smooth)")
+
+
+def test_the_settings_form_hides_the_learning_rate_of_newton_and_lbfgs():
+    iris = next(choice for choice in dataset_choices() if choice.name == "iris")
+    assert applies("lr", iris, "gd") and applies("lr", iris, "adam")
+    assert not applies("lr", iris, "newton") and not applies("lr", iris, "lbfgs")
+    assert not applies("batch_size", iris, "newton") and not applies("momentum", iris, "lbfgs")
