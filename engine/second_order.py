@@ -42,7 +42,9 @@ direction is ``-g`` (N&W p. 178). A pair with ``s.y <= 0`` (possible only by rou
 Wolfe step) is not stored.
 
 **A failed line search** (no step lowers f: only at the rounding level of f, when the gradient
-is already tiny) leaves the parameters as they are; L-BFGS then forgets its pairs. A Wolfe
+is already tiny) leaves the parameters as they are; L-BFGS then forgets its pairs. No trial
+is evaluated once the predicted decrease ``a |g.p|`` is below ``f``'s rounding
+(``eps |f|``), so a run held at the optimum evaluates nothing more. A Wolfe
 search that finds sufficient decrease but not the curvature condition within
 :data:`MAX_TRIALS` trials takes its best such point.
 
@@ -145,6 +147,8 @@ class Newton:
             return current
         alpha = 1.0
         for _ in range(MAX_TRIALS):
+            if not _measurable(alpha * slope, current.loss):
+                break
             trial = _Trial(objective, W, b, P, alpha, l2)
             if trial.ev.loss <= current.loss + C1 * alpha * slope:
                 return _accept(params, trial)
@@ -152,9 +156,15 @@ class Newton:
         return current
 
 
+def _measurable(change: float, f: float) -> bool:
+    """Whether a predicted change of the objective ``change`` (``a g.p``) can show in
+    ``f``'s rounding: ``|change| > eps |f|``. Below it no trial can tell a decrease."""
+    return abs(change) > np.finfo(float).eps * abs(f)
+
+
 def damped_solve(H: np.ndarray, u: np.ndarray) -> np.ndarray:
     """``(H + tau I)^-1 u`` for a symmetric H (m, m) and u (m,), with the smallest ``tau`` of
-    ``0, t, 2t, 4t, ...`` (``t = DAMPING * max diag(H)``) at which the Cholesky factorization
+    ``t, 2t, 4t, ...`` (``t = DAMPING * max diag(H)``) at which the Cholesky factorization
     succeeds: N&W Algorithm 3.3 (Cholesky with added multiple of the identity). ``tau`` starts
     at ``t`` rather than 0, so a Hessian that is singular to rounding (no L2, separable data)
     still gives a finite step."""
@@ -270,6 +280,9 @@ class LBFGS:
             if not slope < 0:
                 return current
         first = 1.0 if self.pairs else 1.0 / math.sqrt(-slope)
+        if not _measurable(first * slope, current.loss):
+            self.pairs.clear()
+            return current
         trial = wolfe_search(objective, W, b, (p[:W.size].reshape(W.shape), p[W.size:]), current.loss, slope,
                              l2, first)
         if trial is None:

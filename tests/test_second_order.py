@@ -87,6 +87,20 @@ def test_the_trainers_evaluation_is_the_line_searchs_and_equals_a_fresh_one(name
         assert (snap.loss, snap.grad_norm, snap.train_accuracy) == (fresh.loss, fresh.grad_norm, fresh.accuracy)
 
 
+def test_at_the_optimum_a_newton_step_stands_still_without_evaluating(monkeypatch):
+    X, y = standardized("wine")
+    run = trainer(X, y, "newton", 1e-3, tol=0)
+    run.advance(200)  # far past convergence: the predicted decrease is below the loss's rounding
+    held = run.snapshot
+    calls = []
+    monkeypatch.setattr(second_order, "_Trial", lambda *args: calls.append(args))
+    for _ in range(3):
+        snap = run.step()
+        np.testing.assert_array_equal(snap.W, held.W)
+        assert snap.loss == held.loss
+    assert calls == [] and snap.step == held.step + 3
+
+
 @pytest.mark.parametrize("name", ["newton", "lbfgs"])
 def test_reset_and_a_new_optimizer_replay_bit_for_bit(name):
     X, y = standardized("wine")
