@@ -44,7 +44,8 @@ Wolfe step) is not stored.
 **A failed line search** (no step lowers f: only at the rounding level of f, when the gradient
 is already tiny) leaves the parameters as they are; L-BFGS then forgets its pairs. No trial
 is evaluated once the predicted decrease ``a |g.p|`` is below ``f``'s rounding
-(``eps |f|``), so a run held at the optimum evaluates nothing more. A Wolfe
+(``eps |f|``), and L-BFGS tries no search again at the evaluation where one failed (nothing
+has changed there), so a run held at the optimum evaluates nothing more. A Wolfe
 search that finds sufficient decrease but not the curvature condition within
 :data:`MAX_TRIALS` trials takes its best such point.
 
@@ -248,6 +249,9 @@ class LBFGS:
 
     def reset(self) -> None:
         self.pairs: deque[tuple[np.ndarray, np.ndarray, float]] = deque(maxlen=self.memory)
+        #: The evaluation at which the last line search failed: from there (the parameters
+        #: and objective unchanged) every search would fail the same way.
+        self.failed_at: Evaluation | None = None
 
     def direction(self, g: np.ndarray) -> np.ndarray:
         """``-H_k g`` for the flat gradient g (K d + K: W's entries, then b) by the two-loop
@@ -271,6 +275,8 @@ class LBFGS:
         """One L-BFGS iteration from ``params = [W, b]`` (updated in place) with ``current``
         their evaluation (with gradient); returns the evaluation at the new point."""
         W, b = params
+        if current is self.failed_at:
+            return current
         g = np.concatenate((current.dW.ravel(), current.db))
         p = self.direction(g)
         slope = float(g @ p)
@@ -280,13 +286,13 @@ class LBFGS:
             if not slope < 0:
                 return current
         first = 1.0 if self.pairs else 1.0 / math.sqrt(-slope)
-        if not _measurable(first * slope, current.loss):
-            self.pairs.clear()
-            return current
-        trial = wolfe_search(objective, W, b, (p[:W.size].reshape(W.shape), p[W.size:]), current.loss, slope,
-                             l2, first)
+        trial = None
+        if _measurable(first * slope, current.loss):
+            trial = wolfe_search(objective, W, b, (p[:W.size].reshape(W.shape), p[W.size:]), current.loss,
+                                 slope, l2, first)
         if trial is None:
             self.pairs.clear()
+            self.failed_at = current
             return current
         s = trial.alpha * p
         y = np.concatenate((trial.ev.dW.ravel(), trial.ev.db)) - g
@@ -345,7 +351,7 @@ def _zoom(objective, W, b, P, f0, slope0, l2, lo, hi, best, budget):
         alpha = _cubic_minimizer(lo, hi) if math.isfinite(hi[1]) and math.isfinite(hi[2]) else math.nan
         if not (left + 0.1 * width <= alpha <= right - 0.1 * width):
             alpha = 0.5 * (left + right)
-        if width <= 1e-16 * right:
+        if width <= 1e-16 * right or not _measurable(right * slope0, f0):
             break
         trial = _Trial(objective, W, b, P, alpha, l2)
         f, slope = trial.ev.loss, trial.slope

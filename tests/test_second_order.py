@@ -87,9 +87,10 @@ def test_the_trainers_evaluation_is_the_line_searchs_and_equals_a_fresh_one(name
         assert (snap.loss, snap.grad_norm, snap.train_accuracy) == (fresh.loss, fresh.grad_norm, fresh.accuracy)
 
 
-def test_at_the_optimum_a_newton_step_stands_still_without_evaluating(monkeypatch):
+@pytest.mark.parametrize("name", ["newton", "lbfgs"])
+def test_at_the_optimum_a_step_stands_still_without_evaluating(monkeypatch, name):
     X, y = standardized("wine")
-    run = trainer(X, y, "newton", 1e-3, tol=0)
+    run = trainer(X, y, name, 1e-3, tol=0)
     run.advance(200)  # far past convergence: the predicted decrease is below the loss's rounding
     held = run.snapshot
     calls = []
