@@ -34,6 +34,7 @@ BackProp", section 5).
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -48,8 +49,8 @@ DENSE_MAX_PARAMETERS = 600
 LANCZOS_CHECK_EVERY = 8
 #: Lanczos's tolerance: a Ritz pair's residual bound relative to the largest Ritz value.
 LANCZOS_TOL = 1e-10
-#: Samples per block when building the dense Hessian (bounds the n x K(d+1) temporary).
-_BLOCK_VALUES = 1 << 22
+#: Values per block of samples when building a dense Hessian (bounds its temporaries).
+_BLOCK_VALUES = 1 << 21
 
 
 def _probabilities(W: np.ndarray, b: np.ndarray, X: np.ndarray) -> np.ndarray:
@@ -63,11 +64,14 @@ def _probabilities(W: np.ndarray, b: np.ndarray, X: np.ndarray) -> np.ndarray:
     return Z
 
 
-def _sum_to_zero_basis(K: int) -> np.ndarray:
+@functools.cache
+def sum_to_zero_basis(K: int) -> np.ndarray:
     """An orthonormal basis (K, K-1) of ``{v in R^K : sum(v) = 0}`` (QR of the centring
-    matrix's first K-1 columns, which span that subspace)."""
+    matrix's first K-1 columns, which span that subspace); read-only, computed once per K."""
     centring = np.eye(K) - 1.0 / K
-    return np.linalg.qr(centring[:, : K - 1])[0]
+    basis = np.linalg.qr(centring[:, : K - 1])[0]
+    basis.flags.writeable = False
+    return basis
 
 
 class Hessian:
@@ -86,7 +90,7 @@ class Hessian:
         self.X, self.l2 = X, float(l2)
         self.n_classes, self.n_features = K, d
         self.A = _probabilities(W, b, X)  # (K, n)
-        self.basis = _sum_to_zero_basis(K)
+        self.basis = sum_to_zero_basis(K)
 
     @property
     def size(self) -> int:
@@ -151,12 +155,29 @@ class Hessian:
         return self.basis @ U
 
     def prediction_dense(self) -> np.ndarray:
-        """H on the subspace ``sum_k Theta_k = 0`` in the orthonormal basis ``Q (x) I``:
-        ``(Q (x) I)^T H (Q (x) I)``, ((K-1)(d+1), (K-1)(d+1))."""
-        K, D = self.n_classes, self.n_features + 1
-        H = self.dense().reshape(K, D, K, D)
-        Q = self.basis
-        return np.einsum("ka,kilj,lb->aibj", Q, H, Q, optimize=True).reshape((K - 1) * D, (K - 1) * D)
+        """H on the subspace ``sum_k Theta_k = 0`` in the orthonormal basis ``Q (x) I``
+        (``Q`` = :attr:`basis`): ``(Q (x) I)^T H (Q (x) I)``, ((K-1)(d+1), (K-1)(d+1)), built
+        without the whole H as one product ``F^T F``: ``diag(a_i) - a_i a_i^T = C_i^T C_i``
+        for ``C_i = diag(sqrt(a_i)) - sqrt(a_i) a_i^T`` (expand, using ``sum_k a_ik = 1``), so
+        the cross-entropy part is ``(1/n) sum_i (C_i Q (x) x~_i)^T (C_i Q (x) x~_i)``: F
+        stacks the n K rows ``(C_i Q)_k (x) x~_i``, in blocks of samples. Plus
+        ``l2 (I (x) diag(1, ..., 1, 0))``."""
+        n, K, d = self.X.shape[0], self.n_classes, self.n_features
+        m, Q = (K - 1) * (d + 1), self.basis
+        H = np.zeros((m, m))
+        rows = max(1, _BLOCK_VALUES // (K * m))  # samples per block: F's block stays this small
+        for start in range(0, n, rows):
+            Xb, A = self.X[start:start + rows], self.A[:, start:start + rows].T
+            CQ = np.sqrt(A)[:, :, None] * (Q - (A @ Q)[:, None, :])  # C_i Q, (rows, K, K-1)
+            F = np.empty((len(Xb), K, K - 1, d + 1))
+            np.multiply(CQ[:, :, :, None], Xb[:, None, None, :], out=F[..., :-1])
+            F[..., -1] = CQ
+            F = F.reshape(len(Xb) * K, m)
+            H += F.T @ F
+        H /= n
+        if self.l2:
+            H.reshape(-1)[:: m + 1] += self.l2 * (np.arange(m) % (d + 1) != d)
+        return H
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Update rules, the six optimizers the dashboard offers, and the L1 penalty's proximal step.
+"""Update rules, the eight optimizers the dashboard offers, and the L1 penalty's proximal step.
 
 An optimizer is an update rule plus the batch it computes gradients on:
 
@@ -11,7 +11,14 @@ minibatch  B samples (default 32)      p -= lr g            (seed 001)
 momentum   full batch, or B if given   v = beta v + g;  p -= lr v
 nesterov   full batch, or B if given   v = beta v + g;  p -= lr (g + beta v)
 adam       full batch, or B if given   Kingma & Ba (2015), with bias correction
+newton     full batch                  Newton's step, Armijo line search (no lr)
+lbfgs      full batch                  L-BFGS, strong Wolfe line search (no lr)
 =========  ==========================  ===========================================
+
+newton and lbfgs (:mod:`.second_order`) take one iteration per step, choose their own step
+length, and need the objective itself rather than a gradient: the trainer calls
+:meth:`Optimizer.iterate` for them (:attr:`Optimizer.second_order`). They refuse L1 (its
+term is not smooth): :meth:`Optimizer.check_penalty`.
 
 Momentum and Nesterov follow PyTorch's formulation (Sutskever et al. 2013), which needs
 the gradient at the current parameters only.
@@ -55,7 +62,10 @@ import math
 
 import numpy as np
 
-OPTIMIZERS = ("gd", "sgd", "minibatch", "momentum", "nesterov", "adam")
+from .objective import Evaluation, Objective
+from .second_order import LBFGS, SECOND_ORDER_OPTIMIZERS, Newton
+
+OPTIMIZERS = ("gd", "sgd", "minibatch", "momentum", "nesterov", "adam", *SECOND_ORDER_OPTIMIZERS)
 DEFAULT_MINIBATCH = 32
 
 
@@ -188,17 +198,40 @@ class Optimizer:
         if not (eps > 0 and math.isfinite(eps)):
             raise ValueError(f"eps must be a positive finite number, got {eps}")
         self.name = name
-        self.batch_size = {"gd": None, "sgd": 1, "minibatch": batch_size or DEFAULT_MINIBATCH}.get(name, batch_size)
-        if name in ("momentum", "nesterov"):
+        self.batch_size = {"gd": None, "sgd": 1, "minibatch": batch_size or DEFAULT_MINIBATCH,
+                           "newton": None, "lbfgs": None}.get(name, batch_size)
+        if name == "newton":
+            self.rule = Newton()
+        elif name == "lbfgs":
+            self.rule = LBFGS()
+        elif name in ("momentum", "nesterov"):
             self.rule = (Momentum if name == "momentum" else Nesterov)(momentum)
         elif name == "adam":
             self.rule = Adam(beta1, beta2, eps)
         else:
             self.rule = UpdateRule()
 
+    @property
+    def second_order(self) -> bool:
+        """Whether this is newton or lbfgs: a step is :meth:`iterate`, not :meth:`apply`."""
+        return self.name in SECOND_ORDER_OPTIMIZERS
+
+    def check_penalty(self, l1: float) -> None:
+        """A ValueError when this optimizer cannot minimize an objective with ``l1 > 0``."""
+        if l1 and self.second_order:
+            raise ValueError(f"the {self.name} optimizer needs a smooth objective: it cannot be used with "
+                             f"l1 > 0 (l1 = {l1:g}); use l1 0 or a first-order optimizer")
+
     def apply(self, params: list[np.ndarray], grads: list[np.ndarray], lr: float, l1: float = 0.0) -> None:
         """One update of ``params`` in place; ``l1`` penalizes ``params[0]`` (the weights)."""
         self.rule.apply(params, grads, lr, l1)
+
+    def iterate(self, objective: Objective, params: list[np.ndarray], current: Evaluation, l2: float
+                ) -> Evaluation:
+        """newton or lbfgs: one iteration on the full objective (L2 weight ``l2``) from
+        ``params = [W, b]`` (updated in place), ``current`` their evaluation with gradient;
+        returns the evaluation at the new parameters (:mod:`.second_order`)."""
+        return self.rule.iterate(objective, params, current, l2)
 
     def reset(self) -> None:
         self.rule.reset()

@@ -6,7 +6,10 @@ objective on it and applies the update rule. The trainer then *evaluates* the ob
 the full training set (and the validation set) at the new parameters. For full-batch
 optimizers that evaluation is also the next step's gradient, so each step costs one forward
 and one backward pass. Stochastic optimizers are evaluated at every epoch end and whenever
-a snapshot is taken, so a long run of cheap steps is not slowed by full passes.
+a snapshot is taken, so a long run of cheap steps is not slowed by full passes. newton and
+lbfgs (:mod:`.second_order`) take one full-batch iteration per step, their line search
+evaluating trial points; the accepted point's evaluation is the trainer's, so they too cost
+no pass beyond the line search's (and refuse ``l1 > 0``: a ValueError).
 
 The objective is mean cross-entropy + (l2/2) ||W||^2 + l1 ||W||_1 (:mod:`.objective`); the
 L1 term is handled by the optimizer's proximal step (:mod:`.optimizers`). ``lr``, ``l1``,
@@ -169,6 +172,7 @@ class Trainer:
         self.optimizer = optimizer
         self._l2 = _penalty("l2", l2)
         self._l1 = _penalty("l1", l1)
+        optimizer.check_penalty(self._l1)
         self.max_epochs = max_epochs
         self.max_steps = max_steps
         self.patience = patience
@@ -223,6 +227,7 @@ class Trainer:
         Nothing changes when they are the ones in use. A ValueError unless both are finite
         and >= 0 (and then neither changes)."""
         l1, l2 = _penalty("l1", l1), _penalty("l2", l2)
+        self.optimizer.check_penalty(l1)
         if (l1, l2) != (self._l1, self._l2):
             self._l1, self._l2 = l1, l2
             self._change_objective()
@@ -269,7 +274,9 @@ class Trainer:
         return self.snapshot
 
     def set_optimizer(self, optimizer: Optimizer) -> None:
-        """Continue from the current parameters with another optimizer (fresh state)."""
+        """Continue from the current parameters with another optimizer (fresh state). A
+        ValueError (and no change) for newton or lbfgs while ``l1 > 0``."""
+        optimizer.check_penalty(self._l1)
         self.optimizer = optimizer
         self._order = None
         self._pos = 0
@@ -348,6 +355,12 @@ class Trainer:
     def _step(self) -> bool:
         """One update; returns whether it completed an epoch."""
         W, b = self.model.W, self.model.b
+        if self.optimizer.second_order:  # the line search's last evaluation is the new point's
+            ev = self._cached or self._train_objective.evaluate(W, b, self._l2, self._l1)
+            self._cached = self.optimizer.iterate(self._train_objective, [W, b], ev, self._l2)
+            self._step_count += 1
+            self._epoch += 1
+            return True
         if self._full_batch:
             ev = self._cached or self._train_objective.evaluate(W, b, self._l2, self._l1)
             dW, db = ev.dW, ev.db
@@ -372,7 +385,7 @@ class Trainer:
         """Evaluate at the current parameters, record, apply the stopping rules.
         Returns whether the run finished."""
         W, b = self.model.W, self.model.b
-        ev = self._train_objective.evaluate(W, b, self._l2, self._l1)
+        ev = self._cached or self._train_objective.evaluate(W, b, self._l2, self._l1)
         val = self._val_objective.evaluate(W, b, self._l2, self._l1, gradient=False) if self._val_objective else None
         if not (math.isfinite(ev.loss) and (val is None or math.isfinite(val.loss))):
             self._diverge("the loss became non-finite")

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from softmax_tui.engine import Optimizer, SoftmaxRegression, Trainer
+from softmax_tui.engine import Optimizer, SoftmaxRegression, Trainer, curvature
 from softmax_tui.engine.curvature import Hessian, lanczos, lr_limit, spectrum
 from softmax_tui.engine.objective import evaluate
 
@@ -47,6 +47,19 @@ def test_hessian_vector_products_equal_the_dense_matrix(K, l2):
     H = hessian.dense()
     for V in np.random.default_rng(1).normal(size=(5, K, 5)):
         assert np.allclose(hessian.product(V).ravel(), H @ V.ravel(), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("K, l2, block_values", [(2, 0.0, None), (3, 1e-2, None), (5, 1e-3, None), (4, 1e-2, 500)])
+def test_the_prediction_subspace_hessian_is_the_projected_dense_one(monkeypatch, K, l2, block_values):
+    """``prediction_dense`` (built as F^T F, in blocks of samples) equals ``Q^T H Q`` of the
+    whole dense Hessian (built block by block of classes)."""
+    if block_values:  # several blocks of samples
+        monkeypatch.setattr(curvature, "_BLOCK_VALUES", block_values)
+    X, y, W, b = problem(K, n=40)
+    hessian = Hessian(W, b, X, l2)
+    Q = np.kron(hessian.basis, np.eye(5))
+    expected = Q.T @ hessian.dense() @ Q
+    np.testing.assert_allclose(hessian.prediction_dense(), expected, rtol=0, atol=1e-14 * np.abs(expected).max())
 
 
 def test_shift_directions_have_the_stated_curvature():

@@ -12,7 +12,7 @@ import sklearn
 from sklearn.datasets import load_iris, load_wine
 from sklearn.linear_model import LogisticRegression
 
-from softmax_tui.engine import OPTIMIZERS, Optimizer, RunState, SoftmaxRegression, Trainer, evaluate
+from softmax_tui.engine import OPTIMIZERS, SECOND_ORDER_OPTIMIZERS, Optimizer, RunState, SoftmaxRegression, Trainer, evaluate
 from softmax_tui.engine.objective import min_norm_subgradient
 from softmax_tui.engine.optimizers import soft_threshold
 from softmax_tui.tui.options import parse_options
@@ -163,7 +163,7 @@ def test_stochastic_optimizers_make_zeros_where_the_solution_has_them(wine_solut
 def test_l1_zero_is_not_a_proximal_step():
     params = [np.array([[1e-300, -2.0]]), np.array([0.0])]
     grads = [np.array([[0.0, 1.0]]), np.array([0.5])]
-    for name in OPTIMIZERS:
+    for name in set(OPTIMIZERS) - set(SECOND_ORDER_OPTIMIZERS):  # those have no update from a gradient
         p = [a.copy() for a in params]
         Optimizer(name).apply(p, grads, 0.1, 0.0)
         assert p[0][0, 0] == 1e-300  # not thresholded: a tiny weight stays

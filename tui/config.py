@@ -51,7 +51,7 @@ from functools import partial
 from typing import Any
 
 from softmax_tui.datasets import TableOptions
-from softmax_tui.engine import INITIALIZERS, OPTIMIZERS, Optimizer
+from softmax_tui.engine import INITIALIZERS, OPTIMIZERS, SECOND_ORDER_OPTIMIZERS, Optimizer
 
 from . import converters
 
@@ -66,9 +66,11 @@ from . import converters
 #: minibatch 0.3: batches of 32 average out most of sgd's noise, so a larger rate is steady.
 #: momentum, nesterov 0.3: with beta 0.9 an effective step of 3 on a smooth full-batch path.
 #: adam 0.1: twice as fast as 0.05, while 0.3 already overshoots in the first epochs on circle.
-DEFAULT_LR = {"gd": 1.0, "sgd": 0.01, "minibatch": 0.3, "momentum": 0.3, "nesterov": 0.3, "adam": 0.1}
+#: newton, lbfgs 1.0: not used (their line search chooses each step); the trainer keeps one.
+DEFAULT_LR = {"gd": 1.0, "sgd": 0.01, "minibatch": 0.3, "momentum": 0.3, "nesterov": 0.3, "adam": 0.1,
+              "newton": 1.0, "lbfgs": 1.0}
 #: The optimizers that draw their own batch (the full set, one sample): no ``batch_size``.
-OWN_BATCH_OPTIMIZERS = ("gd", "sgd")
+OWN_BATCH_OPTIMIZERS = ("gd", "sgd", *SECOND_ORDER_OPTIMIZERS)
 #: The settings of an optimizer besides its name, each with the optimizers that read it: what
 #: :meth:`RunConfig.make_optimizer` passes, so a change in any of them makes a fresh optimizer.
 OPTIMIZER_SETTINGS = {"batch_size": tuple(name for name in OPTIMIZERS if name not in OWN_BATCH_OPTIMIZERS),
@@ -140,7 +142,8 @@ class RunConfig:
         0.0, "--val-fraction", "stratified validation split", parse=converters.fraction, metavar="F")
     optimizer: str = _training(
         "gd", "--optimizer", "full-batch gradient descent, one sample, minibatches, or the full batch "
-        "with momentum, Nesterov momentum or Adam", choices=OPTIMIZERS, apply=LIVE)
+        "with momentum, Nesterov momentum or Adam; newton and lbfgs (second order, full batch, their own "
+        "step length by a line search, so no --lr; not with --l1)", choices=OPTIMIZERS, apply=LIVE)
     lr: float | None = _training(
         None, "--lr", "learning rate (default: " + ", ".join(f"{k} {v:g}" for k, v in DEFAULT_LR.items()) + ")",
         parse=converters.positive_float, metavar="F", apply=LIVE)

@@ -83,7 +83,8 @@ KEYS: tuple[Key, ...] = (
         "Choose the landscape's slice: the top two Hessian eigenvectors (the default) or two parameters.",
         footer=False),
     Key("next-optimizer", "o", "o", "next_optimizer", "optimizer",
-        "Next optimizer (gd, sgd, minibatch, momentum, nesterov, adam) at its default learning rate, "
+        "Next optimizer (gd, sgd, minibatch, momentum, nesterov, adam, newton, lbfgs) at its default "
+        "learning rate (newton and lbfgs choose each step by a line search; skipped while l1 > 0), "
         "continuing from the current parameters.", footer_label="optim"),
     Key("settings", "s", "s", "settings", "settings",
         "Every setting of the run in one form: data, features, validation, penalties, optimizer, learning "

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from importlib.metadata import version
 
 from softmax_tui.datasets import is_table_path
+from softmax_tui.engine import SECOND_ORDER_OPTIMIZERS
 
 from . import converters
 from .config import OWN_BATCH_OPTIMIZERS, RunConfig
@@ -139,6 +140,9 @@ def check_options(options: Options) -> None:
     if run.batch_size is not None and run.optimizer in OWN_BATCH_OPTIMIZERS:
         raise UserError(f"--batch-size does not apply to --optimizer {run.optimizer} "
                         "(use minibatch, momentum, nesterov or adam)")
+    if run.l1 and run.optimizer in SECOND_ORDER_OPTIMIZERS:
+        raise UserError(f"--optimizer {run.optimizer} needs a smooth objective and cannot be used with "
+                        f"--l1 {run.l1:g} (use --l1 0, or a first-order optimizer for L1)")
 
 
 def _check_outputs_spare_inputs(options: Options) -> None:

@@ -64,7 +64,7 @@ from functools import partial
 
 import numpy as np
 
-from softmax_tui.engine import OPTIMIZERS, RunState, Snapshot
+from softmax_tui.engine import OPTIMIZERS, SECOND_ORDER_OPTIMIZERS, RunState, Snapshot
 
 from .config import DEFAULT_LR, OPTIMIZER_SETTINGS, RunConfig
 from .history import HistoryError, HistoryFile
@@ -79,6 +79,15 @@ MAX_HOLD_SECONDS = 0.03  # a parked loop goes on by itself after this, released 
 WAITER_SECONDS = 0.001  # how often the loop looks whether a waiting thread has the trainer
 IDLE_SECONDS = 1.0  # a paused loop looks again this often (a control wakes it at once)
 
+
+def optimizer_after(current: str, l1: float) -> tuple[str, tuple[str, ...]]:
+    """The optimizer the ``o`` cycle (:data:`OPTIMIZERS`' order, round) goes to from
+    ``current``, and those it passes over: newton and lbfgs while ``l1 > 0`` (they need a
+    smooth objective)."""
+    after = OPTIMIZERS.index(current) + 1
+    order = OPTIMIZERS[after:] + OPTIMIZERS[:after]
+    name = next(name for name in order if not (l1 and name in SECOND_ORDER_OPTIMIZERS))
+    return name, order[:order.index(name)]
 
 class RateMeter:
     """Steps per second over the last ``window`` seconds, from (time, total steps) marks."""
@@ -285,8 +294,9 @@ class Runner:
         return self.speed
 
     def next_optimizer(self) -> str:
-        """Continue from the current parameters with the next optimizer, at its default rate."""
-        name = OPTIMIZERS[(OPTIMIZERS.index(self._config.optimizer) + 1) % len(OPTIMIZERS)]
+        """Continue from the current parameters with the next optimizer, at its default rate
+        (:func:`optimizer_after`: newton and lbfgs are passed over while l1 > 0)."""
+        name, _ = optimizer_after(self._config.optimizer, self._config.l1)
         self.apply(replace(self._config, optimizer=name, lr=DEFAULT_LR[name]))
         return name
 

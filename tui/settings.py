@@ -15,7 +15,7 @@ from typing import Any
 
 from softmax_tui.datasets import FEATURE_TRANSFORMS, GeneratedSet, generated_set, is_table_path, list_datasets
 
-from softmax_tui.engine import Optimizer
+from softmax_tui.engine import SECOND_ORDER_OPTIMIZERS, Optimizer
 
 from .config import DEFAULT_LR, LIVE, OPTIMIZER_SETTINGS, RunConfig
 from .safe_text import visible
@@ -69,9 +69,12 @@ def applies(name: str, choice: DatasetChoice, optimizer: str) -> bool:
     """Whether field ``name`` means anything for a run of ``optimizer`` on ``choice``: table
     reading for files, generator settings for generated sets (classes where the generator
     takes them), the feature transforms for two data columns, an optimizer's hyperparameters
-    (and batch size) for the optimizers that read them."""
+    (and batch size) for the optimizers that read them, the learning rate for all but newton
+    and lbfgs (their line search chooses each step)."""
     if name in OPTIMIZER_SETTINGS:
         return optimizer in OPTIMIZER_SETTINGS[name]
+    if name == "lr":
+        return optimizer not in SECOND_ORDER_OPTIMIZERS
     if name in TABLE_FIELDS:
         return choice.is_file
     if name in GENERATOR_FIELDS:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from softmax_tui.engine import Snapshot, spectrum
+from softmax_tui.engine import SECOND_ORDER_OPTIMIZERS, Snapshot, spectrum
 from softmax_tui.engine.curvature import lr_limit
 
 #: The least time between two measurements while the run goes on.
@@ -128,7 +128,11 @@ def lr_forms(lr: float, optimizer: str, limit: float | None) -> tuple[tuple[str,
         lr 1 · GD stable below 2.1      lr 1 < 2.1      lr 1
         lr 3 · over GD limit 2.1: may oscillate      lr 3 > 2.1!      lr 3!
         lr 0.1 · full-batch limit 2.1
+
+    newton and lbfgs use no rate (a line search chooses each step): ``line search``.
     """
+    if optimizer in SECOND_ORDER_OPTIMIZERS:
+        return ("line search",), False
     rate = f"lr {lr:g}"
     if limit is None or not math.isfinite(limit):
         return (rate,), False

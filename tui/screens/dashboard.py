@@ -22,7 +22,7 @@ from textual.widgets import Footer
 from textual.worker import Worker, get_current_worker
 
 from softmax_tui.datasets import DatasetError, generated_set, is_table_path
-from softmax_tui.engine import RunState, Snapshot, explain_point
+from softmax_tui.engine import SECOND_ORDER_OPTIMIZERS, RunState, Snapshot, explain_point
 
 from ..config import RunConfig
 from ..errors import UserError
@@ -35,7 +35,7 @@ from ..mapview import MapView, Selection
 from ..messages import CurvatureMeasured, LandscapeReady, Parked, RunChanged, RunProblem
 from ..options import check_options
 from ..pace import WARMUP_STEPS
-from ..runner import Runner
+from ..runner import Runner, optimizer_after
 from ..safe_text import visible, visible_all
 from ..session import Session, build_session
 from ..settings import DatasetChoice, changes, dataset_choices, rebase
@@ -322,7 +322,12 @@ class DashboardScreen(Screen[None]):
 
     def action_lr(self, up: bool) -> None:
         """One rung up or down the ladder; a notification shows the ladder around the new rate
-        with the stability limit marked, and warns at or above it."""
+        with the stability limit marked, and warns at or above it. newton and lbfgs have no
+        rate to change, which a notification says."""
+        if self.runner.optimizer in SECOND_ORDER_OPTIMIZERS:
+            self.notify(f"{self.runner.optimizer} chooses each step's length by a line search: it uses no "
+                        "learning rate, so + and - change nothing", title="Learning rate")
+            return
         lr = self.runner.change_lr(up)
         limit = self.lr_limit()
         above = limit is not None and lr >= limit
@@ -338,9 +343,16 @@ class DashboardScreen(Screen[None]):
         self._after_key()
 
     def action_next_optimizer(self) -> None:
+        """The next optimizer of the cycle, from the current parameters; with l1 > 0 a second
+        notification says which optimizers the cycle passed over."""
+        _, skipped = optimizer_after(self.runner.optimizer, self.runner.config.l1)
         name = self.runner.next_optimizer()
-        self.notify(f"{name} at lr {self.runner.lr:g}, from step {self.runner.snapshot.step} on "
+        rate = "with a line search" if name in SECOND_ORDER_OPTIMIZERS else f"at lr {self.runner.lr:g}"
+        self.notify(f"{name} {rate}, from step {self.runner.snapshot.step} on "
                     "(r restarts from step 0 with it)", title="Optimizer")
+        if skipped:
+            self.notify(f"Skipped {' and '.join(skipped)}: they need l1 0 (the L1 term is not smooth)",
+                        title="Optimizer")
         self._after_key()
 
     def action_point(self, delta: int) -> None:
