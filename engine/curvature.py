@@ -208,10 +208,6 @@ class Spectrum:
         (module docstring); inf for a flat objective."""
         return 2.0 / self.lambda_max if self.lambda_max > 0 else math.inf
 
-    def gd_stable(self, lr: float) -> bool:
-        """Whether gradient descent with step ``lr`` contracts near this point."""
-        return lr < self.stability_limit
-
 
 #: Optimizers whose step is stable below a multiple of 1 / λmax (:func:`lr_limit`).
 LIMITED_OPTIMIZERS = ("gd", "sgd", "minibatch", "momentum", "nesterov")

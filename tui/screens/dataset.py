@@ -16,19 +16,9 @@ class DatasetScreen(OnceModal[str | None]):
     """Offers ``choices`` (name, one-line label) with ``current`` highlighted; returns the
     chosen dataset's name, or None when dismissed with escape."""
 
-    DEFAULT_CSS = """
-    DatasetScreen {
-        align: center middle;
-    }
-    #datasets {
-        width: 90%;
-        max-width: 100;
-        height: auto;
-        max-height: 80%;
-        border: round $primary;
-    }
-    """
     BINDINGS = [Binding("escape,q", "dismiss(None)", "Cancel", priority=True)]
+
+    DEFAULT_CLASSES = "-chooser"  # OnceModal's centred list
 
     def __init__(self, current: str, choices: list[tuple[str, str]]) -> None:
         super().__init__()

@@ -32,6 +32,17 @@ class OnceModal(ModalScreen[ResultType]):
         background: $surface;
         padding: 0 1;
     }
+    /* a list to choose from (the dataset and slice choosers), centred */
+    OnceModal.-chooser {
+        align: center middle;
+    }
+    OnceModal.-chooser OptionList {
+        width: 90%;
+        max-width: 100;
+        height: auto;
+        max-height: 80%;
+        border: round $primary;
+    }
     """
 
     _dismissed = False

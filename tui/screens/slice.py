@@ -24,19 +24,9 @@ class SliceScreen(OnceModal[SliceChoice | None]):
     feature]``, ``b[class]``, flat order; data, never markup), ``current`` highlighted; returns
     the chosen slice, or None when dismissed with escape."""
 
-    DEFAULT_CSS = """
-    SliceScreen {
-        align: center middle;
-    }
-    #slice {
-        width: 90%;
-        max-width: 100;
-        height: auto;
-        max-height: 80%;
-        border: round $primary;
-    }
-    """
     BINDINGS = [Binding("escape,q", "dismiss(None)", "Cancel", priority=True)]
+
+    DEFAULT_CLASSES = "-chooser"  # OnceModal's centred list
 
     def __init__(self, names: Sequence[str], current: SliceChoice) -> None:
         super().__init__()

@@ -47,7 +47,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.style import Style
 from textual import events
 from textual.content import Content
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 
@@ -316,11 +316,11 @@ class DecisionMap(BaseStyle, can_focus=True):
         if frame.viewport != layout.viewport:
             return
         before, self._picture = self._picture, self._draw(layout)
-        changed = None if before is None else self._picture.changed_rows(before)
-        if changed is None:
+        regions = self._picture.dirty_regions(before)
+        if regions is None:
             self.refresh()
-        elif len(changed):
-            self.refresh(*(Region(0, int(y), size.width, 1) for y in changed))
+        elif regions:
+            self.refresh(*regions)
 
     def notify_style_update(self) -> None:
         """The CSS changed (a new theme, say): the next lines are drawn with the new style,

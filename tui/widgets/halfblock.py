@@ -21,6 +21,7 @@ from rich.color import ColorType
 from rich.color_triplet import ColorTriplet
 from rich.segment import Segment
 from rich.style import Style
+from textual.geometry import Region
 from textual.strip import Strip
 
 from .. import palette
@@ -230,6 +231,12 @@ class Picture:
         changed = np.any(self.keys != before.keys, axis=1)
         self._strips = {y: strip for y, strip in before._strips.items() if y >= len(changed) or not changed[y]}
         return np.flatnonzero(changed)
+
+    def dirty_regions(self, before: Picture | None) -> list[Region] | None:
+        """What a widget showing ``before`` must refresh to show this picture: None for
+        everything (no ``before``, or another context), else one region per changed row."""
+        changed = None if before is None else self.changed_rows(before)
+        return None if changed is None else [Region(0, int(y), self._width, 1) for y in changed]
 
     def line(self, y: int) -> Strip:
         strip = self._strips.get(y)

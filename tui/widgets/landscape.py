@@ -26,7 +26,7 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.content import Content
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 
@@ -145,11 +145,11 @@ class LossLandscape(BaseStyle):
         if (frame.viewport.cols, frame.viewport.rows) != self.grid_size:
             return
         before, self._picture = self._picture, self._draw(size)
-        changed = None if before is None else self._picture.changed_rows(before)
-        if changed is None:
+        regions = self._picture.dirty_regions(before)
+        if regions is None:
             self.refresh()
-        elif len(changed):
-            self.refresh(*(Region(0, int(y), size.width, 1) for y in changed))
+        elif regions:
+            self.refresh(*regions)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
