@@ -41,6 +41,10 @@ _LOGIT_BLOCK_VALUES = 1 << 15  # the K x rows temporaries stay within L2
 #: (threads of our own would only contend with its threads).
 _THREADED_MAX_FEATURES = 64
 _MAX_WORKSPACES = 4  # per thread
+# Wide data: with more features than _THREADED_MAX_FEATURES the two products are written with
+# X's block first, X W^T and X^T (A - Y)^T, then transposed (K x rows and K x d, small): the
+# BLAS library runs those shapes faster than W X^T and (A - Y) X, measured at (1337, 784, 10)
+# blocks 1.2x and 1.7x, at (2000, 400, 4) 1.8x and 2.6x; with fewer features the same or slower.
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +72,7 @@ class _Workspace:
 
     def __init__(self, K: int, rows: int) -> None:
         self.Z = np.empty((K, rows))  # logits, then exponentials, then A - Y
+        self.Z_rows = np.empty((rows, K))  # logits sample-major, as the wide data's product gives them
         self.top = np.empty(rows)  # column max, then log of the normalizer
         self.arg = np.empty(rows, dtype=np.intp)  # predicted class
         self.flag = np.empty(rows, dtype=bool)
@@ -148,10 +153,15 @@ def _block_terms(W, b, Xb, yb, true_pos, gradient: bool):
     go to the first class, like ``np.argmax``). Overflow to a non-finite loss is the
     caller's to detect (the trainer calls it divergence), so NumPy's warnings are silenced
     here, in whichever thread runs the block (NumPy's error state is per thread)."""
-    K, rows = W.shape[0], Xb.shape[0]
+    K, (rows, d) = W.shape[0], Xb.shape
     work = _workspace(K, rows)
     Z, top, arg, flag = work.Z, work.top, work.arg, work.flag
-    np.matmul(W, Xb.T, out=Z)
+    wide = d > _THREADED_MAX_FEATURES
+    if wide:  # see "Wide data" above
+        np.matmul(Xb, W.T, out=work.Z_rows)
+        np.copyto(Z, work.Z_rows.T)
+    else:
+        np.matmul(W, Xb.T, out=Z)
     Z += b[:, None]
     np.copyto(top, Z[0])
     arg.fill(0)
@@ -170,7 +180,8 @@ def _block_terms(W, b, Xb, yb, true_pos, gradient: bool):
     if not gradient:
         return ce_sum, correct, None, None
     _softmax_minus_onehot(E, total, true_pos)
-    return ce_sum, correct, E @ Xb, E.sum(axis=1)
+    dW = np.ascontiguousarray((Xb.T @ E.T).T) if wide else E @ Xb
+    return ce_sum, correct, dW, E.sum(axis=1)
 
 
 @functools.cache
