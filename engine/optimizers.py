@@ -233,5 +233,11 @@ class Optimizer:
         returns the evaluation at the new parameters (:mod:`.second_order`)."""
         return self.rule.iterate(objective, params, current, l2)
 
+    @property
+    def stall(self) -> str:
+        """Why a second-order optimizer's last step could not move although it predicted a
+        decrease ("" if it moved, or for the others): the run cannot go on from there."""
+        return getattr(self.rule, "stall", "")
+
     def reset(self) -> None:
         self.rule.reset()

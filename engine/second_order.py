@@ -114,6 +114,9 @@ class Newton:
 
     def __init__(self, dense_max: int = NEWTON_DENSE_MAX) -> None:
         self.dense_max = dense_max
+        #: Why the last iteration could not move although it predicted a decrease ("": it moved,
+        #: or nothing measurable was left to gain); the trainer then ends the run as stalled.
+        self.stall = ""
 
     def reset(self) -> None:
         """Nothing to forget: each Newton step depends on the current point only."""
@@ -143,16 +146,20 @@ class Newton:
         P = self.direction(objective.X, W, b, G, l2)
         P = (np.ascontiguousarray(P[:, :-1]), P[:, -1].copy())
         slope = _slope(current, *P)
-        if not slope < 0:  # rounding at the optimum: no descent left
+        self.stall = ""
+        if not (slope < 0 and _measurable(slope, current.loss)):  # no descent left: the optimum, unless
+            if _measurable(float((G * G).sum()), current.loss):  # a steepest-descent step could still tell
+                self.stall = "the Newton step predicts no decrease although the gradient is large"
             return current
         alpha = 1.0
         for _ in range(MAX_TRIALS):
             if not _measurable(alpha * slope, current.loss):
-                break
+                return current
             trial = _Trial(objective, W, b, P, alpha, l2)
             if trial.ev.loss <= current.loss + C1 * alpha * slope:
                 return _accept(params, trial)
             alpha *= 0.5
+        self.stall = f"no step along the Newton direction lowered the objective ({MAX_TRIALS} halvings from 1)"
         return current
 
 
@@ -220,6 +227,8 @@ class LBFGS:
         #: The evaluation at which the last line search failed: from there (the parameters
         #: and objective unchanged) every search would fail the same way.
         self.failed_at: Evaluation | None = None
+        #: As :attr:`Newton.stall`: why the last iteration could not move.
+        self.stall = ""
 
     def direction(self, g: np.ndarray) -> np.ndarray:
         """``-H_k g`` for the flat gradient g (K d + K: W's entries, then b) by the two-loop
@@ -261,6 +270,8 @@ class LBFGS:
         if trial is None:
             self.pairs.clear()
             self.failed_at = current
+            if _measurable(float(g @ g), current.loss):  # not the optimum, where rounding alone is left
+                self.stall = "the line search found no step that lowered the objective"
             return current
         s = trial.alpha * p
         y = np.concatenate((trial.ev.dW.ravel(), trial.ev.db)) - g
@@ -302,12 +313,15 @@ def _cubic_minimizer(a, b) -> float:
     """The minimizer of the cubic through two points ``(alpha, f, slope)`` (N&W eq. (3.59)),
     or nan when it has none."""
     (a1, f1, g1), (a2, f2, g2) = a, b
+    if a1 == a2:  # a bracket shrunk to one point (badly scaled data): no cubic through it
+        return math.nan
     d1 = g1 + g2 - 3.0 * (f1 - f2) / (a1 - a2)
     radicand = d1 * d1 - g1 * g2
     if radicand < 0:
         return math.nan
     d2 = math.copysign(math.sqrt(radicand), a2 - a1)
-    return a2 - (a2 - a1) * (g2 + d2 - d1) / (g2 - g1 + 2.0 * d2)
+    denominator = g2 - g1 + 2.0 * d2
+    return a2 - (a2 - a1) * (g2 + d2 - d1) / denominator if denominator else math.nan
 
 
 def _zoom(objective, W, b, P, f0, slope0, l2, lo, hi, best, budget):

@@ -81,6 +81,7 @@ class RunState(str, Enum):
     CONVERGED = "converged"
     EARLY_STOPPED = "early_stopped"
     DIVERGED = "diverged"
+    STALLED = "stalled"  # a second-order method's line search found no decrease
 
     @property
     def finished(self) -> bool:
@@ -340,6 +341,7 @@ class Trainer:
         """A new run or new penalties: evaluate the objective here, forgetting what was
         measured before (the cached gradient, the blow-up limit, early stopping's best)."""
         self._cached: Evaluation | None = None
+        self._stall = ""
         self._loss_limit: float | None = None
         self._best_val, self._bad_epochs = math.inf, 0
         self._evaluate_and_check(epoch_ended=False)
@@ -358,6 +360,7 @@ class Trainer:
         if self.optimizer.second_order:  # the line search's last evaluation is the new point's
             ev = self._cached or self._train_objective.evaluate(W, b, self._l2, self._l1)
             self._cached = self.optimizer.iterate(self._train_objective, [W, b], ev, self._l2)
+            self._stall = self.optimizer.stall
             self._step_count += 1
             self._epoch += 1
             return True
@@ -398,6 +401,9 @@ class Trainer:
         self._cached = ev
         if epoch_ended:
             self._apply_stopping_rules(ev, val)
+        if not self._state.finished and self._stall:
+            self._set_state(RunState.STALLED, f"{self._stall} at step {self._step_count} (gradient norm "
+                            f"{ev.grad_norm:.3g}): badly scaled features? standardize them, or use gd")
         if not self._state.finished and self._at_max_steps:
             self._set_state(RunState.MAX_STEPS, f"reached {_count(self.max_steps, 'step')}")
         self._good = _Evaluated(self._step_count, self._epoch, _frozen(W), _frozen(b), ev, val, self._lr)

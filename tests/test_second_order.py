@@ -2,6 +2,10 @@
 scikit-learn's optimum, in few steps, with line searches that meet their conditions; and how
 the command line and the dashboard offer them (issue 15, part 4)."""
 
+import json
+import math
+from pathlib import Path
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits, load_iris, load_wine
@@ -229,3 +233,87 @@ def test_the_settings_form_hides_the_learning_rate_of_newton_and_lbfgs():
     assert applies("lr", iris, "gd") and applies("lr", iris, "adam")
     assert not applies("lr", iris, "newton") and not applies("lr", iris, "lbfgs")
     assert not applies("batch_size", iris, "newton") and not applies("momentum", iris, "lbfgs")
+
+
+@pytest.mark.parametrize("argv, keys", [(["--optimizer", "newton"], []), (["--optimizer", "adam"], ["o", "o"])])
+async def test_the_settings_form_of_a_newton_or_lbfgs_run_changes_nothing_unasked(argv, keys):
+    """Opened and applied untouched (from the command line, or after o reached lbfgs), the form
+    says no change: the hidden rate keeps the run's (it said "lr 1.0 → default")."""
+    from textual.widgets import Static
+
+    from softmax_tui.tui.app import SoftmaxApp
+    from softmax_tui.tui.screens.settings import SettingsScreen
+
+    app = SoftmaxApp(build_session(parse_options(["--paused", "--dataset", "iris", *argv])))
+    async with app.run_test(size=(120, 40)) as pilot:
+        for key in keys:
+            await pilot.press(key)
+        config = app.dashboard.runner.config
+        await pilot.press("s")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, SettingsScreen)
+        assert form.edited() == config
+        assert "→" not in str(form.query_one("#settings-changes", Static).render())
+
+
+def scaled_csv(folder) -> object:
+    """A CSV of three classes told apart by a feature of scale 1e6, beside a feature of scale
+    1e-6 (read with --no-standardize, the Hessian's eigenvalues span some 24 orders of
+    magnitude)."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 100)
+    X = np.column_stack([(y + rng.normal(size=100)) * 1e6, rng.normal(size=100) * 1e-6])
+    path = folder / "scaled.csv"
+    path.write_text("x,y,label\n" + "\n".join(f"{float(a)!r},{float(b)!r},c{c}" for (a, b), c in zip(X, y)) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("name, why", [
+    ("newton", "the Newton step predicts no decrease although the gradient is large"),
+    ("lbfgs", "the line search found no step that lowered the objective"),
+])
+def test_a_step_that_cannot_move_ends_the_run_as_stalled_with_the_reason(tmp_path, name, why):
+    """Where no step can lower the objective although the gradient is far from zero, the run
+    ends as stalled, saying why and at which step (before: lbfgs divided by zero in its line
+    search's cubic, and newton stood still for ever)."""
+    run = build_session(parse_options(["--optimizer", name, "--l2", "0", "--dataset", str(scaled_csv(tmp_path)),
+                                       "--no-standardize"])).trainer
+    snap = run.advance(100)
+    assert snap.state is RunState.STALLED and snap.state.finished
+    assert snap.reason.startswith(f"{why} at step {snap.step} (gradient norm ")
+    assert snap.grad_norm > 1e-3 and snap.step < 100
+    assert run.advance(5).step == snap.step  # a finished run stays finished
+    run.reset()
+    assert run.state is RunState.PAUSED and run.snapshot.reason == ""
+
+
+def test_the_line_searchs_cubic_has_no_minimizer_on_a_collapsed_bracket():
+    assert math.isnan(second_order._cubic_minimizer((0.5, 1.0, -1.0), (0.5, 1.0, -1.0)))
+    assert second_order._cubic_minimizer((0.0, 1.0, -1.0), (1.0, 1.0, 1.0)) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("name", ["newton", "lbfgs"])
+def test_headless_says_a_stalled_run_in_one_line_and_exits_3(tmp_path, capsys, name):
+    status = main(["--headless", "--optimizer", name, "--l2", "0", "--dataset", str(scaled_csv(tmp_path)),
+                   "--no-standardize"])
+    err = capsys.readouterr().err
+    assert status == 3
+    assert err.count("\n") == 1 and err.startswith("softmax-tui: training stalled: ")
+    assert "standardize them" in err and "--lr" not in err
+
+
+README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_readmes_step_counts_on_iris(capsys):
+    """README: `softmax-tui --headless --dataset iris --l2 0.01 --epochs 5000` converges in 8
+    steps with newton, 26 with lbfgs, 981 with gd."""
+    steps = {}
+    for name in ("newton", "lbfgs", "gd"):
+        assert main(["--headless", "--dataset", "iris", "--l2", "0.01", "--epochs", "5000", "--optimizer", name]) == 0
+        done = json.loads(capsys.readouterr().out.splitlines()[-1])
+        assert done["status"] == "converged"
+        steps[name] = done["step"]
+    assert steps == {"newton": 8, "lbfgs": 26, "gd": 981}
+    assert "converges in 8 steps with `--optimizer\nnewton`, 26 with `lbfgs`, 981 with the default gd" in README

@@ -17,7 +17,7 @@ import json
 import time
 from typing import TextIO
 
-from softmax_tui.engine import RunState, Snapshot
+from softmax_tui.engine import SECOND_ORDER_OPTIMIZERS, RunState, Snapshot
 
 from .errors import UserError
 from .history import HistoryError, HistoryFile
@@ -201,7 +201,11 @@ def _run(run: _Run, err: TextIO) -> int:
     if unsaved is not None:
         raise unsaved
     if snap.state is RunState.DIVERGED:
-        err.write(f"softmax-tui: training diverged: {visible(snap.reason)}; try a smaller --lr\n")
+        hint = "" if options.run.optimizer in SECOND_ORDER_OPTIMIZERS else "; try a smaller --lr"
+        err.write(f"softmax-tui: training diverged: {visible(snap.reason)}{hint}\n")
+        return EXIT_DIVERGED
+    if snap.state is RunState.STALLED:
+        err.write(f"softmax-tui: training stalled: {visible(snap.reason)}\n")
         return EXIT_DIVERGED
     return EXIT_OK
 

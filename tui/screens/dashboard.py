@@ -297,6 +297,8 @@ class DashboardScreen(Screen[None]):
         if state is RunState.DIVERGED:
             self.notify(f"{snap.reason}. Press r to start again (perhaps after - to lower the rate).",
                         title="DIVERGED", severity="error", timeout=8)
+        elif state is RunState.STALLED:
+            self.notify(f"{snap.reason}. Press r to start again.", title="STALLED", severity="warning", timeout=8)
         elif state.finished:
             self.notify(f"{snap.reason}. Press r to start again.", title=f"DONE ({state.value.replace('_', ' ')})")
 

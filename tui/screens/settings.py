@@ -209,8 +209,8 @@ class SettingsScreen(OnceModal[RunConfig | None]):
         choice, values = self._choice(), {}
         optimizer = self.query_one("#field-optimizer", Select).value
         for name, field in self.fields.items():
-            if not applies(name, choice, optimizer):
-                values[name] = field.default
+            if not applies(name, choice, optimizer):  # the rate is kept for a first-order optimizer after
+                values[name] = self.config.lr if name == "lr" else field.default  # newton or lbfgs
             elif name == "features":
                 values[name] = features_value([box.label.plain for box in self.query("#settings-features Checkbox")
                                                if box.value])

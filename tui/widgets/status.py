@@ -37,6 +37,7 @@ WORDS = {
     RunState.CONVERGED: "DONE",
     RunState.EARLY_STOPPED: "DONE",
     RunState.DIVERGED: "DIVERGED",
+    RunState.STALLED: "STALLED",
 }
 #: The rule that finished a run, before its reason (a diverged run's state says it).
 WHY = {
@@ -234,6 +235,7 @@ class StatusBar(LinesView):
 
     COMPONENT_CLASSES = {
         "status--state-running", "status--state-paused", "status--state-done", "status--state-diverged",
+        "status--state-stalled",
         "status--reason", "status--dataset", "status--muted", "status--warning",
     }
 
@@ -247,6 +249,7 @@ class StatusBar(LinesView):
         & > .status--state-paused { color: $warning; text-style: bold; }
         & > .status--state-done { color: $primary; text-style: bold; }
         & > .status--state-diverged { color: $error; text-style: bold reverse; }
+        & > .status--state-stalled { color: $warning; text-style: bold reverse; }
         & > .status--reason { text-style: bold; }
         & > .status--dataset { text-style: bold; }
         & > .status--muted { color: $foreground-muted; }
