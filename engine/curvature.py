@@ -167,12 +167,12 @@ class Hessian:
         H = np.zeros((m, m))
         rows = max(1, _BLOCK_VALUES // (K * m))  # samples per block: F's block stays this small
         for start in range(0, n, rows):
-            Xb, A = self.X[start:start + rows], self.A[:, start:start + rows].T
+            stop = min(start + rows, n)
+            Xt = np.ones((stop - start, d + 1))  # x~_i as rows
+            Xt[:, :-1] = self.X[start:stop]
+            A = self.A[:, start:stop].T
             CQ = np.sqrt(A)[:, :, None] * (Q - (A @ Q)[:, None, :])  # C_i Q, (rows, K, K-1)
-            F = np.empty((len(Xb), K, K - 1, d + 1))
-            np.multiply(CQ[:, :, :, None], Xb[:, None, None, :], out=F[..., :-1])
-            F[..., -1] = CQ
-            F = F.reshape(len(Xb) * K, m)
+            F = (CQ[:, :, :, None] * Xt[:, None, None, :]).reshape((stop - start) * K, m)
             H += F.T @ F
         H /= n
         if self.l2:
