@@ -253,7 +253,14 @@ def spectrum(W: np.ndarray, b: np.ndarray, X: np.ndarray, l2: float = 0.0, *,
     the top two pairs and λmin have converged, or with ``top_only`` the top two alone (they
     converge in a few tens of products; λmin, in a flat spectrum, may take hundreds: the
     result then says it is not ``converged``). A ValueError as :class:`Hessian`."""
-    hessian = Hessian(W, b, X, l2)
+    return spectrum_of(Hessian(W, b, X, l2), dense_max=dense_max, seed=seed, max_steps=max_steps,
+                       top_only=top_only)
+
+
+def spectrum_of(hessian: Hessian, *, dense_max: int = DENSE_MAX_PARAMETERS, seed: int = 0, max_steps: int = 300,
+                top_only: bool = False) -> Spectrum:
+    """:func:`spectrum` of a Hessian already built (its probabilities computed once, for a
+    caller that also needs its products)."""
     K, D = hessian.n_classes, hessian.n_features + 1
     if hessian.prediction_size <= dense_max:
         values, vectors = np.linalg.eigh(hessian.prediction_dense())

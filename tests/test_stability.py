@@ -223,3 +223,19 @@ async def test_a_large_problem_is_measured_in_a_worker(live, monkeypatch):
         d.post_message(CurvatureMeasured(None))  # a measurement that could not be made keeps the last
         await pilot.pause()
         assert d.stability.latest is not None
+
+
+def test_recompute_keys_by_identity_then_value_and_force_skips_the_wait():
+    """The scheduler the curvature and the landscape share (tui/recompute.py)."""
+    from softmax_tui.tui.recompute import Recompute
+
+    first, second = object(), object()
+    schedule = Recompute()
+    assert schedule.due((first, "slice", (40, 12)), running=True, now=0.0, spacing=0.5)
+    assert not schedule.due((first, "slice", (40, 12)), running=False, now=9.0, spacing=0.5)  # asked already
+    assert not schedule.due((second, "slice", (40, 12)), running=True, now=0.2, spacing=0.5)  # too soon
+    assert schedule.due((second, "slice", (40, 14)), running=True, now=0.2, spacing=0.5, force=True)  # new size
+    schedule.busy = True
+    assert not schedule.due((first, "slice", (40, 14)), running=False, now=5.0, spacing=0.5)
+    assert schedule.due((first, "other", (40, 14)), running=False, now=5.0, spacing=0.5, force=True)
+    assert not schedule.due((first, "other", (40, 14)), running=False, now=5.0, spacing=0.5, force=True)

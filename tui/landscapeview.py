@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from softmax_tui.engine.curvature import Hessian, spectrum
+from softmax_tui.engine.curvature import Hessian, spectrum_of
 from softmax_tui.engine.landscape import (
     bands,
     curvatures,
@@ -127,7 +127,7 @@ class LandscapeView:
         theta = stack_parameters(W, b)
         hessian = Hessian(W, b, self.X, l2)
         if choice.parameters is None:
-            found = spectrum(W, b, self.X, l2, top_only=True)  # the top two directions only
+            found = spectrum_of(hessian, top_only=True)  # the top two directions only
             directions = found.top_directions
             curvature = curvatures(hessian, directions)
             labels = tuple(f"eigvec {i + 1} (λ={c:.3g})" for i, c in enumerate(curvature))

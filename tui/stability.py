@@ -19,6 +19,9 @@ import numpy as np
 
 from softmax_tui.engine import SECOND_ORDER_OPTIMIZERS, Snapshot, spectrum
 from softmax_tui.engine.curvature import lr_limit
+from softmax_tui.engine.trainer import distinct_texts
+
+from .recompute import Recompute
 
 #: The least time between two measurements while the run goes on.
 MEASURE_SECONDS = 0.5
@@ -82,23 +85,24 @@ class StabilityWatch:
         self.X = X
         self.inline = X.shape[0] * (n_classes * (X.shape[1] + 1)) ** 2 <= INLINE_COST
         self.latest: Stability | None = None
-        self.busy = False  # a worker is measuring
-        self._asked: tuple[np.ndarray, float] | None = None  # the parameters and l2 last measured
-        self._started = -math.inf
+        self.schedule = Recompute()
+
+    @property
+    def busy(self) -> bool:
+        """A worker is measuring."""
+        return self.schedule.busy
+
+    @busy.setter
+    def busy(self, value: bool) -> None:
+        self.schedule.busy = value
 
     def due(self, snap: Snapshot, l2: float, running: bool, now: float) -> bool:
-        """Whether to measure at ``snap`` now (its parameters or ``l2`` are new, no worker is
-        busy, and a running run was last measured :data:`MEASURE_SECONDS` ago, or
-        :data:`MEASURE_SHARE` times the last measurement's time); if so, it counts as asked
-        for."""
-        asked = self._asked
-        if self.busy or (asked is not None and asked[0] is snap.W and asked[1] == l2):
-            return False
+        """Whether to measure at ``snap`` now (:class:`~..recompute.Recompute`: its parameters
+        or ``l2`` are new, no worker is busy, and a running run was last measured
+        :data:`MEASURE_SECONDS` ago, or :data:`MEASURE_SHARE` times the last measurement's
+        time); if so, it counts as asked for."""
         spacing = max(MEASURE_SECONDS, MEASURE_SHARE * (self.latest.seconds if self.latest else 0.0))
-        if running and now - self._started < spacing:
-            return False
-        self._asked, self._started = (snap.W, l2), now
-        return True
+        return self.schedule.due((snap.W, l2), running=running, now=now, spacing=spacing)
 
     def measured(self, stability: Stability | None) -> None:
         """A measurement's result (None: none could be made; the last one stays)."""
@@ -108,13 +112,11 @@ class StabilityWatch:
 
 
 def limit_text(limit: float, lr: float) -> str:
-    """``limit`` to :data:`LIMIT_DIGITS` significant digits, more if fewer would put it on
-    the wrong side of ``lr`` or equal to it ("490", not "4.9e+02")."""
-    for places in range(LIMIT_DIGITS, 18):
-        rounded = float(f"{limit:.{places}g}")
-        if (rounded > lr) == (limit > lr) and (rounded < lr) == (limit < lr):
-            break
-    text = repr(rounded)
+    """``limit`` to :data:`LIMIT_DIGITS` significant digits, more where fewer would read as
+    ``lr`` (:func:`~softmax_tui.engine.trainer.distinct_texts`: rounding keeps order, so
+    texts that differ compare as the numbers do), written without an exponent where the
+    number is plain ("490", not "4.9e+02")."""
+    text = repr(float(distinct_texts(limit, lr, LIMIT_DIGITS)[0]))
     return text[:-2] if text.endswith(".0") else text
 
 

@@ -35,6 +35,7 @@ from ..mapview import MapView, Selection
 from ..messages import CurvatureMeasured, LandscapeReady, Parked, RunChanged, RunProblem
 from ..options import check_options
 from ..pace import WARMUP_STEPS
+from ..recompute import Recompute
 from ..runner import Runner, optimizer_after
 from ..safe_text import visible, visible_all
 from ..session import Session, build_session
@@ -122,9 +123,8 @@ class DashboardScreen(Screen[None]):
         self.landscape_view = LandscapeView(session.trainer.X, session.trainer.y, visible_all(session.class_names),
                                             visible_all(session.feature_names))
         self.slice: SliceChoice = EIGENVECTORS
-        self._landscape_asked: tuple | None = None  # (snapshot, slice, grid size) of the last computation started
+        self._landscape_schedule = Recompute()  # keyed by (snapshot, slice, grid size)
         self._landscape_worker: Worker | None = None
-        self._landscape_started = 0.0
 
     def compose(self) -> ComposeResult:
         self.parameters = ParameterBars(visible_all(self.session.feature_names), id="parameters")
@@ -558,15 +558,11 @@ class DashboardScreen(Screen[None]):
             return
         snap = self.runner.snapshot if snap is None else snap
         asked = (snap, self.slice, self.loss_landscape.grid_size)
-        if self._landscape_asked is not None and self._landscape_asked[0] is asked[0] and \
-                self._landscape_asked[1:] == asked[1:]:
+        schedule, worker = self._landscape_schedule, self._landscape_worker
+        schedule.busy = worker is not None and not worker.is_finished
+        if not schedule.due(asked, running=self.runner.state is RunState.RUNNING, now=time.perf_counter(),
+                            spacing=LANDSCAPE_INTERVAL, force=force):
             return
-        if not force:
-            busy = self._landscape_worker is not None and not self._landscape_worker.is_finished
-            soon = time.perf_counter() - self._landscape_started < LANDSCAPE_INTERVAL
-            if busy or (soon and self.runner.state is RunState.RUNNING):
-                return
-        self._landscape_asked, self._landscape_started = asked, time.perf_counter()
         self._landscape_worker = self._build_landscape(snap, self.slice, *asked[2])
 
     @work(thread=True, exclusive=True, group="landscape")

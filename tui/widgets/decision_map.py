@@ -315,12 +315,7 @@ class DecisionMap(BaseStyle, can_focus=True):
         layout = self.map_layout()
         if frame.viewport != layout.viewport:
             return
-        before, self._picture = self._picture, self._draw(layout)
-        regions = self._picture.dirty_regions(before)
-        if regions is None:
-            self.refresh()
-        elif regions:
-            self.refresh(*regions)
+        self._picture = self._draw(layout).repaint(self, self._picture)
 
     def notify_style_update(self) -> None:
         """The CSS changed (a new theme, say): the next lines are drawn with the new style,

@@ -23,6 +23,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Region
 from textual.strip import Strip
+from textual.widget import Widget
 
 from .. import palette
 from .lines import runs
@@ -232,11 +233,16 @@ class Picture:
         self._strips = {y: strip for y, strip in before._strips.items() if y >= len(changed) or not changed[y]}
         return np.flatnonzero(changed)
 
-    def dirty_regions(self, before: Picture | None) -> list[Region] | None:
-        """What a widget showing ``before`` must refresh to show this picture: None for
-        everything (no ``before``, or another context), else one region per changed row."""
+    def repaint(self, widget: Widget, before: Picture | None) -> Picture:
+        """Refresh what ``widget``, which showed ``before``, must redraw to show this picture:
+        everything (no ``before``, or another context), else only the changed rows. Returns
+        this picture, the one the widget now shows."""
         changed = None if before is None else self.changed_rows(before)
-        return None if changed is None else [Region(0, int(y), self._width, 1) for y in changed]
+        if changed is None:
+            widget.refresh()
+        elif len(changed):
+            widget.refresh(*(Region(0, int(y), self._width, 1) for y in changed))
+        return self
 
     def line(self, y: int) -> Strip:
         strip = self._strips.get(y)

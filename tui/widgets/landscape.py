@@ -144,12 +144,7 @@ class LossLandscape(BaseStyle):
             return
         if (frame.viewport.cols, frame.viewport.rows) != self.grid_size:
             return
-        before, self._picture = self._picture, self._draw(size)
-        regions = self._picture.dirty_regions(before)
-        if regions is None:
-            self.refresh()
-        elif regions:
-            self.refresh(*regions)
+        self._picture = self._draw(size).repaint(self, self._picture)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
