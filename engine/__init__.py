@@ -18,6 +18,7 @@ from .geometry import (
 from .history import METRICS, History
 from .model import INITIALIZERS, SoftmaxRegression, as_labels, fold_standardization, initial_parameters
 from .objective import Evaluation, evaluate
+from .race import MAX_MEMBERS, MIN_MEMBERS, Milestones, Race
 from .optimizers import OPTIMIZERS, Adam, Momentum, Nesterov, Optimizer, UpdateRule
 from .second_order import SECOND_ORDER_OPTIMIZERS
 from .softmax import (
@@ -35,7 +36,7 @@ from .trainer import RunState, Snapshot, Trainer
 
 __all__ = [
     "NO_SPREAD", "ONE_DIMENSIONAL", "Adam", "Boundary", "Evaluation", "Hessian", "History", "INITIALIZERS", "LossTerms", "METRICS", "Momentum", "Nesterov",
-    "OPTIMIZERS", "Optimizer", "Plane", "SECOND_ORDER_OPTIMIZERS", "PointExplanation", "RunState", "Snapshot", "SoftmaxRegression", "Spectrum",
+    "OPTIMIZERS", "Optimizer", "Plane", "SECOND_ORDER_OPTIMIZERS", "PointExplanation", "MAX_MEMBERS", "MIN_MEMBERS", "Milestones", "Race", "RunState", "Snapshot", "SoftmaxRegression", "Spectrum",
     "Trainer", "UpdateRule", "as_labels", "axis_plane", "cross_entropy", "default_plane", "evaluate",
     "explain_loss", "explain_point", "explain_weights", "fold_standardization", "grid", "initial_parameters", "log_softmax",
     "loss_grad_logits", "loss_grad_logits_chain", "loss_grad_probs", "one_hot", "pairwise_boundaries",

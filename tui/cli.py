@@ -65,13 +65,27 @@ def _list_datasets() -> int:
 def _session(options: Options) -> Session:
     """The run's session; rows the file lost to ``--drop-missing`` are said on stderr."""
     session = build_session(options)
-    if session.dataset.dropped_note:
-        sys.stderr.write(f"softmax-tui: {visible(session.dataset.name)}: {session.dataset.dropped_note}\n")
+    _say_dropped(session)
     return session
 
 
+def _say_dropped(session: Session) -> None:
+    """The rows the file lost to ``--drop-missing``, on stderr."""
+    if session.dataset.dropped_note:
+        sys.stderr.write(f"softmax-tui: {visible(session.dataset.name)}: {session.dataset.dropped_note}\n")
+
+
 def _headless(options: Options) -> int:
-    status = run_headless(_session(options), sys.stdout or ClosedOutput(), sys.stderr)
+    out = sys.stdout or ClosedOutput()
+    if options.compare is not None:
+        from .headless_race import run_race_headless
+        from .race import build_entrants
+
+        entrants = build_entrants(options)
+        _say_dropped(entrants.sessions[0])
+        status = run_race_headless(entrants, options.every, out, sys.stderr)
+    else:
+        status = run_headless(_session(options), out, sys.stderr)
     try:
         if sys.stdout is not None:
             sys.stdout.flush()

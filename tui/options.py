@@ -10,18 +10,24 @@ from __future__ import annotations
 
 import argparse
 import os
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from importlib.metadata import version
 
 from softmax_tui.datasets import is_table_path
 from softmax_tui.engine import SECOND_ORDER_OPTIMIZERS
 
 from . import converters
+from .compare import Member, parse_members
 from .config import OWN_BATCH_OPTIMIZERS, RunConfig
 from .errors import UserError
 from .safe_text import visible
 
 VERSION = version("softmax-tui")
+#: ``--race-loss`` when not given: a race's table times each run to a training loss below it.
+#: Cross-entropy starts near log K (1.1 for three classes); 0.1 is a confident fit (the true
+#: class's probability about 0.9 on average), which every built-in set but the overlapping
+#: ones reaches with the default settings.
+DEFAULT_RACE_LOSS = 0.1
 
 
 @dataclass(frozen=True)
@@ -36,11 +42,25 @@ class Options:
     every: int | None = None
     paused: bool = False
     list_datasets: bool = False
+    #: A race's (``--compare``, ``--race-loss``), not recorded by :meth:`to_dict`: a model file
+    #: is one run's, and a race saves none.
+    compare: str | None = field(default=None, metadata={"recorded": False})
+    race_loss: float | None = field(default=None, metadata={"recorded": False})
+
+    @property
+    def loss_threshold(self) -> float:
+        """``race_loss``, or :data:`DEFAULT_RACE_LOSS` when not given."""
+        return DEFAULT_RACE_LOSS if self.race_loss is None else self.race_loss
+
+    def members(self) -> tuple[Member, ...]:
+        """The runs ``--compare`` lists (:func:`~.compare.parse_members`); empty without it."""
+        return parse_members(self.compare, self.run) if self.compare is not None else ()
 
     def to_dict(self) -> dict:
         """The full configuration, the run's fields then the invocation's, by name;
         JSON-able (saved with a model)."""
-        return {**self.run.to_dict(), **{f.name: getattr(self, f.name) for f in fields(self) if f.name != "run"}}
+        return {**self.run.to_dict(), **{f.name: getattr(self, f.name) for f in fields(self)
+                                         if f.name != "run" and f.metadata.get("recorded", True)}}
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -106,6 +126,15 @@ def build_parser() -> argparse.ArgumentParser:
                      help="with --headless: a progress line every N optimizer steps instead of every "
                      "epoch (gd: a step is an epoch; sgd: one sample), plus one at the step where "
                      "training stops; stopping rules are still checked at epoch ends")
+    race = p.add_argument_group("race")
+    race.add_argument("--compare", metavar="RUNS", type=converters.non_empty,
+                      help="race 2 to 6 runs from the same initial parameters on the same data, in lockstep: "
+                      "optimizer names separated by commas, each optionally followed by :setting=value "
+                      "(lr, batch-size, momentum, beta1, beta2, eps), e.g. gd,momentum,adam or "
+                      "gd:lr=0.3,gd:lr=3; every other flag is shared (not with --history or --save-model)")
+    race.add_argument("--race-loss", metavar="F", type=converters.positive_float,
+                      help=f"with --compare: the training loss whose first step the race's table gives "
+                      f"(default: {DEFAULT_RACE_LOSS:g})")
     run.add_argument("--paused", action="store_true", help="the dashboard starts paused")
     run.add_argument("--list-datasets", action="store_true", help="print every built-in dataset and exit")
     run.add_argument("--version", action="version", version=f"%(prog)s {VERSION}")
@@ -137,12 +166,32 @@ def check_options(options: Options) -> None:
     if run.load_model and (run.features or not run.standardize):
         raise UserError("--load-model uses the model's own preprocessing; drop --features and --no-standardize")
     _check_outputs_spare_inputs(options)
+    if options.compare is not None:
+        _check_race(options)
+        return
+    if options.race_loss is not None:
+        raise UserError("--race-loss applies to --compare only")
     if run.batch_size is not None and run.optimizer in OWN_BATCH_OPTIMIZERS:
         raise UserError(f"--batch-size does not apply to --optimizer {run.optimizer} "
                         "(use minibatch, momentum, nesterov or adam)")
     if run.l1 and run.optimizer in SECOND_ORDER_OPTIMIZERS:
         raise UserError(f"--optimizer {run.optimizer} needs a smooth objective and cannot be used with "
                         f"--l1 {run.l1:g} (use --l1 0, or a first-order optimizer for L1)")
+
+
+def _check_race(options: Options) -> None:
+    """The rules of a race: its members parse, and each member's run passes :func:`check_options`."""
+    for flag, given in (("--history", options.history), ("--save-model", options.save_model),
+                        ("--optimizer", options.run.optimizer != RunConfig.optimizer)):
+        if given:
+            raise UserError(f"{flag} does not apply to --compare"
+                            + (" (each run names its optimizer)" if flag == "--optimizer" else
+                               " (a race has several runs: save one by running it alone)"))
+    for member in options.members():
+        try:
+            check_options(replace(options, run=member.config, compare=None, race_loss=None))
+        except UserError as e:
+            raise UserError(f"--compare run {member.label!r}: {e}") from None
 
 
 def _check_outputs_spare_inputs(options: Options) -> None:
