@@ -18,13 +18,14 @@ from softmax_tui.engine import RunState
 from softmax_tui.tui.screens import dashboard as dashboard_module
 from softmax_tui.tui.app import SoftmaxApp
 from softmax_tui.tui.cli import main
-from softmax_tui.tui.keys import KEYS
+from softmax_tui.tui.keys import DASHBOARD, KEYS, RACE
 from softmax_tui.tui.config import DEFAULT_LR
 from softmax_tui.tui.mapview import MapView, PointCounts, Selection
 from softmax_tui.tui.options import parse_options
 from softmax_tui.tui.safe_text import visible
 from softmax_tui.tui.screens.dashboard import DashboardScreen
 from softmax_tui.tui.screens.dataset import DatasetScreen
+from softmax_tui.tui.screens.race import RaceScreen
 from softmax_tui.tui.screens.help import HelpScreen
 from softmax_tui.tui.screens.too_small import TooSmallScreen
 from softmax_tui.tui.session import build_session
@@ -312,12 +313,16 @@ async def test_every_key_is_in_the_command_palette_and_bound():
     async with app.run_test(size=SIZE):
         commands = {command.title: command for command in app.get_system_commands(app.screen)}
         left_out = {key.id for key in KEYS if key.palette and f"{key.label} ({key.display})" not in commands}
-        assert left_out == {"regenerate"}  # rgb20 is a fixed set: nothing to regenerate
+        assert left_out == {"regenerate", "next-run", "leave-race"}  # rgb20 is a fixed set; the race's own keys
         await commands["step (n)"].callback()
         assert app.dashboard.runner.snapshot.step == 1
-    bound = [*SoftmaxApp.BINDINGS, *DashboardScreen.BINDINGS]
-    assert {binding.action for binding in bound} == {key.action for key in KEYS}
-    assert sorted(binding.id for binding in bound) == sorted(key.id for key in KEYS)  # unique, for a keymap
+    for screen, view in ((DashboardScreen, DASHBOARD), (RaceScreen, RACE)):
+        bound = [*SoftmaxApp.BINDINGS, *screen.BINDINGS]
+        mine = [key for key in KEYS if key.app or view in key.views]
+        assert {binding.action for binding in bound} == {key.action for key in mine}
+        assert sorted(binding.id for binding in bound) == sorted(key.id for key in mine)  # unique, for a keymap
+    assert {key.id for key in KEYS} == {binding.id for binding in
+                                        [*SoftmaxApp.BINDINGS, *DashboardScreen.BINDINGS, *RaceScreen.BINDINGS]}
     assert {binding.action for binding in SoftmaxApp.BINDINGS} == {"quit"}  # the rest act on a run
 
 

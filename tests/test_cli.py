@@ -243,7 +243,7 @@ class FakeDashboard:
 
     opened: list["FakeDashboard"] = []
 
-    def __init__(self, session):
+    def __init__(self, session, entrants=None):
         self.session = session
         self.started_paused = session.trainer.state.value == "paused"
         self.return_code = None

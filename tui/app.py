@@ -25,10 +25,12 @@ from textual.screen import Screen
 
 from .errors import UserError
 from .history import HistoryFile
-from .keys import KEYS, bindings
+from .keys import DASHBOARD, KEYS, RACE, bindings
 from .palette import Terminal, hex_color
 from .safe_text import visible
+from .race import Entrants
 from .screens.dashboard import DashboardScreen, View
+from .screens.race import RaceScreen
 from .screens.too_small import TooSmallScreen
 from .session import Session
 from .signals import STOP_SIGNALS, Stopped
@@ -62,10 +64,12 @@ class SoftmaxApp(App[None]):
     #: The signal that closed the dashboard (SIGTERM, SIGHUP), or None.
     stopped_by: int | None = None
 
-    def __init__(self, session: Session, *, speed: float | None = None) -> None:
+    def __init__(self, session: Session, *, speed: float | None = None, entrants: Entrants | None = None) -> None:
         """With ``--history``, the file is opened here: a path that cannot be written is a
-        :class:`UserError` before the app starts."""
+        :class:`UserError` before the app starts. With ``entrants`` (``--compare``) the app
+        opens on their race, ``session`` being its first run's."""
         super().__init__()
+        self._entrants = entrants
         self.theme = THEME
         self.session = session
         #: The command line's run and its data as read: its file stays a choice (read as the
@@ -96,13 +100,31 @@ class SoftmaxApp(App[None]):
         """The dashboard screen (under any modal screen or notice)."""
         return next(screen for screen in reversed(self.screen_stack) if isinstance(screen, DashboardScreen))
 
+    @property
+    def main_screen(self) -> DashboardScreen | RaceScreen:
+        """The view on screen: the dashboard or the race (under any modal screen or notice)."""
+        return next(screen for screen in reversed(self.screen_stack) if isinstance(screen, (DashboardScreen, RaceScreen)))
+
+    def start_race(self, entrants: Entrants) -> None:
+        """Show ``entrants``' race in place of the dashboard (whose run must be closed)."""
+        self.session = entrants.sessions[0]
+        self._replace_main(RaceScreen(entrants, speed=self._speed))
+
+    def leave_race(self, session: Session) -> None:
+        """One run of the race on screen (its race is closed here) goes on alone in the dashboard."""
+        self.main_screen.runner.close()
+        self.start_run(session, View())
+
     def start_run(self, session: Session, view: View) -> None:
         """Show ``session`` on a new dashboard screen in place of the current one (whose run
         must be closed, so that ``--history`` starts again for the new run), seen as ``view``."""
         self.session = session
-        screen = DashboardScreen(session, self._reopen_history(session.options.history), speed=self._speed,
-                                 view=view)
-        old = self.dashboard
+        self._replace_main(DashboardScreen(session, self._reopen_history(session.options.history), speed=self._speed,
+                                           view=view))
+
+    def _replace_main(self, screen: Screen) -> None:
+        """``screen`` in place of the view on screen and any modal screen over it."""
+        old = self.main_screen
         while self.screen is not old:  # the help screen or explain mode over the old run (the palette acted there)
             self.pop_screen()
         self.switch_screen(screen)  # which focuses the new map (the one focusable widget)
@@ -119,7 +141,10 @@ class SoftmaxApp(App[None]):
             return None
 
     async def on_mount(self) -> None:
-        await self.push_screen(DashboardScreen(self.session, self._history, speed=self._speed))
+        if self._entrants is not None:
+            await self.push_screen(RaceScreen(self._entrants, speed=self._speed))
+        else:
+            await self.push_screen(DashboardScreen(self.session, self._history, speed=self._speed))
         self._check_size(self.size)
         self._catch_stop_signals()
 
@@ -200,9 +225,10 @@ class SoftmaxApp(App[None]):
         yield from super().get_system_commands(screen)
         if isinstance(screen, TooSmallScreen):
             return
-        dashboard = self.dashboard
+        main = self.main_screen
+        view = RACE if isinstance(main, RaceScreen) else DASHBOARD
         for key in KEYS:
-            target = self if key.app else dashboard
-            if key.palette and target.check_action(key.action_name, ()):
+            target = self if key.app else main
+            if key.palette and (key.app or view in key.views) and target.check_action(key.action_name, ()):
                 yield SystemCommand(f"{key.label} ({key.display})", key.help,
                                     lambda action=key.action, on=target: on.run_action(action))

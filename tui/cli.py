@@ -116,11 +116,19 @@ def _dashboard(options: Options) -> int:
     """Open the dashboard; with --save-model, save the model it shows when it closes."""
     if options.save_model:
         check_writable(options.save_model)
-    session = _session(options)
+    entrants = None
+    if options.compare is not None:
+        from .race import build_entrants
+
+        entrants = build_entrants(options)
+        session = entrants.sessions[0]
+        _say_dropped(session)
+    else:
+        session = _session(options)
     _check_drawable(session)
     from .app import SoftmaxApp
 
-    app = SoftmaxApp(session)
+    app = SoftmaxApp(session, entrants=entrants)
     try:
         app.run()
     except OSError:  # the terminal is gone (SIGHUP after an SSH drop): keep the work all the same

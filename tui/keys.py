@@ -9,6 +9,8 @@ from textual.binding import Binding
 
 #: A footer group: the two keys of a pair share one footer item ("+-lr").
 LR_GROUP = Binding.Group("lr", compact=True)
+#: The views a key acts in: the dashboard of one run, and the race (``--compare``, ``R``).
+DASHBOARD, RACE = "dashboard", "race"
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,7 @@ class Key:
     footer_label: str = ""  # the footer's label when it differs from ``label``
     group: Binding.Group | None = None
     app: bool = False  # bound on the app, so it also acts over the too-small notice (quit)
+    views: tuple[str, ...] = (DASHBOARD,)  # the views whose screen binds it (app keys: every view)
 
     @property
     def action_name(self) -> str:
@@ -33,23 +36,23 @@ class Key:
 
 
 KEYS: tuple[Key, ...] = (
-    Key("help", "question_mark", "?", "help", "keys", "This list of keys."),
+    Key("help", "question_mark", "?", "help", "keys", "This list of keys.", views=(DASHBOARD, RACE)),
     Key("explain", "e", "e", "explain", "explain",
         "Explain mode: a note over every panel says what it shows and what its symbols mean, with "
         "live numbers (escape or e closes it; the run goes on as it was)."),
-    Key("toggle-pause", "space", "space", "toggle_pause", "pause", "Pause a running run or resume a paused one."),
-    Key("step", "n", "n", "step", "step", "Exactly one optimizer step (pauses first if running)."),
-    Key("reset", "r", "r", "reset", "reset", "Back to step 0 with the same initial parameters, paused."),
+    Key("toggle-pause", "space", "space", "toggle_pause", "pause", "Pause a running run or resume a paused one.", views=(DASHBOARD, RACE)),
+    Key("step", "n", "n", "step", "step", "Exactly one optimizer step (pauses first if running).", views=(DASHBOARD, RACE)),
+    Key("reset", "r", "r", "reset", "reset", "Back to step 0 with the same initial parameters, paused.", views=(DASHBOARD, RACE)),
     Key("lr-up", "plus,equals_sign", "+", "lr(True)", "lr up", "Learning rate one rung up the 1-3-10 ladder.",
-        group=LR_GROUP),
+        group=LR_GROUP, views=(DASHBOARD, RACE)),
     Key("lr-down", "minus", "-", "lr(False)", "lr down", "Learning rate one rung down the 1-3-10 ladder.",
-        group=LR_GROUP),
+        group=LR_GROUP, views=(DASHBOARD, RACE)),
     # not in the footer, which at 80 columns has room for quit only without them: the status bar
     # shows the speed limit, and the help screen and the palette these keys
     Key("speed-down", "left_square_bracket", "[", "speed(False)", "slower", "Speed limit one rung down.",
-        footer=False),
+        footer=False, views=(DASHBOARD, RACE)),
     Key("speed-up", "right_square_bracket", "]", "speed(True)", "faster",
-        "Speed limit one rung up: 1, 3, 10, ... 10000 steps/s, then max (unthrottled).", footer=False),
+        "Speed limit one rung up: 1, 3, 10, ... 10000 steps/s, then max (unthrottled).", footer=False, views=(DASHBOARD, RACE)),
     Key("next-point", "tab", "tab", "point(1)", "next point", "Explain the next training point in the Jacobian panel.",
         footer=False, priority=True),
     Key("previous-point", "shift+tab", "shift+tab", "point(-1)", "previous point", "Explain the previous training point.",
@@ -66,9 +69,9 @@ KEYS: tuple[Key, ...] = (
         "view; the mouse wheel scrolls a panel too).", footer=False),
     Key("jacobian-page-down", "pagedown", "pgdn", "scroll_jacobian(True)", "Jacobian down",
         "Scroll the Jacobian panel a page down.", footer=False),
-    Key("log-scale", "l", "l", "toggle('log_scale')", "log loss", "Loss axis: linear or log scale.", footer=False),
+    Key("log-scale", "l", "l", "toggle('log_scale')", "log loss", "Loss axis: linear or log scale.", footer=False, views=(DASHBOARD, RACE)),
     Key("boundaries", "b", "b", "toggle('boundaries')", "boundaries", "Decision-boundary lines on the map: on or off.",
-        footer=False),
+        footer=False, views=(DASHBOARD, RACE)),
     Key("validation", "v", "v", "toggle('validation')", "validation points",
         "Validation points on the map: on or off (hollow ○ △ □ …; training points are filled ● ▲ ■ …; "
         "an underlined point is misclassified).", footer=False),
@@ -85,7 +88,7 @@ KEYS: tuple[Key, ...] = (
     Key("next-optimizer", "o", "o", "next_optimizer", "optimizer",
         "Next optimizer (gd, sgd, minibatch, momentum, nesterov, adam, newton, lbfgs) at its default "
         "learning rate (newton and lbfgs choose each step by a line search; skipped while l1 > 0), "
-        "continuing from the current parameters.", footer_label="optim"),
+        "continuing from the current parameters.", footer_label="optim", views=(DASHBOARD, RACE)),
     Key("settings", "s", "s", "settings", "settings",
         "Every setting of the run in one form: data, features, validation, penalties, optimizer, learning "
         "rate, initialization, seeds. Live ones apply from the next step; the others start a new run.",
@@ -97,14 +100,22 @@ KEYS: tuple[Key, ...] = (
     Key("run-command", "c", "c", "run_command", "run as command",
         "The command line that reproduces this run from step 0 (and its headless form to the step on "
         "screen), copied to the clipboard.", footer=False),
+    Key("race", "R", "R", "race", "race",
+        "Race gd, momentum and adam from this run's step 0 on the same data, in lockstep (the command "
+        "line's --compare races any 2 to 6 runs).", footer=False),
+    Key("next-run", "tab", "tab", "next_run", "next run",
+        "In a race: the next run, whose map is shown and which o, + and - change.", priority=True,
+        footer_label="run", views=(RACE,)),
+    Key("leave-race", "R", "R", "leave_race", "one run",
+        "In a race: leave it; the selected run goes on alone in the dashboard.", footer=False, views=(RACE,)),
     Key("quit", "q", "q", "quit", "quit", "Quit (ctrl+c too).", app=True),
     Key("quit-ctrl-c", "ctrl+c", "ctrl+c", "quit", "quit", "Quit.", footer=False, priority=True, palette=False,
         app=True),
 )
 
 
-def bindings(*, app: bool) -> list[Binding]:
-    """The app's bindings (``app=True``: quit) or the dashboard screen's (every other key)."""
+def bindings(*, app: bool, view: str = DASHBOARD) -> list[Binding]:
+    """The app's bindings (``app=True``: quit) or a view's screen's (its other keys)."""
     return [Binding(k.keys, k.action, k.footer_label or k.label, show=k.footer, key_display=k.display,
                     priority=k.priority, tooltip=k.help, id=k.id, group=k.group)
-            for k in KEYS if k.app == app]
+            for k in KEYS if k.app == app and (app or view in k.views)]

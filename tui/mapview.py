@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,6 +28,9 @@ from softmax_tui.engine import (
 )
 
 from .safe_text import visible, visible_all
+
+if TYPE_CHECKING:
+    from .session import Session
 
 #: At most this many training points, chosen at random, can be drawn (and clicked); all of them
 #: still train. Validation points are chosen at the same rate (``ceil(MAX_DRAWN_POINTS *
@@ -232,6 +236,16 @@ class MapView:
     followed by the validation rows (validation row ``i`` is ``n_train + i``).
     ``feature_names`` are the d0 raw column names.
     """
+
+    @classmethod
+    def of_session(cls, session: Session) -> MapView:
+        """The map of a run's data: its training rows, and its validation rows if it holds
+        some out."""
+        dataset, prepared = session.dataset, session.prepared
+        rows, held_out = prepared.train_index, prepared.val_index
+        validation = (dataset.X[held_out], dataset.y[held_out]) if prepared.X_val is not None else None
+        return cls(dataset.X[rows], dataset.y[rows], session.pipeline, dataset.feature_names,
+                   visible_all(dataset.class_names), validation=validation)
 
     def __init__(
         self,

@@ -138,25 +138,25 @@ class LiveChange:
         return None
 
 
-class Runner:
-    """Runs a session's trainer in chunks at a chosen speed; every control may be called from
-    the UI thread and returns at once."""
+class Loop:
+    """The training loop's protocol (module docstring), for a subclass that says what one turn
+    advances: one trainer (:class:`Runner`) or several in lockstep (a race). Controls run at
+    once when the loop is idle, else queued in order for it; frames park it; chunks are sized
+    by time within the speed limit. A loop built with ``loop=`` shares that loop's lock, queue
+    and wake-up: its controls run on the other's thread, which never runs its own."""
 
-    def __init__(self, session: Session, *, speed: float = DEFAULT_SPEED, warmup: bool = False,
-                 history: HistoryFile | None = None, on_change: Callable[[], None] = lambda: None,
-                 on_error: Callable[[str], None] = lambda message: None,
-                 clock: Callable[[], float] = time.perf_counter) -> None:
-        self.session = session
-        self.trainer = trainer = session.trainer
+    def __init__(self, *, speed: float, warmup: bool, clock: Callable[[], float], loop: Loop | None = None) -> None:
         self.pace = Pace(speed, warmup)
-        self._history = history
-        self._on_change = on_change
-        self._on_error = on_error
         self._clock = clock
-        self._lock = threading.RLock()  # whoever touches the trainer
-        self._small = threading.Lock()  # short decisions shared with the loop, never held long
-        self._wakeup = threading.Event()
-        self._controls: deque[Callable[[], None]] = deque()
+        shared = loop or self
+        if loop is None:
+            self._lock = threading.RLock()  # whoever touches the trainer
+            self._small = threading.Lock()  # short decisions shared with the loop, never held long
+            self._wakeup = threading.Event()
+            self._controls: deque[Callable[[], None]] = deque()
+        else:
+            self._lock, self._small, self._wakeup, self._controls = (shared._lock, shared._small, shared._wakeup,
+                                                                     shared._controls)
         self._closed = False
         self._waiting = 0  # threads waiting in _control
         self._held_until = 0.0
@@ -164,6 +164,252 @@ class Runner:
         self._meter = RateMeter()
         self._worker_steps = 0
         self._rate = 0.0
+        self._on_screen: tuple[int, float] | None = None  # (step, since when) as the UI last said
+
+    # -- what a subclass says -----------------------------------------------------------------
+
+    @property
+    def state(self) -> RunState:
+        """The run state, a queued resume counted as done."""
+        raise NotImplementedError
+
+    @property
+    def _position(self) -> int:
+        """The step the speed limit and the warm-up go by."""
+        raise NotImplementedError
+
+    @property
+    def _advancing(self) -> bool:
+        """Whether a turn advances (a trainer runs)."""
+        raise NotImplementedError
+
+    @property
+    def _stochastic(self) -> bool:
+        """Whether a chunk ends with a full evaluation that costs beyond its steps."""
+        raise NotImplementedError
+
+    def _advance(self, n: int) -> int:
+        """One chunk of ``n`` steps, published; returns how many steps it took."""
+        raise NotImplementedError
+
+    # -- what the UI reads (no lock) ------------------------------------------------------------
+
+    @property
+    def speed(self) -> float:
+        """The speed limit now, steps/s (``math.inf``: max): the pace's at the latest step."""
+        return self.pace.limit(self._position)
+
+    @property
+    def warming(self) -> bool:
+        """Whether the warm-up slows the run now (see :mod:`.pace`)."""
+        return self.pace.warming(self._position)
+
+    @property
+    def steps_per_second(self) -> float:
+        """Measured over the last second; 0 unless the run is running."""
+        return self._rate if self.state is RunState.RUNNING else 0.0
+
+
+    # -- controls (UI thread) ---------------------------------------------------------------
+
+    def change_speed(self, up: bool) -> float:
+        """One rung up or down the speed ladder (steps per second, ``inf`` = max) from the
+        limit now; a warm-up is over. Returns the new limit."""
+        self.pace = self.pace.changed(up, self._position)
+        self._submit(self._restart_clocks)
+        return self.speed
+
+    def shown(self, step: int) -> None:
+        """The UI has put step ``step`` on screen (call it after the refresh that shows it):
+        in the warm-up the next step waits until it has been there its time."""
+        if self._on_screen is None or self._on_screen[0] != step:
+            self._on_screen = (step, self._clock())
+            self._wakeup.set()
+
+    def hold(self, seconds: float = MAX_HOLD_SECONDS, on_parked: Callable[[], None] | None = None) -> bool:
+        """Park the training loop until :meth:`release` (or for ``seconds`` at most), so that
+        the UI draws a frame without fighting it for the GIL and the cores. Returns True when
+        the loop is parked at once (it was between chunks); otherwise it parks when its chunk
+        in progress ends and then calls ``on_parked`` (if given) from its thread."""
+        if self._lock.acquire(blocking=False):
+            self._held_until = self._clock() + seconds
+            self._lock.release()
+            return True
+        self._on_parked = lambda: self._park(seconds, on_parked)
+        return False
+
+    def release(self) -> None:
+        """End a :meth:`hold` (or call off one that waits for the chunk in progress)."""
+        self._on_parked = None
+        self._held_until = 0.0
+        self._wakeup.set()
+
+
+    # -- the training loop (a worker thread) ------------------------------------------------
+
+
+    def train(self, cancelled: Callable[[], bool] = lambda: False) -> None:
+        """Run queued controls, and advance the trainer while it runs, until closed
+        or ``cancelled()``."""
+        while not (self._closed or cancelled()):
+            if self._waiting:  # a thread waits for the trainer (see _control)
+                time.sleep(WAITER_SECONDS)
+                continue
+            self._wakeup.clear()
+            with self._lock:
+                wait = 0.0 if self._closed else self._turn()
+            if wait > 0:
+                self._wakeup.wait(wait)
+
+    def _turn(self) -> float:
+        """One turn of the loop, holding the lock: the queued controls, else (unless the UI
+        holds the loop) a chunk. Returns how long to wait before the next turn (a control or
+        a release ends the wait early)."""
+        if self._controls:
+            self._run_controls()
+            self._on_change()
+            return 0.0
+        if self._on_parked is not None:
+            park, self._on_parked = self._on_parked, None
+            park()
+        held = self._held_until - self._clock()
+        if held > 0:
+            return held
+        if not self._advancing:
+            return IDLE_SECONDS
+        step = self._position
+        limit = self.pace.limit(step)
+        if self.pace.warming(step):
+            return self._warm_up_turn(step, limit)
+        n = self._affordable_steps(limit)
+        if n < 1:
+            return (1 - self._tokens) / limit
+        self._run_chunk(n)
+        return 0.0
+
+    def _warm_up_turn(self, step: int, limit: float) -> float:
+        """One step once step ``step`` has been on screen 1 / ``limit`` seconds; returns how
+        long to wait (:meth:`shown` ends the wait for a step not on screen yet). The bucket
+        starts empty after it, so the speed after the warm-up begins with no burst."""
+        on_screen = self._on_screen
+        if on_screen is None or on_screen[0] != step:
+            return IDLE_SECONDS
+        wait = on_screen[1] + 1 / limit - self._clock()
+        if wait > 0:
+            return wait
+        self._run_chunk(1)
+        self._tokens, self._refilled = 0.0, self._clock()
+        return 0.0
+
+    def _run_chunk(self, n: int) -> None:
+        start = self._clock()
+        done = self._advance(n)
+        now = self._clock()
+        self._tokens -= done
+        self._count(done, now)
+        self._tune(n, now - start)
+
+    def _count(self, steps: int, now: float) -> None:
+        """``steps`` more taken by ``now``: the rate over the last second."""
+        self._worker_steps += steps
+        self._rate = self._meter.add(now, self._worker_steps)
+
+    def _affordable_steps(self, limit: float) -> int:
+        """Steps the next chunk may take: the time-sized chunk, within the tokens of a bucket
+        refilled at ``limit`` steps/s."""
+        if math.isinf(limit):
+            return self._chunk
+        now = self._clock()
+        capacity = max(1.0, limit * BURST_SECONDS)
+        self._tokens = min(capacity, self._tokens + (now - self._refilled) * limit)
+        self._refilled = now
+        return min(self._chunk, math.floor(self._tokens))
+
+    def _tune(self, n: int, seconds: float) -> None:
+        """Size the next chunk to take about the target time, changing it by at most 2x.
+
+        Full batch: every step costs the same, so the size scales with the time. Stochastic:
+        a chunk also pays one full evaluation, taken as the fastest chunk seen; the target
+        grows to 4x that cost (up to 90 ms, or 1.5x the cost if it is slower still) and
+        only the time beyond it scales with the number of steps."""
+        if n != self._chunk:  # a chunk cut short by the speed limit says little
+            return
+        fixed, target = 0.0, CHUNK_SECONDS
+        if self._stochastic:
+            self._fastest = fixed = min(self._fastest, seconds)
+            target = min(max(target, 4 * fixed), max(MAX_CHUNK_SECONDS, 1.5 * fixed))
+        ratio = min(2.0, max(0.5, (target - fixed) / max(seconds - fixed, 1e-9)))
+        scaled = n * ratio
+        self._chunk = max(1, math.ceil(scaled) if ratio > 1 else math.floor(scaled))
+
+
+    # -- internals --------------------------------------------------------------------------
+
+
+    @contextmanager
+    def _control(self) -> Iterator[None]:
+        """The trainer to oneself, once the chunk in progress has ended and the queued
+        controls have run. The loop steps aside for a thread that waits here (Python's locks
+        are not fair: a busy loop would otherwise take the lock back at once)."""
+        with self._small:
+            self._waiting += 1
+        self._lock.acquire()
+        with self._small:
+            self._waiting -= 1
+        try:
+            self._run_controls()
+            yield
+        finally:
+            self._lock.release()
+
+    def _submit(self, control: Callable[[], None]) -> None:
+        """Run ``control`` now if the loop is idle, else queue it for the loop (in order)."""
+        if self._closed:
+            return
+        self._controls.append(control)
+        if self._lock.acquire(blocking=False):
+            try:
+                self._run_controls()
+            finally:
+                self._lock.release()
+        self._wakeup.set()  # the loop looks again: to run it, or because it changed the run
+
+    def _run_controls(self) -> None:
+        while self._controls:
+            self._controls.popleft()()
+
+    def _park(self, seconds: float, on_parked: Callable[[], None] | None) -> None:
+        self._held_until = self._clock() + seconds
+        if on_parked is not None:
+            on_parked()
+
+    def _restart_clocks(self) -> None:
+        """Fresh speed budget, rate window and chunk size (on resume, speed or optimizer change)."""
+        self._tokens = 1.0
+        self._refilled = self._clock()
+        self._meter.clear()
+        self._meter.add(self._refilled, self._worker_steps)
+        self._rate = 0.0
+        self._chunk = 1
+        self._fastest = math.inf
+
+
+
+
+class Runner(Loop):
+    """Runs a session's trainer in chunks at a chosen speed; every control may be called from
+    the UI thread and returns at once."""
+
+    def __init__(self, session: Session, *, speed: float = DEFAULT_SPEED, warmup: bool = False,
+                 history: HistoryFile | None = None, on_change: Callable[[], None] = lambda: None,
+                 on_error: Callable[[str], None] = lambda message: None,
+                 clock: Callable[[], float] = time.perf_counter, loop: Loop | None = None) -> None:
+        super().__init__(speed=speed, warmup=warmup, clock=clock, loop=loop)
+        self.session = session
+        self.trainer = trainer = session.trainer
+        self._history = history
+        self._on_change = on_change
+        self._on_error = on_error
         self.changes: list[LiveChange] = []  # since step 0, in order
         # What the UI shows: the configuration as it is once the queued controls have run.
         self._config = session.config
@@ -171,7 +417,6 @@ class Runner:
         self._initial = trainer.snapshot
         self._generation = 0  # a reset drops whatever a chunk of an older generation produces
         self._latest: tuple[Snapshot | None, Snapshot] = (None, self._initial)
-        self._on_screen: tuple[int, float] | None = None  # (step, since when) as the UI last said
         self._history_read = self._history_curves()  # the loss history as last read (see curves)
         if history is not None:
             trainer.on_epoch_end = self._record
@@ -227,19 +472,24 @@ class Runner:
         return sorted({change.step for change in self.changes if change.step > 0})
 
     @property
-    def speed(self) -> float:
-        """The speed limit now, steps/s (``math.inf``: max): the pace's at the latest step."""
-        return self.pace.limit(self.snapshot.step)
+    def _position(self) -> int:
+        return self.snapshot.step
 
     @property
-    def warming(self) -> bool:
-        """Whether the warm-up slows the run now (see :mod:`.pace`)."""
-        return self.pace.warming(self.snapshot.step)
+    def _advancing(self) -> bool:
+        return self.trainer.state is RunState.RUNNING
 
     @property
-    def steps_per_second(self) -> float:
-        """Measured over the last second; 0 unless the run is running."""
-        return self._rate if self.state is RunState.RUNNING else 0.0
+    def _stochastic(self) -> bool:
+        return self.trainer.steps_per_epoch > 1
+
+    def _advance(self, n: int) -> int:
+        generation = self._generation
+        before = self.trainer.snapshot.step
+        snap = self.trainer.advance(n)
+        self._publish(snap, generation)
+        self._flush_history()
+        return snap.step - before
 
     # -- controls (UI thread) ---------------------------------------------------------------
 
@@ -286,13 +536,6 @@ class Runner:
         self.apply(replace(self._config, lr=next_rung(LEARNING_RATES, self._config.lr, up)))
         return self._config.lr
 
-    def change_speed(self, up: bool) -> float:
-        """One rung up or down the speed ladder (steps per second, ``inf`` = max) from the
-        limit now; a warm-up is over. Returns the new limit."""
-        self.pace = self.pace.changed(up, self.snapshot.step)
-        self._submit(self._restart_clocks)
-        return self.speed
-
     def next_optimizer(self) -> str:
         """Continue from the current parameters with the next optimizer, at its default rate
         (:func:`optimizer_after`: newton and lbfgs are passed over while l1 > 0)."""
@@ -328,31 +571,6 @@ class Runner:
         names = ["loss"] + (["val_loss"] if self.trainer.X_val is not None else [])
         return {name: history.curve(name) for name in names}
 
-    def shown(self, step: int) -> None:
-        """The UI has put step ``step`` on screen (call it after the refresh that shows it):
-        in the warm-up the next step waits until it has been there its time."""
-        if self._on_screen is None or self._on_screen[0] != step:
-            self._on_screen = (step, self._clock())
-            self._wakeup.set()
-
-    def hold(self, seconds: float = MAX_HOLD_SECONDS, on_parked: Callable[[], None] | None = None) -> bool:
-        """Park the training loop until :meth:`release` (or for ``seconds`` at most), so that
-        the UI draws a frame without fighting it for the GIL and the cores. Returns True when
-        the loop is parked at once (it was between chunks); otherwise it parks when its chunk
-        in progress ends and then calls ``on_parked`` (if given) from its thread."""
-        if self._lock.acquire(blocking=False):
-            self._held_until = self._clock() + seconds
-            self._lock.release()
-            return True
-        self._on_parked = lambda: self._park(seconds, on_parked)
-        return False
-
-    def release(self) -> None:
-        """End a :meth:`hold` (or call off one that waits for the chunk in progress)."""
-        self._on_parked = None
-        self._held_until = 0.0
-        self._wakeup.set()
-
     def close(self) -> None:
         """End :meth:`train` (after the chunk in progress), run the queued controls, and
         finish the history file."""
@@ -363,102 +581,6 @@ class Runner:
         self._wakeup.set()
 
     # -- the training loop (a worker thread) ------------------------------------------------
-
-    def train(self, cancelled: Callable[[], bool] = lambda: False) -> None:
-        """Run queued controls, and advance the trainer while it runs, until closed
-        or ``cancelled()``."""
-        while not (self._closed or cancelled()):
-            if self._waiting:  # a thread waits for the trainer (see _control)
-                time.sleep(WAITER_SECONDS)
-                continue
-            self._wakeup.clear()
-            with self._lock:
-                wait = 0.0 if self._closed else self._turn()
-            if wait > 0:
-                self._wakeup.wait(wait)
-
-    def _turn(self) -> float:
-        """One turn of the loop, holding the lock: the queued controls, else (unless the UI
-        holds the loop) a chunk. Returns how long to wait before the next turn (a control or
-        a release ends the wait early)."""
-        if self._controls:
-            self._run_controls()
-            self._on_change()
-            return 0.0
-        if self._on_parked is not None:
-            park, self._on_parked = self._on_parked, None
-            park()
-        held = self._held_until - self._clock()
-        if held > 0:
-            return held
-        if self.trainer.state is not RunState.RUNNING:
-            return IDLE_SECONDS
-        step = self.trainer.snapshot.step
-        limit = self.pace.limit(step)
-        if self.pace.warming(step):
-            return self._warm_up_turn(step, limit)
-        n = self._affordable_steps(limit)
-        if n < 1:
-            return (1 - self._tokens) / limit
-        self._run_chunk(n)
-        return 0.0
-
-    def _warm_up_turn(self, step: int, limit: float) -> float:
-        """One step once step ``step`` has been on screen 1 / ``limit`` seconds; returns how
-        long to wait (:meth:`shown` ends the wait for a step not on screen yet). The bucket
-        starts empty after it, so the speed after the warm-up begins with no burst."""
-        on_screen = self._on_screen
-        if on_screen is None or on_screen[0] != step:
-            return IDLE_SECONDS
-        wait = on_screen[1] + 1 / limit - self._clock()
-        if wait > 0:
-            return wait
-        self._run_chunk(1)
-        self._tokens, self._refilled = 0.0, self._clock()
-        return 0.0
-
-    def _run_chunk(self, n: int) -> None:
-        generation = self._generation
-        before = self.trainer.snapshot.step
-        start = self._clock()
-        snap = self.trainer.advance(n)
-        now = self._clock()
-        self._publish(snap, generation)
-        self._flush_history()
-        done = snap.step - before
-        self._tokens -= done
-        self._worker_steps += done
-        self._rate = self._meter.add(now, self._worker_steps)
-        self._tune(n, now - start)
-
-    def _affordable_steps(self, limit: float) -> int:
-        """Steps the next chunk may take: the time-sized chunk, within the tokens of a bucket
-        refilled at ``limit`` steps/s."""
-        if math.isinf(limit):
-            return self._chunk
-        now = self._clock()
-        capacity = max(1.0, limit * BURST_SECONDS)
-        self._tokens = min(capacity, self._tokens + (now - self._refilled) * limit)
-        self._refilled = now
-        return min(self._chunk, math.floor(self._tokens))
-
-    def _tune(self, n: int, seconds: float) -> None:
-        """Size the next chunk to take about the target time, changing it by at most 2x.
-
-        Full batch: every step costs the same, so the size scales with the time. Stochastic:
-        a chunk also pays one full evaluation, taken as the fastest chunk seen; the target
-        grows to 4x that cost (up to 90 ms, or 1.5x the cost if it is slower still) and
-        only the time beyond it scales with the number of steps."""
-        if n != self._chunk:  # a chunk cut short by the speed limit says little
-            return
-        fixed, target = 0.0, CHUNK_SECONDS
-        if self.trainer.steps_per_epoch > 1:
-            self._fastest = fixed = min(self._fastest, seconds)
-            target = min(max(target, 4 * fixed), max(MAX_CHUNK_SECONDS, 1.5 * fixed))
-        ratio = min(2.0, max(0.5, (target - fixed) / max(seconds - fixed, 1e-9)))
-        scaled = n * ratio
-        self._chunk = max(1, math.ceil(scaled) if ratio > 1 else math.floor(scaled))
-
     # -- what the controls do, holding the lock ---------------------------------------------
 
     def _pause(self) -> None:
@@ -503,44 +625,6 @@ class Runner:
             self._publish(self.trainer.snapshot)
 
     # -- internals --------------------------------------------------------------------------
-
-    @contextmanager
-    def _control(self) -> Iterator[None]:
-        """The trainer to oneself, once the chunk in progress has ended and the queued
-        controls have run. The loop steps aside for a thread that waits here (Python's locks
-        are not fair: a busy loop would otherwise take the lock back at once)."""
-        with self._small:
-            self._waiting += 1
-        self._lock.acquire()
-        with self._small:
-            self._waiting -= 1
-        try:
-            self._run_controls()
-            yield
-        finally:
-            self._lock.release()
-
-    def _submit(self, control: Callable[[], None]) -> None:
-        """Run ``control`` now if the loop is idle, else queue it for the loop (in order)."""
-        if self._closed:
-            return
-        self._controls.append(control)
-        if self._lock.acquire(blocking=False):
-            try:
-                self._run_controls()
-            finally:
-                self._lock.release()
-        self._wakeup.set()  # the loop looks again: to run it, or because it changed the run
-
-    def _run_controls(self) -> None:
-        while self._controls:
-            self._controls.popleft()()
-
-    def _park(self, seconds: float, on_parked: Callable[[], None] | None) -> None:
-        self._held_until = self._clock() + seconds
-        if on_parked is not None:
-            on_parked()
-
     def _record(self, snap: Snapshot) -> None:
         """A completed epoch (the engine's ``on_epoch_end``): a history row."""
         self._guard_history(self._history.write, snap)
@@ -577,15 +661,6 @@ class Runner:
             if generation is None or generation == self._generation:
                 self._latest = (self._latest[1], snap)
 
-    def _restart_clocks(self) -> None:
-        """Fresh speed budget, rate window and chunk size (on resume, speed or optimizer change)."""
-        self._tokens = 1.0
-        self._refilled = self._clock()
-        self._meter.clear()
-        self._meter.add(self._refilled, self._worker_steps)
-        self._rate = 0.0
-        self._chunk = 1
-        self._fastest = math.inf
 
 
 def _ending_at(steps: np.ndarray, values: np.ndarray, step: int, value: float) -> tuple[np.ndarray, np.ndarray]:

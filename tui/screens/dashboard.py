@@ -35,6 +35,7 @@ from ..mapview import MapView, Selection
 from ..messages import CurvatureMeasured, LandscapeReady, Parked, RunChanged, RunProblem
 from ..options import check_options
 from ..pace import WARMUP_STEPS
+from ..race import build_entrants
 from ..recompute import Recompute
 from ..runner import Runner, optimizer_after
 from ..safe_text import visible, visible_all
@@ -74,6 +75,8 @@ class View:
 #: Below this width the right-hand column (loss, Jacobian) gets the extra width the
 #: Jacobian's two blocks per band need (the ``-narrow`` class).
 NARROW_WIDTH = 100
+#: The race ``R`` starts: a first-order method, its accelerated form and an adaptive one.
+DEFAULT_RACE = "gd,momentum,adam"
 #: While the run runs, the landscape is computed again at most this often (seconds).
 LANDSCAPE_INTERVAL = 0.5
 
@@ -110,11 +113,8 @@ class DashboardScreen(Screen[None]):
         self.frames = FrameClock([self.runner], draw=self._hand_over, can_draw=self._can_draw,
                                  after_refresh=self.call_after_refresh,
                                  post_parked=lambda runner: self.post_message(Parked(runner)))
-        dataset, prepared = session.dataset, session.prepared
-        rows, held_out = prepared.train_index, prepared.val_index
-        validation = (dataset.X[held_out], dataset.y[held_out]) if prepared.X_val is not None else None
-        self.map_view = MapView(dataset.X[rows], dataset.y[rows], session.pipeline, dataset.feature_names,
-                                visible_all(dataset.class_names), validation=validation)
+        prepared = session.prepared
+        self.map_view = MapView.of_session(session)
         self.selection = Selection.point(int(self.map_view.drawn[0]))
         self._cursor_input: tuple[Selection, np.ndarray, np.ndarray | None] | None = None
         self._drawn: tuple | None = None
@@ -247,11 +247,8 @@ class DashboardScreen(Screen[None]):
         return self._readable_line(variables["primary"], canvas), self._readable_line(variables["accent"], canvas)
 
     def _readable_line(self, color: str, canvas: tuple[int, int, int]) -> Color:
-        """``color`` made readable on the plot's ``canvas`` (the theme's surface, as
-        textual-plotext paints it), then on the panel's background under the legend: the two
-        are both dark or both light, so the second step keeps the first one's contrast."""
-        on_canvas = Color.parse(self.loss.readable(Color.parse(color).rgb, canvas))
-        return Color.parse(self.loss.readable(on_canvas.rgb))
+        """``color`` made readable on the plot (:meth:`LossPlot.line_color`)."""
+        return self.loss.line_color(Color.parse(color).rgb, canvas)
 
     def subject(self, snap: Snapshot) -> Subject:
         """The engine's explanation of the selection at ``snap``: a training or validation point
@@ -480,6 +477,22 @@ class DashboardScreen(Screen[None]):
         if action == "regenerate" and generated_set(self.runner.config.dataset) is None:
             return None
         return True
+
+    def action_race(self) -> None:
+        """Race :data:`DEFAULT_RACE` from this run's step 0 (its settings shared, each
+        optimizer at its default rate), in place of this run."""
+        config = replace(self.runner.config, optimizer=RunConfig.optimizer, lr=None, batch_size=None)
+        options = replace(self.session.options, run=config, compare=DEFAULT_RACE, paused=self.runner.state is not RunState.RUNNING)
+        try:
+            check_options(options)
+            entrants = build_entrants(options, self.session.dataset)
+        except (UserError, DatasetError) as e:
+            self._say_problem(str(e))
+            return
+        self.runner.close()
+        self.app.start_race(entrants)
+        self.notify(f"Racing {DEFAULT_RACE.replace(',', ', ')} from step 0; tab selects a run, R leaves the race",
+                    title="Race")
 
     def action_regenerate(self) -> None:
         """New points from the same generator: the data seed one up, a new run from step 0."""

@@ -121,17 +121,17 @@ def shown_texts(counts: PointCounts) -> list[str]:
             f"{t + v}/{total_t + total_v}"]
 
 
-def fitting_title(counts: PointCounts, room: int) -> str:
+def fitting_title(counts: PointCounts, room: int, title: str = TITLE, short: str = SHORT_TITLE) -> str:
     """The border title in at most ``room`` cells where it can be: the panel's name and the
     longest form of :func:`shown_texts` with words that fits beside it, else the short name
-    ("Map") and such a form, else either name and the bare numbers, else the numbers alone,
+    (``short``, "Map") and such a form, else either name and the bare numbers, else the numbers alone,
     else the shortest (wider than ``room``, Textual cuts it with an ellipsis, visibly). So a
     narrow map reads "Map · 60/150 shown" rather than "Decision map · 60/150"."""
     texts = shown_texts(counts)
     if not texts:
-        return TITLE
+        return title
     worded, bare = texts[:-2], texts[-2:]
-    candidates = [f"{name} · {text}" for group in (worded, bare) for name in (TITLE, SHORT_TITLE) for text in group]
+    candidates = [f"{name} · {text}" for group in (worded, bare) for name in (title, short) for text in group]
     for title in candidates + texts:
         if cell_len(title) <= room:
             return title
@@ -273,16 +273,19 @@ class DecisionMap(BaseStyle, can_focus=True):
         *,
         color_mode: ColorMode | None = None,
         ascii_glyphs: bool = False,
+        title: tuple[str, str] = (TITLE, SHORT_TITLE),
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         """``color_mode`` None follows the terminal (see :func:`palette.color_mode`);
         ``ascii_glyphs`` draws points as ``o ^ # …`` (validation ``O A H …``) instead of
-        ``● ▲ ■ …`` (``○ △ □ …``)."""
+        ``● ▲ ■ …`` (``○ △ □ …``); ``title`` is the panel's name, long and short (a race's
+        maps name their runs)."""
         super().__init__(name=name, id=id, classes=classes)
         self.map_view = map_view
-        self.border_title = TITLE
+        self.map_title = title
+        self.border_title = title[0]
         self._forced_mode = color_mode
         self._glyphs = ((palette.ASCII_GLYPHS, palette.ASCII_HOLLOW_GLYPHS) if ascii_glyphs
                         else (palette.GLYPHS, palette.HOLLOW_GLYPHS))
@@ -462,7 +465,7 @@ class DecisionMap(BaseStyle, can_focus=True):
         key = (self._frame.counts, self.size.width - SUBTITLE_MARGIN)
         if key != self._title_key:
             self._title_key = key
-            self.border_title = fitting_title(*key)
+            self.border_title = fitting_title(*key, *self.map_title)
 
     def _update_legend(self) -> None:
         """The border subtitle: each class's glyph and colour (or fill, without colour) and

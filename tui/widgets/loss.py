@@ -28,6 +28,7 @@ from plotext._utility import colors_to_ansi  # the codes plotext would write for
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.color import Color
 from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
@@ -70,9 +71,12 @@ class PlotRequest:
     width: int
     height: int
     theme: str
-    colors: tuple[tuple[int, int, int], tuple[int, int, int]]  # train, validation
+    colors: tuple[tuple[int, int, int], ...]  # each curve's: train, validation (a race: each run's)
     switches: tuple[tuple[int, str], ...]  # (step, what) where the optimizer or the penalties changed
     legend: str  # the subtitle: the current values (markup), shown with the plot they end
+    #: Each curve's marker (a race: one per run, so that they differ without colour); empty:
+    #: braille for the training loss, dots for the validation loss.
+    markers: tuple[str, ...] = ()
 
 
 class LossPlot(QuietSubtitle, BaseStyle, PlotextPlot, can_focus=False):
@@ -104,6 +108,13 @@ class LossPlot(QuietSubtitle, BaseStyle, PlotextPlot, can_focus=False):
         self.set_subtitle(request.legend)
         self.refresh_changed(old, self._lines)
 
+    def line_color(self, rgb: tuple[int, int, int], canvas: tuple[int, int, int]) -> Color:
+        """A curve's colour ``rgb`` made readable on the plot's ``canvas`` (the theme's surface,
+        as textual-plotext paints it), then on the panel's background under the legend: the
+        two are both dark or both light, so the second step keeps the first one's contrast."""
+        on_canvas = Color.parse(self.readable(rgb, canvas))
+        return Color.parse(self.readable(on_canvas.rgb))
+
     def render_line(self, y: int) -> Strip:
         """The plot's lines, ready-made (a new subtitle does not re-render them)."""
         width = self.content_size.width
@@ -130,11 +141,12 @@ class LossPlot(QuietSubtitle, BaseStyle, PlotextPlot, can_focus=False):
         :data:`PLOT_CEILING`); returns
         the lowest and highest value drawn and the first step."""
         lo, hi, first = np.inf, -np.inf, request.step
-        for (name, (steps, values)), color in zip(curves.items(), request.colors):
+        markers = request.markers or ["braille" if name == "loss" else "dot" for name in curves]
+        for (steps, values), color, marker in zip(curves.values(), request.colors, markers):
             steps, values = envelope(steps, values, max(request.width, 2))
             values = np.clip(values, LOG_FLOOR if request.log else -np.inf, PLOT_CEILING)
             lo, hi, first = min(lo, values.min()), max(hi, values.max()), min(first, int(steps[0]))
-            self.plt.plot(steps.tolist(), values.tolist(), color=color, marker="braille" if name == "loss" else "dot")
+            self.plt.plot(steps.tolist(), values.tolist(), color=color, marker=marker)
         self.last_step = int(max(steps[-1] for steps, _ in curves.values()))
         return lo, hi, first
 
