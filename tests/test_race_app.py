@@ -166,8 +166,8 @@ def test_runs_at_different_steps_show_their_own():
 
 @pytest.mark.parametrize("milestones,finished,cells", [
     (Milestones(34, 1.0, 12), False, ("step 34", "step 12")),
-    (Milestones(None, 0.967, 99), False, ("not yet", "(96.7% @ 99)")),
-    (Milestones(None, 0.5, 3), True, ("never", "(50.0% @ 3)")),
+    (Milestones(None, 0.967, 99), False, ("not yet", "96.7% @ 99")),
+    (Milestones(None, 0.5, 3), True, ("never", "50.0% @ 3")),
 ])
 def test_milestone_cells(milestones, finished, cells):
     assert milestone_cells(TableRow("gd", "o", None, milestones, finished)) == cells

@@ -136,3 +136,28 @@ def test_loss_landscape(snap_compare, live, monkeypatch, terminal_name, size):
 
     app = SoftmaxApp(build_session(parse_options(["--paused", *DATASETS["iris"]])))
     assert snap_compare(app, terminal_size=size, run_before=ten_steps_then_landscape)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_race(snap_compare, monkeypatch, size):
+    """A three-way race (gd, momentum, adam) on iris paused after ten steps, in truecolor: the
+    overlaid losses with their markers and legend, the table of steps, the status line of the
+    three runs, and the map of gd (80x24) or every run's map (120x40)."""
+    from softmax_tui.tui.race import build_entrants
+    from softmax_tui.tui.widgets.loss import LossPlot
+
+    use_terminal(monkeypatch, "truecolor")
+
+    async def ten_steps(pilot) -> None:
+        for _ in range(STEPS):
+            await pilot.press("n")
+        screen = pilot.app.main_screen
+        with screen.runner._control():
+            pass
+        screen.draw_frame(now=True)
+        await pilot.pause()
+        assert screen.query_one(LossPlot).shown.step == STEPS
+
+    entrants = build_entrants(parse_options(["--paused", "--compare", "gd,momentum,adam", *DATASETS["iris"]]))
+    app = SoftmaxApp(entrants.sessions[0], entrants=entrants)
+    assert snap_compare(app, terminal_size=size, run_before=ten_steps)

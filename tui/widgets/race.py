@@ -131,11 +131,10 @@ class TableRow:
 def milestone_cells(row: TableRow) -> tuple[str, str]:
     """The table's two cells for a run: the step its loss first went below the threshold
     ("step 34", "not yet", "never" once it finished), and the step it reached 100% accuracy
-    ("step 12") or, in parentheses, its best accuracy so far and the first step at it
-    ("(96.7% @ 99)")."""
+    ("step 12") or its best accuracy so far and the first step at it ("96.7% @ 99")."""
     m = row.milestones
     loss = f"step {m.loss_step}" if m.loss_step is not None else "never" if row.finished else "not yet"
-    accuracy = f"step {m.accuracy_step}" if m.perfect else f"({100 * m.best_accuracy:.1f}% @ {m.accuracy_step})"
+    accuracy = f"step {m.accuracy_step}" if m.perfect else f"{100 * m.best_accuracy:.1f}% @ {m.accuracy_step}"
     return loss, accuracy
 
 
@@ -161,7 +160,7 @@ class RaceTable(Static):
         table = Table(box=None, padding=(0, 1, 0, 0), show_edge=False, expand=False)
         table.add_column("run", no_wrap=True, overflow="ellipsis", max_width=16)
         table.add_column(f"loss < {threshold:g}", no_wrap=True)
-        table.add_column("100% acc (best)", no_wrap=True)
+        table.add_column("100% (best)", no_wrap=True)
         for row in rows:
             loss, accuracy = milestone_cells(row)
             table.add_row(Text(f"{row.marker} {row.label}", style=Style(color=row.color)), Text(loss), Text(accuracy))
