@@ -4,7 +4,15 @@ Pure NumPy. Every loader returns a Dataset of raw columns; ``prepare`` splits it
 raw columns to model features through a Pipeline fitted on the training rows.
 """
 
-from .builtin import MAX_CLASSES, MAX_SAMPLES, GeneratedSet, generated_set, list_datasets, load_dataset
+from .builtin import (
+    MAX_CLASSES,
+    MAX_SAMPLES,
+    GeneratedSet,
+    fixed_feature_count,
+    generated_set,
+    list_datasets,
+    load_dataset,
+)
 from .csv_loader import load_csv
 from .dataset import Dataset, DatasetError
 from .prepare import Prepared, prepare
@@ -22,7 +30,7 @@ __all__ = [
     "Pipeline",
     "Prepared",
     "TableOptions",
-    "generated_set",
+    "fixed_feature_count", "generated_set",
     "is_table_path",
     "list_datasets",
     "load_csv",

@@ -30,6 +30,20 @@ _RGB20_Y = (0, 0, 1, 0, 2, 1, 1, 1, 1, 0, 0, 2, 2, 2, 1, 0, 1, 2, 2, 2)
 _FIXED_SUMMARIES = {
     "rgb20": "20 red, green and blue points in 2-D: the softmax tutorial's first example",
     "iris": "Fisher's iris: 150 flowers, 4 measurements (cm), 3 species",
+    "wine": "UCI wine: 178 wines, 13 chemical measurements, 3 cultivars",
+    "digits": "UCI handwritten digits: 1797 images of 8x8 pixels (0-16), 10 digits",
+}
+#: The fixed sets read from the package's data folder (CSV, the class column last), and the
+#: images their rows are (height, width), if they are. Sources, all CC BY 4.0:
+#: iris: R. A. Fisher (1936), UCI Machine Learning Repository, doi:10.24432/C56C76.
+#: wine: M. Forina et al. (1991), UCI Machine Learning Repository, doi:10.24432/C5PC7J.
+#: digits: E. Alpaydin, C. Kaynak (1998), "Optical Recognition of Handwritten Digits", UCI
+#: Machine Learning Repository, doi:10.24432/C50P49 (its 1797-image test set, as scikit-learn
+#: bundles it as load_digits).
+_FILES: dict[str, tuple[str, tuple[int, int] | None]] = {
+    "iris": ("iris.csv", None),
+    "wine": ("wine.csv", None),
+    "digits": ("digits.csv", (8, 8)),
 }
 
 
@@ -82,8 +96,17 @@ _NAMES = (*_FIXED_SUMMARIES, *_GENERATED)
 
 def generated_set(name: str) -> GeneratedSet | None:
     """The generator behind built-in ``name`` with its defaults (samples, classes, noise),
-    or None when ``name`` is a fixed set (rgb20, iris) or not a built-in (a file)."""
+    or None when ``name`` is a fixed set (rgb20, iris, wine, digits) or not a built-in (a file)."""
     return _GENERATED.get(name)
+
+
+def fixed_feature_count(name: str) -> int:
+    """How many features fixed set ``name`` has, read from its file's header line (not the
+    whole file). A KeyError for a name that is not a fixed set."""
+    if name == "rgb20":
+        return len(_RGB20_X[0])
+    with (files("softmax_tui.datasets") / "data" / _FILES[name][0]).open() as f:
+        return f.readline().count(",")  # the columns but the class's
 
 
 def list_datasets() -> list[tuple[str, str]]:
@@ -116,7 +139,7 @@ def load_dataset(
                            f"--categorical-target apply to data files only, not to the built-in {spec!r}")
     if spec in _FIXED_SUMMARIES:
         _refuse(f"{spec} (a fixed dataset)", samples=samples, classes=classes, noise=noise)
-        return _rgb20() if spec == "rgb20" else _iris()
+        return _rgb20() if spec == "rgb20" else _packaged(spec)
     if spec in _GENERATED:
         return _generate(spec, samples, classes, noise, seed)
     hint = f" (for the file {spec!r}, write ./{spec})" if os.path.exists(spec) else ""
@@ -143,10 +166,12 @@ def _rgb20() -> Dataset:
     )
 
 
-def _iris() -> Dataset:
-    with as_file(files("softmax_tui.datasets") / "data" / "iris.csv") as path:
+def _packaged(name: str) -> Dataset:
+    """A fixed set shipped in the package (:data:`_FILES`)."""
+    filename, image_shape = _FILES[name]
+    with as_file(files("softmax_tui.datasets") / "data" / filename) as path:
         dataset = load_table(path)
-    return replace(dataset, name="iris", description=_FIXED_SUMMARIES["iris"])
+    return replace(dataset, name=name, description=_FIXED_SUMMARIES[name], image_shape=image_shape)
 
 
 def _generate(

@@ -25,6 +25,9 @@ class Dataset:
     #: Rows of the file left out for a missing value (``--drop-missing``), and a line saying so.
     dropped_rows: int = 0
     dropped_note: str = ""
+    #: (height, width) when each row is an image's pixels in row-major order (digits: (8, 8)),
+    #: so that a class's weights can be drawn as an image; None otherwise.
+    image_shape: tuple[int, int] | None = None
 
     @property
     def short_name(self) -> str:

@@ -32,12 +32,13 @@ from .softmax import (
     softmax,
     softmax_jacobian,
 )
+from .timeline import Checkpoint, Timeline
 from .trainer import RunState, Snapshot, Trainer
 
 __all__ = [
-    "NO_SPREAD", "ONE_DIMENSIONAL", "Adam", "Boundary", "Evaluation", "Hessian", "History", "INITIALIZERS", "LossTerms", "METRICS", "Momentum", "Nesterov",
+    "NO_SPREAD", "ONE_DIMENSIONAL", "Adam", "Boundary", "Checkpoint", "Evaluation", "Hessian", "History", "INITIALIZERS", "LossTerms", "METRICS", "Momentum", "Nesterov",
     "OPTIMIZERS", "Optimizer", "Plane", "SECOND_ORDER_OPTIMIZERS", "PointExplanation", "MAX_MEMBERS", "MIN_MEMBERS", "Milestones", "Race", "RunState", "Snapshot", "SoftmaxRegression", "Spectrum",
-    "Trainer", "UpdateRule", "as_labels", "axis_plane", "cross_entropy", "default_plane", "evaluate",
+    "Timeline", "Trainer", "UpdateRule", "as_labels", "axis_plane", "cross_entropy", "default_plane", "evaluate",
     "explain_loss", "explain_point", "explain_weights", "fold_standardization", "grid", "initial_parameters", "log_softmax",
     "loss_grad_logits", "loss_grad_logits_chain", "loss_grad_probs", "one_hot", "pairwise_boundaries",
     "pca_plane", "plane_logits", "sigmoid", "softmax", "softmax_jacobian", "spectrum", "triple_point",

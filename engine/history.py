@@ -24,13 +24,15 @@ class _Bucket:
     lo_step: list[int]
     hi: list[float]
     hi_step: list[int]
+    last_step: int  # the step of the latest record in the bucket
 
     @classmethod
     def of(cls, step: int, values: list[float]) -> "_Bucket":
-        return cls(1, list(values), [step] * len(values), list(values), [step] * len(values))
+        return cls(1, list(values), [step] * len(values), list(values), [step] * len(values), step)
 
     def add(self, step: int, values: list[float]) -> None:
         self.count += 1
+        self.last_step = step
         for i, v in enumerate(values):
             if v < self.lo[i]:
                 self.lo[i], self.lo_step[i] = v, step
@@ -39,6 +41,7 @@ class _Bucket:
 
     def absorb(self, later: "_Bucket") -> None:
         self.count += later.count
+        self.last_step = later.last_step
         for i in range(len(self.lo)):
             if later.lo[i] < self.lo[i]:
                 self.lo[i], self.lo_step[i] = later.lo[i], later.lo_step[i]
@@ -78,6 +81,21 @@ class History:
         if len(self._buckets) == self.capacity:
             self._merge_pairs()
         self._buckets.append(_Bucket.of(step, values))
+
+    @property
+    def last_step(self) -> int | None:
+        """The step of the last record, None before the first."""
+        return None if self.last is None else self.last[0]
+
+    def truncate(self, step: int) -> None:
+        """Forget the records after ``step`` (the run went back there). A bucket that holds
+        records on both sides goes too, since its extremes may come from after ``step``: the
+        curve then ends up to one bucket's width (``count`` records) early. ``last`` is
+        forgotten unless it is at or before ``step``."""
+        while self._buckets and self._buckets[-1].last_step > step:
+            self.count -= self._buckets.pop().count
+        if self.last is not None and self.last[0] > step:
+            self.last = None
 
     def _merge_pairs(self) -> None:
         merged = self._buckets[0::2]

@@ -31,11 +31,18 @@ rules when both apply. A non-finite parameter or loss, or a
 loss that explodes past ``BLOWUP_FACTOR`` times its starting value (the steps overshoot so
 far that only float64's range stops them), ends the run as diverged and restores the last
 good snapshot; nothing raises.
+
+Any past step can be shown again exactly (:meth:`Trainer.snapshot_at`) and made the present
+(:meth:`Trainer.fork`): the trainer records checkpoints of its whole state as it advances
+(:mod:`.timeline`) and recomputes the steps from the nearest one on a private copy of itself.
 """
 
 from __future__ import annotations
 
+import copy
 import math
+import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -46,12 +53,15 @@ from .history import History
 from .model import SoftmaxRegression, as_labels
 from .objective import Evaluation, Objective, batch_gradient
 from .optimizers import Optimizer
+from .timeline import OVERHEAD_BYTES, Checkpoint, Timeline
 from .trajectory import Trajectory, trajectory_capacity
 
 
 #: The training loss may never exceed this multiple of ``max(1, initial loss)``. Cross-entropy
 #: starts near log K and falls; a million-fold rise means the steps are overshooting.
 BLOWUP_FACTOR = 1e6
+#: A replay with a progress callback reports after pieces of about this many seconds.
+REPLAY_PIECE_SECONDS = 0.05
 #: Comparisons in a run's reason show values to at least this many significant digits.
 REASON_DIGITS = 3
 
@@ -110,6 +120,12 @@ def _penalty(name: str, value: float) -> float:
     """A penalty weight as a float; a ValueError unless it is finite and >= 0."""
     if not (value >= 0 and math.isfinite(value)):
         raise ValueError(f"{name} must be a finite number >= 0, got {value}")
+    return float(value)
+
+
+def _learning_rate(value: float) -> float:
+    if not (value > 0 and math.isfinite(value)):
+        raise ValueError(f"learning rate must be a positive finite number, got {value}")
     return float(value)
 
 
@@ -186,9 +202,11 @@ class Trainer:
         #: rules), in the thread that advances; a log of every epoch (``--history``) without
         #: chunking a run at epoch ends.
         self.on_epoch_end: Callable[[Snapshot], None] | None = None
+        #: Checkpoints of the whole state, from which any past step is recomputed exactly
+        #: (:mod:`.timeline`, :meth:`snapshot_at`, :meth:`fork`); None in a private replay copy.
+        self.timeline: Timeline | None = Timeline()
         self._initial = (model.W.copy(), model.b.copy())
-        self._lr = 0.0
-        self.lr = lr
+        self._lr = _learning_rate(lr)
         self._restart(RunState.PAUSED if paused else RunState.RUNNING)
 
     # -- public controls ---------------------------------------------------------------
@@ -199,9 +217,11 @@ class Trainer:
 
     @lr.setter
     def lr(self, value: float) -> None:
-        if not (value > 0 and math.isfinite(value)):
-            raise ValueError(f"learning rate must be a positive finite number, got {value}")
-        self._lr = float(value)
+        """From the next step; a ValueError unless a positive finite number."""
+        value = _learning_rate(value)
+        if value != self._lr:
+            self._lr = value
+            self._pin()
 
     @property
     def l2(self) -> float:
@@ -232,6 +252,7 @@ class Trainer:
         if (l1, l2) != (self._l1, self._l2):
             self._l1, self._l2 = l1, l2
             self._change_objective()
+            self._pin()
 
     @property
     def state(self) -> RunState:
@@ -282,6 +303,7 @@ class Trainer:
         self._order = None
         self._pos = 0
         self._cached = None
+        self._pin()
 
     # -- stepping ----------------------------------------------------------------------
 
@@ -296,13 +318,21 @@ class Trainer:
 
         Floating-point overflow is expected on the way to divergence and is detected
         explicitly, so numpy's warnings are silenced here."""
-        with np.errstate(over="ignore", invalid="ignore"):
-            return self._advance(steps, until_epoch_end)
+        timeline = self.timeline
+        if timeline is not None:
+            timeline.started()
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                return self._advance(steps, until_epoch_end)
+        finally:
+            if timeline is not None:
+                timeline.stopped()
 
     def _advance(self, steps: int, until_epoch_end: bool) -> Snapshot:
         if self._state.finished:
             return self.snapshot
         running = self._state is RunState.RUNNING
+        timeline = self.timeline
         for i in range(steps):
             epoch_ended = self._step()
             if not self._params_finite():
@@ -310,11 +340,122 @@ class Trainer:
                 return self.snapshot
             # a pause from another thread ends a running chunk after the current step
             last = i == steps - 1 or (running and self._state is not RunState.RUNNING)
+            stop = False
             if epoch_ended or last or self._at_max_steps:  # a full-batch step always ends an epoch
                 finished = self._evaluate_and_check(epoch_ended)
-                if finished or last or (until_epoch_end and epoch_ended):
+                if finished and self._state is RunState.DIVERGED:
                     return self.snapshot
+                stop = finished or last or (until_epoch_end and epoch_ended)
+            if timeline is not None and timeline.due(self._step_count):
+                timeline.add(self.checkpoint())
+            if stop:
+                return self.snapshot
         return self.snapshot
+
+    # -- any past step (the timeline) ---------------------------------------------------------
+
+    def checkpoint(self) -> Checkpoint:
+        """The whole state after the current step (:class:`.timeline.Checkpoint`): what
+        :meth:`restore` needs to go on exactly as this run would."""
+        W, b, optimizer = _frozen(self.model.W), _frozen(self.model.b), copy.deepcopy(self.optimizer)
+        order_drawn = self._order is not None
+        rng_state = self._order_rng_state if order_drawn else self._shuffle_rng.bit_generator.state
+        nbytes = OVERHEAD_BYTES + 3 * (W.nbytes + b.nbytes) + _array_bytes(optimizer) + _array_bytes(self._cached)
+        return Checkpoint(
+            step=self._step_count, epoch=self._epoch, W=W, b=b, optimizer=optimizer, lr=self._lr,
+            l1=self._l1, l2=self._l2, rng_state=rng_state, order_drawn=order_drawn, pos=self._pos,
+            cached=self._cached, good=self._good, loss_limit=self._loss_limit, best_val=self._best_val,
+            bad_epochs=self._bad_epochs, stall=self._stall, state=self._state, reason=self._reason, nbytes=nbytes,
+        )
+
+    def restore(self, checkpoint: Checkpoint) -> None:
+        """Put this trainer in the state ``checkpoint`` holds (taken from this trainer or one
+        on the same data and settings); its history, trajectory and timeline are not touched.
+        The epoch's permutation is drawn again from the generator's state before it, so a
+        checkpoint holds no O(n) array."""
+        cp = checkpoint
+        self.model.W, self.model.b = cp.W.copy(), cp.b.copy()
+        self.optimizer = copy.deepcopy(cp.optimizer)
+        self._lr, self._l1, self._l2 = cp.lr, cp.l1, cp.l2
+        self._shuffle_rng = np.random.default_rng(0)
+        self._shuffle_rng.bit_generator.state = cp.rng_state
+        self._order, self._order_rng_state = None, None
+        if cp.order_drawn:
+            self._order_rng_state = cp.rng_state
+            self._draw_order()
+        self._pos, self._step_count, self._epoch = cp.pos, cp.step, cp.epoch
+        self._cached, self._good, self._loss_limit = cp.cached, cp.good, cp.loss_limit
+        self._best_val, self._bad_epochs, self._stall = cp.best_val, cp.bad_epochs, cp.stall
+        self._set_state(cp.state, cp.reason)
+
+    def snapshot_at(self, step: int, progress: Callable[[int, int], bool] | None = None) -> Snapshot | None:
+        """The run as it was after step ``step`` (0 <= step <= the current step), bit for bit:
+        recomputed on a private copy of this trainer from the nearest checkpoint at or before
+        it (the live trainer is not touched; call it while the trainer does not advance, from
+        any thread). Its state is PAUSED for a step before the current one. ``progress(done,
+        total)`` is called between pieces of about 50 ms of recomputing; when it returns False
+        the recompute stops and None is returned. A ValueError for a step outside the run."""
+        if step == self._good.step:
+            return self.snapshot
+        replay = self._replay(step, progress)
+        return None if replay is None else replay.snapshot
+
+    def fork(self, step: int, progress: Callable[[int, int], bool] | None = None) -> Snapshot | None:
+        """Go back to step ``step`` and make it the present: the whole state as it was then
+        (:meth:`snapshot_at`), paused; the history, trajectory and checkpoints after it are
+        dropped, so training on starts a new future from there. None (and no change) when
+        ``progress`` cancels. A ValueError for a step outside the run."""
+        if step == self._good.step:
+            self.pause()
+            return self.snapshot
+        replay = self._replay(step, progress)
+        if replay is None:
+            return None
+        self.restore(replay.checkpoint())
+        self.history.truncate(step)
+        self.trajectory.truncate(step)
+        self.timeline.truncate(step)
+        g = self._good
+        if self.history.last_step != step:
+            self._record(g.train, g.val)
+        self._pin()
+        return self.snapshot
+
+    def _replay(self, step: int, progress: Callable[[int, int], bool] | None) -> Trainer | None:
+        """A private copy of this trainer advanced from the nearest checkpoint to ``step``,
+        paused; None when ``progress`` cancels."""
+        if not 0 <= step <= self._good.step:
+            raise ValueError(f"step {step} is outside the run (0 to {self._good.step})")
+        checkpoint = self.timeline.nearest(step)
+        replay = copy.copy(self)  # shares the data and objectives (their workspaces are per thread)
+        replay.model = copy.copy(self.model)
+        replay.history, replay.trajectory, replay.timeline, replay.on_epoch_end = History(2), Trajectory(2), None, None
+        replay.restore(checkpoint)
+        if not replay.state.finished:
+            replay._set_state(RunState.PAUSED)
+        total, piece = step - checkpoint.step, 1
+        while replay._step_count < step:
+            n = step - replay._step_count if progress is None else min(piece, step - replay._step_count)
+            start = time.perf_counter()
+            before = replay._step_count
+            replay.advance(n)
+            if replay._step_count != before + n:
+                raise RuntimeError(f"the replay of step {step} stopped at step {replay._step_count} "
+                                   f"({replay.state.value}): the run is not deterministic")
+            seconds = time.perf_counter() - start
+            if progress is not None and replay._step_count < step:
+                if progress(replay._step_count - checkpoint.step, total) is False:
+                    return None
+                piece = max(1, min(2 * piece, math.floor(n * REPLAY_PIECE_SECONDS / max(seconds, 1e-9))))
+        if replay._good.step != step:  # a stochastic run's checkpoint between two evaluations
+            replay._evaluate_and_check(epoch_ended=False)
+        return replay
+
+    def _pin(self) -> None:
+        """A live change took effect here: a checkpoint that no thinning drops, so that no
+        change falls between a checkpoint and a step recomputed from it."""
+        if self.timeline is not None:
+            self.timeline.add(self.checkpoint(), pinned=True)
 
     # -- internals ---------------------------------------------------------------------
 
@@ -331,11 +472,15 @@ class Trainer:
         self._pos = 0
         self._step_count = 0
         self._epoch = 0
+        self._order_rng_state: dict | None = None
         self.history.clear()
         self.trajectory.clear()
         self._good: _Evaluated | None = None
         self._set_state(state)
         self._change_objective()
+        if self.timeline is not None:
+            self.timeline.clear()
+            self._pin()
 
     def _change_objective(self) -> None:
         """A new run or new penalties: evaluate the objective here, forgetting what was
@@ -370,7 +515,8 @@ class Trainer:
             epoch_ended = True
         else:
             if self._order is None:
-                self._order = self._shuffle_rng.permutation(self.n_train)
+                self._order_rng_state = self._shuffle_rng.bit_generator.state
+                self._draw_order()
             idx = self._order[self._pos : self._pos + self.optimizer.batch_size]
             self._pos += len(idx)
             dW, db = batch_gradient(W, b, self.X[idx], self.y[idx], self._l2)
@@ -382,6 +528,10 @@ class Trainer:
         self._step_count += 1
         self._epoch += epoch_ended
         return epoch_ended
+
+    def _draw_order(self) -> None:
+        """The next epoch's permutation of the training set."""
+        self._order = self._shuffle_rng.permutation(self.n_train)
 
     @np.errstate(over="ignore", invalid="ignore")  # as in advance: overflow is detected, not printed
     def _evaluate_and_check(self, epoch_ended: bool) -> bool:
@@ -408,12 +558,16 @@ class Trainer:
             self._set_state(RunState.MAX_STEPS, f"reached {_count(self.max_steps, 'step')}")
         self._good = _Evaluated(self._step_count, self._epoch, _frozen(W), _frozen(b), ev, val, self._lr)
         self._snapshot = None
-        self.trajectory.append(self._step_count, W, b)
-        self.history.append(self._step_count, ev.loss, ev.accuracy,
-                            None if val is None else val.loss, None if val is None else val.accuracy)
+        self._record(ev, val)
         if epoch_ended and self.on_epoch_end is not None:
             self.on_epoch_end(self.snapshot)
         return self._state.finished
+
+    def _record(self, ev: Evaluation, val: Evaluation | None) -> None:
+        """The current step's parameters and metrics into the trajectory and the history."""
+        self.trajectory.append(self._step_count, self.model.W, self.model.b)
+        self.history.append(self._step_count, ev.loss, ev.accuracy,
+                            None if val is None else val.loss, None if val is None else val.accuracy)
 
     def _apply_stopping_rules(self, ev: Evaluation, val: Evaluation | None) -> None:
         if ev.grad_norm < self.tol:
@@ -443,3 +597,19 @@ class Trainer:
         self._step_count, self._epoch = last.step, last.epoch
         self._cached = None
         self._set_state(RunState.DIVERGED, reason)
+        if self.timeline is not None:
+            self.timeline.truncate(last.step)
+
+
+def _array_bytes(obj) -> int:
+    """About how many bytes of arrays ``obj`` holds: an array, or the arrays among the
+    attributes, list items and tuple fields of an optimizer or an evaluation (a checkpoint's
+    size for the timeline's budget)."""
+    if isinstance(obj, np.ndarray):
+        return obj.nbytes
+    if isinstance(obj, (list, tuple, deque)):
+        return sum(_array_bytes(item) for item in obj)
+    fields = getattr(obj, "__dict__", None)
+    if fields is None and hasattr(obj, "__slots__"):
+        fields = {name: getattr(obj, name, None) for name in obj.__slots__}
+    return sum(_array_bytes(value) for value in (fields or {}).values())

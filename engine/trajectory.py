@@ -69,6 +69,13 @@ class Trajectory:
         self._store(self._count, step, W, b)
         self._count += 1
 
+    def truncate(self, step: int) -> None:
+        """Forget the points after ``step`` (the run went back there); the records from now on
+        are kept every ``stride``-th again, counted from the last point kept."""
+        self._count = int(np.searchsorted(self._steps[:self._count], step, side="right"))
+        self._records = (self._count - 1) * self.stride + 1 if self._count else 0
+        self._last_step = int(self._steps[self._count - 1]) if self._count else None
+
     def _store(self, i: int, step: int, W: np.ndarray, b: np.ndarray) -> None:
         if self._points is None:
             self._points = np.empty((self.capacity, W.shape[0], W.shape[1] + 1))

@@ -219,7 +219,8 @@ def test_save_model_replaces_an_existing_file(capsys, tmp_path):
 def test_list_datasets(capsys):
     assert main(["--list-datasets"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in lines] == ["rgb20", "iris", "blobs", "circle", "xor", "gauss", "spiral"]
+    assert [line.split()[0] for line in lines] == ["rgb20", "iris", "wine", "digits", "blobs", "circle", "xor", "gauss",
+                                                   "spiral"]
 
 
 def test_version(capsys):

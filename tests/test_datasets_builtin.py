@@ -1,12 +1,20 @@
-"""Built-in datasets by name: rgb20 and iris contents, list_datasets, load_dataset's flags."""
+"""Built-in datasets by name: rgb20, iris, wine and digits contents, list_datasets, load_dataset's flags."""
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_iris
+from sklearn.datasets import load_digits, load_iris, load_wine
 
-from softmax_tui.datasets import Dataset, DatasetError, TableOptions, list_datasets, load_dataset
+from softmax_tui.datasets import (
+    Dataset,
+    DatasetError,
+    TableOptions,
+    fixed_feature_count,
+    list_datasets,
+    load_dataset,
+)
 
-BUILTINS = {"rgb20", "iris", "blobs", "circle", "xor", "gauss", "spiral"}
+BUILTINS = {"rgb20", "iris", "wine", "digits", "blobs", "circle", "xor", "gauss", "spiral"}
+FIXED = ("rgb20", "iris", "wine", "digits")
 
 
 def test_rgb20_is_seed_000s_points(rgb20):
@@ -38,6 +46,37 @@ def test_iris_matches_scikit_learn():
     assert ds.feature_names == ("sepal_length", "sepal_width", "petal_length", "petal_width")
     assert ds.name == "iris"
     assert ds.X.flags.c_contiguous and ds.y.dtype == np.int64
+
+
+def test_wine_matches_scikit_learn():
+    """The UCI wine set as scikit-learn bundles it (load_wine), value for value."""
+    ds, reference = load_dataset("wine"), load_wine()
+    assert ds.X.shape == (178, 13)
+    np.testing.assert_array_equal(ds.X, reference.data)
+    np.testing.assert_array_equal(ds.y, reference.target)
+    np.testing.assert_array_equal(np.bincount(ds.y), [59, 71, 48])
+    assert ds.class_names == ("cultivar 1", "cultivar 2", "cultivar 3")
+    assert ds.feature_names[0] == "alcohol" and ds.feature_names[-1] == "proline"
+    assert ds.feature_names[11] == "od280_od315_of_diluted_wines"  # scikit-learn's name with its "/"
+    assert ds.image_shape is None
+
+
+def test_digits_matches_scikit_learn_and_is_an_image_set():
+    ds, reference = load_dataset("digits"), load_digits()
+    assert ds.X.shape == (1797, 64)
+    np.testing.assert_array_equal(ds.X, reference.data)
+    np.testing.assert_array_equal(ds.y, reference.target)
+    assert ds.class_names == tuple(str(k) for k in range(10))
+    assert ds.feature_names[:3] == ("pixel_0_0", "pixel_0_1", "pixel_0_2") and ds.feature_names[-1] == "pixel_7_7"
+    assert ds.image_shape == (8, 8)
+    # the first image is a zero, row by row: a hole in the middle, the left stroke drawn
+    image = ds.X[0].reshape(8, 8)
+    assert ds.y[0] == 0 and image[3:5, 3:5].sum() == 0 and image[2:6, 2].min() > 0
+
+
+@pytest.mark.parametrize("name", FIXED)
+def test_fixed_feature_count_reads_the_header_right(name):
+    assert fixed_feature_count(name) == load_dataset(name).n_features
 
 
 def test_list_datasets_describes_every_builtin_in_one_line():
@@ -78,6 +117,8 @@ def test_unknown_name_lists_the_valid_names():
         ("circle", "classes", 3),
         ("xor", "classes", 2),
         ("iris", "samples", 100),
+        ("wine", "samples", 100),
+        ("digits", "classes", 5),
         ("rgb20", "noise", 0.1),
     ],
 )

@@ -61,8 +61,7 @@ def test_each_dataset_has_the_rows_that_mean_something_for_it():
     ("gd", set()), ("sgd", set()), ("minibatch", {"batch_size"}), ("momentum", {"batch_size", "momentum"}),
     ("nesterov", {"batch_size", "momentum"}), ("adam", {"batch_size", "beta1", "beta2", "eps"})])
 def test_each_optimizer_has_the_rows_of_what_it_reads(optimizer, has):
-    blobs = dataset_choices()[2]
-    assert blobs.name == "blobs"
+    blobs = next(choice for choice in dataset_choices() if choice.name == "blobs")
     hyper = {"batch_size", "momentum", "beta1", "beta2", "eps"}
     assert {name for name in hyper if applies(name, blobs, optimizer)} == has
 

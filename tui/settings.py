@@ -13,7 +13,14 @@ from collections.abc import Sequence
 from dataclasses import Field, dataclass, fields, replace
 from typing import Any
 
-from softmax_tui.datasets import FEATURE_TRANSFORMS, GeneratedSet, generated_set, is_table_path, list_datasets
+from softmax_tui.datasets import (
+    FEATURE_TRANSFORMS,
+    GeneratedSet,
+    fixed_feature_count,
+    generated_set,
+    is_table_path,
+    list_datasets,
+)
 
 from softmax_tui.engine import SECOND_ORDER_OPTIMIZERS, Optimizer
 
@@ -55,7 +62,7 @@ def dataset_choices(files: Sequence[tuple[str, int | None]] = ()) -> list[Datase
     """The built-in datasets, then ``files`` (path, number of data columns if known): the
     file the command line gave stays a choice after another dataset replaced it."""
     builtins = [DatasetChoice(name, summary, generated_set(name), None if generated_set(name) else
-                              {"rgb20": 2, "iris": 4}[name]) for name, summary in list_datasets()]
+                              fixed_feature_count(name)) for name, summary in list_datasets()]
     return [*builtins, *(DatasetChoice(path, "the file given on the command line", None, columns)
                          for path, columns in files)]
 
