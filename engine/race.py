@@ -19,8 +19,9 @@ fell below ``loss_threshold``, and the best training accuracy with the first ste
 reached it (100% when the member separates the training set). They are exact at every step
 the trainer evaluates: every step for full-batch optimizers (gd, momentum, nesterov, adam
 with the full batch, newton, lbfgs: each step ends an epoch, which the trainer reports), and
-for stochastic ones every epoch end and every chunk end. A member that goes back (a reset)
-forgets the milestones after the step it went back to; its best accuracy starts again there.
+for stochastic ones every epoch end and every chunk end. :meth:`Race.fork` takes every
+member back to a step (rewind, then a new future), the milestones rebuilt from the
+histories; :meth:`Race.snapshots_at` shows the members at a past step.
 
 No terminal code here.
 """
@@ -66,6 +67,19 @@ class _Tracker:
         self.last = snap.step
         self.milestones = Milestones(snap.step if snap.loss < self.threshold else None, snap.train_accuracy,
                                      snap.step)
+
+    def rebuild(self, trainer: Trainer) -> None:
+        """Milestones again from ``trainer``'s history (after it went back: a fork or a
+        reset): exact while the history holds every evaluated step (its capacity); beyond,
+        the best accuracy still is (a bucket keeps its maximum and where), the loss's step
+        is the first of the bucket's lowest values below the threshold."""
+        steps, losses = trainer.history.curve("loss")
+        acc_steps, accuracies = trainer.history.curve("train_accuracy")
+        below = steps[losses < self.threshold]
+        best = int(np.argmax(accuracies))  # the first of equal maxima, in step order
+        self.last = trainer.snapshot.step
+        self.milestones = Milestones(int(below[0]) if len(below) else None, float(accuracies[best]),
+                                     int(acc_steps[best]))
 
     def observe(self, snap: Snapshot) -> None:
         m = self.milestones
@@ -158,6 +172,22 @@ class Race:
         for trainer, tracker in zip(self.trainers, self._trackers):
             tracker.start(trainer.snapshot)
         return self.snapshots
+
+    def fork(self, step: int) -> tuple[Snapshot, ...]:
+        """Every member back to step ``step`` (one that finished before it: to its last
+        step), paused, its future dropped (:meth:`Trainer.fork`), and the milestones as they
+        were then (from the history, see the module docstring). Returns every member's
+        snapshot."""
+        for trainer, tracker in zip(self.trainers, self._trackers):
+            trainer.fork(min(step, trainer.snapshot.step))
+            tracker.rebuild(trainer)
+        return self.snapshots
+
+    def snapshots_at(self, step: int) -> tuple[Snapshot, ...]:
+        """Every member as it was after step ``step`` (one that finished before it: its last
+        step), bit for bit (:meth:`Trainer.snapshot_at`); the members are not touched (call
+        it while they do not advance)."""
+        return tuple(t.snapshot_at(min(step, t.snapshot.step)) for t in self.trainers)
 
 
 def _both(first: Callable[[Snapshot], None] | None,

@@ -132,7 +132,8 @@ def test_the_palette_offers_the_race_keys_of_the_view_on_screen():
     from softmax_tui.tui.keys import KEYS, RACE
 
     race_only = {key.id for key in KEYS if key.views == (RACE,)}
-    assert race_only == {"next-run", "leave-race"}
+    assert race_only == {"next-run", "leave-race", "race-back", "race-forward", "race-start", "race-end",
+                         "race-page-back", "race-page-forward"}
     assert all(RACE in key.views for key in KEYS if key.id in ("toggle-pause", "step", "reset", "lr-up",
                                                                  "next-optimizer", "log-scale"))
 
@@ -208,3 +209,30 @@ async def test_100_random_race_keys_at_full_speed_keep_the_runs_in_lockstep():
             assert all(m.accuracy_step <= s.step and (m.loss_step or 0) <= s.step for m, s in zip(milestones, snaps))
             assert screen.query_one(RaceBar).render().cell_len <= 100
         assert {RunState.RUNNING, RunState.PAUSED} <= seen
+
+
+async def test_rewind_shows_every_run_at_a_past_step_and_going_on_forks_there():
+    app = race_app(*COMPARE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.main_screen
+        for _ in range(20):
+            await pilot.press("n")
+        await settled(pilot, screen)
+        live = [m.trainer for m in screen.runner.members]
+        await pilot.press("left", "left", "pageup")  # 20 -> 19 -> 18 -> 16
+        await settled(pilot, screen)
+        step, snaps = screen.rewound
+        assert step == 16 and [s.step for s in snaps] == [16, 16, 16]
+        assert all(np.array_equal(s.W, t.snapshot_at(16).W) for s, t in zip(snaps, live))
+        assert screen.query_one(RaceBar).render().plain.startswith("PAUSED step 16 of 20")
+        assert screen.query_one(LossPlot).shown.step == 16
+        await pilot.press("end")
+        assert screen.rewound is None
+        await pilot.press("home", "right", "right", "right")
+        assert screen.rewound[0] == 3
+        await pilot.press("n")  # a new future from step 3
+        await settled(pilot, screen)
+        assert screen.rewound is None and steps(screen) == [4, 4, 4]
+        for member, optimizer in zip(screen.runner.members, ["gd", "momentum", "adam"]):
+            solo = build_session(parse_options(["--dataset", "iris", "--optimizer", optimizer]))
+            assert np.array_equal(solo.trainer.advance(4).W, member.snapshot.W)

@@ -118,3 +118,29 @@ def test_a_race_refuses_members_that_are_not_alike(problem, match):
         members[1].step()
     with pytest.raises(ValueError, match=match):
         Race(members, loss_threshold=0.3)
+
+
+@pytest.mark.parametrize("member", MEMBERS, ids=[m[0] for m in MEMBERS])
+def test_a_race_shows_any_past_step_and_forks_there_exactly(member):
+    """Rewind: every member at step t as it was then, bit for bit; a fork at t then 30 more
+    steps is the race run straight to t + 30, milestones included."""
+    X, y = blobs()
+    members = [member, ("gd", None, 0.1)]
+    race = Race([trainer(X, y, *m, max_epochs=None) for m in members], loss_threshold=0.5)
+    kept = []
+    for _ in range(60):
+        kept.append(race.advance(1))
+    for t in (1, 17, 42):
+        assert all(np.array_equal(a.W, b.W) and np.array_equal(a.b, b.b) and a.loss == b.loss
+                   for a, b in zip(race.snapshots_at(t), kept[t - 1]))
+    race.fork(25)
+    assert [s.step for s in race.snapshots] == [min(25, s.step) for s in kept[-1]]  # newton, lbfgs end before
+    straight = Race([trainer(X, y, *m) for m in members], loss_threshold=0.5)
+    for _ in range(25):  # evaluated at the same steps (sgd, minibatch: at every one)
+        straight.advance(1)
+    assert race.milestones == straight.milestones
+    for _ in range(30):
+        race.advance(1)
+        straight.advance(1)
+    assert all(np.array_equal(a.W, b.W) and a.loss == b.loss for a, b in zip(race.snapshots, straight.snapshots))
+    assert race.milestones == straight.milestones

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 from dataclasses import dataclass, replace
 
 from softmax_tui.datasets import Dataset
-from softmax_tui.engine import Milestones, Race, RunState
+from softmax_tui.engine import Milestones, Race, RunState, Snapshot
 
 from .compare import Member
 from .ladder import DEFAULT_SPEED
@@ -108,6 +109,26 @@ class RaceRunner(Loop):
             member.reset()
         self._submit(self.race.restart)
 
+    def fork(self, step: int) -> None:
+        """Pause, then every run back to step ``step`` (rewind: a run that finished before it
+        stays at its last step), its future dropped, so that the race goes on from there
+        (:meth:`Race.fork`); each run's live changes after it are forgotten."""
+        for member in self.members:
+            member._pause()
+        self._submit(partial(self._fork, step))
+
+    def snapshots_at(self, step: int) -> tuple[Snapshot, ...]:
+        """Every run as it was after step ``step`` (:meth:`Race.snapshots_at`), once the chunk
+        in progress has ended (call it while the race is paused: at once)."""
+        with self._control():
+            return self.race.snapshots_at(step)
+
+    def _fork(self, step: int) -> None:
+        snaps = self.race.fork(step)
+        for member, snap in zip(self.members, snaps):
+            member.changes[:] = [change for change in member.changes if change.step <= snap.step]
+            member._publish(snap)
+
     def close(self) -> None:
         """End :meth:`train` after the chunk in progress; controls submitted later are dropped."""
         with self._control():
@@ -117,8 +138,13 @@ class RaceRunner(Loop):
         self._wakeup.set()
 
     @property
-    def _position(self) -> int:
+    def last_step(self) -> int:
+        """The furthest run's step."""
         return max(member.snapshot.step for member in self.members)
+
+    @property
+    def _position(self) -> int:
+        return self.last_step
 
     @property
     def _advancing(self) -> bool:

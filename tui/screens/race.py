@@ -8,8 +8,10 @@ and one marker each, named in the legend), the table says how many steps each to
 loss threshold and to 100% (or its best) accuracy, the map shows the selected run (``tab``
 cycles), or every run's map side by side when the screen has :data:`MULTIPLES_SIZE`, and
 the status bar each run's loss and accuracy. Pause, step, reset and the speed act on every
-run; ``o``, ``+`` and ``-`` on the selected one. ``R`` leaves the race: the selected run
-goes on alone in the dashboard.
+run; ``o``, ``+`` and ``-`` on the selected one. While paused, ``←``/``→``, ``home``/``end``
+and ``pgup``/``pgdn`` show every run as it was at an earlier step (:meth:`Race.snapshots_at`,
+exact), and going on from there (space, ``n``, ``o``, ``+``, ``-``) forks every run at it. ``R``
+leaves the race: the selected run goes on alone in the dashboard.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import get_current_worker
 
-from softmax_tui.engine import SECOND_ORDER_OPTIMIZERS
+from softmax_tui.engine import SECOND_ORDER_OPTIMIZERS, RunState, Snapshot
 
 from ..frames import FRAMES_PER_SECOND, FrameClock
 from ..keys import RACE, bindings
@@ -67,6 +69,8 @@ class RaceScreen(Screen[None]):
         self.map_view = MapView.of_session(entrants.sessions[0])
         self.selected = 0
         self._drawn: list[tuple | None] = [None] * len(self.labels)
+        #: Rewound (while paused): the step shown and every run's snapshot at it; None: the present.
+        self.rewound: tuple[int, tuple[Snapshot, ...]] | None = None
 
     @property
     def member(self) -> Runner:
@@ -137,7 +141,7 @@ class RaceScreen(Screen[None]):
 
     def _hand_over(self) -> None:
         members = self.runner.members
-        snaps = [member.snapshot for member in members]
+        snaps = list(self.rewound[1]) if self.rewound else [member.snapshot for member in members]
         colors = self._colors()
         self._draw_loss(snaps, colors)
         for i, (decision_map, snap) in enumerate(zip(self.maps, snaps)):
@@ -151,7 +155,8 @@ class RaceScreen(Screen[None]):
         self.bar.show(self.runner.state, [
             RunLine(label, marker, color, member.state, snap.step, snap.loss, snap.train_accuracy, i == self.selected)
             for i, (label, marker, color, member, snap) in enumerate(zip(self.labels, RUN_MARKERS, hexes, members,
-                                                                           snaps))])
+                                                                           snaps))],
+            of=self.runner.last_step if self.rewound else None)
         self.table.show(self.runner.race.loss_threshold, [
             TableRow(label, marker, color, milestones, member.state.finished)
             for label, marker, color, milestones, member in zip(self.labels, RUN_MARKERS, hexes,
@@ -187,14 +192,41 @@ class RaceScreen(Screen[None]):
         return True
 
     def action_toggle_pause(self) -> None:
+        self._go_on_from_here()
         self.runner.toggle()
         self._after_key()
 
     def action_step(self) -> None:
+        self._go_on_from_here()
         self.runner.step()
         self._after_key()
 
+    def _go_on_from_here(self) -> None:
+        """Rewound: every run goes back to the step shown (a new future from there)."""
+        if self.rewound is not None:
+            self.runner.fork(self.rewound[0])
+            self.rewound = None
+
+    def action_rewind(self, tenths: int) -> None:
+        """Back or forward by one step (``tenths`` ±1) or about a tenth of the steps taken (±10)."""
+        shown = self.rewound[0] if self.rewound else self.runner.last_step
+        step = 1 if abs(tenths) == 1 else max(1, round(self.runner.last_step / 10))
+        self.action_rewind_to(max(0, shown + step * (1 if tenths > 0 else -1)))
+
+    def action_rewind_to(self, step: int) -> None:
+        """Every run as it was at ``step`` (-1: the last), while the race is paused."""
+        if self.runner.state is RunState.RUNNING:
+            self.notify("Pause first (space): the runs are shown at a past step while paused",
+                        title="Rewind", timeout=3)
+            return
+        last = self.runner.last_step
+        step = last if step < 0 else min(step, last)
+        self.rewound = None if step == last else (step, self.runner.snapshots_at(step))
+        self._drawn = [None] * len(self.labels)
+        self._after_key()
+
     def action_reset(self) -> None:
+        self.rewound = None
         self.runner.reset()
         self.refresh_bindings()
         self._after_key()
@@ -210,6 +242,7 @@ class RaceScreen(Screen[None]):
 
     def action_lr(self, up: bool) -> None:
         """The selected run's learning rate one rung up or down."""
+        self._go_on_from_here()
         member, label = self.member, self.labels[self.selected]
         if member.optimizer in SECOND_ORDER_OPTIMIZERS:
             self.notify(f"{label}: {member.optimizer} chooses each step's length by a line search; + and - "
@@ -221,6 +254,7 @@ class RaceScreen(Screen[None]):
 
     def action_next_optimizer(self) -> None:
         """The selected run's next optimizer, from its current parameters."""
+        self._go_on_from_here()
         name = self.member.next_optimizer()
         self.notify(f"{self.labels[self.selected]} goes on with {name} from step {self.member.snapshot.step}",
                     title="Optimizer")
@@ -239,6 +273,9 @@ class RaceScreen(Screen[None]):
 
     def action_leave_race(self) -> None:
         """The selected run goes on alone in the dashboard (paused, where it is)."""
+        self._go_on_from_here()
+        with self.runner._control():  # the fork, if any, has run
+            pass
         self.member._pause()
         self.app.leave_race(self.entrants.sessions[self.selected])
 

@@ -69,12 +69,13 @@ def run_text(run: RunLine, form: tuple, with_step: bool) -> str:
            + _finished(run, short)
 
 
-def race_line(state: RunState, runs: list[RunLine], width: int) -> Text:
+def race_line(state: RunState, runs: list[RunLine], width: int, of: int | None = None) -> Text:
     """The bar's line in at most ``width`` cells: the race's state and step ("RUNNING step
-    40", the furthest run's), then each run (:func:`run_text`), in the longest forms that fit;
-    the selected run bold; the end cut with "…" when nothing fits."""
+    40", the furthest run's; "PAUSED step 37 of 412" when rewound to a step ``of`` the last),
+    then each run (:func:`run_text`), in the longest forms that fit; the selected run bold
+    and underlined; the end cut with "…" when nothing fits."""
     steps = {run.step for run in runs}
-    head = f"{WORDS[state]} step {max(steps)}"
+    head = f"{WORDS[state]} step {max(steps)}" + ("" if of is None else f" of {of}")
     for form in RUN_FORMS:
         for separator in (SEPARATOR, TIGHT_SEPARATOR):
             texts = [run_text(run, form, len(steps) > 1) for run in runs]
@@ -104,17 +105,18 @@ class RaceBar(Widget):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._shown: tuple[RunState, list[RunLine]] | None = None
+        self._shown: tuple[RunState, list[RunLine], int | None] | None = None
 
-    def show(self, state: RunState, runs: list[RunLine]) -> None:
-        if (state, runs) != self._shown:
-            self._shown = (state, runs)
+    def show(self, state: RunState, runs: list[RunLine], of: int | None = None) -> None:
+        if (state, runs, of) != self._shown:
+            self._shown = (state, runs, of)
             self.refresh()
 
     def render(self) -> Text:
         if self._shown is None:
             return Text()
-        return race_line(*self._shown, self.size.width)
+        state, runs, of = self._shown
+        return race_line(state, runs, self.size.width, of)
 
 
 @dataclass(frozen=True)
