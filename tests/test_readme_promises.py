@@ -118,3 +118,49 @@ def test_the_readme_states_the_landscape_as_the_code_has_it():
     assert f"at most {words[round(1 / LANDSCAPE_INTERVAL)]} a second while training runs" in text
     assert f"(`{COMPUTING}` until the first one is ready)" in text
     assert f"`NO_COLOR` (the fills `{''.join(MONO_FILLS)}` and the same marks)" in text
+
+
+# -- the Race section -------------------------------------------------------------------------
+
+
+def test_race_headless_numbers_on_iris(capsys):
+    """README: momentum gets below 0.1 at step 32 and to 97.3% at step 26; gd and adam stay
+    above 0.1 for the 100 epochs."""
+    import json
+
+    from softmax_tui.tui.cli import main
+
+    assert main(["--headless", "--compare", "gd,momentum,adam", "--dataset", "iris"]) == 0
+    done = {e["run"]: e["race"] for e in map(json.loads, capsys.readouterr().out.splitlines())
+            if e["event"] == "done"}
+    assert (done["momentum"]["loss_step"], done["momentum"]["best_accuracy"],
+            done["momentum"]["accuracy_step"]) == (32, 0.9733333333333334, 26)
+    assert done["gd"]["loss_step"] is None and done["adam"]["loss_step"] is None
+
+
+def test_race_error_line_as_in_readme(capsys):
+    from softmax_tui.tui.cli import main
+
+    assert main(["--compare", "gd:lr=-1,adam"]) == 2
+    assert capsys.readouterr().err.startswith(
+        "softmax-tui: error: --compare run 'gd:lr=-1': lr must be a finite number > 0, got '-1'")
+
+
+async def test_race_status_line_as_in_readme():
+    from softmax_tui.tui.race import build_entrants
+    from softmax_tui.tui.widgets.race import RaceBar
+
+    readme = " ".join(Path(__file__).parent.parent.joinpath("README.md").read_text(encoding="utf-8").split())
+    line = "PAUSED step 10 │ o gd 0.3326 88.0% │ x momentum 0.2598 89.3% │ + adam 0.42 81.3%"
+    assert f"iris after ten steps: `{line}`" in readme
+    entrants = build_entrants(parse_options(["--paused", "--compare", "gd,momentum,adam", "--dataset", "iris"]))
+    app = SoftmaxApp(entrants.sessions[0], entrants=entrants)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(10):
+            await pilot.press("n")
+        screen = app.main_screen
+        with screen.runner._control():
+            pass
+        screen.draw_frame(now=True)
+        await pilot.pause()
+        assert screen.query_one(RaceBar).render().plain == line
