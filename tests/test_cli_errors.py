@@ -143,7 +143,7 @@ def test_an_unwritable_history_fails_before_the_dashboard_starts(capsys, tmp_pat
 
 
 @pytest.mark.parametrize("args, expected", [
-    (["--dataset", "moons"], "unknown dataset 'moons'; choose one of rgb20, iris, blobs, circle, xor, "
+    (["--dataset", "moons"], "unknown dataset 'moons'; choose one of rgb20, iris, wine, digits, blobs, circle, xor, "
                              "gauss, spiral, or give a path to a data file"),
     (["--dataset", "rgb20", "--samples", "50"], "--samples does not apply to rgb20 (a fixed dataset)"),
     (["--dataset", "blobs", "--classes", "11"], "--classes must be between 2 and 10, got 11"),
