@@ -18,8 +18,8 @@ catches up at the next advance, which starts from the furthest member's step.
 fell below ``loss_threshold``, and the best training accuracy with the first step that
 reached it (100% when the member separates the training set). They are exact at every step
 the trainer evaluates: every step for full-batch optimizers (gd, momentum, nesterov, adam
-with the full batch, newton, lbfgs: each step ends an epoch, which the trainer reports), and
-for stochastic ones every epoch end and every chunk end. :meth:`Race.fork` takes every
+with the full batch, newton, lbfgs), and for stochastic ones every epoch end and every chunk
+end: the trainer reports each (``on_evaluated``). :meth:`Race.fork` takes every
 member back to a step (rewind, then a new future), the milestones rebuilt from the
 histories; :meth:`Race.snapshots_at` shows the members at a past step.
 
@@ -28,7 +28,7 @@ No terminal code here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,19 +81,21 @@ class _Tracker:
         self.milestones = Milestones(int(below[0]) if len(below) else None, float(accuracies[best]),
                                      int(acc_steps[best]))
 
-    def observe(self, snap: Snapshot) -> None:
+    def observe(self, step: int, loss: float, accuracy: float) -> None:
+        """The trainer evaluated ``step`` (its ``on_evaluated``); a step before the last one
+        seen means it went back: what came after that step is forgotten."""
         m = self.milestones
-        if snap.step < self.last:  # the trainer went back: what came after that step is gone
-            if m.accuracy_step > snap.step:
-                m = Milestones(m.loss_step if m.loss_step is not None and m.loss_step <= snap.step else None,
-                               snap.train_accuracy, snap.step)
-            elif m.loss_step is not None and m.loss_step > snap.step:
+        if step < self.last:
+            if m.accuracy_step > step:
+                m = Milestones(m.loss_step if m.loss_step is not None and m.loss_step <= step else None,
+                               accuracy, step)
+            elif m.loss_step is not None and m.loss_step > step:
                 m = Milestones(None, m.best_accuracy, m.accuracy_step)
-        self.last = snap.step
-        if m.loss_step is None and snap.loss < self.threshold:
-            m = Milestones(snap.step, m.best_accuracy, m.accuracy_step)
-        if snap.train_accuracy > m.best_accuracy:
-            m = Milestones(m.loss_step, snap.train_accuracy, snap.step)
+        self.last = step
+        if m.loss_step is None and loss < self.threshold:
+            m = Milestones(step, m.best_accuracy, m.accuracy_step)
+        if accuracy > m.best_accuracy:
+            m = Milestones(m.loss_step, accuracy, step)
         self.milestones = m
 
 
@@ -103,8 +105,7 @@ class Race:
 
     A ValueError when there are fewer than :data:`MIN_MEMBERS` or more than
     :data:`MAX_MEMBERS` trainers, when their training data or initial parameters differ, or
-    when one is not at step 0. The race hooks each trainer's ``on_epoch_end`` (calling the
-    one it had first)."""
+    when one is not at step 0. The race takes each trainer's ``on_evaluated``."""
 
     def __init__(self, trainers: Sequence[Trainer], loss_threshold: float) -> None:
         if not MIN_MEMBERS <= len(trainers) <= MAX_MEMBERS:
@@ -124,7 +125,7 @@ class Race:
         self.loss_threshold = float(loss_threshold)
         self._trackers = [_Tracker(self.loss_threshold, t.snapshot) for t in self.trainers]
         for trainer, tracker in zip(self.trainers, self._trackers):
-            trainer.on_epoch_end = _both(trainer.on_epoch_end, tracker.observe)
+            trainer.on_evaluated = tracker.observe
 
     @property
     def snapshots(self) -> tuple[Snapshot, ...]:
@@ -157,7 +158,7 @@ class Race:
                 continue
             behind = target - trainer.snapshot.step
             if behind > 0:
-                self._trackers[i].observe(trainer.advance(behind))
+                trainer.advance(behind)
         return self.snapshots
 
     def reset(self) -> tuple[Snapshot, ...]:
@@ -188,16 +189,3 @@ class Race:
         step), bit for bit (:meth:`Trainer.snapshot_at`); the members are not touched (call
         it while they do not advance)."""
         return tuple(t.snapshot_at(min(step, t.snapshot.step)) for t in self.trainers)
-
-
-def _both(first: Callable[[Snapshot], None] | None,
-          second: Callable[[Snapshot], None]) -> Callable[[Snapshot], None]:
-    """A callback that calls ``first`` (if any), then ``second``."""
-    if first is None:
-        return second
-
-    def call(snap: Snapshot) -> None:
-        first(snap)
-        second(snap)
-
-    return call

@@ -202,6 +202,9 @@ class Trainer:
         #: rules), in the thread that advances; a log of every epoch (``--history``) without
         #: chunking a run at epoch ends.
         self.on_epoch_end: Callable[[Snapshot], None] | None = None
+        #: Called with ``(step, loss, train_accuracy)`` at every evaluated step, as the history
+        #: records it (cheap: no snapshot is built); a race times its milestones with it.
+        self.on_evaluated: Callable[[int, float, float], None] | None = None
         #: Checkpoints of the whole state, from which any past step is recomputed exactly
         #: (:mod:`.timeline`, :meth:`snapshot_at`, :meth:`fork`); None in a private replay copy.
         self.timeline: Timeline | None = Timeline()
@@ -429,7 +432,8 @@ class Trainer:
         checkpoint = self.timeline.nearest(step)
         replay = copy.copy(self)  # shares the data and objectives (their workspaces are per thread)
         replay.model = copy.copy(self.model)
-        replay.history, replay.trajectory, replay.timeline, replay.on_epoch_end = History(2), Trajectory(2), None, None
+        replay.history, replay.trajectory, replay.timeline = History(2), Trajectory(2), None
+        replay.on_epoch_end = replay.on_evaluated = None
         replay.restore(checkpoint)
         if not replay.state.finished:
             replay._set_state(RunState.PAUSED)
@@ -568,6 +572,8 @@ class Trainer:
         self.trajectory.append(self._step_count, self.model.W, self.model.b)
         self.history.append(self._step_count, ev.loss, ev.accuracy,
                             None if val is None else val.loss, None if val is None else val.accuracy)
+        if self.on_evaluated is not None:
+            self.on_evaluated(self._step_count, ev.loss, ev.accuracy)
 
     def _apply_stopping_rules(self, ev: Evaluation, val: Evaluation | None) -> None:
         if ev.grad_norm < self.tol:

@@ -54,8 +54,7 @@ class _RaceOutput:
         race, trainers = self.entrants.race, self.entrants.race.trainers
         if not every:
             for i, trainer in enumerate(trainers):
-                previous = trainer.on_epoch_end
-                trainer.on_epoch_end = lambda snap, i=i, previous=previous: (previous(snap), self.emit(i, snap))
+                trainer.on_epoch_end = lambda snap, i=i: self.emit(i, snap)
         while not race.finished:
             turn = every or max(t.steps_per_epoch for t in trainers if not t.state.finished)
             snaps = race.advance(turn)
