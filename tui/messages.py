@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from .landscapeview import LandscapeFrame
-from .runner import Runner
+from .runner import Loop
 from .stability import Stability
 
 
@@ -22,7 +22,7 @@ class RunChanged(Message):
 class Parked(Message):
     """``runner``'s loop has parked for the frame that waits for it (a handshake: one per park)."""
 
-    runner: Runner
+    runner: Loop
 
 
 @dataclass
