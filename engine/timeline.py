@@ -12,9 +12,10 @@ from it.
 Spacing adapts to the cost of a step: the next checkpoint comes once the steps since the
 last one took about ``recompute_seconds`` of training time (measured), so recomputing any step
 costs about that much, whether a step takes 10 microseconds (20 points) or 100 ms (a million).
-Memory is bounded: when the checkpoints exceed ``capacity`` or ``budget_bytes``, every other
-unpinned one is dropped and the spacing doubles (the pair-merging of :mod:`.history`), so a
-run of any length holds O(capacity) checkpoints and a recompute grows at most by the doublings.
+Memory is bounded: when the checkpoints exceed ``capacity`` or ``budget_bytes``, the spacing
+doubles and the checkpoints closer than that to the one before are dropped (as
+:mod:`.history` merges pairs), so a run of any length holds O(capacity) checkpoints and a
+recompute grows at most by the doublings.
 """
 
 from __future__ import annotations
@@ -162,24 +163,25 @@ class Timeline:
         return sum(not p for p in self._pinned) > 1
 
     def _thin(self) -> None:
-        """Drop every other unpinned checkpoint (the first unpinned one stays) and double the
-        spacing from now on."""
+        """Double the spacing and keep, walking up the steps, a checkpoint when it is pinned or
+        at least the new spacing after the last one kept (the first always): dense stretches
+        (taken while steps were slow) lose checkpoints, sparse ones keep theirs, so no gap grows
+        past the new spacing plus an old gap. With only pinned checkpoints left to drop, the
+        capacity doubles instead (their number is the number of live changes)."""
+        self.spacing = self._min_spacing = 2 * self.spacing
         keep: list[int] = []
-        unpinned = 0
-        for i, pinned in enumerate(self._pinned):
-            if pinned:
+        last: int | None = None
+        for i, (checkpoint, pinned) in enumerate(zip(self._checkpoints, self._pinned)):
+            if pinned or last is None or checkpoint.step - last >= self.spacing:
                 keep.append(i)
-            else:
-                if unpinned % 2 == 0:
-                    keep.append(i)
-                unpinned += 1
-        if len(keep) == len(self._checkpoints):  # nothing left to drop: everything is pinned
-            self.capacity = 2 * self.capacity
+                last = checkpoint.step
+        if len(keep) == len(self._checkpoints):
+            if not self._thinnable():
+                self.capacity = 2 * self.capacity
             return
         self.nbytes = sum(self._checkpoints[i].nbytes for i in keep)
         self._checkpoints = [self._checkpoints[i] for i in keep]
         self._pinned = [self._pinned[i] for i in keep]
-        self.spacing = self._min_spacing = 2 * self.spacing
 
     # -- reading -------------------------------------------------------------------------------
 

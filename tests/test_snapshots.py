@@ -1,6 +1,7 @@
 """SVG snapshots of the dashboard: paused after ten steps, on rgb20, iris and a 10-class set, at
 80x24 and 120x40, in truecolor, 16 colours and NO_COLOR; explain mode over iris and the
-stability readout (a rate over its limit, λmax and κ shown) at both sizes.
+stability readout (a rate over its limit, λmax and κ shown) at both sizes; the loss landscape;
+digits' weights drawn as 8 x 8 images.
 
 Deterministic: the run starts paused (so the rate reads 0 steps/s), the theme is fixed in the
 app, the terminal is the one named (TERM, COLORTERM, NO_COLOR) whatever runs the tests, and the screenshot waits until
@@ -136,6 +137,24 @@ def test_loss_landscape(snap_compare, live, monkeypatch, terminal_name, size):
 
     app = SoftmaxApp(build_session(parse_options(["--paused", *DATASETS["iris"]])))
     assert snap_compare(app, terminal_size=size, run_before=ten_steps_then_landscape)
+
+
+@pytest.mark.parametrize("terminal_name, size", [("truecolor", (120, 40)), ("no_color", (80, 24))],
+                         ids=["truecolor-120x40", "no_color-80x24"])
+def test_digits_templates(snap_compare, live, monkeypatch, terminal_name, size):
+    """digits after ten lbfgs steps from zero weights with l2 = 0.01: the Parameters panel
+    draws each digit's weights as an 8 x 8 image (positive where ink raises the digit's
+    logit), in diverging colours, or in = - + # without colour."""
+    use_terminal(monkeypatch, terminal_name)
+
+    async def ten_steps(pilot) -> None:
+        for _ in range(STEPS):
+            await pilot.press("n")
+        await live.loss_plot_caught_up(pilot)
+
+    app = SoftmaxApp(build_session(parse_options(["--paused", "--dataset", "digits", "--optimizer", "lbfgs",
+                                                  "--init", "zeros", "--l2", "0.01"])))
+    assert snap_compare(app, terminal_size=size, run_before=ten_steps)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])

@@ -273,3 +273,29 @@ def test_history_and_trajectory_truncate():
     trajectory.truncate(5)
     steps, points = trajectory.points()
     assert steps.max() <= 5 and np.array_equal(points[:, 0, 0], steps.astype(float))
+
+
+def test_thinning_drops_dense_stretches_not_sparse_ones():
+    """Steps fast at first (checkpoints far apart in steps), then 30x slower (close together):
+    a thinning drops the close ones, so no gap grows past the new spacing plus an old gap
+    (dropping every other checkpoint by index would double the far-apart gaps too)."""
+    clock = FakeClock()
+    timeline = Timeline(capacity=40, recompute_seconds=0.03, clock=clock)
+    timeline.add(checkpoint(0), pinned=True)
+    step, gaps_before = 0, []
+    for cost in [1e-5] * 20 + [3e-4] * 40:
+        timeline.started()
+        while not timeline.due(step):
+            step += 1
+            clock.now += cost
+        before = timeline.steps
+        timeline.add(checkpoint(step))
+        timeline.stopped()
+        gaps_before.append(max(np.diff(before), default=0))
+    gaps = np.diff(timeline.steps)
+    assert len(timeline) <= 40
+    assert gaps.max() <= max(gaps_before) + timeline.spacing
+    # the fast stretch kept every checkpoint (3000 steps = 30 ms apart); the slow one (100 steps
+    # apart when taken) was thinned twice
+    assert [s for s in timeline.steps if 4095 <= s <= 31095] == list(range(4095, 31096, 3000))
+    assert timeline.spacing == 400 and set(np.diff(timeline.steps[-10:])) == {400}  # the slow one was thinned twice

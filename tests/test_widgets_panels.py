@@ -294,3 +294,21 @@ async def test_the_matrix_header_names_the_features_cut_to_the_column_and_distin
     # names that cannot be told apart in a column: the numbers
     header = await matrix_header(("a" * 9 + "X" + "a" * 9, "a" * 9 + "Y" + "a" * 9), 2)
     assert header.split() == ["k\\j", "1", "2", "b[k]"]
+
+
+@pytest.mark.parametrize("size, d, layout", [((60, 20), 64, "images"), ((60, 20), 63, "strip"), ((6, 20), 64, "strip")])
+async def test_image_weights_are_images_when_they_are_an_images_pixels_and_fit(size, d, layout):
+    """digits (8 x 8 pixels): each class's weights as an image; with another feature count
+    (transformed features) or a panel narrower than one image, the usual layouts."""
+    names = tuple(str(k) for k in range(10))
+    widget = ParameterBars(class_names=names, image_shape=(8, 8))
+    async with Host(widget).run_test(size=size) as pilot:
+        rng = np.random.default_rng(0)
+        widget.show(rng.normal(size=(10, d)), rng.normal(size=10), None)
+        await pilot.pause()
+        assert widget.layout_name == layout
+        if layout == "images":
+            assert "W as 8×8" in str(widget.border_subtitle)
+            # 58 cells: six 8-cell images and their gaps to a row, so two rows of labels
+            labels = [line for line in plain(widget._lines).splitlines() if line[:1].isdigit()]
+            assert [line.split()[0] for line in labels] == ["0", "6"]

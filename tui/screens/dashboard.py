@@ -127,7 +127,9 @@ class DashboardScreen(Screen[None]):
         self._landscape_worker: Worker | None = None
 
     def compose(self) -> ComposeResult:
-        self.parameters = ParameterBars(visible_all(self.session.feature_names), id="parameters")
+        self.parameters = ParameterBars(visible_all(self.session.feature_names),
+                                        class_names=visible_all(self.session.class_names),
+                                        image_shape=self.session.dataset.image_shape, id="parameters")
         self.loss = LossPlot(id="loss")
         self.decision_map = DecisionMap(self.map_view, id="map")
         self.loss_landscape = LossLandscape(id="landscape")

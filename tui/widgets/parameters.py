@@ -1,6 +1,7 @@
 """The Parameters panel: every weight and bias, as seed 000's bar chart, kept readable at any size.
 
-Three layouts: bars when they fit (or scroll, up to 64 parameters, when the matrix does not
+For data whose rows are images (digits) each class's weights are an image
+(:mod:`.weight_images`). Otherwise three layouts: bars when they fit (or scroll, up to 64 parameters, when the matrix does not
 fit either), else the matrix, else the strip:
 
 ``bars``
@@ -34,8 +35,10 @@ from rich.style import Style
 from textual.strip import Strip
 
 from .. import cells
+from ..palette import ColorMode
 from ..numbers import fixed, nice_scale
 from .lines import LinesView, runs
+from .weight_images import colour_scale, layout_fits, weight_images, zoom
 
 UP, DOWN, SAME = "▲", "▼", " "
 FULL, HALF_LEFT, HALF_RIGHT = "█", "▌", "▐"
@@ -118,13 +121,18 @@ class ParameterBars(LinesView):
     }
     """
 
-    def __init__(self, feature_names: Sequence[str] = (), *, id: str | None = None,
+    def __init__(self, feature_names: Sequence[str] = (), *, class_names: Sequence[str] = (),
+                 image_shape: tuple[int, int] | None = None, id: str | None = None,
                  classes: str | None = None) -> None:
         """``feature_names`` head the matrix's columns (shown as they are: the caller makes
-        names from files safe with ``safe_text.visible``); without them, their numbers."""
+        names from files safe with ``safe_text.visible``); without them, their numbers.
+        ``image_shape`` (h, w): the features are an image's pixels, and each class's weights
+        are drawn as an image (:mod:`.weight_images`) under its name from ``class_names``."""
         super().__init__(id=id, classes=classes)
         self.border_title = "Parameters"
         self.feature_names = tuple(feature_names)
+        self.class_names = tuple(class_names)
+        self.image_shape = image_shape
         self._W: np.ndarray | None = None
         self._b: np.ndarray | None = None
         self._previous: np.ndarray | None = None  # the parameter vector before the last update
@@ -147,7 +155,11 @@ class ParameterBars(LinesView):
         scale = nice_scale(float(np.abs(values).max(initial=0.0)))
         bars_fit = size.width >= label_width(K, d) + 2 + MIN_BAR + 1 + VALUE_WIDTH
         matrix_fits = 3 + (d + 1) * CELL_WIDTH <= size.width and K + 1 <= size.height
-        if bars_fit and (len(values) <= size.height or (not matrix_fits and len(values) <= MAX_SCROLLED_BARS)):
+        if self._images_fit(size.width):
+            self.layout_name = "images"
+            scale = nice_scale(colour_scale(self._W))
+            lines = self._images(scale, size.width, size.height)
+        elif bars_fit and (len(values) <= size.height or (not matrix_fits and len(values) <= MAX_SCROLLED_BARS)):
             self.layout_name = "bars"
             lines = self._bars(values, scale, size.width)
         elif matrix_fits:
@@ -160,7 +172,10 @@ class ParameterBars(LinesView):
         shown = "" if self.layout_name == "bars" else f"{self.layout_name} · "
         if cue := self.scroll_cue():
             shown += f"{cue} · "
-        self.set_subtitle(f"{shown}±{scale:g} · ▲▼ last step")
+        if self.layout_name == "images":  # no arrows: the pixels' colours are the values
+            self.set_subtitle(f"{shown}W as {self.image_shape[0]}×{self.image_shape[1]} · ±{scale:g}")
+        else:
+            self.set_subtitle(f"{shown}±{scale:g} · ▲▼ last step")
 
     def _styles(self) -> tuple[Style, Style, Style, Style]:
         """Positive, negative, axis and label styles over the base style."""
@@ -189,6 +204,22 @@ class ParameterBars(LinesView):
                 Segment(value_text(value, VALUE_WIDTH).rjust(value_width), sign),
             ]))
         return lines
+
+    def _images_fit(self, width: int) -> bool:
+        shape = self.image_shape
+        return (shape is not None and self._W.shape[1] == shape[0] * shape[1]
+                and len(self.class_names) == self._W.shape[0] and layout_fits(shape, width))
+
+    def _images(self, scale: float, width: int, height: int) -> list[Strip]:
+        positive, negative, _, _ = self._styles()
+        mode = self.color_mode
+        colours = None if mode is ColorMode.MONO else (
+            np.array(positive.color.get_truecolor()), np.array(negative.color.get_truecolor()),
+            self.background_rgb.astype(np.float64))
+        labels = [self.base_style + self.class_style(k) for k in range(self._W.shape[0])]
+        z = zoom(self.image_shape, len(labels), width, height, mode)
+        return weight_images(self._W, self._b, scale, self.image_shape, z, self.class_names, width, mode,
+                             self.base_style, colours, labels)
 
     def _matrix(self, values: np.ndarray, scale: float, K: int, d: int) -> list[Strip]:
         positive, negative, axis, label_style = self._styles()
