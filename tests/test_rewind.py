@@ -216,6 +216,7 @@ async def test_a_fork_drops_the_live_changes_after_it(live):
             await pilot.press("left")
         await settled(pilot)
         assert_shows(app, stored[2])
+        assert "│ gd │ lr 1 " in status_text(app)  # what trained step 2 (the run goes on with sgd)
         await pilot.press("n")
         assert runner.changes == [] and runner.optimizer == "gd" and runner.config.optimizer == "gd"
         assert app.session.config.optimizer == "gd" and app.session.trainer.optimizer.name == "gd"

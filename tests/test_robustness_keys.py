@@ -152,8 +152,9 @@ class Observer:
     def _check_status(app, runner, snap, state, where) -> None:
         shown = app.dashboard.status.status
         step = snap.step if app.dashboard.rewound is None else app.dashboard.rewound
+        config = app.dashboard.shown_config  # the run's, or what trained the past step shown
         assert (shown.state, shown.step, shown.epoch, shown.loss, shown.lr, shown.optimizer, shown.dataset) == (
-            state, step, snap.epoch, snap.loss, runner.lr, runner.optimizer, app.session.dataset.name), where
+            state, step, snap.epoch, snap.loss, config.lr, config.optimizer, app.session.dataset.name), where
         text = str(app.dashboard.status.render())
         assert "\n" not in text and text.split()[0] == WORDS[state], f"{where}: {text!r}"
         for item in (f"step {step}", f"loss {snap.loss:.4g}"):

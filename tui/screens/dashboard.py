@@ -251,11 +251,17 @@ class DashboardScreen(Screen[None]):
         """The snapshot the panels show: the past one when rewound, else the latest."""
         return self.past if self.rewound is not None and self.past is not None else self.runner.snapshot
 
+    @property
+    def shown_config(self) -> RunConfig:
+        """The configuration of the step shown: the one that trained the past step when rewound
+        (:meth:`Runner.config_at`), else the run's."""
+        return self.runner.config if self.rewound is None else self.runner.config_at(self.rewound)
+
     def lr_limit(self) -> float | None:
         """The optimizer's stability limit at the last measured parameters (None: not measured
-        yet, or the optimizer has none)."""
-        latest = self.stability.latest
-        return None if latest is None else latest.limit(self.runner.optimizer, self.runner.config.momentum)
+        yet, or the optimizer has none), for the optimizer of the step shown."""
+        latest, config = self.stability.latest, self.shown_config
+        return None if latest is None else latest.limit(config.optimizer, config.momentum)
 
     def _draw_loss(self, live: Snapshot, shown: Snapshot) -> None:
         """The loss curves up to the ``live`` snapshot, with their values at the ``shown`` one
@@ -317,12 +323,12 @@ class DashboardScreen(Screen[None]):
 
     def _status(self, snap: Snapshot) -> Status:
         """The status bar's numbers at ``snap``; when rewound, the step asked for "of" the
-        latest, and how far its recomputation is."""
-        runner = self.runner
+        latest, how far its recomputation is, and the optimizer and rate that trained it."""
+        runner, config = self.runner, self.shown_config
         state = runner.state
         rewound = self.rewound is not None
-        return Status(state=state, reason=snap.reason, dataset=visible(self.session.dataset.short_name), optimizer=runner.optimizer,
-                      lr=runner.lr, step=self.rewound if rewound else snap.step, epoch=snap.epoch, loss=snap.loss,
+        return Status(state=state, reason=snap.reason, dataset=visible(self.session.dataset.short_name), optimizer=config.optimizer,
+                      lr=config.lr, step=self.rewound if rewound else snap.step, epoch=snap.epoch, loss=snap.loss,
                       train_accuracy=snap.train_accuracy, val_accuracy=snap.val_accuracy,
                       steps_per_second=runner.steps_per_second, speed=runner.speed,
                       warmup_to=WARMUP_STEPS if runner.warming else None, lr_limit=self.lr_limit(),
