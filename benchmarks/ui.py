@@ -17,6 +17,12 @@ repeats. In each repeat, side by side in the same process:
   run state, learning rate, speed limit, optimizer, step; ``n`` from a paused run).
 * **peak RSS** of the process (the million-point run holds the data, the split and the
   engine's buffers).
+
+Then **rewind** (``--rewind-only`` measures only this): the time from asking the dashboard
+for a random past step (:meth:`DashboardScreen.show_step`, what ``←`` and the other rewind
+keys call) until the screen update that shows it, p50 and p95, on an rgb20 run trained to
+step 1,000,000 and on blobs with a million points trained 300 steps (both trained headless
+first, with ``trainer.advance`` at full speed). Targets: <= 100 ms and <= 1 s.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import resource
 import statistics
 import subprocess
@@ -41,6 +48,9 @@ RUNS = {"rgb20": [], "blobs 1M": ["--dataset", "blobs", "--samples", "1000000", 
 PANELS = ("ParameterBars", "LossPlot", "DecisionMap", "JacobianPanel", "StatusBar")
 PANEL_NAMES = {"ParameterBars": "Parameters", "LossPlot": "Loss", "DecisionMap": "Decision map",
                "JacobianPanel": "Jacobian", "StatusBar": "Status bar"}
+#: Rewind latency: (name, argv, steps trained first, random steps shown, target seconds).
+REWIND_RUNS = (("rgb20, 1,000,000 steps", ["--steps", "2000000"], 1_000_000, 100, 0.1),
+               ("blobs 1M points, 300 steps", RUNS["blobs 1M"], 300, 20, 1.0))
 KEYS = ("space (pause)", "space (resume)", "+ / -", "[ / ]", "o", "r", "n (paused)")
 
 
@@ -222,6 +232,55 @@ async def dashboard(argv: list[str], seconds: float, recorder: FrameRecorder) ->
             "stray": len(stray) / elapsed, "stray_ms": 1e3 * sum(stray) / elapsed}
 
 
+def trained_session(argv: list[str], steps: int):
+    """A paused session of ``argv`` trained ``steps`` steps with ``trainer.advance``."""
+    from softmax_tui.tui.options import parse_options
+    from softmax_tui.tui.session import build_session
+
+    session = build_session(parse_options(["--paused", *argv]))
+    trainer = session.trainer
+    while trainer.snapshot.step < steps and not trainer.state.finished:
+        trainer.advance(min(100_000, steps - trainer.snapshot.step))
+    return session
+
+
+async def rewind_latencies(session, count: int, seed: int = 0) -> list[float]:
+    """Seconds from :meth:`show_step` of a random past step until the screen update after the
+    panels were handed its snapshot, ``count`` times."""
+    from softmax_tui.tui.app import SoftmaxApp
+
+    app = SoftmaxApp(session)
+    rng = random.Random(seed)
+    times = []
+    async with app.run_test(size=SIZE):
+        screen = app.dashboard
+        latest = session.trainer.snapshot.step
+        for _ in range(count):
+            step = rng.randrange(latest)
+            start = time.perf_counter()
+            screen.show_step(step)
+            while screen.past is None or screen.past.step != step or screen.parameters._W is not screen.past.W:
+                await asyncio.sleep(0.0005)
+            shown = asyncio.Event()
+            screen.call_after_refresh(shown.set)
+            await shown.wait()
+            times.append(time.perf_counter() - start)
+    return times
+
+
+def rewind_table() -> str:
+    lines = [f"\nRewind: a random past step shown, {SIZE[0]}x{SIZE[1]}"]
+    lines.append(f"{'':28} {'p50 ms':>8} {'p95 ms':>8} {'target':>8}  checkpoints")
+    for name, argv, steps, count, target in REWIND_RUNS:
+        session = trained_session(argv, steps)
+        times = asyncio.run(rewind_latencies(session, count))
+        timeline = session.trainer.timeline
+        lines.append(f"{name:28} {1e3 * percentile(times, 0.5):>8.1f} {1e3 * percentile(times, 0.95):>8.1f} "
+                     f"{1e3 * target:>8.0f}  {len(timeline)} ({timeline.nbytes / 2**20:.1f} MiB, "
+                     f"spacing {timeline.spacing} steps)")
+    return "\n".join(lines)
+
+
 def measure(argv: list[str], seconds: float, repeats: int) -> dict:
     """One run's repeats (in this process); the medians of each repeat's figures."""
     recorder = FrameRecorder()
@@ -287,7 +346,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each measurement")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--one", help=argparse.SUPPRESS)  # a run's name: measure it here, print JSON
+    parser.add_argument("--rewind-only", action="store_true", help="measure the rewind latency only")
     args = parser.parse_args()
+    if args.rewind_only:
+        print(rewind_table())
+        return
     if args.one:
         print(json.dumps(measure(RUNS[args.one], args.seconds, args.repeats)))
         return
@@ -302,6 +365,7 @@ def main() -> None:
         results[name] = json.loads(child.stdout.splitlines()[-1])
     end = os.getloadavg()
     print(table(results, args.seconds, args.repeats, tuple(max(a, b) for a, b in zip(load, end))))
+    print(rewind_table())
 
 
 if __name__ == "__main__":

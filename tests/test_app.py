@@ -117,17 +117,17 @@ async def test_tab_moves_the_selection_and_the_jacobian():
 
 
 async def test_arrow_keys_that_arrive_together_each_move_the_cursor(live):
-    """Issue 12 item 14: ten Rights read at once (a held key, SSH batching, a paste) are ten
+    """Issue 12 item 14: ten shift+Rights read at once (a held key, SSH batching, a paste) are ten
     key events queued before the first is handled; each moves the free cursor one cell."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("right")  # a free cursor
+        await pilot.press("shift+right")  # a free cursor
         screen = app.dashboard
         viewport = screen.decision_map.viewport
         col, row = viewport.cell_of(*screen.selection.location)
         assert col + 10 < viewport.cols
         for _ in range(10):  # as the terminal driver hands over what one read parsed
-            app._driver.process_message(events.Key("right", None))
+            app._driver.process_message(events.Key("shift+right", None))
         await pilot.pause()
         s, t = viewport.cell_centre(col + 10, row)
         assert f"cursor (x1, x2) = ({s:+.2f}, {t:+.2f})" in live.screen_text(app)  # the Jacobian's subtitle
@@ -147,11 +147,11 @@ async def test_jacobian_follows_training():
 async def test_arrows_move_a_free_cursor_without_a_label():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("right")
+        await pilot.press("shift+right")
         await pilot.pause()
         assert app.dashboard.selection.location is not None
         first = app.dashboard.selection.location
-        await pilot.press("up")
+        await pilot.press("shift+up")
         await pilot.pause()
         assert app.dashboard.selection.location[1] > first[1]
         jacobian = app.dashboard.query_one(JacobianPanel)
@@ -470,14 +470,14 @@ async def test_footer_groups_each_pair_of_keys_under_one_label():
         items = list(app.dashboard.query_one(Footer).children)
         groups = [[key.key_display for key in item.query(FooterKey)] + [str(items[i + 1].render())]
                   for i, item in enumerate(items) if isinstance(item, KeyGroup)]
-        assert groups == [["+", "-", "lr"]]  # the speed keys are not in the footer (see keys.py)
+        assert groups == [["+", "-", "lr"], ["←", "→", "rewind"]]  # the speed keys are not in the footer (see keys.py)
 
 
 async def test_the_footer_keeps_one_space_between_items(live):
     app = make_app()
     async with app.run_test(size=SIZE):
         footer = live.screen_text(app).splitlines()[-1]
-        assert "r reset +- lr o optim s set d data q quit" in footer
+        assert "r reset +- lr ←→ rewind o optim s set q quit" in footer
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])

@@ -93,7 +93,7 @@ async def every_line_by_paging(live, pilot, widget, key: bool = True) -> tuple[l
         if top >= widget.max_scroll_y:
             break
         if key:
-            await pilot.press("pagedown")
+            await pilot.press("shift+pagedown")
         else:
             widget.scroll_page_down(animate=False)
         await pilot.pause()
@@ -169,7 +169,7 @@ async def test_the_mouse_wheel_scrolls_the_panel(live):
         await pilot.pause()
         assert widget.scroll_offset.y > 0
         assert re.search(rf"{widget.scroll_offset.y + 1}–\d+/\d+ ↕", panel_rows(live, app, widget)[-1])
-        await pilot.press("pageup")
+        await pilot.press("shift+pageup")
         await pilot.pause()
         height = widget.scrollable_content_region.height
         assert widget.scroll_offset.y == 0 and f" {height}/" in panel_rows(live, app, widget)[-1]
@@ -370,7 +370,7 @@ async def test_the_jacobian_shows_no_raw_row_when_the_model_reads_the_raw_row():
 async def test_a_free_cursor_is_explained_with_the_raw_row_at_it(argv):
     app = dashboard(*argv)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("left", "up")
+        await pilot.press("shift+left", "shift+up")
         await pilot.pause()
         d = app.dashboard
         subject = d.jacobian._subject

@@ -132,10 +132,11 @@ def test_the_palette_offers_the_race_keys_of_the_view_on_screen():
     from softmax_tui.tui.keys import KEYS, RACE
 
     race_only = {key.id for key in KEYS if key.views == (RACE,)}
-    assert race_only == {"next-run", "leave-race", "race-back", "race-forward", "race-start", "race-end",
-                         "race-page-back", "race-page-forward"}
+    assert race_only == {"next-run", "leave-race"}
     assert all(RACE in key.views for key in KEYS if key.id in ("toggle-pause", "step", "reset", "lr-up",
-                                                                 "next-optimizer", "log-scale"))
+                                                                 "next-optimizer", "log-scale", "rewind-back",
+                                                                 "rewind-forward", "rewind-start", "rewind-end",
+                                                                 "rewind-page-back", "rewind-page-forward"))
 
 
 def run_lines(n: int, state=RunState.PAUSED, step=40) -> list[RunLine]:
@@ -225,7 +226,8 @@ async def test_rewind_shows_every_run_at_a_past_step_and_going_on_forks_there():
         assert step == 16 and [s.step for s in snaps] == [16, 16, 16]
         assert all(np.array_equal(s.W, t.snapshot_at(16).W) for s, t in zip(snaps, live))
         assert screen.query_one(RaceBar).render().plain.startswith("PAUSED step 16 of 20")
-        assert screen.query_one(LossPlot).shown.step == 16
+        shown = screen.query_one(LossPlot).shown
+        assert (shown.step, shown.cursor) == (20, 16)  # the whole race, a cursor at the step shown
         await pilot.press("end")
         assert screen.rewound is None
         await pilot.press("home", "right", "right", "right")
@@ -233,6 +235,7 @@ async def test_rewind_shows_every_run_at_a_past_step_and_going_on_forks_there():
         await pilot.press("n")  # a new future from step 3
         await settled(pilot, screen)
         assert screen.rewound is None and steps(screen) == [4, 4, 4]
+        assert all(member.marks == [(3, "fork")] for member in screen.runner.members)
         for member, optimizer in zip(screen.runner.members, ["gd", "momentum", "adam"]):
             solo = build_session(parse_options(["--dataset", "iris", "--optimizer", optimizer]))
             assert np.array_equal(solo.trainer.advance(4).W, member.snapshot.W)

@@ -10,10 +10,11 @@ After every key, with the training loop parked for the check (so that the runner
 snapshot and the screen are looked at at the same moment):
 
 - no exception reached Textual, and the app still runs;
-- the step never goes down, except to 0 right after ``r`` and when a chosen dataset
-  starts a new run;
-- the status bar shows the trainer's state word (RUNNING, PAUSED, DONE, DIVERGED), step,
-  epoch, loss and learning rate, and why a finished run stopped;
+- the step never goes down, except to 0 right after ``r``, when a chosen dataset starts a
+  new run, and to the step a fork (space, n, a live change at a rewound past step) went back to;
+- the status bar shows the trainer's state word (RUNNING, PAUSED, DONE, DIVERGED), step
+  (the past one asked for when rewound, ``of`` the latest), epoch, loss and learning rate of
+  the snapshot shown, and why a finished run stopped;
 - the Jacobian panel's numbers are the engine's ``explain_point`` for the current selection
   (a training point with its label, or the free cursor's location) at the snapshot shown;
 - no ``nan`` or ``inf`` is on the screen unless DIVERGED is (the screen's text is read after
@@ -59,7 +60,8 @@ def key_sequence(seed: int) -> list[str]:
 
 def test_the_key_set_is_every_binding_but_quit():
     assert {"space", "n", "r", "plus", "minus", "left_square_bracket", "right_square_bracket", "tab",
-            "shift+tab", "left", "right", "up", "down", "l", "b", "o", "d", "c", "question_mark"} <= set(KEY_SET)
+            "shift+tab", "left", "right", "home", "end", "pageup", "pagedown", "shift+left", "shift+right",
+            "shift+up", "shift+down", "shift+pageup", "shift+pagedown", "l", "b", "o", "d", "c", "question_mark"} <= set(KEY_SET)
     assert not QUITS & set(KEY_SET)
     sequence = key_sequence(0)
     assert sequence == key_sequence(0) and set(sequence) == set(KEY_SET)  # seeded, and every key occurs
@@ -115,6 +117,7 @@ class Observer:
         self.live = live
         self.runner = app.dashboard.runner
         self.step = app.dashboard.runner.snapshot.step
+        self.forks: list[int] = []
         self.resets = self.switches = self.diverged = self.finished = self.free_cursor = 0
         self.states: set[RunState] = set()
 
@@ -124,10 +127,10 @@ class Observer:
         runner = app.dashboard.runner
         with self.live.parked(runner):
             app.dashboard.draw_frame(now=True)
-            snap, state = runner.snapshot, runner.state
+            snap, state, shown = runner.snapshot, runner.state, app.dashboard.shown_snapshot
             self._check_step(app, runner, snap, key, on_dashboard, where)
-            self._check_status(app, runner, snap, state, where)
-            self._check_jacobian(app, snap, where)
+            self._check_status(app, runner, shown, state, where)
+            self._check_jacobian(app, shown, where)
             text = self.live.screen_text(app) if screen else ""
         if self.live.NON_FINITE.search(text):
             assert "DIVERGED" in text, f"{where}: nan/inf on the screen without DIVERGED:\n{text}"
@@ -142,18 +145,22 @@ class Observer:
         elif key == "r" and on_dashboard:
             self.resets += 1
             assert snap.step == 0 and runner.state is RunState.PAUSED, where
+        elif runner.forks and runner.forks != self.forks:
+            assert snap.step >= runner.forks[-1], f"{where}: step {snap.step} before the fork at {runner.forks[-1]}"
         else:
             assert snap.step >= self.step, f"{where}: step went from {self.step} to {snap.step}"
-        self.runner, self.step = runner, snap.step
+        self.runner, self.step, self.forks = runner, snap.step, list(runner.forks)
 
     @staticmethod
     def _check_status(app, runner, snap, state, where) -> None:
         shown = app.dashboard.status.status
+        step = snap.step if app.dashboard.rewound is None else app.dashboard.rewound
+        config = app.dashboard.shown_config  # the run's, or what trained the past step shown
         assert (shown.state, shown.step, shown.epoch, shown.loss, shown.lr, shown.optimizer, shown.dataset) == (
-            state, snap.step, snap.epoch, snap.loss, runner.lr, runner.optimizer, app.session.dataset.name), where
+            state, step, snap.epoch, snap.loss, config.lr, config.optimizer, app.session.dataset.name), where
         text = str(app.dashboard.status.render())
         assert "\n" not in text and text.split()[0] == WORDS[state], f"{where}: {text!r}"
-        for item in (f"step {snap.step}", f"loss {snap.loss:.4g}"):
+        for item in (f"step {step}", f"loss {snap.loss:.4g}"):
             assert item in text, f"{where}: {item!r} not in {text!r}"
         if state.finished:  # cut on the bar as it may be, whole in its tooltip
             assert reason(shown) in str(app.dashboard.status.tooltip), f"{where}: {text!r}"
@@ -176,7 +183,8 @@ class Observer:
 
 
 @pytest.mark.parametrize("argv, seed", [
-    (["--dataset", "rgb20"], 9),
+    # 11: with 9 the sequence happens to press r only while a modal screen is open
+    (["--dataset", "rgb20"], 11),
     # minibatch: gd converges on blobs in about 330 steps, which a loaded machine can finish
     # before the first key (the run would be over, not training)
     (["--dataset", "blobs", "--val-fraction", "0.2", "--optimizer", "minibatch"], 7),

@@ -215,18 +215,18 @@ def last_cursor(term: Terminal) -> tuple[str, str]:
 
 
 async def test_arrow_keys_read_together_each_move_the_cursor(terminal):
-    """Issue 12 item 14: ten Rights in one write (a held key, SSH batching, a paste) reach the
+    """Issue 12 item 14: ten shift+Rights in one write (a held key, SSH batching, a paste) reach the
     app in one read; the free cursor moves ten cells, as the Jacobian's subtitle says."""
     viewport = await map_viewport()
     term = terminal("--paused")
     term.read_until(b"PAUSED")
-    term.type(b"\x1b[C")  # a free cursor, one cell right of the first point
+    term.type(b"\x1b[1;2C")  # shift+right: a free cursor, one cell right of the first point
     term.read_until(b"cursor (x1, x2)")
     s, t = (float(v) for v in last_cursor(term))
     col, row = viewport.cell_of(s, t)
     assert col + 10 < viewport.cols and row + 1 < viewport.rows
-    term.type(b"\x1b[C" * 10)
-    term.type(b"\x1b[B")  # then one Down, read after them: the last move
+    term.type(b"\x1b[1;2C" * 10)
+    term.type(b"\x1b[1;2B")  # then one shift+Down, read after them: the last move
     term.read_until_true(lambda: float(last_cursor(term)[1]) != t, "the cursor one row down")
     expected = viewport.cell_centre(col + 10, row + 1)
     assert last_cursor(term) == tuple(f"{v:+.2f}".encode() for v in expected)

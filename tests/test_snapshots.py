@@ -1,7 +1,7 @@
 """SVG snapshots of the dashboard: paused after ten steps, on rgb20, iris and a 10-class set, at
 80x24 and 120x40, in truecolor, 16 colours and NO_COLOR; explain mode over iris and the
 stability readout (a rate over its limit, λmax and κ shown) at both sizes; the loss landscape;
-digits' weights drawn as 8 x 8 images.
+digits' weights drawn as 8 x 8 images; rewind (iris, 40 steps then 15 back) at both sizes.
 
 Deterministic: the run starts paused (so the rate reads 0 steps/s), the theme is fixed in the
 app, the terminal is the one named (TERM, COLORTERM, NO_COLOR) whatever runs the tests, and the screenshot waits until
@@ -137,6 +137,30 @@ def test_loss_landscape(snap_compare, live, monkeypatch, terminal_name, size):
 
     app = SoftmaxApp(build_session(parse_options(["--paused", *DATASETS["iris"]])))
     assert snap_compare(app, terminal_size=size, run_before=ten_steps_then_landscape)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_rewind(snap_compare, live, monkeypatch, size):
+    """Rewind mid-run over iris, in truecolor: 40 steps, then 15 back (←): every panel at step
+    25, the loss plot the whole run with its cursor (a line under ▼) at 25, and the status bar
+    `step 25 of 40`."""
+    use_terminal(monkeypatch, "truecolor")
+
+    async def forty_steps_then_fifteen_back(pilot) -> None:
+        for _ in range(40):
+            await pilot.press("n")
+        for _ in range(15):
+            await pilot.press("left")
+        screen = pilot.app.dashboard
+        for _ in range(500):
+            if screen.past is not None and screen.past.step == 25:
+                break
+            await pilot.pause(0.02)
+        await live.loss_plot_caught_up(pilot)
+        assert pilot.app.dashboard.loss.shown.cursor == 25
+
+    app = SoftmaxApp(build_session(parse_options(["--paused", *DATASETS["iris"]])))
+    assert snap_compare(app, terminal_size=size, run_before=forty_steps_then_fifteen_back)
 
 
 @pytest.mark.parametrize("terminal_name, size", [("truecolor", (120, 40)), ("no_color", (80, 24))],

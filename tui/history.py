@@ -16,6 +16,8 @@ from softmax_tui.engine import Snapshot
 from .errors import UserError
 from .numbers import finite
 
+#: Bytes read back at a time when rows are dropped (:meth:`HistoryFile.cut`).
+CUT_BLOCK = 1 << 16
 HISTORY_COLUMNS = ("step", "epoch", "loss", "train_accuracy", "val_loss", "val_accuracy")
 
 
@@ -56,6 +58,17 @@ class HistoryFile:
         self._try(self._file.truncate)
         self._header()
 
+    def cut(self, step: int) -> None:
+        """Drop the rows after step ``step`` (the run forked there: ``Runner.fork``). The file
+        is read back from its end a block at a time, so that the cost is that of the rows
+        dropped."""
+        self.flush()
+        with open(self.path, "rb") as file:
+            keep, self.last_step = _last_row_until(file, self._complete, step)
+        self._try(self._file.truncate, keep)
+        self._try(self._file.seek, 0, os.SEEK_END)
+        self.flush()
+
     def close(self) -> None:
         self._file.close()
 
@@ -82,3 +95,30 @@ class HistoryFile:
 def _cell(x: float | None) -> str:
     value = finite(x)
     return "" if value is None else repr(value)
+
+
+def _last_row_until(file, end: int, step: int) -> tuple[int, int]:
+    """Where the rows after ``step`` begin in the history ``file`` of ``end`` bytes (rows in
+    step order after the header, each ending with a line end), and the step of the row before
+    them (0: the header)."""
+    size = CUT_BLOCK
+    while end > 0:
+        start = max(0, end - size)
+        file.seek(start)
+        block = file.read(end - start)
+        if start > 0:  # a row cut by the block's start is read with the block before
+            skip = block.index(b"\n") + 1
+            start, block = start + skip, block[skip:]
+            if not block:  # a row longer than the block
+                size *= 2
+                continue
+        position = end
+        for row in reversed(block.split(b"\n")[:-1]):
+            first = row.split(b",", 1)[0]
+            if not first.isdigit():
+                return position, 0
+            if int(first) <= step:
+                return position, int(first)
+            position -= len(row) + 1
+        end = start
+    return 0, 0

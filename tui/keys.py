@@ -11,6 +11,8 @@ from textual.binding import Binding
 LR_GROUP = Binding.Group("lr", compact=True)
 #: The views a key acts in: the dashboard of one run, and the race (``--compare``, ``R``).
 DASHBOARD, RACE = "dashboard", "race"
+#: The rewind keys' footer item ("←→rewind").
+REWIND_GROUP = Binding.Group("rewind", compact=True)
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ KEYS: tuple[Key, ...] = (
         group=LR_GROUP, views=(DASHBOARD, RACE)),
     Key("lr-down", "minus", "-", "lr(False)", "lr down", "Learning rate one rung down the 1-3-10 ladder.",
         group=LR_GROUP, views=(DASHBOARD, RACE)),
-    # not in the footer, which at 80 columns has room for quit only without them: the status bar
+    # not in the footer, which at 80 columns has room for quit only without them (d neither): the status bar
     # shows the speed limit, and the help screen and the palette these keys
     Key("speed-down", "left_square_bracket", "[", "speed(False)", "slower", "Speed limit one rung down.",
         footer=False, views=(DASHBOARD, RACE)),
@@ -57,17 +59,34 @@ KEYS: tuple[Key, ...] = (
         footer=False, priority=True),
     Key("previous-point", "shift+tab", "shift+tab", "point(-1)", "previous point", "Explain the previous training point.",
         footer=False, priority=True),
-    Key("cursor-left", "left", "←", "cursor(-1, 0)", "cursor left",
+    Key("rewind-back", "left", "←", "rewind('back')", "rewind",
+        "Rewind one step back (pausing first): every panel shows the run at that step (step 37 of 412), "
+        "in a race every run (one that finished earlier at its last step); space or n from there starts a "
+        "new future (the old one is dropped; the loss plot marks the fork).",
+        group=REWIND_GROUP, views=(DASHBOARD, RACE)),
+    Key("rewind-forward", "right", "→", "rewind('forward')", "rewind",
+        "Rewind: one step forward; at the latest step the run is live again.", group=REWIND_GROUP,
+        views=(DASHBOARD, RACE)),
+    Key("rewind-start", "home", "home", "rewind('start')", "rewind to step 0", "Rewind to step 0.", footer=False,
+        views=(DASHBOARD, RACE)),
+    Key("rewind-end", "end", "end", "rewind('end')", "rewind to the latest step",
+        "To the latest step: the run live again.", footer=False, views=(DASHBOARD, RACE)),
+    Key("rewind-page-back", "pageup", "pgup", "rewind('page_back')", "rewind a tenth back",
+        "Rewind about a tenth of the run back.", footer=False, views=(DASHBOARD, RACE)),
+    Key("rewind-page-forward", "pagedown", "pgdn", "rewind('page_forward')", "rewind a tenth forward",
+        "Rewind about a tenth of the run forward.", footer=False, views=(DASHBOARD, RACE)),
+    Key("cursor-left", "shift+left", "shift+←", "cursor(-1, 0)", "cursor left",
         "Move a free cursor on the map (explained without a label).", footer=False, palette=False),
-    Key("cursor-right", "right", "→", "cursor(1, 0)", "cursor right", "Move the free cursor right.", footer=False,
+    Key("cursor-right", "shift+right", "shift+→", "cursor(1, 0)", "cursor right", "Move the free cursor right.",
+        footer=False, palette=False),
+    Key("cursor-up", "shift+up", "shift+↑", "cursor(0, -1)", "cursor up", "Move the free cursor up.", footer=False,
         palette=False),
-    Key("cursor-up", "up", "↑", "cursor(0, -1)", "cursor up", "Move the free cursor up.", footer=False, palette=False),
-    Key("cursor-down", "down", "↓", "cursor(0, 1)", "cursor down", "Move the free cursor down.", footer=False,
-        palette=False),
-    Key("jacobian-page-up", "pageup", "pgup", "scroll_jacobian(False)", "Jacobian up",
+    Key("cursor-down", "shift+down", "shift+↓", "cursor(0, 1)", "cursor down", "Move the free cursor down.",
+        footer=False, palette=False),
+    Key("jacobian-page-up", "shift+pageup", "shift+pgup", "scroll_jacobian(False)", "Jacobian up",
         "Scroll the Jacobian panel a page up when it does not fit (its subtitle says which lines are in "
         "view; the mouse wheel scrolls a panel too).", footer=False),
-    Key("jacobian-page-down", "pagedown", "pgdn", "scroll_jacobian(True)", "Jacobian down",
+    Key("jacobian-page-down", "shift+pagedown", "shift+pgdn", "scroll_jacobian(True)", "Jacobian down",
         "Scroll the Jacobian panel a page down.", footer=False),
     Key("log-scale", "l", "l", "toggle('log_scale')", "log loss", "Loss axis: linear or log scale.", footer=False, views=(DASHBOARD, RACE)),
     Key("boundaries", "b", "b", "toggle('boundaries')", "boundaries", "Decision-boundary lines on the map: on or off.",
@@ -96,7 +115,7 @@ KEYS: tuple[Key, ...] = (
     Key("regenerate", "g", "g", "regenerate", "regenerate",
         "New points from the same generator (the data seed plus one): a new run from step 0.", footer=False),
     Key("choose-dataset", "d", "d", "choose_dataset", "dataset",
-        "Choose another dataset (a new run with the same settings).", footer_label="data"),
+        "Choose another dataset (a new run with the same settings).", footer=False),
     Key("run-command", "c", "c", "run_command", "run as command",
         "The command line that reproduces this run from step 0 (and its headless form to the step on "
         "screen), copied to the clipboard.", footer=False),
@@ -106,20 +125,6 @@ KEYS: tuple[Key, ...] = (
     Key("next-run", "tab", "tab", "next_run", "next run",
         "In a race: the next run, whose map is shown and which o, + and - change.", priority=True,
         footer_label="run", views=(RACE,)),
-    Key("race-back", "left", "←", "rewind(-1)", "step back",
-        "In a race, while paused: every run one step back (each as it was then, exactly; a run that finished "
-        "earlier shows its last step). space or n then goes on from there, a new future.", footer=False,
-        views=(RACE,)),
-    Key("race-forward", "right", "→", "rewind(1)", "step forward", "In a race, while paused: one step forward.",
-        footer=False, views=(RACE,)),
-    Key("race-start", "home", "home", "rewind_to(0)", "to step 0", "In a race, while paused: back to step 0.",
-        footer=False, views=(RACE,)),
-    Key("race-end", "end", "end", "rewind_to(-1)", "to the last step", "In a race, while paused: the last step.",
-        footer=False, views=(RACE,)),
-    Key("race-page-back", "pageup", "pgup", "rewind(-10)", "a tenth back",
-        "In a race, while paused: back by about a tenth of the steps taken.", footer=False, views=(RACE,)),
-    Key("race-page-forward", "pagedown", "pgdn", "rewind(10)", "a tenth forward",
-        "In a race, while paused: forward by about a tenth of the steps taken.", footer=False, views=(RACE,)),
     Key("leave-race", "R", "R", "leave_race", "one run",
         "In a race: leave it; the selected run goes on alone in the dashboard.", footer=False, views=(RACE,)),
     Key("quit", "q", "q", "quit", "quit", "Quit (ctrl+c too).", app=True),

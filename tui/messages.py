@@ -1,10 +1,13 @@
-"""Messages a training loop posts to the screen that shows its run (from the loop's thread)."""
+"""Messages a training loop and the dashboard's workers post to the screen that shows the run
+(from their threads)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from textual.message import Message
+
+from softmax_tui.engine import Snapshot
 
 from .landscapeview import LandscapeFrame
 from .runner import Loop
@@ -47,3 +50,26 @@ class LandscapeReady(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, LandscapeReady)
+
+
+@dataclass
+class RewindProgress(Message):
+    """The rewind worker has recomputed ``part`` (0..1) of the way to step ``step`` (of the
+    dashboard's rewind ``generation``); a newer one replaces it unseen."""
+
+    generation: int
+    step: int
+    part: float
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, RewindProgress)
+
+
+@dataclass
+class PastReady(Message):
+    """The rewind worker recomputed ``snapshot`` (of the dashboard's rewind ``generation``) in
+    ``seconds``."""
+
+    generation: int
+    snapshot: Snapshot
+    seconds: float

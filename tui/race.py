@@ -112,9 +112,11 @@ class RaceRunner(Loop):
     def fork(self, step: int) -> None:
         """Pause, then every run back to step ``step`` (rewind: a run that finished before it
         stays at its last step), its future dropped, so that the race goes on from there
-        (:meth:`Race.fork`); each run's live changes after it are forgotten."""
+        (:meth:`Race.fork`); each run's live changes after it are forgotten, and its
+        configuration is the one it had for the step after it."""
         for member in self.members:
             member._pause()
+            member._config = member.config_at(min(step, member.snapshot.step) + 1)
         self._submit(partial(self._fork, step))
 
     def snapshots_at(self, step: int) -> tuple[Snapshot, ...]:
@@ -124,10 +126,8 @@ class RaceRunner(Loop):
             return self.race.snapshots_at(step)
 
     def _fork(self, step: int) -> None:
-        snaps = self.race.fork(step)
-        for member, snap in zip(self.members, snaps):
-            member.changes[:] = [change for change in member.changes if change.step <= snap.step]
-            member._publish(snap)
+        for member, snap in zip(self.members, self.race.fork(step)):
+            member._forked(snap)
 
     def close(self) -> None:
         """End :meth:`train` after the chunk in progress; controls submitted later are dropped."""

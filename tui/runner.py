@@ -36,6 +36,13 @@ needs a UI that calls :meth:`shown`.
 penalty changes, and the run's command line (``c``) says from which steps the run it
 reproduces differs.
 
+**Rewind** (:meth:`snapshot_at`, :meth:`fork`): the engine recomputes any past step exactly
+from its checkpoints; the runner asks it once the loop is idle (the run is paused while the
+dashboard shows a past step). A fork is a control like the others: the run goes back to that
+step, its future dropped with the live changes recorded after it (the configuration becomes
+the one in use at that step), the history file cut back to it, and the loss curve marks the
+fork (:attr:`forks`).
+
 **Frames**: Python runs one thread at a time (the GIL), and a loop that never lets go makes
 every small step of the UI wait for it, so a frame takes many times its own cost (and on a
 million points the engine's threads fill both cores). The UI therefore draws a frame while
@@ -411,6 +418,8 @@ class Runner(Loop):
         self._on_change = on_change
         self._on_error = on_error
         self.changes: list[LiveChange] = []  # since step 0, in order
+        self.forks: list[int] = []  # the steps the run forked at (rewound, then went on), in order
+        self._base = session.config  # the configuration at step 0, before the live changes
         # What the UI shows: the configuration as it is once the queued controls have run.
         self._config = session.config
         self._resuming = False
@@ -466,6 +475,25 @@ class Runner(Loop):
         return [(change.step, change.mark) for change in self.changes if change.mark is not None]
 
     @property
+    def marks(self) -> list[tuple[int, str]]:
+        """What the loss curve marks: :attr:`switches`, and ``(step, "fork")`` where the run
+        forked, by step."""
+        return sorted(self.switches + [(step, "fork") for step in self.forks], key=lambda mark: mark[0])
+
+    def config_at(self, step: int) -> RunConfig:
+        """The configuration the run trained step ``step`` with: the one at step 0 with the
+        live changes made before it (a change at step s applies from step s + 1)."""
+        config = self._base
+        for change in self.changes:
+            if change.step < step:
+                config = change.config
+        return config
+
+    def changed_before(self, step: int) -> list[int]:
+        """:attr:`changed_at` up to ``step``: the live changes the run had made by then."""
+        return [s for s in self.changed_at if s < step]
+
+    @property
     def changed_at(self) -> list[int]:
         """The steps after which live changes took effect, in order, once each: where the run
         parts from one trained with :attr:`config` from step 0 (a change at step 0 does not)."""
@@ -500,9 +528,13 @@ class Runner(Loop):
         if state is RunState.RUNNING:
             self._pause()
         elif state is RunState.PAUSED:
-            self._resuming = True
-            self._submit(self._resume)
+            self.resume()
         return self.state
+
+    def resume(self) -> None:
+        """Resume once the queued controls have run (after a :meth:`fork`, the forked run)."""
+        self._resuming = True
+        self._submit(self._resume)
 
     def step(self) -> None:
         """Pause at once, then exactly one optimizer step."""
@@ -517,6 +549,36 @@ class Runner(Loop):
             self._generation += 1
             self._latest = (None, replace(self._initial, lr=self._config.lr, state=RunState.PAUSED, reason=""))
         self._submit(self._reset)
+
+    def fork(self, step: int) -> None:
+        """Pause at once, then take the run back to ``step`` (0 up to the latest step) exactly,
+        paused (the engine's :meth:`~softmax_tui.engine.Trainer.fork`): a new future starts
+        there, with the configuration the run had for the step after it (the live changes made
+        at ``step`` kept, as the engine keeps their state). The steps after it, the live
+        changes made after it and the history rows after it are dropped, and :attr:`forks`
+        marks it. Controls queued after it act on the forked run."""
+        self._pause()
+        with self._small:
+            self._generation += 1  # what a chunk in progress produces is not the new future
+        self._config = self.config_at(step + 1)
+        self._submit(partial(self._fork, step))
+
+    def snapshot_at(self, step: int, progress: Callable[[int, int], bool] | None = None) -> Snapshot | None:
+        """The run's exact snapshot at ``step`` (0 up to the latest), recomputed by the engine
+        from its nearest checkpoint once the chunk in progress has ended (it waits: off the UI
+        thread, unless :meth:`idle`). ``progress(done, total)`` is called now and then; when it
+        returns False the recomputation stops and this returns None. A ValueError for a step
+        outside the run."""
+        with self._control():
+            return self.trainer.snapshot_at(step, progress)
+
+    def idle(self) -> bool:
+        """Whether the trainer is free now (the loop is not in a chunk and no control is queued),
+        so that :meth:`snapshot_at` does not wait for it."""
+        if not self._lock.acquire(blocking=False):
+            return False
+        self._lock.release()
+        return not self._controls
 
     def apply(self, config: RunConfig) -> None:
         """Go on with ``config`` from the next step: its live fields (learning rate, optimizer,
@@ -604,8 +666,25 @@ class Runner(Loop):
     def _reset(self) -> None:
         snap = self.trainer.reset()
         self.changes.clear()
+        self.forks.clear()
+        self._base = self.session.config
         if self._history is not None:
             self._guard_history(self._history.restart)
+        with self._small:
+            self._latest = (None, snap)
+
+    def _fork(self, step: int) -> None:
+        self._forked(self.trainer.fork(step))
+
+    def _forked(self, snap: Snapshot) -> None:
+        """What the runner keeps follows the trainer, forked at ``snap``'s step (by
+        :meth:`_fork`, or by a race forking its members together)."""
+        step = snap.step
+        self.changes = [change for change in self.changes if change.step <= step]
+        self.forks = [s for s in self.forks if s < step] + [step]
+        self.session.config = self.config_at(step + 1)
+        if self._history is not None:
+            self._guard_history(self._history.cut, step)
         with self._small:
             self._latest = (None, snap)
 

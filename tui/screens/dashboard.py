@@ -4,6 +4,16 @@ The screen owns a :class:`~softmax_tui.tui.runner.Runner`, which drives the trai
 worker thread; keys call the runner, and a :class:`~softmax_tui.tui.frames.FrameClock` draws
 the latest snapshot about 20 times a second. The panels only draw what they are given.
 A new run (``d``: another dataset) is a new screen, which the app switches to.
+
+**Rewind** (``←`` ``→`` ``home`` ``end`` ``pgup`` ``pgdn``, which pause first): the panels show
+the run's snapshot at a past step, recomputed exactly by the engine (:meth:`Runner.snapshot_at`),
+and the loss plot the whole run with a cursor at it. A recomputation that took under
+:data:`QUICK_REWIND` seconds last time is done at once in the UI thread; otherwise a worker
+does it while the status bar says how far it is (``rewinding 40%``). Keys that arrive in a
+burst (a held ``←``) coalesce: each only moves the step asked for, a recomputation already
+under way for an older one is cancelled, and one recomputation serves them all. Moving to the
+latest step is live again. From a past step, space, ``n`` and the live changes (``+`` ``-``
+``o``, settings) fork the run there (:meth:`Runner.fork`): its future is dropped.
 """
 
 from __future__ import annotations
@@ -32,11 +42,12 @@ from ..keys import bindings
 from ..landscapeview import EIGENVECTORS, LandscapeView, SliceChoice
 from ..ladder import DEFAULT_SPEED, LEARNING_RATES
 from ..mapview import MapView, Selection
-from ..messages import CurvatureMeasured, LandscapeReady, Parked, RunChanged, RunProblem
+from ..messages import CurvatureMeasured, LandscapeReady, Parked, PastReady, RewindProgress, RunChanged, RunProblem
 from ..options import check_options
 from ..pace import WARMUP_STEPS
 from ..race import build_entrants
 from ..recompute import Recompute
+from ..rewind import rewind_target
 from ..runner import Runner, optimizer_after
 from ..safe_text import visible, visible_all
 from ..session import Session, build_session
@@ -79,6 +90,8 @@ NARROW_WIDTH = 100
 DEFAULT_RACE = "gd,momentum,adam"
 #: While the run runs, the landscape is computed again at most this often (seconds).
 LANDSCAPE_INTERVAL = 0.5
+#: A past step is recomputed in the UI thread when the last one took less than this (seconds).
+QUICK_REWIND = 0.01
 
 
 class DashboardScreen(Screen[None]):
@@ -125,6 +138,15 @@ class DashboardScreen(Screen[None]):
         self.slice: SliceChoice = EIGENVECTORS
         self._landscape_schedule = Recompute()  # keyed by (snapshot, slice, grid size)
         self._landscape_worker: Worker | None = None
+        # Rewind: the past step asked for (None: live), the snapshot of the last one recomputed,
+        # how far the worker is with it, and a generation that a reset, fork or return to the
+        # live run moves on, so that a worker's late result for an older one is dropped.
+        self.rewound: int | None = None
+        self.past: Snapshot | None = None
+        self._rewinding: float | None = None
+        self._rewind_generation = 0
+        self._rewind_seconds = float("inf")  # the last recomputation's time (none yet: use the worker)
+        self._rewind_due = False  # a recomputation is scheduled after the keys queued now
 
     def compose(self) -> ComposeResult:
         self.parameters = ParameterBars(visible_all(self.session.feature_names),
@@ -184,8 +206,11 @@ class DashboardScreen(Screen[None]):
         return app.is_running and self in app.screen_stack and not isinstance(app.screen, TooSmallScreen)
 
     def _hand_over(self) -> None:
-        previous, snap = self.runner.latest
-        self._draw_loss(snap)  # first: it reads the trainer's history, at once while the loop is parked
+        previous, live = self.runner.latest
+        snap = live
+        if self.rewound is not None and self.past is not None:
+            previous, snap = None, self.past  # a past step: no last update to show the direction of
+        self._draw_loss(live, snap)  # first: it reads the trainer's history, at once while the loop is parked
         drawn, viewport = self._drawn, self.decision_map.viewport
         view = (self.selection, self.boundaries, self.validation, viewport)
         if drawn is None or drawn[0] is not snap or drawn[1:] != view:
@@ -197,9 +222,9 @@ class DashboardScreen(Screen[None]):
             self.jacobian.show(self.subject(snap))
         self._measure_curvature(snap)
         self.status.show(self._status(snap))
-        self._announce(snap)
+        self._announce(live)
         self._update_landscape(snap)
-        self.call_after_refresh(self.runner.shown, snap.step)
+        self.call_after_refresh(self.runner.shown, live.step)
 
     def _measure_curvature(self, snap: Snapshot) -> None:
         """Measure the curvature at ``snap`` when it is due (:class:`StabilityWatch`): here when
@@ -219,27 +244,42 @@ class DashboardScreen(Screen[None]):
     @on(CurvatureMeasured)
     def show_curvature(self, message: CurvatureMeasured) -> None:
         self.stability.measured(message.stability)
-        self.status.show(self._status(self.runner.snapshot))
+        self.status.show(self._status(self.shown_snapshot))
+
+    @property
+    def shown_snapshot(self) -> Snapshot:
+        """The snapshot the panels show: the past one when rewound, else the latest."""
+        return self.past if self.rewound is not None and self.past is not None else self.runner.snapshot
+
+    @property
+    def shown_config(self) -> RunConfig:
+        """The configuration of the step shown: the one that trained the past step when rewound
+        (:meth:`Runner.config_at`), else the run's."""
+        return self.runner.config if self.rewound is None else self.runner.config_at(self.rewound)
 
     def lr_limit(self) -> float | None:
         """The optimizer's stability limit at the last measured parameters (None: not measured
-        yet, or the optimizer has none)."""
-        latest = self.stability.latest
-        return None if latest is None else latest.limit(self.runner.optimizer, self.runner.config.momentum)
+        yet, or the optimizer has none), for the optimizer of the step shown."""
+        latest, config = self.stability.latest, self.shown_config
+        return None if latest is None else latest.limit(config.optimizer, config.momentum)
 
-    def _draw_loss(self, snap: Snapshot) -> None:
+    def _draw_loss(self, live: Snapshot, shown: Snapshot) -> None:
+        """The loss curves up to the ``live`` snapshot, with their values at the ``shown`` one
+        in the legend and, when that is a past step, a cursor at the step asked for."""
         plot = self.loss
         width, height = plot.content_size
         if width < 2 or height < 2:
             return
         train, val = self._line_colors()
-        legend = f"[{train.hex}]━ train {snap.loss:.4g}[/]"
-        if snap.val_loss is not None:
-            legend += f"  [{val.hex}]• val {snap.val_loss:.4g}[/]"
-        request = PlotRequest(step=snap.step, log=self.log_scale, width=width, height=height,
+        at = "" if self.rewound is None else f"at {shown.step}: "
+        legend = f"{at}[{train.hex}]━ train {shown.loss:.4g}[/]"
+        if shown.val_loss is not None:
+            legend += f"  [{val.hex}]• val {shown.val_loss:.4g}[/]"
+        request = PlotRequest(step=live.step, log=self.log_scale, width=width, height=height,
                               theme=plot._get_plotext_theme_name(self.app.theme), colors=(train.rgb, val.rgb),
-                              switches=tuple(self.runner.switches), legend=legend + ("  log" if self.log_scale else ""))
-        plot.show(lambda: self.runner.curves(snap), request)
+                              switches=tuple(self.runner.marks), legend=legend + ("  log" if self.log_scale else ""),
+                              cursor=self.rewound, cursor_color=plot.cursor_color().rgb)
+        plot.show(lambda: self.runner.curves(live), request)
 
     def _line_colors(self) -> tuple[Color, Color]:
         """The training and validation curves' colours, which their legend is written in: the
@@ -274,14 +314,18 @@ class DashboardScreen(Screen[None]):
         return Subject(explain_point(snap.W, snap.b, x), f"cursor ({names}) = ({s:+.2f}, {t:+.2f})", raw)
 
     def _status(self, snap: Snapshot) -> Status:
-        runner = self.runner
+        """The status bar's numbers at ``snap``; when rewound, the step asked for "of" the
+        latest, how far its recomputation is, and the optimizer and rate that trained it."""
+        runner, config = self.runner, self.shown_config
         state = runner.state
-        return Status(state=state, reason=snap.reason, dataset=visible(self.session.dataset.short_name), optimizer=runner.optimizer,
-                      lr=runner.lr, step=snap.step, epoch=snap.epoch, loss=snap.loss,
+        rewound = self.rewound is not None
+        return Status(state=state, reason=snap.reason, dataset=visible(self.session.dataset.short_name), optimizer=config.optimizer,
+                      lr=config.lr, step=self.rewound if rewound else snap.step, epoch=snap.epoch, loss=snap.loss,
                       train_accuracy=snap.train_accuracy, val_accuracy=snap.val_accuracy,
                       steps_per_second=runner.steps_per_second, speed=runner.speed,
                       warmup_to=WARMUP_STEPS if runner.warming else None, lr_limit=self.lr_limit(),
-                      stability=self.stability.latest, curvature_shown=self.curvature)
+                      stability=self.stability.latest, curvature_shown=self.curvature,
+                      latest=runner.snapshot.step if rewound else None, rewinding=self._rewinding)
 
     def _announce(self, snap: Snapshot) -> None:
         """A notification when the run finishes (once per finish); the keys that cannot act
@@ -307,14 +351,21 @@ class DashboardScreen(Screen[None]):
     # -- actions (the keys; see keys.py) -----------------------------------------------------
 
     def action_toggle_pause(self) -> None:
-        self.runner.toggle()
+        """Pause or resume; from a past step, resume a new future forked there."""
+        if self.fork_here():
+            self.runner.resume()
+        else:
+            self.runner.toggle()
         self._after_key()
 
     def action_step(self) -> None:
+        """One step; from a past step, the first of a new future forked there."""
+        self.fork_here()
         self.runner.step()
         self._after_key()
 
     def action_reset(self) -> None:
+        self._go_live()
         self.runner.reset()
         if self._announced.finished:
             self.refresh_bindings()
@@ -329,6 +380,7 @@ class DashboardScreen(Screen[None]):
             self.notify(f"{self.runner.optimizer} chooses each step's length by a line search: it uses no "
                         "learning rate, so + and - change nothing", title="Learning rate")
             return
+        self.fork_here()
         lr = self.runner.change_lr(up)
         limit = self.lr_limit()
         above = limit is not None and lr >= limit
@@ -346,6 +398,7 @@ class DashboardScreen(Screen[None]):
     def action_next_optimizer(self) -> None:
         """The next optimizer of the cycle, from the current parameters; with l1 > 0 a second
         notification says which optimizers the cycle passed over."""
+        self.fork_here()
         _, skipped = optimizer_after(self.runner.optimizer, self.runner.config.l1)
         name = self.runner.next_optimizer()
         rate = "with a line search" if name in SECOND_ORDER_OPTIMIZERS else f"at lr {self.runner.lr:g}"
@@ -370,7 +423,7 @@ class DashboardScreen(Screen[None]):
 
     def action_cursor(self, dcol: int, drow: int) -> None:
         """A free cursor ``dcol`` cells right and ``drow`` down of the selection on the map
-        (the arrow keys): stepped from the selection as it is now, so that every press counts,
+        (shift and the arrow keys): stepped from the selection as it is now, so that every press counts,
         however many arrive together."""
         location = self.map_view.location_of(self.selection)
         self._select(Selection.at(*self.decision_map.viewport.step(*location, dcol, drow)))
@@ -423,10 +476,14 @@ class DashboardScreen(Screen[None]):
             self.app.push_screen(ExplainScreen(self))
 
     def action_run_command(self) -> None:
-        """The command line that reproduces the run (:class:`CommandScreen`), as the run is
-        now: its configuration with the live changes made so far, at the step on screen."""
-        runner = self.runner
-        self.app.push_screen(CommandScreen(runner.config, runner.snapshot.step, runner.changed_at))
+        """The command line that reproduces the run (:class:`CommandScreen`) to the step on
+        screen: its configuration with the live changes made so far (at a past step, those
+        made before it)."""
+        runner, step = self.runner, self.rewound
+        if step is None:
+            self.app.push_screen(CommandScreen(runner.config, runner.snapshot.step, runner.changed_at))
+        else:
+            self.app.push_screen(CommandScreen(runner.config_at(step), step, runner.changed_before(step)))
 
     def action_choose_dataset(self) -> None:
         choices = [(choice.name, f"{choice.label:<7} {choice.summary}") for choice in self._dataset_choices()]
@@ -466,15 +523,17 @@ class DashboardScreen(Screen[None]):
             self._restart(config, f"New run from step 0: {said}",
                           problem=lambda problem: self.action_settings(problem, start=config))
             return
+        self.fork_here()
         step = self.runner.snapshot.step
         self.runner.apply(config)
         self.notify(f"From step {step} on: {said}", title="Settings")
         self._after_key()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Pause, resume and step cannot act on a finished run (r starts it again), and only
-        generated data can be regenerated: their keys grey out in the footer and do nothing."""
-        if action in ("toggle_pause", "step") and self.runner.state.finished:
+        """Pause, resume and step cannot act on a finished run (r starts it again) unless it
+        is rewound to a past step (they fork it there), and only generated data can be
+        regenerated: their keys grey out in the footer and do nothing."""
+        if action in ("toggle_pause", "step") and self.runner.state.finished and self.rewound is None:
             return None
         if action == "regenerate" and generated_set(self.runner.config.dataset) is None:
             return None
@@ -536,6 +595,101 @@ class DashboardScreen(Screen[None]):
         self.runner.close()  # the history file is finished before the new run starts it again
         self.app.start_run(session, View(self.log_scale, self.boundaries, self.validation, self.curvature, self.landscape))
         self.notify(said, title="Settings")
+
+    # -- rewind (← → home end pgup pgdn) -----------------------------------------------------
+
+    def action_rewind(self, move: str) -> None:
+        """Show the run at the step ``move`` goes to (:func:`rewind_target`) from the step on
+        screen, pausing a running run first; the latest step is the live run again."""
+        runner = self.runner
+        if runner.state is RunState.RUNNING:
+            runner.toggle()
+        latest = runner.snapshot.step
+        self.show_step(rewind_target(move, latest if self.rewound is None else self.rewound, latest))
+
+    def show_step(self, step: int) -> None:
+        """Show the run at ``step`` (0 up to the latest step; the latest is the live run), of a
+        run that is not running: recomputed once the keys queued now are handled."""
+        if step == self.runner.snapshot.step:
+            self._go_live()
+        else:
+            self.rewound = step
+            if not self._rewind_due:  # one recomputation after the keys queued now
+                self._rewind_due = True
+                self.call_later(self._recompute)
+        if self.runner.state.finished:
+            self.refresh_bindings()  # space and n fork a rewound finished run
+        self._after_key()
+
+    def fork_here(self) -> bool:
+        """When a past step is on screen, fork the run there (:meth:`Runner.fork`) and be live
+        again: True if it did."""
+        step = self.rewound
+        if step is None:
+            return False
+        self._go_live()
+        self.runner.fork(step)
+        self.refresh_bindings()
+        return True
+
+    def _go_live(self) -> None:
+        """Back to the latest step: a recomputation under way is cancelled, a late one dropped."""
+        self.rewound = self.past = self._rewinding = None
+        self._rewind_generation += 1
+        self.workers.cancel_group(self, "rewind")
+
+    def _recompute(self) -> None:
+        """Recompute the step asked for: here when the last recomputation was quick and the
+        trainer is free, else in a worker (which cancels one still at work on an older step)."""
+        self._rewind_due = False
+        step = self.rewound
+        if step is None or (self.past is not None and self.past.step == step):
+            return
+        if self._rewind_seconds < QUICK_REWIND and self.runner.idle():
+            start = time.perf_counter()
+            self._show_past(self.runner.snapshot_at(step), time.perf_counter() - start)
+        else:
+            self._recompute_in_background(self._rewind_generation, step)
+
+    @work(thread=True, exclusive=True, group="rewind")
+    def _recompute_in_background(self, generation: int, step: int) -> None:
+        """Recompute ``step``, posting how far it is; it stops when it is cancelled or another
+        step is asked for."""
+        worker = get_current_worker()
+        said = -1
+
+        def progress(done: int, total: int) -> bool:
+            nonlocal said
+            if worker.is_cancelled or self.rewound != step:
+                return False
+            percent = 100 * done // max(total, 1)
+            if percent != said:
+                said = percent
+                self.post_message(RewindProgress(generation, step, done / max(total, 1)))
+            return True
+
+        start = time.perf_counter()
+        snap = self.runner.snapshot_at(step, progress)
+        if snap is not None:
+            self.post_message(PastReady(generation, snap, time.perf_counter() - start))
+
+    @on(RewindProgress)
+    def show_rewind_progress(self, message: RewindProgress) -> None:
+        if message.generation == self._rewind_generation and message.step == self.rewound:
+            self._rewinding = message.part
+            self.status.show(self._status(self.shown_snapshot))
+
+    @on(PastReady)
+    def show_past_ready(self, message: PastReady) -> None:
+        if message.generation == self._rewind_generation:
+            self._show_past(message.snapshot, message.seconds)
+
+    def _show_past(self, snap: Snapshot, seconds: float) -> None:
+        """Draw ``snap`` if it is still the step asked for (a newer one is on its way)."""
+        self._rewind_seconds = seconds
+        if snap.step == self.rewound:
+            self.past, self._rewinding = snap, None
+            self._after_key()
 
     # -- the loss landscape (m, a) -----------------------------------------------------------
 

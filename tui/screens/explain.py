@@ -187,9 +187,10 @@ class ExplainScreen(OnceModal[None]):
     # -- text --------------------------------------------------------------------------------
 
     def refresh_notes(self) -> None:
-        """Every note's prose and live lines, for the dashboard's latest snapshot."""
+        """Every note's prose and live lines, for the snapshot the dashboard shows (the latest,
+        or the past one it is rewound to)."""
         d = self.dashboard
-        snap = d.runner.latest[1]
+        snap = d.shown_snapshot
         subject = d.subject(snap)
         session = d.session
         classes, features = d.map_view.class_names, d.parameters.feature_names

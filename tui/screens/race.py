@@ -36,6 +36,7 @@ from ..ladder import DEFAULT_SPEED
 from ..mapview import MapView, Selection
 from ..messages import Parked, RunChanged
 from ..race import Entrants, RaceRunner
+from ..rewind import rewind_target
 from ..runner import Runner
 from ..safe_text import visible
 from ..widgets.decision_map import DecisionMap
@@ -143,7 +144,7 @@ class RaceScreen(Screen[None]):
         members = self.runner.members
         snaps = list(self.rewound[1]) if self.rewound else [member.snapshot for member in members]
         colors = self._colors()
-        self._draw_loss(snaps, colors)
+        self._draw_loss(colors)
         for i, (decision_map, snap) in enumerate(zip(self.maps, snaps)):
             drawn, view = self._drawn[i], (self.boundaries, decision_map.viewport)
             if decision_map.display and (drawn is None or drawn[0] is not snap or drawn[1:] != view):
@@ -162,23 +163,25 @@ class RaceScreen(Screen[None]):
             for label, marker, color, milestones, member in zip(self.labels, RUN_MARKERS, hexes,
                                                                self.runner.milestones, members)])
 
-    def _draw_loss(self, snaps, colors: list[Color]) -> None:
+    def _draw_loss(self, colors: list[Color]) -> None:
+        """Every run's loss curve to its latest step; rewound, a cursor at the step shown."""
         plot = self.loss
         width, height = plot.content_size
         if width < 2 or height < 2:
             return
         members = self.runner.members
+        live = [member.snapshot for member in members]
         legend = "  ".join(f"[{color.hex}]{marker} {escape(label)}[/]"
                            for marker, label, color in zip(RUN_MARKERS, self.labels, colors))
-        step = max(snap.step for snap in snaps)
-        switches = tuple(switch for member in members for switch in member.switches)
-        request = PlotRequest(step=step, log=self.log_scale, width=width, height=height,
+        switches = tuple(switch for member in members for switch in member.marks)
+        request = PlotRequest(step=max(snap.step for snap in live), log=self.log_scale, width=width, height=height,
                               theme=plot._get_plotext_theme_name(self.app.theme),
                               colors=tuple(color.rgb for color in colors), switches=switches,
                               legend=legend + ("  log" if self.log_scale else ""),
-                              markers=RUN_MARKERS[:len(members)])
+                              markers=RUN_MARKERS[:len(members)],
+                              cursor=self.rewound[0] if self.rewound else None, cursor_color=plot.cursor_color().rgb)
         plot.show(lambda: {label: member.curves(snap)["loss"]
-                           for label, member, snap in zip(self.labels, members, snaps)}, request)
+                           for label, member, snap in zip(self.labels, members, live)}, request)
 
     def _after_key(self) -> None:
         self.draw_frame(now=True)
@@ -207,20 +210,13 @@ class RaceScreen(Screen[None]):
             self.runner.fork(self.rewound[0])
             self.rewound = None
 
-    def action_rewind(self, tenths: int) -> None:
-        """Back or forward by one step (``tenths`` ±1) or about a tenth of the steps taken (±10)."""
-        shown = self.rewound[0] if self.rewound else self.runner.last_step
-        step = 1 if abs(tenths) == 1 else max(1, round(self.runner.last_step / 10))
-        self.action_rewind_to(max(0, shown + step * (1 if tenths > 0 else -1)))
-
-    def action_rewind_to(self, step: int) -> None:
-        """Every run as it was at ``step`` (-1: the last), while the race is paused."""
+    def action_rewind(self, move: str) -> None:
+        """Every run as it was at the step ``move`` goes to (:func:`~..rewind.rewind_target`),
+        pausing the race first; at the last step the race is live again."""
         if self.runner.state is RunState.RUNNING:
-            self.notify("Pause first (space): the runs are shown at a past step while paused",
-                        title="Rewind", timeout=3)
-            return
+            self.runner.toggle()
         last = self.runner.last_step
-        step = last if step < 0 else min(step, last)
+        step = rewind_target(move, self.rewound[0] if self.rewound else last, last)
         self.rewound = None if step == last else (step, self.runner.snapshots_at(step))
         self._drawn = [None] * len(self.labels)
         self._after_key()

@@ -32,7 +32,7 @@ frames with :meth:`MapView.frame <softmax_tui.tui.mapview.MapView.frame>` for th
 :attr:`~DecisionMap.viewport`, and builds one again when the widget posts
 :class:`DecisionMap.ViewportChanged` (it was resized). It posts
 :class:`DecisionMap.PointSelected` or :class:`DecisionMap.LocationSelected` when the user
-clicks; the owner decides what is selected and shows it again. The arrow keys that move a
+clicks; the owner decides what is selected and shows it again. The shift+arrow keys that move a
 free cursor are the owner's too: it holds the selection, so each press steps from the one
 before even when several arrive at once (``Viewport.step``).
 Its border, like every panel's, is the dashboard screen's one panel rule (dashboard.tcss).

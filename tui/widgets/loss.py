@@ -3,7 +3,8 @@
 Every frame the dashboard hands the panel a :class:`PlotRequest` for the step its other
 panels show, and the curves up to that step (:meth:`Runner.curves`: the engine's decimated
 history before it, then the snapshot's own values), so the plot ends where the status bar
-is: :meth:`LossPlot.show` rebuilds it there and then when the request changed. A rebuild
+is (when the panels show a past step, rewound with ``←``, the whole run with a cursor at that
+step): :meth:`LossPlot.show` rebuilds it there and then when the request changed. A rebuild
 takes a few milliseconds (plotext builds the figure, whose cells become strips directly:
 :func:`figure_strips`); frames are drawn while the training loop is parked and spaced by
 their cost (see :mod:`..frames`), so rebuilding every frame does not slow training beyond the
@@ -44,6 +45,8 @@ PLOT_CEILING = 1e300
 FRAME_ROWS = 4
 #: Columns per x tick label at most (a label and the room around it).
 X_TICK_CELLS = 10
+#: The character over the rewind cursor's line.
+CURSOR_MARK = "▼"
 Curves = dict[str, tuple[np.ndarray, np.ndarray]]
 
 
@@ -72,11 +75,13 @@ class PlotRequest:
     height: int
     theme: str
     colors: tuple[tuple[int, int, int], ...]  # each curve's: train, validation (a race: each run's)
-    switches: tuple[tuple[int, str], ...]  # (step, what) where the optimizer or the penalties changed
+    switches: tuple[tuple[int, str], ...]  # (step, what) where the optimizer or the penalties changed, or the run forked
     legend: str  # the subtitle: the current values (markup), shown with the plot they end
     #: Each curve's marker (a race: one per run, so that they differ without colour); empty:
     #: braille for the training loss, dots for the validation loss.
     markers: tuple[str, ...] = ()
+    cursor: int | None = None  # the past step the other panels show (rewind), marked by a line and ▼
+    cursor_color: tuple[int, int, int] = (255, 255, 255)
 
 
 class LossPlot(QuietSubtitle, BaseStyle, PlotextPlot, can_focus=False):
@@ -86,7 +91,8 @@ class LossPlot(QuietSubtitle, BaseStyle, PlotextPlot, can_focus=False):
     EXPLAIN = (
         "Solid: the objective the optimizer minimizes, the mean cross-entropy -log a_y over the "
         "training set (+ (l2/2)‖W‖² + l1‖W‖₁ with --l2, --l1); dotted: the validation set's. A "
-        "vertical line: the optimizer (o, or its settings) or the penalties changed there; l: log scale."
+        "grey vertical line: the optimizer (o, or its settings) or the penalties changed there, or the run "
+        "forked from a past step; a line under ▼: the step shown (← →); l: log scale."
     )
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -115,6 +121,12 @@ class LossPlot(QuietSubtitle, BaseStyle, PlotextPlot, can_focus=False):
         on_canvas = Color.parse(self.readable(rgb, canvas))
         return Color.parse(self.readable(on_canvas.rgb))
 
+    def cursor_color(self) -> Color:
+        """The rewind cursor's colour: the theme's warning colour, readable on the plot
+        (:meth:`line_color`)."""
+        variables = self.app.theme_variables
+        return self.line_color(Color.parse(variables["warning"]).rgb, Color.parse(variables["surface"]).rgb)
+
     def render_line(self, y: int) -> Strip:
         """The plot's lines, ready-made (a new subtitle does not re-render them)."""
         width = self.content_size.width
@@ -133,6 +145,8 @@ class LossPlot(QuietSubtitle, BaseStyle, PlotextPlot, can_focus=False):
         for step, _ in request.switches:
             plt.vline(step, "gray")
         self._set_axes(request, lo, hi, first)
+        if request.cursor is not None:
+            self._draw_cursor(request.cursor, request.cursor_color, request.log)
         plt.build()
         return figure_strips(plt.monitor.matrix)
 
@@ -149,6 +163,14 @@ class LossPlot(QuietSubtitle, BaseStyle, PlotextPlot, can_focus=False):
             self.plt.plot(steps.tolist(), values.tolist(), color=color, marker=marker)
         self.last_step = int(max(steps[-1] for steps, _ in curves.values()))
         return lo, hi, first
+
+    def _draw_cursor(self, step: int, color: tuple[int, int, int], log: bool) -> None:
+        """The rewind cursor at ``step``: a vertical line with ▼ on its top row (which marks it
+        without colour too; the y axis is in decades on the log scale, the text's place not)."""
+        self.plt.vline(step, color)
+        if self.y_axis is not None:
+            top = 10 ** self.y_axis.hi if log else self.y_axis.hi
+            self.plt.text(CURSOR_MARK, step, top, color=color, alignment="center")
 
     def _set_axes(self, request: PlotRequest, lo: float, hi: float, first: int) -> None:
         """The y range laid out for round ticks on their rows (:func:`rows_axis`), and round

@@ -174,6 +174,8 @@ class ParameterBars(LinesView):
             shown += f"{cue} · "
         if self.layout_name == "images":  # no arrows: the pixels' colours are the values
             self.set_subtitle(f"{shown}W as {self.image_shape[0]}×{self.image_shape[1]} · ±{scale:g}")
+        elif self._previous is None:  # step 0, or a past step shown (rewind): no arrows drawn
+            self.set_subtitle(f"{shown}±{scale:g}")
         else:
             self.set_subtitle(f"{shown}±{scale:g} · ▲▼ last step")
 

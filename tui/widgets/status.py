@@ -3,7 +3,8 @@
 ``RUNNING``, ``PAUSED``, ``DONE`` (max epochs, max steps, converged or early stopped) or ``DIVERGED``;
 for a finished run which rule stopped it and why; then the dataset (a data file's name),
 optimizer, learning rate with its stability limit (:mod:`..stability`; a warning style at or
-above it), λmax and κ when asked for (``k``), ``step <N>``, ``epoch <E>``, loss, accuracies,
+above it), λmax and κ when asked for (``k``), ``step <N>`` (``step <N> of <M>`` at a past step, see ``←``),
+``epoch <E>``, loss, accuracies,
 ``<R> steps/s`` and the speed limit, each between separators. The bar is one line at any size: a line too long
 for it shrinks by :data:`SHRINK`'s steps in order (the least important items shorter or left
 out, then the reason and the dataset's name cut with "…", then tighter separators), so the
@@ -58,6 +59,7 @@ SHRINK: tuple[tuple[str, str], ...] = (
     ("rate", SHORTER), ("speed", SHORTER), ("speed", SHORTER), ("accuracy", SHORTER), ("epoch", SHORTER),
     ("lr", SHORTER), ("curvature", SHORTER), ("accuracy", SHORTER), ("curvature", SHORTER),
     ("reason", SHORTER), ("reason", CUT), ("dataset", CUT), ("lr", SHORTER), ("", TIGHTEN), ("reason", SHORTER),
+    ("step", SHORTER),
 )
 
 
@@ -81,6 +83,8 @@ class Status:
     lr_limit: float | None = None  # the optimizer's stability limit here (None: unknown, or none)
     stability: Stability | None = None  # the curvature, shown when ``curvature_shown`` (k)
     curvature_shown: bool = False
+    latest: int | None = None  # the run's latest step, when ``step`` is a past one (rewind)
+    rewinding: float | None = None  # the part done (0..1) of recomputing a step asked for, while it runs
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,14 @@ def speed_forms(status: Status) -> tuple[str, ...]:
     return (*warmup, speed, "")
 
 
+def step_forms(status: Status) -> tuple[str, ...]:
+    """The step's forms: "step 37"; at a past step "step 37 of 412", and while that step is
+    recomputed "step 37 of 412 · rewinding 40%" first."""
+    step = f"step {status.step}" if status.latest is None else f"step {status.step} of {status.latest}"
+    rewinding = () if status.rewinding is None else (f"{step} · rewinding {100 * status.rewinding:.0f}%",)
+    return (*rewinding, step)
+
+
 def items(status: Status) -> dict[str, Item]:
     """The line's items by name, in display order."""
     word = WORDS[status.state]
@@ -128,7 +140,7 @@ def items(status: Status) -> dict[str, Item]:
     if status.curvature_shown and status.stability is not None:
         line["curvature"] = Item((*curvature_forms(status.stability), ""))
     line.update(
-        step=Item((f"step {status.step}",)),
+        step=Item(step_forms(status)),
         epoch=Item((f"epoch {status.epoch}", "")),
         loss=Item((f"loss {status.loss:.4g}",)),
         accuracy=Item((accuracy + val, accuracy, "")),
