@@ -397,3 +397,33 @@ def test_the_history_file_is_cut_back_to_a_step(tmp_path, monkeypatch, block):
     file.cut(0)
     assert path.read_text() == ",".join(history.HISTORY_COLUMNS) + "\n" and file.last_step == 0
     file.close()
+
+
+async def test_the_settings_form_at_a_past_step_opens_on_that_steps_settings_and_forks_there():
+    """lr 1 to step 6, then 3 (`+`): the form opened at step 4 shows lr 1, and an l2 typed there
+    forks the run at 4 with lr 1 and that l2 (the later lr 3 does not come back)."""
+    from softmax_tui.tui.screens.settings import SettingsScreen
+    from tests.test_settings import open_settings, type_into
+
+    app = make_app("--dataset", "iris", "--lr", "1")
+    async with app.run_test(size=SIZE) as pilot:
+        await steps(pilot, 6)
+        await pilot.press("plus")
+        await steps_more(pilot, 3)
+        runner = app.dashboard.runner
+        assert runner.config.lr == 3
+        await pilot.press("left", "left", "left", "left", "left")
+        await settled(pilot)
+        assert app.dashboard.rewound == 4
+        screen = await open_settings(pilot)
+        assert screen.query_one("#field-lr").value in ("1", "1.0")
+        await type_into(pilot, screen, "l2", "0.01")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.pause()
+        assert not isinstance(app.screen, SettingsScreen)
+        await settled(pilot)
+        assert app.dashboard.rewound is None and runner.snapshot.step == 4
+        assert (runner.config.lr, runner.config.l2) == (1, 0.01)
+        assert runner.trainer.lr == 1 and runner.trainer.l2 == 0.01
+

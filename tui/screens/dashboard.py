@@ -500,12 +500,18 @@ class DashboardScreen(Screen[None]):
     def action_settings(self, problem: str = "", start: RunConfig | None = None) -> None:
         """The settings panel on this run's configuration (``start``: the form's values, when
         a refused attempt is shown again with its ``problem``). Only what the form changed is
-        applied, to the run as it is then (:func:`~..settings.rebase`)."""
-        base = self.runner.config
+        applied, to the run as it is then (:func:`~..settings.rebase`). At a past step the form
+        opens on the configuration the run had from the step after it, and live changes fork
+        the run there first, so that changes made after that step do not come back."""
+        rewound = self.rewound
+        base = self.runner.config if rewound is None else self.runner.config_at(rewound + 1)
 
         def apply(edited: RunConfig | None) -> None:
-            if edited is not None:
-                self.apply_settings(rebase(edited, base, self.runner.config))
+            if edited is None:
+                return
+            if self.rewound is not None and self.rewound == rewound and not base.needs_restart(edited):
+                self.fork_here()  # the run's configuration is then the one at the step after it
+            self.apply_settings(rebase(edited, base, self.runner.config))
 
         self.app.push_screen(SettingsScreen(base, self._dataset_choices(), self._check,
                                             described=self.app.command_line, problem=problem, start=start), apply)
