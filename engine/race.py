@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .history import History
 from .trainer import RunState, Snapshot, Trainer
 
 #: The fewest and the most members of a race.
@@ -55,6 +56,19 @@ class Milestones:
         return self.best_accuracy == 1.0
 
 
+def milestones_in(history: History, threshold: float, until: int) -> Milestones:
+    """The milestones a history shows up to step ``until`` (at least one record there): exact
+    while the history holds every evaluated step (its capacity); beyond, the best accuracy
+    still is (a bucket keeps its maximum and where), the loss's step is the first of the
+    bucket's lowest values below ``threshold``."""
+    steps, losses = history.curve("loss")
+    acc_steps, accuracies = history.curve("train_accuracy")
+    below = steps[(losses < threshold) & (steps <= until)]
+    upto = acc_steps <= until
+    best = int(np.argmax(accuracies[upto]))  # the first of equal maxima, in step order
+    return Milestones(int(below[0]) if len(below) else None, float(accuracies[upto][best]), int(acc_steps[upto][best]))
+
+
 class _Tracker:
     """One member's milestones, updated from every snapshot it is shown."""
 
@@ -73,13 +87,8 @@ class _Tracker:
         reset): exact while the history holds every evaluated step (its capacity); beyond,
         the best accuracy still is (a bucket keeps its maximum and where), the loss's step
         is the first of the bucket's lowest values below the threshold."""
-        steps, losses = trainer.history.curve("loss")
-        acc_steps, accuracies = trainer.history.curve("train_accuracy")
-        below = steps[losses < self.threshold]
-        best = int(np.argmax(accuracies))  # the first of equal maxima, in step order
         self.last = trainer.snapshot.step
-        self.milestones = Milestones(int(below[0]) if len(below) else None, float(accuracies[best]),
-                                     int(acc_steps[best]))
+        self.milestones = milestones_in(trainer.history, self.threshold, self.last)
 
     def observe(self, step: int, loss: float, accuracy: float) -> None:
         """The trainer evaluated ``step`` (its ``on_evaluated``); a step before the last one
@@ -136,6 +145,13 @@ class Race:
     def milestones(self) -> tuple[Milestones, ...]:
         """Each member's milestones so far, in order."""
         return tuple(tracker.milestones for tracker in self._trackers)
+
+    def milestones_at(self, step: int) -> tuple[Milestones, ...]:
+        """Each member's milestones as they were after step ``step`` (rewind): those reached by
+        then as they are, the others from its history up to that step (:func:`milestones_in`)."""
+        return tuple(m if m.accuracy_step <= step and (m.loss_step is None or m.loss_step <= step)
+                     else milestones_in(trainer.history, tracker.threshold, step)
+                     for m, tracker, trainer in zip(self.milestones, self._trackers, self.trainers))
 
     @property
     def finished(self) -> bool:

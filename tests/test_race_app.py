@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 from rich.cells import cell_len
+from textual import events
 
 from softmax_tui.engine import Milestones, RunState
 from softmax_tui.tui.app import SoftmaxApp
@@ -239,3 +240,24 @@ async def test_rewind_shows_every_run_at_a_past_step_and_going_on_forks_there():
         for member, optimizer in zip(screen.runner.members, ["gd", "momentum", "adam"]):
             solo = build_session(parse_options(["--dataset", "iris", "--optimizer", optimizer]))
             assert np.array_equal(solo.trainer.advance(4).W, member.snapshot.W)
+
+
+async def test_rewind_keys_in_a_burst_are_recomputed_once():
+    app = race_app(*COMPARE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.main_screen
+        for _ in range(30):
+            await pilot.press("n")
+        await settled(pilot, screen)
+        calls = []
+        snapshots_at = screen.runner.snapshots_at
+        screen.runner.snapshots_at = lambda step: calls.append(step) or snapshots_at(step)
+        for _ in range(20):  # read at once, as a held key's repeats are
+            app._driver.process_message(events.Key("left", None))
+        await pilot.pause()
+        await settled(pilot, screen)
+        assert calls == [10] and screen.rewound[0] == 10
+        await pilot.press("left", "n")  # from step 9: a new future
+        await settled(pilot, screen)
+        assert steps(screen) == [10, 10, 10]
+        assert all(member.marks == [(9, "fork")] for member in screen.runner.members)

@@ -103,3 +103,19 @@ def test_members_parse_through_the_flags_converters():
     assert {(m.config.l2, m.config.seed) for m in members} == {(0.5, 4)}  # every other flag is shared
     with pytest.raises(UserError, match="momentum is given twice"):
         parse_members("momentum:momentum=0.5:momentum=0.6,gd", RunConfig())
+
+
+@pytest.mark.parametrize("spec", ["gd:momentum=0.5,gd", "gd:beta1=0.5,gd:beta2=0.5", "minibatch:batch-size=32,minibatch",
+                                  "newton:lr=2,newton", "gd,gd:lr=1", "adam:lr=0.1,adam"])
+def test_runs_that_would_train_alike_are_the_same_run(spec):
+    """A setting the optimizer does not read (gd's momentum, newton's lr), or one written at
+    its default (minibatch's 32, adam's rate 0.1), makes no other run."""
+    first, second = spec.split(",")
+    with pytest.raises(UserError, match=f"--compare runs '{first}' and '{second}' are the same run"):
+        parse_members(spec, RunConfig(dataset="iris"))
+
+
+@pytest.mark.parametrize("spec", ["gd,momentum", "minibatch:batch-size=8,minibatch", "momentum:momentum=0.5,momentum",
+                                  "adam:beta1=0.5,adam", "momentum:batch-size=10,momentum", "gd,gd:lr=3"])
+def test_runs_that_train_differently_race(spec):
+    assert len(parse_members(spec, RunConfig(dataset="iris"))) == 2

@@ -90,6 +90,24 @@ def test_milestones_are_the_first_steps_exactly():
     assert 0 < fast.loss_step < slow.loss_step < 60  # the larger rate gets there first
 
 
+def test_the_milestones_at_a_past_step_are_those_a_race_stopped_there_had():
+    """Rewound to step t, each member's milestones equal those of the same race advanced to t
+    only: a threshold crossed or a best accuracy reached later is not there yet."""
+    X, y = blobs()
+
+    def make():
+        return Race([trainer(X, y, "gd", None, 1.0), trainer(X, y, "adam", None, 0.05)], loss_threshold=0.4)
+
+    race = make()
+    race.advance(60)
+    fast = race.milestones[0]
+    assert 0 < fast.loss_step < 60
+    for step in (0, 1, fast.loss_step - 1, fast.loss_step, fast.accuracy_step - 1, 30, 59, 60):
+        stopped = make()
+        stopped.advance(step)
+        assert race.milestones_at(step) == stopped.milestones, step
+
+
 def test_reset_forgets_the_milestones():
     X, y = blobs()
     race = Race([trainer(X, y, "gd", None, 1.0), trainer(X, y, "adam", None, 0.1)], loss_threshold=0.4)

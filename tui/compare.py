@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass, fields, replace
 
-from softmax_tui.engine import MAX_MEMBERS, MIN_MEMBERS, OPTIMIZERS
+from softmax_tui.engine import MAX_MEMBERS, MIN_MEMBERS, OPTIMIZERS, SECOND_ORDER_OPTIMIZERS
 
 from .config import OPTIMIZER_SETTINGS, RunConfig
 from .errors import UserError
@@ -50,9 +50,22 @@ def parse_members(text: str, shared: RunConfig) -> tuple[Member, ...]:
     members = tuple(Member(spec, _member_config(spec, shared)) for spec in specs)
     for i, member in enumerate(members):
         for earlier in members[:i]:
-            if earlier.config.as_given() == member.config.as_given():
+            if _trains_as(earlier.config) == _trains_as(member.config):
                 raise UserError(f"--compare runs {earlier.label!r} and {member.label!r} are the same run")
     return members
+
+
+def _trains_as(config: RunConfig) -> RunConfig:
+    """``config`` reduced to what decides how the run trains: the optimizer settings its
+    optimizer does not read at their defaults (gd reads no momentum, adam no momentum, only
+    adam its betas), no learning rate for newton and lbfgs (their line search chooses each
+    step), else the rate made concrete, and the batch size as the optimizer resolves it
+    (minibatch's default is 32)."""
+    settings = {name: getattr(RunConfig, name) for name, readers in OPTIMIZER_SETTINGS.items()
+                if config.optimizer not in readers}
+    settings["batch_size"] = config.make_optimizer().batch_size
+    settings["lr"] = None if config.optimizer in SECOND_ORDER_OPTIMIZERS else config.learning_rate
+    return replace(config, **settings)
 
 
 def _member_config(spec: str, shared: RunConfig) -> RunConfig:

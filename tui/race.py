@@ -82,6 +82,12 @@ class RaceRunner(Loop):
     def milestones(self) -> tuple[Milestones, ...]:
         return self.race.milestones
 
+    def milestones_at(self, step: int) -> tuple[Milestones, ...]:
+        """Every run's milestones as they were after step ``step`` (:meth:`Race.milestones_at`),
+        once the chunk in progress has ended."""
+        with self._control():
+            return self.race.milestones_at(step)
+
     def toggle(self) -> RunState:
         """Pause every running member, or resume every paused one (the finished stay finished).
         A pause stops each member after its step in progress; the loop then brings those

@@ -353,6 +353,13 @@ class Loop:
     # -- internals --------------------------------------------------------------------------
 
 
+    def settle(self) -> None:
+        """Wait until the chunk in progress has ended and the queued controls have run (at
+        most one chunk: about 15 ms, up to a step of a million points), so that a run just
+        paused shows the step it stopped at, not the last one published while it ran."""
+        with self._control():
+            pass
+
     @contextmanager
     def _control(self) -> Iterator[None]:
         """The trainer to oneself, once the chunk in progress has ended and the queued

@@ -317,8 +317,9 @@ class DashboardScreen(Screen[None]):
         """The status bar's numbers at ``snap``; when rewound, the step asked for "of" the
         latest, how far its recomputation is, and the optimizer and rate that trained it."""
         runner, config = self.runner, self.shown_config
-        state = runner.state
         rewound = self.rewound is not None
+        # a past step of a finished run is not finished: space and n go on from it (a fork)
+        state = RunState.PAUSED if rewound else runner.state
         return Status(state=state, reason=snap.reason, dataset=visible(self.session.dataset.short_name), optimizer=config.optimizer,
                       lr=config.lr, step=self.rewound if rewound else snap.step, epoch=snap.epoch, loss=snap.loss,
                       train_accuracy=snap.train_accuracy, val_accuracy=snap.val_accuracy,
@@ -610,6 +611,7 @@ class DashboardScreen(Screen[None]):
         runner = self.runner
         if runner.state is RunState.RUNNING:
             runner.toggle()
+            runner.settle()  # the chunk in progress ran on past the step last published
         latest = runner.snapshot.step
         self.show_step(rewind_target(move, latest if self.rewound is None else self.rewound, latest))
 

@@ -72,6 +72,7 @@ class RaceScreen(Screen[None]):
         self._drawn: list[tuple | None] = [None] * len(self.labels)
         #: Rewound (while paused): the step shown and every run's snapshot at it; None: the present.
         self.rewound: tuple[int, tuple[Snapshot, ...]] | None = None
+        self._wanted: int | None = None  # the step the rewind keys queued now go to
 
     @property
     def member(self) -> Runner:
@@ -158,10 +159,12 @@ class RaceScreen(Screen[None]):
             for i, (label, marker, color, member, snap) in enumerate(zip(self.labels, RUN_MARKERS, hexes, members,
                                                                            snaps))],
             of=self.runner.last_step if self.rewound else None)
+        # rewound: the milestones as they were then, a run finished only if it was by then
+        milestones = self.runner.milestones_at(self.rewound[0]) if self.rewound else self.runner.milestones
         self.table.show(self.runner.race.loss_threshold, [
-            TableRow(label, marker, color, milestones, member.state.finished)
-            for label, marker, color, milestones, member in zip(self.labels, RUN_MARKERS, hexes,
-                                                               self.runner.milestones, members)])
+            TableRow(label, marker, color, reached, member.state.finished and member.snapshot.step == snap.step)
+            for label, marker, color, reached, member, snap in zip(self.labels, RUN_MARKERS, hexes, milestones,
+                                                                    members, snaps)])
 
     def _draw_loss(self, colors: list[Color]) -> None:
         """Every run's loss curve to its latest step; rewound, a cursor at the step shown."""
@@ -206,23 +209,35 @@ class RaceScreen(Screen[None]):
 
     def _go_on_from_here(self) -> None:
         """Rewound: every run goes back to the step shown (a new future from there)."""
-        if self.rewound is not None:
-            self.runner.fork(self.rewound[0])
-            self.rewound = None
+        step = self._wanted if self._wanted is not None else self.rewound[0] if self.rewound else None
+        self._wanted = self.rewound = None  # a rewind key just before this one counts, not recomputed
+        if step is not None and step != self.runner.last_step:
+            self.runner.fork(step)
 
     def action_rewind(self, move: str) -> None:
         """Every run as it was at the step ``move`` goes to (:func:`~..rewind.rewind_target`),
-        pausing the race first; at the last step the race is live again."""
+        pausing the race first; at the last step the race is live again. Keys in a burst (a
+        held ←) move the step asked for, and only the last one is recomputed."""
         if self.runner.state is RunState.RUNNING:
             self.runner.toggle()
+            self.runner.settle()  # the runs stop in lockstep, past the steps last published
         last = self.runner.last_step
-        step = rewind_target(move, self.rewound[0] if self.rewound else last, last)
+        shown = self._wanted if self._wanted is not None else self.rewound[0] if self.rewound else last
+        if self._wanted is None:
+            self.call_later(self._show_wanted)
+        self._wanted = rewind_target(move, shown, last)
+
+    def _show_wanted(self) -> None:
+        step, self._wanted = self._wanted, None
+        if step is None:
+            return
+        last = self.runner.last_step
         self.rewound = None if step == last else (step, self.runner.snapshots_at(step))
         self._drawn = [None] * len(self.labels)
         self._after_key()
 
     def action_reset(self) -> None:
-        self.rewound = None
+        self._wanted = self.rewound = None
         self.runner.reset()
         self.refresh_bindings()
         self._after_key()
