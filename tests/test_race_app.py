@@ -223,7 +223,7 @@ async def test_rewind_shows_every_run_at_a_past_step_and_going_on_forks_there():
         live = [m.trainer for m in screen.runner.members]
         await pilot.press("left", "left", "pageup")  # 20 -> 19 -> 18 -> 16
         await settled(pilot, screen)
-        step, snaps = screen.rewound
+        step, snaps, _ = screen.rewound
         assert step == 16 and [s.step for s in snaps] == [16, 16, 16]
         assert all(np.array_equal(s.W, t.snapshot_at(16).W) for s, t in zip(snaps, live))
         assert screen.query_one(RaceBar).render().plain.startswith("PAUSED step 16 of 20")

@@ -28,7 +28,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import get_current_worker
 
-from softmax_tui.engine import SECOND_ORDER_OPTIMIZERS, RunState, Snapshot
+from softmax_tui.engine import SECOND_ORDER_OPTIMIZERS, Milestones, RunState, Snapshot
 
 from ..frames import FRAMES_PER_SECOND, FrameClock
 from ..keys import RACE, bindings
@@ -71,7 +71,8 @@ class RaceScreen(Screen[None]):
         self.selected = 0
         self._drawn: list[tuple | None] = [None] * len(self.labels)
         #: Rewound (while paused): the step shown and every run's snapshot at it; None: the present.
-        self.rewound: tuple[int, tuple[Snapshot, ...]] | None = None
+        #: The past step shown, every run's snapshot and milestones then (None: live).
+        self.rewound: tuple[int, tuple[Snapshot, ...], tuple[Milestones, ...]] | None = None
         self._wanted: int | None = None  # the step the rewind keys queued now go to
 
     @property
@@ -160,7 +161,7 @@ class RaceScreen(Screen[None]):
                                                                            snaps))],
             of=self.runner.last_step if self.rewound else None)
         # rewound: the milestones as they were then, a run finished only if it was by then
-        milestones = self.runner.milestones_at(self.rewound[0]) if self.rewound else self.runner.milestones
+        milestones = self.rewound[2] if self.rewound else self.runner.milestones
         self.table.show(self.runner.race.loss_threshold, [
             TableRow(label, marker, color, reached, member.state.finished and member.snapshot.step == snap.step)
             for label, marker, color, reached, member, snap in zip(self.labels, RUN_MARKERS, hexes, milestones,
@@ -232,7 +233,8 @@ class RaceScreen(Screen[None]):
         if step is None:
             return
         last = self.runner.last_step
-        self.rewound = None if step == last else (step, self.runner.snapshots_at(step))
+        self.rewound = None if step == last else (step, self.runner.snapshots_at(step),
+                                                  self.runner.milestones_at(step))
         self._drawn = [None] * len(self.labels)
         self._after_key()
 
