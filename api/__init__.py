@@ -1,0 +1,25 @@
+"""softmax-tui from Python: ``from softmax_tui import ...``.
+
+The names below are imported on first use, so ``import softmax_tui`` costs nothing and the
+optional scikit-learn extra is needed only by the estimator.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+# public name -> the module that defines it
+_EXPORTS: dict[str, str] = {}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'softmax_tui' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + __all__)
