@@ -261,3 +261,21 @@ async def test_rewind_keys_in_a_burst_are_recomputed_once():
         await settled(pilot, screen)
         assert steps(screen) == [10, 10, 10]
         assert all(member.marks == [(9, "fork")] for member in screen.runner.members)
+
+
+async def test_the_help_screen_of_a_race_lists_the_race_keys_each_once():
+    from softmax_tui.tui.keys import KEYS, RACE
+    from softmax_tui.tui.screens.help import HelpScreen
+
+    app = race_app(*COMPARE)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        [table] = [s.content for s in app.screen.query("Static") if hasattr(s.content, "columns")]
+        keys = list(table.columns[0].cells)
+        helps = list(table.columns[1].cells)
+        expected = [key for key in KEYS if key.app or RACE in key.views]
+        assert keys == [key.display for key in expected] and helps == [key.help for key in expected]
+        assert keys.count("tab") == 1 and keys.count("R") == 1
+        assert helps[keys.index("tab")].startswith("In a race: the next run")

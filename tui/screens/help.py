@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from ..keys import KEYS
+from ..keys import DASHBOARD, KEYS, Key
 from ..ladder import DEFAULT_SPEED, speed_text
 from ..pace import WARMUP_SPEED, WARMUP_STEPS
 from .modal import OnceModal
@@ -28,17 +28,24 @@ NOTES = (
 )
 
 
-def key_table() -> Table:
+def view_keys(view: str) -> list[Key]:
+    """The keys that act in ``view`` (DASHBOARD or RACE): its own and the app's (quit)."""
+    return [key for key in KEYS if key.app or view in key.views]
+
+
+def key_table(view: str) -> Table:
+    """Two columns, key and what it does, for every key of ``view``."""
     table = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
-    for key in KEYS:
+    for key in view_keys(view):
         table.add_row(key.display, key.help)
     return table
 
 
 class HelpScreen(OnceModal[None]):
-    """Lists every key; escape, q or ? closes it."""
+    """Lists every key of the view it was opened from (each key once: tab and R mean other things
+    in a race); escape, q or ? closes it."""
 
     DEFAULT_CLASSES = "-dialog"  # centred, as OnceModal styles a dialog
     DEFAULT_CSS = """
@@ -56,9 +63,13 @@ class HelpScreen(OnceModal[None]):
     """
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", priority=True)]
 
+    def __init__(self, view: str = DASHBOARD) -> None:
+        super().__init__()
+        self.view = view
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help", classes="dialog"):
-            yield Static(key_table())
+            yield Static(key_table(self.view))
             yield Static(NOTES, id="help-notes")
             yield Static("escape, q or ? closes this", id="help-close")
 

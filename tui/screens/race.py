@@ -282,7 +282,7 @@ class RaceScreen(Screen[None]):
     def action_help(self) -> None:
         from .help import HelpScreen
 
-        self.app.push_screen(HelpScreen())
+        self.app.push_screen(HelpScreen(RACE))
 
     def action_leave_race(self) -> None:
         """The selected run goes on alone in the dashboard (paused, where it is)."""
