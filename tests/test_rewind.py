@@ -311,7 +311,10 @@ async def test_a_slow_recomputation_shows_its_progress(monkeypatch):
         await pilot.press("left")
         await settled(pilot)
         assert any("step 29 of 30 · rewinding 25%" in text for text in seen)
+        # the numbers of the step shown before (30) are not shown beside the step asked for
+        assert not any("loss" in text or "epoch" in text for text in seen if "rewinding" in text), seen
         assert "rewinding" not in status_text(app) and app.dashboard.past.step == 29
+        assert f"loss {app.dashboard.past.loss:.4g}" in status_text(app)
 
 
 async def test_a_finished_run_can_be_rewound_and_forked():

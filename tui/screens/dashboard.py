@@ -318,6 +318,10 @@ class DashboardScreen(Screen[None]):
         latest, how far its recomputation is, and the optimizer and rate that trained it."""
         runner, config = self.runner, self.shown_config
         rewound = self.rewound is not None
+        # while the step asked for is recomputed, ``snap`` is still another step's
+        rewinding = self._rewinding
+        if rewinding is None and rewound and snap.step != self.rewound:
+            rewinding = 0.0
         # a past step of a finished run is not finished: space and n go on from it (a fork)
         state = RunState.PAUSED if rewound else runner.state
         return Status(state=state, reason=snap.reason, dataset=visible(self.session.dataset.short_name), optimizer=config.optimizer,
@@ -326,7 +330,7 @@ class DashboardScreen(Screen[None]):
                       steps_per_second=runner.steps_per_second, speed=runner.speed,
                       warmup_to=WARMUP_STEPS if runner.warming else None, lr_limit=self.lr_limit(),
                       stability=self.stability.latest, curvature_shown=self.curvature,
-                      latest=runner.snapshot.step if rewound else None, rewinding=self._rewinding)
+                      latest=runner.snapshot.step if rewound else None, rewinding=rewinding)
 
     def _announce(self, snap: Snapshot) -> None:
         """A notification when the run finishes (once per finish); the keys that cannot act

@@ -84,7 +84,8 @@ class Status:
     stability: Stability | None = None  # the curvature, shown when ``curvature_shown`` (k)
     curvature_shown: bool = False
     latest: int | None = None  # the run's latest step, when ``step`` is a past one (rewind)
-    rewinding: float | None = None  # the part done (0..1) of recomputing a step asked for, while it runs
+    rewinding: float | None = None  # the part done (0..1) of recomputing a step asked for, while it runs;
+    # the epoch, loss and accuracy at hand are then another step's and are left out
 
 
 @dataclass(frozen=True)
@@ -139,11 +140,14 @@ def items(status: Status) -> dict[str, Item]:
     )
     if status.curvature_shown and status.stability is not None:
         line["curvature"] = Item((*curvature_forms(status.stability), ""))
+    line["step"] = Item(step_forms(status))
+    if status.rewinding is None:  # while a step is recomputed, the numbers at hand are another step's
+        line.update(
+            epoch=Item((f"epoch {status.epoch}", "")),
+            loss=Item((f"loss {status.loss:.4g}",)),
+            accuracy=Item((accuracy + val, accuracy, "")),
+        )
     line.update(
-        step=Item(step_forms(status)),
-        epoch=Item((f"epoch {status.epoch}", "")),
-        loss=Item((f"loss {status.loss:.4g}",)),
-        accuracy=Item((accuracy + val, accuracy, "")),
         rate=Item((f"{status.steps_per_second:.0f} steps/s", "")),
         speed=Item(speed_forms(status), "muted"),
     )
