@@ -9,7 +9,14 @@ from __future__ import annotations
 import importlib
 
 # public name -> the module that defines it
-_EXPORTS: dict[str, str] = {}
+_EXPORTS: dict[str, str] = {
+    # the Python API (issue 16): train and watch on data in memory
+    "train": "softmax_tui.run",
+    "watch": "softmax_tui.run",
+    "TrainResult": "softmax_tui.run",
+    "Progress": "softmax_tui.run",
+    "SoftmaxTuiError": "softmax_tui.errors",
+}
 
 __all__ = sorted(_EXPORTS)
 

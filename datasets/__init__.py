@@ -10,9 +10,11 @@ from .builtin import (
     GeneratedSet,
     fixed_feature_count,
     generated_set,
+    is_builtin,
     list_datasets,
     load_dataset,
 )
+from .arrays import ArrayData, feature_rows, from_arrays
 from .csv_loader import load_csv
 from .dataset import Dataset, DatasetError
 from .prepare import Prepared, prepare
@@ -23,6 +25,7 @@ from .split import stratified_split
 __all__ = [
     "MAX_CLASSES",
     "MAX_SAMPLES",
+    "ArrayData",
     "FEATURE_TRANSFORMS",
     "Dataset",
     "GeneratedSet",
@@ -30,7 +33,9 @@ __all__ = [
     "Pipeline",
     "Prepared",
     "TableOptions",
-    "fixed_feature_count", "generated_set",
+    "feature_rows",
+    "fixed_feature_count", "from_arrays", "generated_set",
+    "is_builtin",
     "is_table_path",
     "list_datasets",
     "load_csv",

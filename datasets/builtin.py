@@ -109,6 +109,11 @@ def fixed_feature_count(name: str) -> int:
         return f.readline().count(",")  # the columns but the class's
 
 
+def is_builtin(name: str) -> bool:
+    """True when ``name`` is a built-in dataset's (fixed or generated)."""
+    return name in _NAMES
+
+
 def list_datasets() -> list[tuple[str, str]]:
     """(name, one-line description) of every built-in dataset."""
     generated = [(name, g.summary) for name, g in _GENERATED.items()]

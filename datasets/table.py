@@ -159,9 +159,12 @@ class LabelTexts:
 
     def add_encoded(self, encoded) -> None:
         """Append cells given as ``encode``'s dictionary array."""
-        texts = encoded.dictionary.to_pylist()
+        self.add_coded(encoded.dictionary.to_pylist(), _integers(encoded.indices))
+
+    def add_coded(self, texts: list[str], indices: np.ndarray) -> None:
+        """Append cells given as distinct ``texts`` and each cell's index into them (n,)."""
         lookup = np.array([self.texts.setdefault(t, len(self.texts)) for t in texts], dtype=np.int64)
-        self._codes.append(lookup[_integers(encoded.indices)])
+        self._codes.append(lookup[indices])
 
     def codes(self) -> np.ndarray:
         """(n,) int64 indices into ``texts``, one per cell added."""

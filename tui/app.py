@@ -72,9 +72,9 @@ class SoftmaxApp(App[None]):
         self._entrants = entrants
         self.theme = THEME
         self.session = session
-        #: The command line's run and its data as read: its file stays a choice (read as the
-        #: command line said, and not again: a pipe can be read only once) after another
-        #: dataset replaced it.
+        #: The command line's run and its data as read: its file (or the arrays given to
+        #: ``softmax_tui.watch``) stays a choice (read as the command line said, and not
+        #: again: a pipe can be read only once) after another dataset replaced it.
         self.command_line = session.options.run
         self.command_line_data = session.dataset
         self._speed = speed

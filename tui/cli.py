@@ -102,7 +102,7 @@ def _silence_stdout() -> None:
     os.close(devnull)
 
 
-def _check_drawable(session: Session) -> None:
+def check_drawable(session: Session) -> None:
     """The dashboard gives each class its own colour and marker, and it has ten of each."""
     from .palette import MAX_CLASSES  # the dashboard's module (it imports Rich): not on the headless path
 
@@ -125,7 +125,7 @@ def _dashboard(options: Options) -> int:
         _say_dropped(session)
     else:
         session = _session(options)
-    _check_drawable(session)
+    check_drawable(session)
     from .app import SoftmaxApp
 
     app = SoftmaxApp(session, entrants=entrants)

@@ -18,6 +18,8 @@ from dataclasses import replace
 
 from rich.cells import cell_len
 
+from softmax_tui.datasets import is_builtin, is_table_path
+
 from .config import RunConfig
 from .safe_text import CONTROL
 
@@ -81,6 +83,15 @@ def wrapped(words: list[str], width: int) -> list[str]:
             candidate = INDENT + word
         line = candidate
     return [*lines, line]
+
+
+def data_note(dataset: str) -> str | None:
+    """What the command's ``--dataset`` stands for when no command line can give the data:
+    arrays given to ``softmax_tui.watch`` (neither a built-in nor a file); else None."""
+    if is_builtin(dataset) or is_table_path(dataset):
+        return None
+    return (f"{dataset} stands for the X and y given to watch(): train(X, y, ...) takes these settings as "
+            "keyword arguments (lr=0.1 for --lr=0.1), or write X and y to a CSV file and give its path.")
 
 
 def provenance(changed_at: list[int]) -> str:

@@ -15,9 +15,10 @@ import contextlib
 import errno
 import json
 import time
+from collections.abc import Iterator
 from typing import TextIO
 
-from softmax_tui.engine import SECOND_ORDER_OPTIMIZERS, RunState, Snapshot
+from softmax_tui.engine import SECOND_ORDER_OPTIMIZERS, RunState, Snapshot, Trainer
 
 from .errors import UserError
 from .history import HistoryError, HistoryFile
@@ -99,6 +100,21 @@ def done_event(session: Session, snap: Snapshot, elapsed: float) -> dict:
     }
 
 
+def progress_snapshots(trainer: Trainer, every: int | None) -> Iterator[Snapshot]:
+    """Train to the end, yielding the snapshot of each progress event: at every epoch's end,
+    or every ``every`` optimizer steps, and where the run stops off that grid (each step at
+    most once)."""
+    reported = trainer.snapshot.step
+    while not trainer.state.finished:
+        if every:
+            snap = trainer.advance(every)
+        else:
+            snap = trainer.advance(trainer.steps_per_epoch, until_epoch_end=True)
+        if snap.step != reported:
+            reported = snap.step
+            yield snap
+
+
 def to_json(event: dict) -> str:
     return json.dumps(event, allow_nan=False)
 
@@ -129,15 +145,8 @@ class _Run:
             raise OutputFailed(e) from None
 
     def train(self) -> None:
-        trainer = self.session.trainer
-        every = self.session.options.every
-        while not trainer.state.finished:
-            if every:
-                snap = trainer.advance(every)
-            else:
-                snap = trainer.advance(trainer.steps_per_epoch, until_epoch_end=True)
-            if snap.step != self.emitted_step:
-                self.emit(snap)
+        for snap in progress_snapshots(self.session.trainer, self.session.options.every):
+            self.emit(snap)
 
     def catch_up(self) -> None:
         """After an interruption: emit the latest snapshot if it was not yet (stdout may be gone)."""

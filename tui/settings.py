@@ -58,13 +58,14 @@ class DatasetChoice:
         return is_table_path(self.name)
 
 
-def dataset_choices(files: Sequence[tuple[str, int | None]] = ()) -> list[DatasetChoice]:
-    """The built-in datasets, then ``files`` (path, number of data columns if known): the
-    file the command line gave stays a choice after another dataset replaced it."""
+def dataset_choices(given: Sequence[tuple[str, int | None]] = ()) -> list[DatasetChoice]:
+    """The built-in datasets, then the ``given`` data (name, number of data columns if
+    known): the file the command line gave, or the arrays given to ``softmax_tui.watch``,
+    stays a choice after another dataset replaced it."""
     builtins = [DatasetChoice(name, summary, generated_set(name), None if generated_set(name) else
                               fixed_feature_count(name)) for name, summary in list_datasets()]
-    return [*builtins, *(DatasetChoice(path, "the file given on the command line", None, columns)
-                         for path, columns in files)]
+    return [*builtins, *(DatasetChoice(name, "the file given on the command line" if is_table_path(name) else
+                                       "the data given to watch()", None, columns) for name, columns in given)]
 
 
 def panel_fields() -> list[Field]:

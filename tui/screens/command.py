@@ -18,7 +18,7 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ..command import OUTPUT_FLAGS, command_words, headless_argv, provenance, run_argv, wrapped
+from ..command import OUTPUT_FLAGS, command_words, data_note, headless_argv, provenance, run_argv, wrapped
 from ..config import RunConfig
 from .modal import OnceModal
 
@@ -92,6 +92,7 @@ class CommandScreen(OnceModal[None]):
         super().__init__()
         self.step = step
         self.changed_at = changed_at
+        self.data_note = data_note(config.dataset)
         self.commands = {"run": CommandText(command_words(run_argv(config)), id="run")}
         if step > 0:
             self.commands["headless"] = CommandText(command_words(headless_argv(config, step)), id="headless")
@@ -105,6 +106,8 @@ class CommandScreen(OnceModal[None]):
                 yield self.commands["headless"]
             yield Static(f"Left out: the outputs ({', '.join(OUTPUT_FLAGS)}), which are not part of the run.",
                          classes="note", markup=False)
+            if self.data_note:
+                yield Static(self.data_note, id="data-note", classes="note", markup=False)
             yield Static(copied("run"), id="copied", markup=False)
             keys = "c copies it again, h the headless one, " if "headless" in self.commands else "c copies it again, "
             yield Static(keys + "escape closes this", classes="note", markup=False)

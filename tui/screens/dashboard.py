@@ -31,7 +31,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, get_current_worker
 
-from softmax_tui.datasets import DatasetError, generated_set, is_table_path
+from softmax_tui.datasets import DatasetError, generated_set, is_builtin
 from softmax_tui.engine import SECOND_ORDER_OPTIMIZERS, RunState, Snapshot, explain_point
 
 from ..config import RunConfig
@@ -585,10 +585,10 @@ class DashboardScreen(Screen[None]):
         return None
 
     def _dataset_choices(self) -> list[DatasetChoice]:
-        """The built-in datasets and the command line's file."""
+        """The built-in datasets and the command line's file (or the data given to watch())."""
         command_line = self.app.command_line.dataset
-        files = [(command_line, self.app.command_line_data.n_features)] if is_table_path(command_line) else []
-        return dataset_choices(files)
+        given = [] if is_builtin(command_line) else [(command_line, self.app.command_line_data.n_features)]
+        return dataset_choices(given)
 
     def _restart(self, config: RunConfig, said: str, *, problem) -> None:
         """A new run of ``config`` from step 0, in place of this one (running if this one
@@ -596,7 +596,7 @@ class DashboardScreen(Screen[None]):
         new run cannot start (this one then goes on)."""
         options = replace(self.session.options, run=config, paused=self.runner.state is not RunState.RUNNING)
         command_line = self.app.command_line
-        read = (config.dataset, config.table) == (command_line.dataset, command_line.table) and is_table_path(
+        read = (config.dataset, config.table) == (command_line.dataset, command_line.table) and not is_builtin(
             config.dataset)
         try:
             session = build_session(options, self.app.command_line_data if read else None)
