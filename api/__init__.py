@@ -9,7 +9,9 @@ from __future__ import annotations
 import importlib
 
 # public name -> the module that defines it
-_EXPORTS: dict[str, str] = {}
+_EXPORTS: dict[str, str] = {
+    "SoftmaxRegressionClassifier": "softmax_tui.estimator",
+}
 
 __all__ = sorted(_EXPORTS)
 
