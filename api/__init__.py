@@ -16,6 +16,8 @@ _EXPORTS: dict[str, str] = {
     "TrainResult": "softmax_tui.run",
     "Progress": "softmax_tui.run",
     "SoftmaxTuiError": "softmax_tui.errors",
+    # the scikit-learn estimator (the sklearn extra)
+    "SoftmaxRegressionClassifier": "softmax_tui.estimator",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -87,22 +87,37 @@ def build_session(options: Options, dataset: Dataset | None = None) -> Session:
     if saved:
         model = SoftmaxRegression(saved.W, saved.b)
     else:
-        model = SoftmaxRegression.initialized(prepared.X_train.shape[1], dataset.n_classes, run.init,
-                                              np.random.default_rng([run.seed, 1]))
+        model = initial_model(run, prepared.X_train.shape[1], dataset.n_classes)
     if run.val_fraction and prepared.X_val is None:
         raise UserError(f"{dataset.name}: --val-fraction {run.val_fraction:g} holds out no rows "
                         "(every class is too small to give one to validation)")
     config = replace(run, lr=run.learning_rate)
     try:
-        trainer = Trainer(model, config.make_optimizer(),
-                          prepared.X_train, prepared.y_train, prepared.X_val, prepared.y_val,
-                          lr=config.lr, l2=config.l2, l1=config.l1, max_epochs=config.max_epochs(options.headless),
-                          max_steps=config.steps,
-                          patience=config.patience, seed=[config.seed, 2], paused=options.paused)
+        trainer = make_trainer(config, model, prepared.X_train, prepared.y_train, prepared.X_val, prepared.y_val,
+                               max_epochs=config.max_epochs(options.headless), paused=options.paused)
     except ValueError as e:
         hint = "" if run.standardize else " (values this large need standardization: drop --no-standardize)"
         raise UserError(f"{run.dataset}: cannot train on this data: {e}{hint}") from None
     return Session(options, config, dataset, prepared, trainer)
+
+
+def initial_model(config: RunConfig, n_features: int, n_classes: int) -> SoftmaxRegression:
+    """A new run's model at step 0: W (n_classes, n_features) drawn by ``config.init`` from
+    the seed's stream ``[seed, 1]``, b zero. A ValueError for an unknown ``init``."""
+    return SoftmaxRegression.initialized(n_features, n_classes, config.init, np.random.default_rng([config.seed, 1]))
+
+
+def make_trainer(config: RunConfig, model: SoftmaxRegression, X_train: np.ndarray, y_train: np.ndarray,
+                 X_val: np.ndarray | None = None, y_val: np.ndarray | None = None, *,
+                 max_epochs: int | None, paused: bool = False) -> Trainer:
+    """The trainer of ``config``'s run of ``model`` on X_train (n, d) with labels y_train (n,)
+    in 0..K-1 (and a validation split): its optimizer, learning rate (or the optimizer's
+    default), penalties, ``steps`` and ``patience``, at most ``max_epochs`` epochs, shuffling
+    from the seed's stream ``[seed, 2]``. A ValueError from the engine for a setting it
+    refuses (:class:`~softmax_tui.engine.Optimizer`, :class:`~softmax_tui.engine.Trainer`)."""
+    return Trainer(model, config.make_optimizer(), X_train, y_train, X_val, y_val,
+                   lr=config.learning_rate, l2=config.l2, l1=config.l1, max_epochs=max_epochs,
+                   max_steps=config.steps, patience=config.patience, seed=[config.seed, 2], paused=paused)
 
 
 def _names(items) -> str:
