@@ -1,4 +1,5 @@
-"""The ``softmax-tui`` command: parse the flags, then train headless or open the dashboard.
+"""The ``softmax-tui`` command: parse the flags, then train headless, open the dashboard or
+serve it to a browser.
 
 Every mistake a user can make ends here as one line, ``softmax-tui: error: <message>``, on
 stderr and exit status 2. The headless path never imports Textual.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from softmax_tui.datasets import DatasetError, list_datasets
 
@@ -20,6 +22,9 @@ from .options import Options, parse_options
 from .safe_text import visible
 from .session import Session, build_session
 from .signals import Stopped
+
+if TYPE_CHECKING:
+    from .race import Entrants
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
             return _list_datasets()
         if options.headless:
             return _headless(options)
+        if options.serve:
+            return _serve(options)
         return _dashboard(options)
     except (UserError, DatasetError) as e:
         sys.stderr.write(f"softmax-tui: error: {visible(str(e))}\n")
@@ -112,8 +119,9 @@ def check_drawable(session: Session) -> None:
                         f"{MAX_CLASSES} (one colour each): train it with --headless")
 
 
-def _dashboard(options: Options) -> int:
-    """Open the dashboard; with --save-model, save the model it shows when it closes."""
+def _dashboard_session(options: Options) -> tuple[Session, Entrants | None]:
+    """The dashboard's session (the first run's, in a race) and a race's entrants, checked as
+    the dashboard needs them: the ``--save-model`` folder writable, the classes drawable."""
     if options.save_model:
         check_writable(options.save_model)
     entrants = None
@@ -126,6 +134,22 @@ def _dashboard(options: Options) -> int:
     else:
         session = _session(options)
     check_drawable(session)
+    return session, entrants
+
+
+def _serve(options: Options) -> int:
+    """Serve the dashboard to browsers, once the address is free and the run loads and draws
+    here as every visit will (so a mistake is one line now, not a page that closes)."""
+    from .serve import open_server
+
+    server = open_server(options)
+    _dashboard_session(options)
+    return server.run()
+
+
+def _dashboard(options: Options) -> int:
+    """Open the dashboard; with --save-model, save the model it shows when it closes."""
+    session, entrants = _dashboard_session(options)
     from .app import SoftmaxApp
 
     app = SoftmaxApp(session, entrants=entrants)

@@ -44,3 +44,5 @@ positive_float = checked(float, lambda v: v > 0 and math.isfinite(v), "a finite 
 delimiter = checked(lambda text: {"tab": "\t", "\\t": "\t"}.get(text, text),
                     lambda v: v in (",", ";", "\t", "|"), "one of , ; | tab")
 fraction = checked(float, lambda v: 0 <= v < 1, "a fraction in [0, 1)")
+#: A TCP port a server can listen on (0, "any free port", is not one a browser can be sent to).
+port = checked(int, lambda v: 1 <= v <= 65535, "a port number from 1 to 65535")

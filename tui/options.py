@@ -28,6 +28,10 @@ VERSION = version("softmax-tui")
 #: class's probability about 0.9 on average), which every built-in set but the overlapping
 #: ones reaches with the default settings.
 DEFAULT_RACE_LOSS = 0.1
+#: ``--serve`` listens here unless ``--host`` and ``--port`` say otherwise: the loopback
+#: address, so only this machine reaches the dashboard until another address is asked for.
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,17 @@ class Options:
     #: is one run's, and a race saves none.
     compare: str | None = field(default=None, metadata={"recorded": False})
     race_loss: float | None = field(default=None, metadata={"recorded": False})
+    #: Serving the dashboard in a browser (``--serve``, ``--host``, ``--port``): how this
+    #: invocation is reached, not part of the run, so not recorded either.
+    serve: bool = field(default=False, metadata={"recorded": False})
+    host: str | None = field(default=None, metadata={"recorded": False})
+    port: int | None = field(default=None, metadata={"recorded": False})
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """Where ``--serve`` listens: ``host`` and ``port``, or :data:`DEFAULT_HOST` and
+        :data:`DEFAULT_PORT` when not given."""
+        return (self.host or DEFAULT_HOST, DEFAULT_PORT if self.port is None else self.port)
 
     @property
     def loss_threshold(self) -> float:
@@ -136,6 +151,16 @@ def build_parser() -> argparse.ArgumentParser:
                       help=f"with --compare: the training loss whose first step the race's table gives "
                       f"(default: {DEFAULT_RACE_LOSS:g})")
     run.add_argument("--paused", action="store_true", help="the dashboard starts paused")
+    serve = p.add_argument_group("serving")
+    serve.add_argument("--serve", action="store_true",
+                       help="serve the dashboard in a web browser (needs softmax-tui[serve]): each visit to the "
+                       "page starts its own dashboard process training the run the other flags describe; no "
+                       "password, so anyone who can reach the address gets one")
+    serve.add_argument("--host", metavar="ADDR", type=converters.non_empty,
+                       help=f"with --serve: the address to listen on (default: {DEFAULT_HOST}, this machine only); "
+                       "0.0.0.0 or a network address lets other machines in")
+    serve.add_argument("--port", metavar="N", type=converters.port,
+                       help=f"with --serve: the TCP port to listen on (default: {DEFAULT_PORT})")
     run.add_argument("--list-datasets", action="store_true", help="print every built-in dataset and exit")
     run.add_argument("--version", action="version", version=f"%(prog)s {VERSION}")
     return p
@@ -166,6 +191,7 @@ def check_options(options: Options) -> None:
     if run.load_model and (run.features or not run.standardize):
         raise UserError("--load-model uses the model's own preprocessing; drop --features and --no-standardize")
     _check_outputs_spare_inputs(options)
+    _check_serve(options)
     if options.compare is not None:
         _check_race(options)
         return
@@ -177,6 +203,26 @@ def check_options(options: Options) -> None:
     if run.l1 and run.optimizer in SECOND_ORDER_OPTIMIZERS:
         raise UserError(f"--optimizer {run.optimizer} needs a smooth objective and cannot be used with "
                         f"--l1 {run.l1:g} (use --l1 0, or a first-order optimizer for L1)")
+
+
+def _check_serve(options: Options) -> None:
+    """The rules of ``--serve``: ``--host`` and ``--port`` need it; it serves the dashboard, so
+    not ``--headless``; every visit runs its own dashboard, so not ``--history`` (the visits
+    would write one file at once) and not a dataset that can be read only once (a pipe)."""
+    if not options.serve:
+        for flag, given in (("--host", options.host), ("--port", options.port)):
+            if given is not None:
+                raise UserError(f"{flag} applies to --serve only")
+        return
+    if options.headless:
+        raise UserError("--serve serves the dashboard; it cannot be used with --headless")
+    if options.history:
+        raise UserError("--history cannot be used with --serve: every browser visit runs its own dashboard, "
+                        "and they would all write the one file")
+    dataset = options.run.dataset
+    if is_table_path(dataset) and os.path.exists(dataset) and not os.path.isfile(dataset):
+        raise UserError(f"--serve reads the dataset again for every browser visit; {dataset} is not a "
+                        "regular file (a pipe is read once): save it to a file first")
 
 
 def _check_race(options: Options) -> None:
