@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from dataclasses import replace
 from pathlib import Path
@@ -23,7 +24,7 @@ import pytest
 
 from softmax_tui.tui.cli import main
 from softmax_tui.tui.options import parse_options
-from softmax_tui.tui.serve import INSTALL_HINT, Listening, child_command, listening, startup_line
+from softmax_tui.tui.serve import INSTALL_HINT, Listening, child_command, listening, refusal, startup_line
 
 EXE = Path(sys.executable).with_name("softmax-tui")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -130,6 +131,28 @@ def test_localhost_is_this_machine_only():
 
 # -- the command each visit runs ----------------------------------------------------------
 
+LOOPBACK = Listening("127.0.0.1", 8000, ("127.0.0.1",))
+NETWORK = Listening("0.0.0.0", 8000, ("0.0.0.0",))
+
+
+@pytest.mark.parametrize("where, host, origin, refused", [
+    (LOOPBACK, "127.0.0.1:8000", "http://127.0.0.1:8000", False),  # the page itself
+    (LOOPBACK, "localhost:8000", "http://localhost:8000", False),
+    (LOOPBACK, "[::1]:8000", "http://[::1]:8000", False),
+    (LOOPBACK, "127.0.0.1:8000", None, False),  # a program, not a page
+    (LOOPBACK, "127.0.0.1:8000", "https://127.0.0.1:8000", False),  # behind a TLS proxy
+    (LOOPBACK, "127.0.0.1:8000", "http://evil.example", True),  # another site's page
+    (LOOPBACK, "127.0.0.1:8000", "http://127.0.0.1:9999", True),  # another port is another site
+    (LOOPBACK, "127.0.0.1:8000", "null", True),  # a sandboxed page or a file
+    (LOOPBACK, "evil.example:8000", "http://evil.example:8000", True),  # DNS rebinding
+    (LOOPBACK, "evil.example:8000", None, True),
+    (NETWORK, "lab.example:8000", "http://lab.example:8000", False),  # served to the network by name
+    (NETWORK, "lab.example:8000", "http://evil.example", True),
+])
+def test_only_the_served_page_may_use_the_dashboard(where, host, origin, refused):
+    assert (refusal(where, host, origin) is not None) == refused
+
+
 def test_child_command_trains_the_same_run(tmp_path, monkeypatch):
     """The served process gets the run's flags (files as absolute paths, each argument quoted
     for the shell textual-serve runs it with) and none of the serving flags."""
@@ -206,19 +229,38 @@ def rgb20_file(tmp_path, rgb20):
     return path
 
 
-def test_the_page_follows_the_address_the_browser_used(rgb20_file):
+def fetch(url: str, **headers: str) -> tuple[int, str]:
+    """GET ``url`` with ``headers``: the status and the body."""
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def test_the_page_follows_the_address_the_browser_used_and_other_sites_are_refused(rgb20_file):
     """The page's script and websocket go back to the host the browser asked for (a server on
-    0.0.0.0 is reached by a name or a network address, never by 0.0.0.0); Ctrl+C then stops
-    the server with the command line's status for it."""
+    0.0.0.0 is reached by a name or a network address, never by 0.0.0.0). Another site's page
+    gets 403 (its Origin), and so does a name that is not this machine's (DNS rebinding); a
+    plain GET of the websocket is 400, and none of it prints anything. Ctrl+C then stops the
+    server with the command line's status for it."""
     served = Served("--dataset", str(rgb20_file), "--paused")
     try:
         assert served.startup == (f"softmax-tui: serving the dashboard at {served.url} (this machine only); "
                                   "Ctrl+C stops the server\n")
-        request = urllib.request.Request(served.url + "/", headers={"Host": f"dashboard.test:{served.port}"})
-        with urllib.request.urlopen(request, timeout=30) as response:
-            page = response.read().decode()
-        assert f'data-session-websocket-url="ws://dashboard.test:{served.port}/ws"' in page
-        assert f'src="http://dashboard.test:{served.port}/static/js/textual.js"' in page
+        status, page = fetch(served.url + "/", Host=f"localhost:{served.port}")
+        assert status == 200
+        assert f'data-session-websocket-url="ws://localhost:{served.port}/ws"' in page
+        assert f'src="http://localhost:{served.port}/static/js/textual.js"' in page
+        handshake = {"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+                     "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+        assert fetch(served.url + "/ws", Origin="http://evil.example", **handshake) == (
+            403, f"softmax-tui: a page from 'http://evil.example' may not open the dashboard served at "
+                 f"'127.0.0.1:{served.port}'\n")
+        assert fetch(served.url + "/ws", Host=f"evil.example:{served.port}", Origin=f"http://evil.example:{served.port}",
+                     **handshake) == (403, f"softmax-tui: Host 'evil.example:{served.port}' is not this machine: "
+                                           "the dashboard is served to this machine only\n")
+        assert fetch(served.url + "/ws") == (400, "softmax-tui: /ws is the dashboard's websocket\n")
         assert served.stop(signal.SIGINT) == (130, "softmax-tui: interrupted\n")
         assert served.group_gone()
     finally:

@@ -20,6 +20,7 @@ import shlex
 import socket
 import sys
 from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
 
 from softmax_tui.datasets import is_table_path
 
@@ -92,6 +93,37 @@ def startup_line(where: Listening) -> str:
         place, who = f"at {where.url}", "anyone who can reach that address"
     return (f"softmax-tui: serving the dashboard {place}: reachable by {who}, with no password "
             f"(each visit starts a dashboard process); {stop}")
+
+
+def refusal(where: Listening, host: str, origin: str | None) -> str | None:
+    """Why a request must be refused (answered 403), or None to serve it.
+
+    ``host`` is the request's ``Host`` header and ``origin`` its ``Origin`` header (None when
+    absent: a program, not a page). Two rules keep other web sites out of the dashboard:
+
+    - a page may only talk to the server it was loaded from: an ``Origin`` (which browsers
+      send with every websocket handshake) must be ``http(s)://`` + ``Host``, so a page from any
+      other site cannot open a dashboard ("cross-site WebSocket hijacking");
+    - on the loopback address the ``Host`` must name this machine (``localhost``, a loopback
+      address, or the ``--host`` given), so a site whose name is made to resolve to 127.0.0.1
+      is still another site ("DNS rebinding").
+
+    Sources: RFC 6455 section 10.2 (origin considerations) and the OWASP WebSocket Security
+    Cheat Sheet (checking the Origin header)."""
+    name = urlsplit(f"//{host}").hostname or ""
+    if where.loopback and name != where.host.lower() and name != "localhost" and not _is_loopback(name):
+        return f"Host {host!r} is not this machine: the dashboard is served to this machine only"
+    page = urlsplit(origin or "")
+    if origin is not None and (page.scheme not in ("http", "https") or page.netloc.lower() != host.lower()):
+        return f"a page from {origin!r} may not open the dashboard served at {host!r}"
+    return None
+
+
+def _is_loopback(name: str) -> bool:
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def child_command(options: Options) -> str:

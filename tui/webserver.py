@@ -16,7 +16,7 @@ from aiohttp.web_runner import GracefulExit
 from textual_serve.server import Server
 
 from .errors import UserError
-from .serve import Listening, startup_line
+from .serve import Listening, refusal, startup_line
 from .signals import STOP_SIGNALS, Stopped
 
 
@@ -80,8 +80,27 @@ class DashboardServer(Server):
             task.cancel()
         await asyncio.gather(*visits, return_exceptions=True)
 
-    async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
-        """textual-serve's websocket handler, its task noted for :meth:`on_shutdown`."""
+    async def _make_app(self) -> web.Application:
+        """textual-serve's application, every request first checked by :meth:`_check`."""
+        app = await super()._make_app()
+        app.middlewares.append(self._check)
+        return app
+
+    @web.middleware
+    async def _check(self, request: web.Request, handler):
+        """A request another site's page makes (its Origin or Host, :func:`~.serve.refusal`)
+        is answered 403 Forbidden, with the reason, and goes no further."""
+        why = refusal(self.where, request.host, request.headers.get("Origin"))
+        if why is not None:
+            return web.Response(status=403, text=f"softmax-tui: {why}\n")
+        return await handler(request)
+
+    async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
+        """textual-serve's websocket handler, its task noted for :meth:`on_shutdown`; a
+        request that is not a websocket handshake is answered 400 Bad Request (textual-serve
+        would log two tracebacks for it)."""
+        if not web.WebSocketResponse().can_prepare(request).ok:
+            return web.Response(status=400, text="softmax-tui: /ws is the dashboard's websocket\n")
         task = asyncio.current_task()
         self._visits.add(task)
         try:
