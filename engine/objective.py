@@ -88,9 +88,7 @@ class _Workspace:
     def __init__(self, K: int, rows: int) -> None:
         self.Z = np.empty((K, rows))  # logits, then exponentials, then A - Y
         self.Z_rows = np.empty((rows, K))  # logits sample-major, as the wide data's product gives them
-        self.ties = np.empty((K, rows), dtype=bool)  # where a logit equals its sample's largest
         self.top = np.empty(rows)  # column max, then log of the normalizer
-        self.flag = np.empty(rows, dtype=bool)
         self.total = np.empty(rows)  # softmax normalizer
         self.true_logit = np.empty(rows)
 
@@ -201,8 +199,9 @@ class Objective:
         try:
             work()
         finally:
-            for helper in helpers:
-                helper.result()
+            for helper in helpers:  # one still queued (the pool busy with other evaluations) has nothing left to do
+                if not helper.cancel():
+                    helper.result()
         return parts
 
 
@@ -243,8 +242,8 @@ def _block_terms(W, b, Xb, yb, true_pos, wide: bool, gradient: bool):
         np.maximum(top, Z[k], out=top)
     Z -= top
     np.take(Z.ravel(), true_pos, out=true_logit)  # z_y - max z, before Z is overwritten
-    maxima = np.count_nonzero(np.equal(Z, 0.0, out=work.ties))
-    correct = np.count_nonzero(np.equal(true_logit, 0.0, out=work.flag))
+    maxima = Z.size - np.count_nonzero(Z)  # the zeros of Z - max: one per sample unless tied
+    correct = rows - np.count_nonzero(true_logit)
     E = np.exp(Z, out=Z)
     total = work.total
     if K == 1:
