@@ -36,7 +36,6 @@ import itertools
 import math
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -274,7 +273,11 @@ def _correct_first_max(Z: np.ndarray, yb: np.ndarray) -> int:
 
 
 @functools.cache
-def _pool() -> ThreadPoolExecutor:
+def _pool():
+    """The helper threads (a ThreadPoolExecutor, imported here: concurrent.futures and its
+    logging cost every start 5 ms, and only wide data uses them)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     return ThreadPoolExecutor(max_workers=_MAX_THREADS - 1, thread_name_prefix="objective")
 
 
