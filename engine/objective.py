@@ -112,10 +112,9 @@ def _workspace(K: int, rows: int) -> _Workspace:
 def default_threads(n_features: int) -> int:
     """The threads an :class:`Objective` shares its blocks among unless told: one for narrow
     data (at most 64 features), else one per core available to this process, at most 4.
-    Measured (benchmarks/engine.py, 2 cores, with and without a competing process): wide
-    blocks on 2 threads of ours took 0.5-0.6x the time of one thread, where two BLAS threads
-    took 0.8x with a free core and 3-16x with a busy one; narrow blocks on 2 threads took
-    1.05-1.5x."""
+    Measured (``benchmarks/engine.py --evaluation --compete``, 2 cores shared with other
+    work): at (60000, 784, 10) 2 threads of ours took 0.74-0.78x the time of one, two BLAS
+    threads under one of ours 4.9-5x; at (100000, 2, 3) 2 threads of ours took 2.2-5x."""
     if n_features <= _NARROW_MAX_FEATURES:
         return 1
     return max(1, min(_MAX_THREADS, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
