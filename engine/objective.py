@@ -50,9 +50,12 @@ from .blas import calling_thread_blas
 _NARROW_MAX_FEATURES = 64
 _NARROW_BLOCK_BYTES = 1 << 23  # a narrow block of X stays within a shared L3 slice
 _LOGIT_BLOCK_VALUES = 1 << 15  # the K x rows temporaries stay within L2
-#: A wide block of X (rows x d) stays in the L2 cache between its forward and backward
-#: product; the rows per block are a multiple of 64 (see the table in benchmarks/engine.py).
-_WIDE_BLOCK_BYTES = 1 << 22
+#: A wide block of X (rows x d) stays in cache between its forward and backward product;
+#: the rows per block are a multiple of 64. Measured at (60000, 784, 10), blocks of 1, 2, 4
+#: and 8 MiB: 2 MiB (320 rows) was 2-4% faster than the others on one thread and on two;
+#: smaller blocks run the products faster (benchmarks/engine.py --evaluation) but pay more
+#: in NumPy calls per block.
+_WIDE_BLOCK_BYTES = 1 << 21
 _MAX_THREADS = 4
 #: Products of fewer multiply-adds run on one thread in the BLAS library anyway (OpenBLAS's
 #: threshold is 4 x 65536, interface/gemm.c), so evaluations made only of those skip the
