@@ -14,18 +14,35 @@ time to solution: from zero parameters to an objective within 1e-6 of scikit-lea
 lbfgs and nesterov, with the ratios ours / sklearn (target: the better of newton and lbfgs
 at most 0.5 on each).
 Times are the best of several repeats; the machine is shared, so read ratios, not seconds.
+
+``--evaluation`` (issue 17) prints instead, each time a median of rounds that run every
+contender once in turn, so that load changes hit them alike:
+  one evaluation (loss + gradient, Objective.evaluate) against PyTorch float64 forward and
+  backward with as many threads, and against the memory floor (X.sum(): one pass over X);
+  targets: <= 0.25x torch at (1000, 2, 3) and (100000, 2, 3), <= 0.5x torch and <= 2.0
+  floor passes at (60000, 784, 10);
+  the threads: the default against 1 and 2 threads of ours (and 2 BLAS threads for wide
+  data), alone and, with ``--compete``, beside a CPU-bound process; target: the default
+  within 5% of the best;
+  the products of the wide shape in GFLOP/s, by variant (layout, transposes, block rows,
+  forward and backward of a block together).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
+import os
+import statistics
+import subprocess
+import sys
 import time
 
 import numpy as np
 
 from softmax_tui.engine import Optimizer, SoftmaxRegression, Trainer, evaluate, softmax
-from softmax_tui.engine.objective import Objective
+from softmax_tui.engine.objective import Objective, _block_terms
 
 from common import best_time  # benchmarks/common.py (this script's folder is on sys.path)
 
@@ -239,10 +256,185 @@ def _coefficients(fit):
     return fit.coef_, fit.intercept_
 
 
+EVALUATION_SHAPES = [(1000, 2, 3), (100_000, 2, 3), (60_000, 784, 10)]
+
+
+def median_rounds(contenders: dict, rounds: int, inner: int = 1, clock=time.perf_counter) -> dict[str, float]:
+    """Seconds per call of each contender (a callable), the median of ``rounds`` rounds, each
+    round calling every contender ``inner`` times in turn; by ``clock`` (wall-clock time, or
+    time.thread_time: this thread's CPU time, which hardly depends on the machine's load)."""
+    times: dict[str, list[float]] = {name: [] for name in contenders}
+    for fn in contenders.values():
+        fn()
+    for _ in range(rounds):
+        for name, fn in contenders.items():
+            start = clock()
+            for _ in range(inner):
+                fn()
+            times[name].append((clock() - start) / inner)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def torch_evaluation_fn(X, y, W0, threads: int):
+    """PyTorch CPU float64: cross-entropy of X W^T + b and its gradient (forward + backward)."""
+    import torch
+
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    W = torch.tensor(W0, requires_grad=True)
+    b = torch.zeros(W0.shape[0], dtype=torch.float64, requires_grad=True)
+
+    def evaluation():
+        torch.set_num_threads(threads)
+        torch.nn.functional.cross_entropy(Xt @ W.T + b, yt).backward()
+        W.grad = b.grad = None
+
+    return evaluation
+
+
+@contextlib.contextmanager
+def competitor(active: bool):
+    """A CPU-bound process running meanwhile (when ``active``), stopped after."""
+    if not active:
+        yield
+        return
+    process = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.2)
+        yield
+    finally:
+        process.kill()
+        process.wait()
+
+
+def evaluation_table(rounds: int) -> None:
+    """Ours against torch and the memory floor, per evaluation (issue 17, targets 1 and 2)."""
+    from threadpoolctl import threadpool_limits
+
+    print(f"One evaluation (loss + gradient), median of {rounds} rounds (load average "
+          f"{os.getloadavg()[0]:.2f}); times in ms; torch float64 with as many threads as ours")
+    print(f"{'n':>8} {'d':>4} {'K':>3} {'thr':>3} | {'ours':>9} {'torch':>9} {'floor':>8} |"
+          f" {'ours/torch':>10} {'ours/floor':>10}")
+    for n, d, K in EVALUATION_SHAPES:
+        X, y, W = problem(n, d, K)
+        b = np.zeros(K)
+        objective = Objective(X, y, K)
+        with threadpool_limits(objective.threads, user_api="blas"):
+            t = median_rounds({"ours": lambda: objective.evaluate(W, b),
+                               "torch": torch_evaluation_fn(X, y, W, objective.threads), "floor": X.sum},
+                              rounds, 200 if n <= 1000 else 1)
+        print(f"{n:>8} {d:>4} {K:>3} {objective.threads:>3} | {t['ours'] * 1e3:>9.3f} {t['torch'] * 1e3:>9.3f}"
+              f" {t['floor'] * 1e3:>8.3f} | {t['ours'] / t['torch']:>10.2f} {t['ours'] / t['floor']:>10.2f}")
+        single = Objective(X, y, K, threads=1)
+        with threadpool_limits(1, user_api="blas"):
+            t = median_rounds({"ours": lambda: single.evaluate(W, b), "torch": torch_evaluation_fn(X, y, W, 1),
+                               "floor": X.sum}, rounds, 200 if n <= 1000 else 1, clock=time.thread_time)
+        print(f"{'':>12} cpu   1 | {t['ours'] * 1e3:>9.3f} {t['torch'] * 1e3:>9.3f}"
+              f" {t['floor'] * 1e3:>8.3f} | {t['ours'] / t['torch']:>10.2f} {t['ours'] / t['floor']:>10.2f}")
+    print("targets: ours/torch <= 0.25 at (1000,2,3) and (100000,2,3); <= 0.5 and ours/floor <= 2.0 at (60000,784,10)"
+          "\n('cpu 1': one thread each, this thread's CPU time)")
+
+
+def threads_table(rounds: int, compete: bool) -> None:
+    """The default number of threads against 1 and 2 (target 3): ratios to the best. The
+    default is the configuration it equals (1 thread for narrow data, one per core for wide,
+    timed apart only when that is neither 1 nor 2). Two BLAS threads are timed after the
+    others, not among them: OpenBLAS's threads spin for a while after each product, slowing
+    whatever runs next."""
+    from threadpoolctl import threadpool_limits
+
+    shapes = [(1000, 2, 3), (100_000, 2, 3), (100_000, 10, 3), (20_000, 64, 5), (20_000, 100, 4),
+              (60_000, 784, 10)]
+    note = "beside a CPU-bound process" if compete else "alone"
+    print(f"\nThreads, {note}: ms per evaluation, median of {rounds} rounds (load average {os.getloadavg()[0]:.2f});"
+          " 'blas 2' is one thread of ours with two BLAS threads")
+    print(f"{'n':>8} {'d':>4} {'K':>3} | {'default':>8} {'1':>8} {'2':>8} {'blas 2':>8} | {'default/best':>12}")
+    for n, d, K in shapes:
+        X, y, W = problem(n, d, K)
+        b = np.zeros(K)
+        one, two = Objective(X, y, K, threads=1), Objective(X, y, K, threads=2)
+        default = Objective(X, y, K).threads
+        contenders = {"1": lambda: one.evaluate(W, b), "2": lambda: two.evaluate(W, b)}
+        if default not in (1, 2):
+            contenders[str(default)] = lambda: Objective(X, y, K).evaluate(W, b)
+
+        def blas_two():
+            with threadpool_limits(2, user_api="blas"):
+                one._map(lambda block: _block_terms(W, b, *block, one._wide, True))
+
+        inner = 100 if n <= 1000 else 1
+        with competitor(compete):
+            t = median_rounds(contenders, rounds, inner)
+            t["blas 2"] = median_rounds({"blas 2": blas_two}, rounds, inner)["blas 2"]
+        t["default"] = t[str(default)]
+        best = min(t["1"], t["2"])
+        print(f"{n:>8} {d:>4} {K:>3} | " + " ".join(f"{t[k] * 1e3:>8.3f}" for k in ("default", "1", "2", "blas 2"))
+              + f" | {t['default'] / best:>12.2f}  (default: {default} thread{'s' if default > 1 else ''})")
+    print("target: default/best <= 1.05 (best of 1 and 2 threads of ours)")
+
+
+def variants_table(rounds: int) -> None:
+    """GFLOP/s of the wide shape's two products, by variant, one thread (target 1's limit)."""
+    from threadpoolctl import threadpool_limits
+
+    n, d, K = 60_000, 784, 10
+    X, _, W = problem(n, d, K)
+    XF = np.asfortranarray(X)
+    G = np.random.default_rng(1).normal(size=(n, K))
+    G_k = np.ascontiguousarray(G.T)
+    flops = 2 * n * d * K
+    print(f"\nThe products at ({n}, {d}, {K}), one thread, GFLOP/s (median of {rounds}); the square product"
+          " (2000 x 2000) for scale")
+    square = np.random.default_rng(2).normal(size=(2000, 2000))
+    with threadpool_limits(1, user_api="blas"):
+        whole = {"X W^T": lambda: X @ W.T, "(W X^T)^T": lambda: W @ X.T, "X_F W^T (Fortran X)": lambda: XF @ W.T,
+                 "X^T G": lambda: X.T @ G, "G_K X": lambda: G_k @ X, "X_F^T G": lambda: XF.T @ G,
+                 "floor X.sum()": X.sum}
+        t = median_rounds(whole, rounds)
+        t_square = median_rounds({"square": lambda: square @ square}, 3)["square"]
+        print(f"{'whole X':>24}: " + "  ".join(f"{k} {flops / v / 1e9:.1f}" for k, v in t.items() if k[0] != "f")
+              + f"  (square {2 * 2000**3 / t_square / 1e9:.1f}; floor {t['floor X.sum()'] * 1e3:.1f} ms)")
+        for rows in (64, 128, 256, 512, 1024, 2048):
+            blocks = [X[start:start + rows] for start in range(0, n - rows + 1, rows)]
+            G_b, Z_b = G[:rows], np.empty((rows, K))
+            G_bk = np.ascontiguousarray(G_b.T)
+            block_flops = 2 * rows * d * K * len(blocks)
+
+            def forward():
+                for block in blocks:
+                    np.matmul(block, W.T, out=Z_b)
+
+            def backward():
+                for block in blocks:
+                    block.T @ G_b
+
+            def backward_k():
+                for block in blocks:
+                    G_bk @ block
+
+            def both():
+                for block in blocks:
+                    np.matmul(block, W.T, out=Z_b)
+                    block.T @ G_b
+
+            t = median_rounds({"X W^T": forward, "X^T G": backward, "G_K X": backward_k, "both": both}, rounds)
+            print(f"{f'blocks of {rows} rows':>24}: " + "  ".join(
+                f"{k} {(2 if k == 'both' else 1) * block_flops / v / 1e9:.1f}" for k, v in t.items()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--evaluation", action="store_true", help="the tables of issue 17 instead")
+    parser.add_argument("--compete", action="store_true", help="with --evaluation: threads beside a busy process too")
     args = parser.parse_args()
+    if args.evaluation:
+        rounds = max(args.repeats, 9)
+        evaluation_table(rounds)
+        threads_table(rounds, compete=False)
+        if args.compete:
+            threads_table(rounds, compete=True)
+        variants_table(rounds)
+        return
     step_table(args.repeats)
     layout_table(args.repeats)
     time_to_solution(args.repeats)

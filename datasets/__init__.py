@@ -15,7 +15,6 @@ from .builtin import (
     load_dataset,
 )
 from .arrays import ArrayData, feature_rows, from_arrays
-from .csv_loader import load_csv
 from .dataset import Dataset, DatasetError
 from .prepare import Prepared, prepare
 from .table import TableOptions, is_table_path, load_table
@@ -45,3 +44,13 @@ __all__ = [
     "prepare",
     "stratified_split",
 ]
+
+
+def __getattr__(name: str):
+    """``load_csv`` on first use: the CSV reader (csv, a thread pool) costs every start a few
+    milliseconds that a run on a built-in set does not need."""
+    if name == "load_csv":
+        from .csv_loader import load_csv
+
+        return load_csv
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

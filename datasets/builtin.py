@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from importlib.resources import as_file, files
 
 import numpy as np
 
@@ -105,6 +104,8 @@ def fixed_feature_count(name: str) -> int:
     whole file). A KeyError for a name that is not a fixed set."""
     if name == "rgb20":
         return len(_RGB20_X[0])
+    from importlib.resources import files  # only for the shipped files: importlib.resources costs every start 4 ms
+
     with (files("softmax_tui.datasets") / "data" / _FILES[name][0]).open() as f:
         return f.readline().count(",")  # the columns but the class's
 
@@ -173,6 +174,8 @@ def _rgb20() -> Dataset:
 
 def _packaged(name: str) -> Dataset:
     """A fixed set shipped in the package (:data:`_FILES`)."""
+    from importlib.resources import as_file, files
+
     filename, image_shape = _FILES[name]
     with as_file(files("softmax_tui.datasets") / "data" / filename) as path:
         dataset = load_table(path)

@@ -18,33 +18,50 @@ with ``CE(z, y) = log sum_k exp(z_k - max z) - (z_y - max z)`` (log-sum-exp), fi
 huge finite logits.
 
 The samples are processed in blocks sized to stay in cache: each block of X is read from
-memory once and used twice (forward, then backward) while it is still cached, so a full
-step costs about one pass over X instead of two. The block temporaries are reused from step
-to step (a per-thread workspace), not allocated afresh.
+memory once and used twice (forward, then backward) while it is still cached. The block
+temporaries are reused from step to step (a per-thread workspace), not allocated afresh.
+
+Speed (issue 17; ``benchmarks/engine.py`` prints each ratio): with many features the two
+thin products are nearly all the time, and the BLAS library runs them at about half its
+square-product rate even with the block in cache, so blocks are spread over threads of our
+own, each product on one thread (:mod:`.blas`); with few features the element-wise work
+dominates, and runs on the calling thread alone (threads of ours were measured slower: the
+operations on a block are too short to share the interpreter).
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
+import math
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
-_X_BLOCK_BYTES = 1 << 23  # a block of X stays within a shared L3 slice
+from .blas import calling_thread_blas
+
+#: Up to this many features a block is narrow: its logits come K-major from ``W X^T`` and it
+#: is dominated by element-wise work (exp, log, max). Wide blocks compute ``X W^T`` and
+#: ``X^T (A - Y)^T``: the BLAS library runs those shapes faster than ``W X^T`` and
+#: ``(A - Y) X``, measured at (1337, 784, 10) 1.2x and 1.7x, at (2000, 400, 4) 1.8x and
+#: 2.6x; with fewer features the same or slower.
+_NARROW_MAX_FEATURES = 64
+_NARROW_BLOCK_BYTES = 1 << 23  # a narrow block of X stays within a shared L3 slice
 _LOGIT_BLOCK_VALUES = 1 << 15  # the K x rows temporaries stay within L2
-#: Up to this many features a step is dominated by element-wise work (exp, log, max) that
-#: runs single-threaded in NumPy, so blocks are shared among threads. With more features the
-#: two matrix products dominate and the BLAS library already spreads them over the cores
-#: (threads of our own would only contend with its threads).
-_THREADED_MAX_FEATURES = 64
+#: A wide block of X (rows x d) stays in cache between its forward and backward product;
+#: the rows per block are a multiple of 64. Measured at (60000, 784, 10), blocks of 1, 2, 4
+#: and 8 MiB: 2 MiB (320 rows) was 2-4% faster than the others on one thread and on two;
+#: smaller blocks run the products faster (benchmarks/engine.py --evaluation) but pay more
+#: in NumPy calls per block.
+_WIDE_BLOCK_BYTES = 1 << 21
+_MAX_THREADS = 4
+#: Products of fewer multiply-adds run on one thread in the BLAS library anyway (OpenBLAS's
+#: threshold is 4 x 65536, interface/gemm.c), so evaluations made only of those skip the
+#: thread limit of :mod:`.blas` (2 µs, a tenth of a small evaluation).
+_SINGLE_THREADED_PRODUCT = 1 << 16
 _MAX_WORKSPACES = 4  # per thread
-# Wide data: with more features than _THREADED_MAX_FEATURES the two products are written with
-# X's block first, X W^T and X^T (A - Y)^T, then transposed (K x rows and K x d, small): the
-# BLAS library runs those shapes faster than W X^T and (A - Y) X, measured at (1337, 784, 10)
-# blocks 1.2x and 1.7x, at (2000, 400, 4) 1.8x and 2.6x; with fewer features the same or slower.
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +91,6 @@ class _Workspace:
         self.Z = np.empty((K, rows))  # logits, then exponentials, then A - Y
         self.Z_rows = np.empty((rows, K))  # logits sample-major, as the wide data's product gives them
         self.top = np.empty(rows)  # column max, then log of the normalizer
-        self.arg = np.empty(rows, dtype=np.intp)  # predicted class
-        self.flag = np.empty(rows, dtype=bool)
         self.total = np.empty(rows)  # softmax normalizer
         self.true_logit = np.empty(rows)
 
@@ -97,27 +112,45 @@ def _workspace(K: int, rows: int) -> _Workspace:
     return work
 
 
+def default_threads(n_features: int) -> int:
+    """The threads an :class:`Objective` shares its blocks among unless told: one for narrow
+    data (at most 64 features), else one per core available to this process, at most 4.
+    Measured (``benchmarks/engine.py --evaluation --compete``, 2 cores shared with other
+    work): at (60000, 784, 10) 2 threads of ours took 0.74-0.78x the time of one, two BLAS
+    threads under one of ours 4.9-5x; at (100000, 2, 3) 2 threads of ours took 2.2-5x."""
+    if n_features <= _NARROW_MAX_FEATURES:
+        return 1
+    return max(1, min(_MAX_THREADS, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                      else os.cpu_count() or 1))
+
+
 class Objective:
     """The objective on fixed data ``(X, y)``, evaluated at any ``(W, b)``.
 
     Block boundaries and the flat positions of the true-class logits are computed once,
-    since a trainer evaluates the same data at every step. With several blocks of few
-    features, the blocks are shared among threads (NumPy releases the GIL inside each
-    operation); the partial sums are added in block order, so the result does not depend on
-    thread timing.
+    since a trainer evaluates the same data at every step. With ``threads`` > 1 (default:
+    :func:`default_threads`) the blocks are shared among the calling thread and helpers
+    (NumPy and BLAS release the GIL inside each operation), each taking the next block not
+    yet taken; the partial sums are added in block order, so the result does not depend on
+    the number of threads or their timing.
     """
 
-    def __init__(self, X: np.ndarray, y: np.ndarray, n_classes: int) -> None:
+    def __init__(self, X: np.ndarray, y: np.ndarray, n_classes: int, *, threads: int | None = None) -> None:
         self.X = np.ascontiguousarray(X, dtype=np.float64)
         self.y = np.asarray(y, dtype=np.intp)
         m, d = self.X.shape
-        rows = max(256, min(_X_BLOCK_BYTES // (8 * max(d, 1)), _LOGIT_BLOCK_VALUES // n_classes))
+        self._wide = d > _NARROW_MAX_FEATURES
+        if self._wide:
+            rows = max(64, _WIDE_BLOCK_BYTES // (8 * d) // 64 * 64)
+        else:
+            rows = max(256, min(_NARROW_BLOCK_BYTES // (8 * max(d, 1)), _LOGIT_BLOCK_VALUES // n_classes))
         self._blocks = []
         for start in range(0, m, rows):
             stop = min(start + rows, m)
             yb = self.y[start:stop]
             self._blocks.append((self.X[start:stop], yb, yb * (stop - start) + np.arange(stop - start)))
-        self._threaded = len(self._blocks) > 1 and d <= _THREADED_MAX_FEATURES
+        self.threads = min(default_threads(d) if threads is None else threads, len(self._blocks)) or 1
+        self._limit_blas = self.threads > 1 or min(rows, m) * d * n_classes >= _SINGLE_THREADED_PRODUCT
 
     def __len__(self) -> int:
         return self.X.shape[0]
@@ -127,12 +160,18 @@ class Objective:
         """Objective (with both penalties), accuracy and (optionally) the smooth part's
         gradient at ``(W, b)``, W (K, d) and b (K,); see the module docstring."""
         def terms(block):
-            return _block_terms(W, b, *block, gradient)
+            return _block_terms(W, b, *block, self._wide, gradient)
 
-        parts = list(_pool().map(terms, self._blocks) if self._threaded else map(terms, self._blocks))
+        if self._limit_blas:
+            with calling_thread_blas:
+                parts = self._map(terms)
+        else:
+            parts = self._map(terms)
         m = len(self)
-        ce_sum = sum(p[0] for p in parts)
-        correct = sum(p[1] for p in parts)
+        ce_sum, correct = parts[0][0], parts[0][1]
+        for p in parts[1:]:
+            ce_sum += p[0]
+            correct += p[1]
         loss = ce_sum / m + penalty(W, l2, l1)
         if not gradient:
             return Evaluation(loss, correct / m)
@@ -140,53 +179,108 @@ class Objective:
         for p in parts[1:]:
             dW += p[2]
             db += p[3]
+        if self._wide:
+            dW = np.ascontiguousarray(dW.T)  # summed d x K, as the wide product gives it
         dW, db = _finish_gradient(dW, db, m, W, l2)
         return Evaluation(loss, correct / m, dW, db, _norm(min_norm_subgradient(dW, W, l1) if l1 else dW, db))
 
+    def _map(self, terms) -> list:
+        """``terms`` of every block, in block order, computed on ``self.threads`` threads."""
+        blocks = self._blocks
+        if self.threads == 1:
+            return [terms(block) for block in blocks]
+        parts: list = [None] * len(blocks)
+        taken = itertools.count()  # next() on it is atomic: each block is taken once
+
+        def work() -> None:
+            while (i := next(taken)) < len(blocks):
+                parts[i] = terms(blocks[i])
+
+        helpers = [_pool().submit(work) for _ in range(self.threads - 1)]
+        try:
+            work()
+        finally:
+            for helper in helpers:  # one still queued (the pool busy with other evaluations) has nothing left to do
+                if not helper.cancel():
+                    helper.result()
+        return parts
+
+
+def _logits(W, b, Xb, wide: bool, work: _Workspace, out: np.ndarray) -> np.ndarray:
+    """A block's logits ``W x + b`` into ``out`` (K x rows): narrow blocks as ``W Xb^T``,
+    wide ones as ``(Xb W^T)^T`` (see ``_NARROW_MAX_FEATURES``)."""
+    if wide:
+        np.matmul(Xb, W.T, out=work.Z_rows)
+        np.copyto(out, work.Z_rows.T)
+    else:
+        np.matmul(W, Xb.T, out=out)
+    out += b[:, None]
+    return out
+
 
 @np.errstate(over="ignore", invalid="ignore")
-def _block_terms(W, b, Xb, yb, true_pos, gradient: bool):
-    """One block's ``(sum of CE, correct predictions, sum of (A - Y) x^T, sum of (A - Y))``.
+def _block_terms(W, b, Xb, yb, true_pos, wide: bool, gradient: bool):
+    """One block's ``(sum of CE, correct predictions, sum of (A - Y) x^T, sum of (A - Y))``;
+    the third term is d x K for wide blocks (``Xb^T (A - Y)^T``), K x d for narrow ones.
 
-    Every temporary lives in this thread's workspace. The column max and argmax are taken by
-    one pass over the K contiguous rows of Z (much faster than reducing along axis 0; ties
-    go to the first class, like ``np.argmax``). Overflow to a non-finite loss is the
-    caller's to detect (the trainer calls it divergence), so NumPy's warnings are silenced
-    here, in whichever thread runs the block (NumPy's error state is per thread)."""
-    K, (rows, d) = W.shape[0], Xb.shape
+    Every temporary lives in this thread's workspace. The column max is taken by K - 1
+    ``np.maximum`` passes over the K contiguous rows of Z (much faster than reducing along
+    axis 0), and a sample is predicted right when its true class's logit is that max. That
+    is ``argmax(z) == y`` unless two classes tie for the max, as at zero parameters, where
+    ``np.argmax`` (and ``predict``) takes the first: a block with a tie, or with logits that
+    are not finite, is counted again by :func:`_correct_first_max`. Overflow to a
+    non-finite loss is the caller's to detect (the trainer calls it divergence), so NumPy's
+    warnings are silenced here, in whichever thread runs the block (NumPy's error state is
+    per thread)."""
+    K, rows = W.shape[0], Xb.shape[0]
     work = _workspace(K, rows)
-    Z, top, arg, flag = work.Z, work.top, work.arg, work.flag
-    wide = d > _THREADED_MAX_FEATURES
-    if wide:  # see "Wide data" above
-        np.matmul(Xb, W.T, out=work.Z_rows)
-        np.copyto(Z, work.Z_rows.T)
+    Z, top, true_logit = _logits(W, b, Xb, wide, work, work.Z), work.top, work.true_logit
+    if K == 1:
+        np.copyto(top, Z[0])
     else:
-        np.matmul(W, Xb.T, out=Z)
-    Z += b[:, None]
-    np.copyto(top, Z[0])
-    arg.fill(0)
-    for k in range(1, K):
-        np.greater(Z[k], top, out=flag)
-        np.putmask(arg, flag, k)
+        np.maximum(Z[0], Z[1], out=top)
+    for k in range(2, K):
         np.maximum(top, Z[k], out=top)
-    correct = int(np.count_nonzero(np.equal(arg, yb, out=flag)))
     Z -= top
-    np.take(Z.ravel(), true_pos, out=work.true_logit)  # z_y - max z, before Z is overwritten
+    np.take(Z.ravel(), true_pos, out=true_logit)  # z_y - max z, before Z is overwritten
+    maxima = Z.size - np.count_nonzero(Z)  # the zeros of Z - max: one per sample unless tied
+    correct = rows - np.count_nonzero(true_logit)
     E = np.exp(Z, out=Z)
-    total = np.sum(E, axis=0, out=work.total)
+    total = work.total
+    if K == 1:
+        np.copyto(total, E[0])
+    else:
+        np.add(E[0], E[1], out=total)  # the sum over classes, added in class order like np.sum
+    for k in range(2, K):
+        total += E[k]
     log_total = np.log(total, out=top)
-    log_total -= work.true_logit
+    log_total -= true_logit
     ce_sum = float(log_total.sum())
+    if maxima != rows or not math.isfinite(ce_sum):
+        correct = _correct_first_max(_logits(W, b, Xb, wide, work, np.empty((K, rows))), yb)
     if not gradient:
         return ce_sum, correct, None, None
     _softmax_minus_onehot(E, total, true_pos)
-    dW = np.ascontiguousarray((Xb.T @ E.T).T) if wide else E @ Xb
-    return ce_sum, correct, dW, E.sum(axis=1)
+    return ce_sum, correct, Xb.T @ E.T if wide else E @ Xb, E.sum(axis=1)
+
+
+def _correct_first_max(Z: np.ndarray, yb: np.ndarray) -> int:
+    """How many columns of logits Z (K x rows) have their first largest entry at row ``yb``:
+    ``np.argmax(Z, axis=0) == yb``, except that a NaN logit never becomes the max."""
+    top, arg = Z[0].copy(), np.zeros(Z.shape[1], dtype=np.intp)
+    for k in range(1, Z.shape[0]):
+        np.putmask(arg, Z[k] > top, k)
+        np.maximum(top, Z[k], out=top)
+    return int(np.count_nonzero(arg == yb))
 
 
 @functools.cache
-def _pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="objective")
+def _pool():
+    """The helper threads (a ThreadPoolExecutor, imported here: concurrent.futures and its
+    logging cost every start 5 ms, and only wide data uses them)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=_MAX_THREADS - 1, thread_name_prefix="objective")
 
 
 def _softmax_minus_onehot(E: np.ndarray, total: np.ndarray, true_pos: np.ndarray) -> None:

@@ -12,7 +12,7 @@ import pytest
 from softmax_tui.tui.cli import main
 from softmax_tui.tui.config import DEFAULT_LR
 from softmax_tui.tui.modelfile import load_model
-from softmax_tui.tui.options import VERSION, parse_options
+from softmax_tui.tui.options import package_version, parse_options
 from softmax_tui.tui.session import build_session
 
 PROGRESS_KEYS = ["event", "step", "epoch", "loss", "train_accuracy", "val_loss", "val_accuracy", "grad_norm", "lr"]
@@ -225,7 +225,7 @@ def test_list_datasets(capsys):
 
 def test_version(capsys):
     assert main(["--version"]) == 0
-    assert capsys.readouterr().out == f"softmax-tui {VERSION}\n"
+    assert capsys.readouterr().out == f"softmax-tui {package_version()}\n"
 
 
 def test_help_lists_every_flag_of_the_contract(capsys):

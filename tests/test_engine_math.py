@@ -253,8 +253,8 @@ def test_objective_threads_raise_no_warnings_on_overflow():
     import softmax_tui.engine.objective as objective
 
     X = np.tile([[1e300, -1e300]], (50_000, 1))
-    obj = objective.Objective(X, np.arange(50_000) % 2, 2)
-    assert obj._threaded
+    obj = objective.Objective(X, np.arange(50_000) % 2, 2, threads=2)
+    assert obj.threads == 2
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ev = obj.evaluate(np.array([[1e10, 1e10], [-1e10, 0.0]]), np.zeros(2))

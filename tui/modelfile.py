@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 import stat
 import sys
 from dataclasses import dataclass
@@ -70,6 +69,8 @@ def _target(path: str) -> str:
 
 def _create_temporary(path: str) -> tuple[int, str]:
     """A new hidden file beside ``path``, created with the usual permissions (0666 less umask)."""
+    import secrets  # here, not at start-up: it imports hashlib and hmac
+
     folder, name = os.path.split(os.path.abspath(path))
     tmp = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
     try:

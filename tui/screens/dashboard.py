@@ -59,13 +59,10 @@ from ..widgets.landscape import LossLandscape
 from ..widgets.loss import LossPlot, PlotRequest
 from ..widgets.parameters import ParameterBars
 from ..widgets.status import Status, StatusBar
-from .command import CommandScreen
-from .dataset import DatasetScreen
-from .explain import ExplainScreen
-from .help import HelpScreen
-from .settings import SettingsScreen
-from .slice import SliceScreen
 from .too_small import TooSmallScreen
+
+# The modal screens (help, explain, command, dataset, settings, slice) are imported when their
+# key opens them: the settings form's inputs and selects cost the first frame about 30 ms.
 
 @dataclass(frozen=True)
 class View:
@@ -470,10 +467,14 @@ class DashboardScreen(Screen[None]):
         self._after_key()
 
     def action_help(self) -> None:
+        from .help import HelpScreen
+
         self.app.push_screen(HelpScreen())
 
     def action_explain(self) -> None:
         """Explain mode on (a note over every panel), or off when it is on (from the palette)."""
+        from .explain import ExplainScreen
+
         top = self.app.screen
         if isinstance(top, ExplainScreen):
             top.dismiss()
@@ -484,6 +485,8 @@ class DashboardScreen(Screen[None]):
         """The command line that reproduces the run (:class:`CommandScreen`) to the step on
         screen: its configuration with the live changes made so far (at a past step, those
         made before it)."""
+        from .command import CommandScreen
+
         runner, step = self.runner, self.rewound
         if step is None:
             self.app.push_screen(CommandScreen(runner.config, runner.snapshot.step, runner.changed_at))
@@ -491,6 +494,8 @@ class DashboardScreen(Screen[None]):
             self.app.push_screen(CommandScreen(runner.config_at(step), step, runner.changed_before(step)))
 
     def action_choose_dataset(self) -> None:
+        from .dataset import DatasetScreen
+
         choices = [(choice.name, f"{choice.label:<7} {choice.summary}") for choice in self._dataset_choices()]
         self.app.push_screen(DatasetScreen(self.session.dataset.name, choices), self._switch_dataset)
 
@@ -508,6 +513,8 @@ class DashboardScreen(Screen[None]):
         applied, to the run as it is then (:func:`~..settings.rebase`). At a past step the form
         opens on the configuration the run had from the step after it, and live changes fork
         the run there first, so that changes made after that step do not come back."""
+        from .settings import SettingsScreen
+
         rewound = self.rewound
         base = self.runner.config if rewound is None else self.runner.config_at(rewound + 1)
 
@@ -717,6 +724,8 @@ class DashboardScreen(Screen[None]):
 
     def action_choose_slice(self) -> None:
         """The slice chooser (:class:`SliceScreen`); the landscape shows the chosen slice."""
+        from .slice import SliceScreen
+
         def chosen(choice: SliceChoice | None) -> None:
             if choice is not None:
                 self.slice = choice

@@ -1,0 +1,103 @@
+"""Start-up time, measured side by side in one run (run by hand: python benchmarks/startup.py).
+
+Each repeat starts, in turn, a fresh process of:
+  numpy      python -c 'import numpy' (the yardstick)
+  headless   softmax-tui --headless --epochs 1 (the console script), to its exit
+  dashboard  the dashboard of a plain ``softmax-tui`` under App.run_test (120 x 40), from
+             the process's start until its first frame is on screen (the runner is told a
+             step was shown), the same modules imported and objects built as the command
+and prints the medians and the ratios of the targets (issue 17): headless <= 1.3 x numpy,
+first frame <= 450 ms. Each is given as wall-clock time and as CPU time (user + system, of
+the child until its exit or its first frame): on a shared machine the CPU time hardly
+depends on the load, the wall-clock time does (the load average is printed with them).
+PYTHONDONTWRITEBYTECODE is removed from the children's environment (users' runs write and
+reuse bytecode).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+#: The dashboard's child: the command's own path (options, session, app) under run_test,
+#: printing a line when the first frame has been shown.
+FIRST_FRAME = """
+import asyncio, sys
+from softmax_tui.tui.cli import _session
+from softmax_tui.tui.options import parse_options
+from softmax_tui.tui.runner import Runner
+
+shown = Runner.shown
+def first_shown(self, step):
+    shown(self, step)
+    import os
+    cpu = os.times()
+    print("frame", cpu.user + cpu.system, flush=True)
+    Runner.shown = shown
+Runner.shown = first_shown
+
+async def main():
+    from softmax_tui.tui.app import SoftmaxApp
+    app = SoftmaxApp(_session(parse_options([])))
+    async with app.run_test(size=(120, 40)) as pilot:
+        while Runner.shown is not shown:
+            await pilot.pause(0.005)
+asyncio.run(main())
+"""
+
+
+def environment() -> dict[str, str]:
+    return {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+
+
+def until_exit(argv: list[str]) -> tuple[float, float]:
+    """Wall-clock and CPU seconds of a child running ``argv`` to its exit."""
+    start, before = time.perf_counter(), os.times()
+    subprocess.run(argv, env=environment(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    after = os.times()
+    cpu = after.children_user + after.children_system - before.children_user - before.children_system
+    return time.perf_counter() - start, cpu
+
+
+def until_first_frame() -> tuple[float, float]:
+    """Wall-clock and CPU seconds from a dashboard child's start to its first frame."""
+    start = time.perf_counter()
+    with subprocess.Popen([sys.executable, "-c", FIRST_FRAME], env=environment(), stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL, text=True) as child:
+        line = child.stdout.readline().split()
+        elapsed = time.perf_counter() - start
+        child.wait()
+    if not line or line[0] != "frame":
+        raise RuntimeError("the dashboard's child drew no frame")
+    return elapsed, float(line[1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=11)
+    args = parser.parse_args()
+    script = os.path.join(os.path.dirname(sys.executable), "softmax-tui")
+    runs = {"numpy": lambda: until_exit([sys.executable, "-c", "import numpy"]),
+            "headless": lambda: until_exit([script, "--headless", "--epochs", "1"]),
+            "dashboard": until_first_frame}
+    for run in runs.values():  # warm the disk cache and write bytecode
+        run()
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in runs}
+    for _ in range(args.repeats):
+        for name, run in runs.items():
+            times[name].append(run())
+    print(f"Start-up, median of {args.repeats} (load average {os.getloadavg()[0]:.2f}); ms")
+    for clock, index in (("wall", 0), ("cpu", 1)):
+        median = {name: statistics.median(t[index] for t in values) for name, values in times.items()}
+        ratio = statistics.median(h[index] / n[index] for h, n in zip(times["headless"], times["numpy"]))
+        print(f"{clock:>4}: " + " ".join(f"{name} {value * 1e3:.0f}" for name, value in median.items())
+              + f" | headless / import numpy {ratio:.2f} (target <= 1.3); first frame {median['dashboard'] * 1e3:.0f}"
+              " ms (target <= 450)")
+
+
+if __name__ == "__main__":
+    main()
