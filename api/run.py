@@ -68,8 +68,8 @@ INVOCATION = {"every": converters.positive_int, "paused": None}
 #: the dashboard only``, said with the function's name.
 ONLY_IN = {"every": (True, "train()"), "paused": (False, "watch()")}
 #: A flag in a message (``--batch-size``), with the value that may follow it (``--optimizer gd``,
-#: ``--l1 0.1``).
-_FLAG = re.compile(r"(?<![\w-])--([a-z][a-z0-9-]*)(?: ([A-Za-z]\w*|-?\d[\w.+-]*))?")
+#: ``--l1 0.1``); not one that starts a quoted name (a column ``'--lr'``).
+_FLAG = re.compile(r"(?<![\w'\"-])--([a-z][a-z0-9-]*)(?: ([A-Za-z]\w*|-?\d[\w.+-]*))?")
 
 
 @dataclass(frozen=True, eq=False)

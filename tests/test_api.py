@@ -300,6 +300,13 @@ def test_inputs_of_the_wrong_shape_or_type_are_one_line(call, message):
     assert str(caught.value) == message
 
 
+def test_a_column_named_like_a_flag_keeps_its_name():
+    pd = pytest.importorskip("pandas")
+    with pytest.raises(SoftmaxTuiError) as caught:
+        train(pd.DataFrame({"--lr": [1.0, None], "b": [1.0, 2.0]}), [0, 1])
+    assert str(caught.value) == "<DataFrame>: row 2, column '--lr': missing value (NaN)"
+
+
 def test_a_choice_may_be_a_numpy_str_and_is_kept_as_a_str():
     config = train(*SMALL, optimizer=np.str_("adam"), init=np.str_("zeros"), epochs=1).config
     assert (config.optimizer, config.init) == ("adam", "zeros") and type(config.init) is str
