@@ -46,7 +46,11 @@ except ModuleNotFoundError as e:
 
 from softmax_tui.engine import RunState, SoftmaxRegression, log_softmax
 from softmax_tui.tui.config import RunConfig
+from softmax_tui.tui.errors import UserError
+from softmax_tui.tui.options import Options, check_options
 from softmax_tui.tui.session import initial_model, make_trainer
+
+from .run import keywords
 
 #: The largest seed drawn from a ``RandomState`` when ``random_state`` is not an integer.
 _SEED_BOUND = 2**31 - 1
@@ -57,6 +61,24 @@ def _check_integer(name: str, value, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return int(value)
+
+
+def _check_real(name: str, value, *, optional: bool = False) -> float | None:
+    """``value`` as a float (None kept if ``optional``); a ValueError unless it is a real number
+    and not a bool (True is no learning rate). Ranges are the engine's to check."""
+    if optional and value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a real number{' or None' if optional else ''}, got {value!r}")
+    return float(value)
+
+
+def _check_name(name: str, value) -> str:
+    """``value`` as a str; a ValueError unless it is one (the engine checks it names an
+    optimizer or initializer)."""
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a str, got {value!r}")
+    return str(value)
 
 
 class SoftmaxRegressionClassifier(ClassifierMixin, BaseEstimator):
@@ -78,7 +100,7 @@ class SoftmaxRegressionClassifier(ClassifierMixin, BaseEstimator):
         Weight of ``l1 ||W||_1``, by a proximal step (first-order optimizers only).
     batch_size : int or None, default None
         minibatch's batch (None: 32); momentum, nesterov and adam use the full batch unless
-        given; the others ignore it.
+        given; the others draw their own batch and refuse it, as the command line does.
     momentum, beta1, beta2, eps : float
         Momentum's and Nesterov's beta; Adam's beta1, beta2 and epsilon.
     max_iter : int, default 100
@@ -104,8 +126,9 @@ class SoftmaxRegressionClassifier(ClassifierMixin, BaseEstimator):
     ``fit`` warns with ``ConvergenceWarning`` when ``max_iter`` epochs pass before ``tol`` is
     met, or when newton's or lbfgs's line search finds no lower point (badly scaled features);
     it raises ValueError when the training diverges (the loss overflows or explodes: ``lr``
-    too large for the features' scale), for fewer than two classes, and for a setting the
-    engine refuses.
+    too large for the features' scale), for fewer than two classes, for a parameter of the
+    wrong type (a number given as text, None or a bool), and for a setting the command line
+    or the engine refuses (``batch_size`` with gd, say).
     """
 
     def __init__(self, optimizer: str = "lbfgs", lr: float | None = None, l2: float = 1e-4, l1: float = 0.0,
@@ -135,7 +158,7 @@ class SoftmaxRegressionClassifier(ClassifierMixin, BaseEstimator):
         if len(classes) < 2:
             raise ValueError(f"softmax regression needs samples of at least 2 classes, but the data has "
                              f"one class: {classes.tolist()[0]!r}")
-        if not (isinstance(self.tol, numbers.Real) and 0 <= self.tol < np.inf):
+        if not (_check_real("tol", self.tol) >= 0 and np.isfinite(self.tol)):
             raise ValueError(f"tol must be a finite number >= 0, got {self.tol!r}")
         config = self._run_config()
         trainer = make_trainer(config, initial_model(config, X.shape[1], len(classes)), X, labels,
@@ -158,17 +181,32 @@ class SoftmaxRegressionClassifier(ClassifierMixin, BaseEstimator):
 
     def _run_config(self) -> RunConfig:
         """The command line's description of this run: its training settings (the data are
-        fit's), ``max_iter`` its epochs. A ValueError for a ``max_iter`` or ``batch_size`` that
-        is not an integer >= 1 (the engine checks the other settings)."""
+        fit's), ``max_iter`` its epochs. A ValueError for a parameter of the wrong type (a
+        number that is not a real number or is a bool, ``max_iter`` or ``batch_size`` not an
+        integer >= 1, an ``optimizer`` or ``init`` that is not a str) and for what the command line's
+        rules between flags refuse (:func:`~softmax_tui.tui.options.check_options`:
+        ``batch_size`` with an optimizer that draws its own batch, ``l1`` with newton or
+        lbfgs), in the command line's words with the parameters' names; the engine checks
+        the ranges."""
         batch_size = None if self.batch_size is None else _check_integer("batch_size", self.batch_size, 1)
-        return RunConfig(optimizer=self.optimizer, lr=self.lr, batch_size=batch_size, l2=self.l2, l1=self.l1,
-                         momentum=self.momentum, beta1=self.beta1, beta2=self.beta2, eps=self.eps,
-                         epochs=_check_integer("max_iter", self.max_iter, 1), init=self.init, seed=self._seed(),
-                         standardize=False)
+        reals = {name: _check_real(name, getattr(self, name)) for name in ("l2", "l1", "momentum", "beta1",
+                                                                         "beta2", "eps")}
+        config = RunConfig(optimizer=_check_name("optimizer", self.optimizer),
+                           lr=_check_real("lr", self.lr, optional=True), batch_size=batch_size, **reals,
+                           epochs=_check_integer("max_iter", self.max_iter, 1),
+                           init=_check_name("init", self.init), seed=self._seed(),
+                           standardize=False)
+        try:
+            check_options(Options(config, headless=True))
+        except UserError as e:
+            raise ValueError(keywords(str(e))) from None
+        return config
 
     def _seed(self) -> int:
         """``random_state`` as the command line's ``--seed`` (class docstring)."""
-        if isinstance(self.random_state, numbers.Integral) and not isinstance(self.random_state, bool):
+        if isinstance(self.random_state, (bool, np.bool_)):
+            raise ValueError(f"random_state must be an integer, a RandomState or None, got {self.random_state!r}")
+        if isinstance(self.random_state, numbers.Integral):
             return _check_integer("random_state", self.random_state, 0)
         return int(check_random_state(self.random_state).randint(_SEED_BOUND))
 

@@ -23,6 +23,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import numbers
+import os
+import re
 import signal
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
@@ -60,6 +63,13 @@ REFUSED = {
 }
 #: Settings of the invocation rather than the run, with their flag's converter (None: a switch).
 INVOCATION = {"every": converters.positive_int, "paused": None}
+#: The invocation's settings that only one of train() and watch() takes, by ``headless``:
+#: the command line's rules ``--every applies to --headless only`` and ``--paused applies to
+#: the dashboard only``, said with the function's name.
+ONLY_IN = {"every": (True, "train()"), "paused": (False, "watch()")}
+#: A flag in a message (``--batch-size``), with the value that may follow it (``--optimizer gd``,
+#: ``--l1 0.1``); not one that starts a quoted name (a column ``'--lr'``).
+_FLAG = re.compile(r"(?<![\w'\"-])--([a-z][a-z0-9-]*)(?: ([A-Za-z]\w*|-?\d[\w.+-]*))?")
 
 
 @dataclass(frozen=True, eq=False)
@@ -213,12 +223,16 @@ def _options(name: str, settings: dict[str, Any], headless: bool) -> Options:
             raise UserError(f"{key}: {REFUSED[key]}")
         if key in run_fields:
             f = run_fields[key]
-            run[key] = _value(key, value, f.default, f.metadata["parse"], f.metadata["choices"])
+            run[key] = _value(key, value, f.default, f.metadata["parse"], f.metadata["choices"],
+                              path=f.metadata["group"] == "files")
         elif key in INVOCATION:
             parse = INVOCATION[key]
             invocation[key] = _value(key, value, False if parse is None else None, parse, None)
+            mode, function = ONLY_IN[key]
+            if invocation[key] not in (None, False) and headless != mode:
+                raise UserError(f"{key} applies to {function} only")
         else:
-            known = [*run_fields, *INVOCATION]
+            known = [*(name for name in run_fields if name not in REFUSED), *INVOCATION]
             close = difflib.get_close_matches(key, known, n=1)
             raise UserError(f"unknown setting {key!r}" + (f"; did you mean {close[0]!r}?" if close else
                                                           f"; the settings are {', '.join(known)}"))
@@ -227,26 +241,75 @@ def _options(name: str, settings: dict[str, Any], headless: bool) -> Options:
     return options
 
 
-def _value(key: str, value: Any, default: Any, parse, choices: tuple[str, ...] | None) -> Any:
+def _value(key: str, value: Any, default: Any, parse, choices: tuple[str, ...] | None, *,
+           path: bool = False) -> Any:
     """Setting ``key``'s ``value`` as its flag would give it: a switch True or False, a
-    choice among ``choices``, anything else through the flag's converter ``parse`` (from its
-    text: ``str(0.1)`` is ``'0.1'``); None where the default is None."""
+    choice among ``choices`` (a str), a file's ``path`` (a str or os.PathLike), anything else
+    a str or a real number (not a bool) through the flag's converter ``parse`` (from its text:
+    ``str(0.1)`` is ``'0.1'``; ``features`` also a list of names); None where the default is
+    None. Any other value is a UserError naming ``key``."""
     if value is None and default is None:
         return None
     if isinstance(default, bool):
         if not isinstance(value, (bool, np.bool_)):
-            raise UserError(f"{key}: must be True or False, got {value!r}")
+            raise UserError(f"{key}: must be True or False, got {_kind(value)}")
         return bool(value)
     if choices is not None:
+        if not isinstance(value, str):
+            raise UserError(f"{key}: must be one of {', '.join(choices)} as a str, got {_kind(value)}")
         if value not in choices:
             raise UserError(f"{key}: invalid choice: {value!r} (choose from {', '.join(choices)})")
-        return value
-    if key == "features" and isinstance(value, (list, tuple)):
-        value = ",".join(map(str, value))
+        return str(value)
+    if path:
+        value = os.fspath(value) if isinstance(value, os.PathLike) else value
+        if not isinstance(value, str):
+            raise UserError(f"{key}: must be a path (a str or os.PathLike), got {_kind(value)}")
+    if key == "features" and isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        value = ",".join(value)
+    if parse is converters.non_empty:  # a text setting
+        if not isinstance(value, str):
+            raise UserError(f"{key}: must be a str, got {_kind(value)}")
+    elif isinstance(value, (bool, np.bool_)) or not isinstance(value, (str, numbers.Real)):
+        raise UserError(f"{key}: must be a number or its text, got {_kind(value)}")
     try:
         return parse(value if isinstance(value, str) else str(value))
     except argparse.ArgumentTypeError as e:
         raise UserError(f"{key}: {e}") from None
+
+
+def _kind(value: Any) -> str:
+    """What ``value`` is, in a message: a short value's repr, else its type's name."""
+    if isinstance(value, (bool, np.bool_, numbers.Number, str, bytes)) and len(repr(value)) <= 40:
+        return repr(value)
+    return f"a value of type {type(value).__name__}"
+
+
+def keywords(message: str) -> str:
+    """``message`` with each flag of a setting named as the keyword argument that gives it:
+    ``--batch-size`` as ``batch_size``, a switch as its value (``--no-standardize`` as
+    ``standardize=False``), a flag and its value as ``name=value`` (``--optimizer gd`` as
+    ``optimizer='gd'``, ``--l1 0.1`` as ``l1=0.1``). Other text is left as it is."""
+    def keyword(match: re.Match) -> str:
+        flag, value = "--" + match.group(1), match.group(2)
+        name = _SETTING_OF_FLAG.get(flag)
+        if name is None:
+            return match.group(0)
+        switch = _SWITCHES.get(name)
+        tail = "" if value is None else " " + value
+        if switch is not None:
+            return f"{name}={switch}{tail}"
+        if value is not None and (value in _CHOICES.get(name, ()) or value[-1].isdigit()):
+            return f"{name}={value!r}" if name in _CHOICES else f"{name}={value}"
+        return name + tail
+
+    return _FLAG.sub(keyword, message)
+
+
+#: Each setting's flag (``--batch-size``), its name; the switches' values when given; the choices.
+_SETTING_OF_FLAG = {**{f.metadata["flag"]: f.name for f in fields(RunConfig)},
+                    **{"--" + name: name for name in INVOCATION}}
+_SWITCHES = {**{f.name: not f.default for f in fields(RunConfig) if isinstance(f.default, bool)}, "paused": True}
+_CHOICES = {f.name: f.metadata["choices"] for f in fields(RunConfig) if f.metadata["choices"] is not None}
 
 
 def _result(session: Session, data: ArrayData, history: tuple[Progress, ...]) -> TrainResult:
@@ -269,9 +332,13 @@ def _read_only(array: np.ndarray) -> np.ndarray:
 
 @contextlib.contextmanager
 def _user_errors() -> Iterator[None]:
-    """The mistakes the command line reports in one line, raised as SoftmaxTuiError (the
-    original chained), with control characters shown escaped as the command line shows them."""
+    """The mistakes the command line reports in one line, raised as SoftmaxTuiError: settings
+    named as keywords (:func:`keywords`), control characters shown escaped as the command
+    line shows them, the internal error kept as its ``original`` (not chained, so that an
+    uncaught one shows one traceback)."""
     try:
         yield
     except (UserError, DatasetError) as e:
-        raise SoftmaxTuiError(visible(str(e))) from e
+        error = SoftmaxTuiError(visible(keywords(str(e))))
+        error.original = e
+        raise error from None

@@ -11,7 +11,7 @@ imported: a DataFrame is read by ``np.asarray`` and its ``columns``, a Series by
 from __future__ import annotations
 
 import numbers
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, NoReturn
@@ -53,15 +53,21 @@ def from_arrays(
     ``class_names`` the classes are ``y``'s distinct labels (numbers, text or booleans) named
     and ordered as a data file's label column is; with them, ``y`` holds class indices
     0..K-1 and class k is named ``class_names[k]``. A class with no row left is left out,
-    as in a data file. Raises DatasetError, one line, for: X not 2-D or with no column, a
-    cell that is not a number, y not 1-D or of another length, feature or class names that
-    are not one distinct non-empty name per column or class, an index outside 0..K-1, a
-    missing value (unless ``drop_missing``), an infinite value, a continuous target (unless
-    ``categorical_target``), fewer than two classes.
+    as in a data file. A pandas nullable y (Int64, boolean) is read as its values, its NA a
+    missing label, and an Int64's classes stay integers. Raises DatasetError, one line, for:
+    X not 2-D or with no column, rows of unequal length (X or y), a masked array with a
+    masked value (refused rather than read as missing: fill it with NaN for that), a cell
+    that is not a number, y not 1-D or of another length, feature or class names that are
+    not a sequence of one distinct non-empty str per column or class, an index outside
+    0..K-1, a missing value (unless ``drop_missing``), an infinite value, a continuous target
+    (unless ``categorical_target``), fewer than two classes.
     """
     values = _matrix(X, name)
     names = _feature_names(X, values.shape[1], feature_names, name)
-    labels = np.asarray(y, dtype=None if class_names is None else object)
+    # pandas' nullable dtypes (Int64, boolean, string, ...) are read as their values, with pd.NA
+    # (whose text is <NA>, a missing label) where NumPy would make every number a float.
+    extension = not isinstance(getattr(y, "dtype", np.dtype(object)), np.dtype)
+    labels = _array(y, "y", name, dtype=None if class_names is None and not extension else object)
     if labels.ndim != 1:
         raise DatasetError(f"{name}: y must be 1-D (one label per row), got shape {labels.shape}")
     if labels.shape[0] != values.shape[0]:
@@ -105,6 +111,8 @@ def from_arrays(
         if k >= 0:
             first.setdefault(coding.class_names[k], i)
     classes = originals[[first[k] for k in dataset.class_names]]
+    if extension and named is None and hasattr(y.dtype, "numpy_dtype"):  # Int64's classes as int64
+        classes = classes.astype(y.dtype.numpy_dtype)
     if named is not None:
         dataset = replace(dataset, class_names=tuple(named[int(k)] for k in dataset.class_names))
     return ArrayData(dataset, classes)
@@ -113,9 +121,9 @@ def from_arrays(
 def feature_rows(X: Any, columns: Sequence[str], name: str) -> np.ndarray:
     """Rows to predict: ``X`` (n, d) with the d ``columns`` a model was trained on (a
     DataFrame's must be named so, in that order; a single row may be given 1-D), as float64.
-    DatasetError, one line, for another shape or columns, or a value that is not a finite
-    number."""
-    values = _matrix(X if np.ndim(X) != 1 else [X], name)
+    DatasetError, one line, for another shape or columns, rows of unequal length, a masked
+    value, or a value that is not a finite number."""
+    values = _matrix(X, name, one_row=True)
     columns = list(columns)
     if values.shape[1] != len(columns):
         raise DatasetError(f"{name}: X has {values.shape[1]} columns; the model reads {len(columns)}")
@@ -131,10 +139,25 @@ def feature_rows(X: Any, columns: Sequence[str], name: str) -> np.ndarray:
     return matrix
 
 
-def _matrix(X: Any, name: str) -> np.ndarray:
-    """``X`` as a 2-D array: float64 when every column is numeric, else the object array
-    whose cells :func:`_numbers` reads."""
-    values = np.asarray(X)
+def _array(values: Any, what: str, name: str, dtype: Any = None) -> np.ndarray:
+    """``values`` (``what``: X or y) as an array; a DatasetError for rows of unequal length
+    (which NumPy cannot make an array of) and for a masked array with a masked value (its
+    mask would be lost: fill it, with NaN for a missing value)."""
+    if np.ma.is_masked(values):
+        raise DatasetError(f"{name}: {what} is a masked array with masked values; fill them "
+                           f"({what}.filled(np.nan) makes them missing values)")
+    try:
+        return np.asarray(values, dtype=dtype)
+    except ValueError:
+        raise DatasetError(f"{name}: {what} has rows of unequal length") from None
+
+
+def _matrix(X: Any, name: str, *, one_row: bool = False) -> np.ndarray:
+    """``X`` as a 2-D array (a 1-D one as one row if ``one_row``): float64 when every column
+    is numeric, else the object array whose cells :func:`_numbers` reads."""
+    values = _array(X, "X", name)
+    if one_row and values.ndim == 1:
+        X, values = [X], values[None, :]
     if values.ndim != 2:
         hint = " (one feature: X.reshape(-1, 1))" if values.ndim == 1 else ""
         raise DatasetError(f"{name}: X must be 2-D, one row per sample, got shape {values.shape}{hint}")
@@ -144,7 +167,7 @@ def _matrix(X: Any, name: str) -> np.ndarray:
         return np.ascontiguousarray(values, dtype=np.float64)
     if values.dtype.kind not in "OUS":
         raise DatasetError(f"{name}: X holds {values.dtype} values, not numbers (feature columns must be numeric)")
-    return np.asarray(X, dtype=object)  # a list's numbers stay numbers (NumPy made them all text)
+    return _array(X, "X", name, dtype=object)  # a list's numbers stay numbers (NumPy made them all text)
 
 
 def _numbers(values: np.ndarray, columns: list[str], name: str) -> tuple[np.ndarray, dict[tuple[int, int], str]]:
@@ -182,8 +205,8 @@ def _feature_names(X: Any, d: int, given: Sequence[str] | None, name: str) -> li
 
 def _names(given: Sequence[str], what: str, name: str) -> list[str]:
     """``given`` names, each non-empty text and each once."""
-    if isinstance(given, str):
-        raise DatasetError(f"{name}: {what} must be a sequence of names, not one string")
+    if isinstance(given, (str, bytes)) or not isinstance(given, Iterable):
+        raise DatasetError(f"{name}: {what} must be a sequence of names, not {_one(given)}")
     names = []
     for i, item in enumerate(given):
         if not isinstance(item, str) or not item:
@@ -192,6 +215,11 @@ def _names(given: Sequence[str], what: str, name: str) -> list[str]:
             raise DatasetError(f"{name}: {what}: {item!r} appears more than once")
         names.append(str(item))  # NumPy's str_ too
     return names
+
+
+def _one(value: Any) -> str:
+    """What ``value``, given where names were expected, is: one string, or a type's name."""
+    return "one string" if isinstance(value, (str, bytes)) else f"a value of type {type(value).__name__}"
 
 
 def _label_texts(labels: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:

@@ -8,6 +8,7 @@ import re
 import signal
 import subprocess
 import sys
+from dataclasses import fields as dataclass_fields
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from softmax_tui.engine import softmax
 from softmax_tui.run import _app_for
 from softmax_tui.tui.app import SoftmaxApp
 from softmax_tui.tui.cli import main
+from softmax_tui.tui.config import RunConfig
 from softmax_tui.tui.errors import UserError
 from softmax_tui.tui.screens.command import CommandScreen
 from softmax_tui.tui.screens.dataset import DatasetScreen
@@ -148,7 +150,7 @@ def test_class_names_name_class_indices_and_a_class_without_rows_is_left_out():
 def test_data_mistakes_are_one_line(X, y, message):
     with pytest.raises(SoftmaxTuiError, match=f"^<array>: {message}$") as caught:
         train(X, y)
-    assert isinstance(caught.value.__cause__, DatasetError)
+    assert isinstance(caught.value.original, DatasetError) and caught.value.__cause__ is None
 
 
 @pytest.mark.parametrize(("cell", "labels"), [
@@ -166,7 +168,8 @@ def test_data_mistakes_say_what_the_command_line_says_for_the_same_table(tmp_pat
     expected = err.removeprefix(f"softmax-tui: error: {path}: ").rstrip("\n")
     with pytest.raises(SoftmaxTuiError) as caught:
         train(X, y)
-    assert str(caught.value) == f"<array>: {expected}"
+    # the flag the command line names is the keyword here
+    assert str(caught.value) == f"<array>: {expected}".replace("--categorical-target", "categorical_target=True")
 
 
 def test_drop_missing_drops_the_rows_and_says_how_many():
@@ -189,20 +192,37 @@ def test_a_bad_value_is_refused_by_its_flags_converter(capsys, rgb20, settings, 
     with pytest.raises(SoftmaxTuiError) as caught:
         train(*rgb20, **settings)
     assert status == 2 and str(caught.value) == f"{flag.removeprefix('--').replace('-', '_')}: {requirement}"
-    assert isinstance(caught.value.__cause__, UserError)
+    assert isinstance(caught.value.original, UserError) and caught.value.__cause__ is None
 
 
-@pytest.mark.parametrize(("settings", "flags"), [
-    (dict(patience=3), ["--patience=3"]),
-    (dict(batch_size=8), ["--batch-size=8"]),
-    (dict(optimizer="newton", l1=0.1), ["--optimizer=newton", "--l1=0.1"]),
-    (dict(features="x1,x9"), ["--features=x1,x9"]),
+@pytest.mark.parametrize(("settings", "flags", "message"), [
+    (dict(patience=3), ["--patience=3"], "patience needs a validation split: add val_fraction (e.g. 0.2)"),
+    (dict(batch_size=8), ["--batch-size=8"],
+     "batch_size does not apply to optimizer='gd' (use minibatch, momentum, nesterov or adam)"),
+    (dict(optimizer="newton", l1=0.1), ["--optimizer=newton", "--l1=0.1"],
+     "optimizer='newton' needs a smooth objective and cannot be used with l1=0.1 (use l1=0, or a first-order "
+     "optimizer for L1)"),
+    (dict(features="x1,x9"), ["--features=x1,x9"],
+     "unknown feature 'x9'; choose from x1, x2, x1^2, x2^2, x1*x2, sin(x1), sin(x2)"),
+    (dict(load_model="m.json", standardize=False), ["--load-model=m.json", "--no-standardize"],
+     "load_model uses the model's own preprocessing; drop features and standardize=False"),
 ])
-def test_rules_between_settings_say_what_the_command_line_says(capsys, rgb20, settings, flags):
+def test_rules_between_settings_are_the_command_lines_with_settings_named_as_keywords(capsys, rgb20, settings,
+                                                                                      flags, message):
+    """The command line's rule, its flags named as the keywords that set them (issue 16's probe)."""
     status, _, err = headless(capsys, ["--headless", *flags])
     with pytest.raises(SoftmaxTuiError) as caught:
         train(*rgb20, **settings)
-    assert status == 2 and err.startswith(f"softmax-tui: error: {caught.value}")
+    assert str(caught.value) == message
+    assert status == 2 and err.startswith(f"softmax-tui: error: {caught.value.original}")
+
+
+def test_a_continuous_target_names_the_keyword_that_accepts_it():
+    with pytest.raises(SoftmaxTuiError) as caught:
+        train([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], [0.5, 1.0, 0.5])
+    assert str(caught.value) == ("<array>: column 'y' holds non-integer numbers such as '0.5': a continuous target "
+                                 "(a measurement to regress), not classes; pass categorical_target=True if each "
+                                 "distinct value really is a class")
 
 
 def test_settings_by_python_name_are_the_flags_values(rgb20):
@@ -215,7 +235,10 @@ def test_settings_by_python_name_are_the_flags_values(rgb20):
 
 @pytest.mark.parametrize(("settings", "message"), [
     (dict(lrr=0.1), "unknown setting 'lrr'; did you mean 'lr'?"),
-    (dict(zzz=1), "unknown setting 'zzz'; the settings are dataset, target, "),
+    (dict(zzz=1), "unknown setting 'zzz'; the settings are drop_missing, categorical_target, data_seed, features, "
+                  "standardize, val_fraction, optimizer, lr, batch_size, l2, l1, momentum, beta1, beta2, eps, epochs, "
+                  "steps, patience, init, seed, load_model, every, paused"),
+    (dict(datset=1), "unknown setting 'datset'; did you mean 'data_seed'?"),
     (dict(optimizer="sgdd"), "optimizer: invalid choice: 'sgdd' (choose from gd, sgd, minibatch, "),
     (dict(standardize="no"), "standardize: must be True or False, got 'no'"),
     (dict(dataset="iris"), "dataset: the data are X and y"),
@@ -225,12 +248,112 @@ def test_settings_by_python_name_are_the_flags_values(rgb20):
     (dict(history="h.csv"), "history: the result's history holds the progress events"),
     (dict(headless=True), "headless: train() is the headless run and watch() the dashboard"),
     (dict(compare="gd,adam"), "compare: races are the command line's"),
-    (dict(paused=True), "--paused applies to the dashboard only, not to --headless"),
+    (dict(paused=True), "paused applies to watch() only"),
 ])
 def test_unknown_and_refused_settings(rgb20, settings, message):
     with pytest.raises(SoftmaxTuiError) as caught:
         train(*rgb20, **settings)
     assert str(caught.value).startswith(message)
+
+
+def test_every_is_train_only():
+    with pytest.raises(SoftmaxTuiError) as caught:
+        _app_for([[1.0, 2.0], [3.0, 4.0]], [0, 1], every=2)
+    assert str(caught.value) == "every applies to train() only"
+
+
+SMALL = ([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0], [3.0, 1.0]], [0, 1, 0, 1])
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: train([[1, 2], [3]], [0, 1]), "<array>: X has rows of unequal length"),
+    (lambda: train(SMALL[0], [[0], [1, 2], [1], [0]]), "<array>: y has rows of unequal length"),
+    (lambda: train(*SMALL, epochs=1).predict([[1, 2], [3]]), "X: X has rows of unequal length"),
+    (lambda: train(*SMALL, feature_names=5), "<array>: feature_names must be a sequence of names, not a value of "
+                                             "type int"),
+    (lambda: train(*SMALL, class_names=5), "<array>: class_names must be a sequence of names, not a value of "
+                                           "type int"),
+    (lambda: train(*SMALL, feature_names="ab"), "<array>: feature_names must be a sequence of names, not one string"),
+    (lambda: train(*SMALL, feature_names=["a", None]), "<array>: feature_names[1] must be a non-empty string, "
+                                                       "got None"),
+    (lambda: train(*SMALL, feature_names=["a", 2]), "<array>: feature_names[1] must be a non-empty string, got 2"),
+    (lambda: train(*SMALL, optimizer=np.array(["adam", "sgd"])),
+     "optimizer: must be one of gd, sgd, minibatch, momentum, nesterov, adam, newton, lbfgs as a str, got a value "
+     "of type ndarray"),
+    (lambda: train(*SMALL, init=np.array(["zeros"])),
+     "init: must be one of uniform, normal, zeros as a str, got a value of type ndarray"),
+    (lambda: train(*SMALL, load_model=True), "load_model: must be a path (a str or os.PathLike), got True"),
+    (lambda: train(*SMALL, load_model=0), "load_model: must be a path (a str or os.PathLike), got 0"),
+    (lambda: train(*SMALL, load_model=1.5), "load_model: must be a path (a str or os.PathLike), got 1.5"),
+    (lambda: train(*SMALL, lr=[0.1]), "lr: must be a number or its text, got a value of type list"),
+    (lambda: train(*SMALL, features=[1]), "features: must be a str, got a value of type list"),
+    (lambda: train(np.ma.masked_array(SMALL[0], mask=np.eye(4, 2)), SMALL[1]),
+     "<array>: X is a masked array with masked values; fill them (X.filled(np.nan) makes them missing values)"),
+    (lambda: train(SMALL[0], np.ma.masked_array(SMALL[1], mask=[0, 0, 1, 0])),
+     "<array>: y is a masked array with masked values; fill them (y.filled(np.nan) makes them missing values)"),
+], ids=["ragged-X", "ragged-y", "ragged-predict", "feature-names-int", "class-names-int", "feature-names-str",
+        "feature-name-None", "feature-name-int", "optimizer-array", "init-array", "path-True", "path-0",
+        "path-float", "lr-list", "features-ints", "masked-X", "masked-y"])
+def test_inputs_of_the_wrong_shape_or_type_are_one_line(call, message):
+    with pytest.raises(SoftmaxTuiError) as caught:
+        call()
+    assert str(caught.value) == message
+
+
+def test_a_column_named_like_a_flag_keeps_its_name():
+    pd = pytest.importorskip("pandas")
+    with pytest.raises(SoftmaxTuiError) as caught:
+        train(pd.DataFrame({"--lr": [1.0, None], "b": [1.0, 2.0]}), [0, 1])
+    assert str(caught.value) == "<DataFrame>: row 2, column '--lr': missing value (NaN)"
+
+
+def test_a_choice_may_be_a_numpy_str_and_is_kept_as_a_str():
+    config = train(*SMALL, optimizer=np.str_("adam"), init=np.str_("zeros"), epochs=1).config
+    assert (config.optimizer, config.init) == ("adam", "zeros") and type(config.init) is str
+
+
+def test_a_path_setting_may_be_a_path(tmp_path):
+    with pytest.raises(SoftmaxTuiError) as caught:
+        train(*SMALL, load_model=tmp_path / "none.json")
+    assert str(caught.value) == f"{tmp_path / 'none.json'}: no such model file"
+
+
+def test_a_masked_array_without_a_masked_value_is_its_data():
+    masked = train(np.ma.masked_array(SMALL[0], mask=False), SMALL[1], epochs=2)
+    assert np.array_equal(masked.W, train(*SMALL, epochs=2).W)
+
+
+def test_pandas_nullable_integers_keep_integer_classes_and_name_na():
+    pd = pytest.importorskip("pandas")
+    y = pd.Series([0, 1, 2, None, 1, 0, 2], dtype="Int64")
+    X = np.arange(14.0).reshape(7, 2)
+    result = train(X, y, drop_missing=True, epochs=1)
+    assert result.classes.tolist() == [0, 1, 2] and result.classes.dtype == np.int64 and result.dropped_rows == 1
+    with pytest.raises(SoftmaxTuiError) as caught:
+        train(X, y)
+    assert str(caught.value) == "<array>: row 4, column 'y': missing label ('<NA>')"
+
+
+ODD_VALUES = {"None": None, "True": True, "float64": np.float64(1), "array": np.array([1, 2]), "list": [1],
+              "dict": {}, "object": object(), "bytes": b"x", "nan": float("nan")}
+
+
+@pytest.mark.parametrize("value", ODD_VALUES.values(), ids=ODD_VALUES)
+@pytest.mark.parametrize("key", [f.name for f in dataclass_fields(RunConfig)] + ["every", "paused"])
+def test_every_setting_takes_any_value_or_refuses_it_in_one_line(key, value):
+    """Each setting and odd value either trains or is a SoftmaxTuiError of one line (issue 16's
+    sweep): no NumPy or Python error escapes."""
+    try:
+        train(*SMALL, **{key: value, **({} if key in ("epochs", "steps") else {"steps": 1})})
+    except SoftmaxTuiError as e:
+        assert "\n" not in str(e) and str(e)
+
+
+def test_an_uncaught_error_prints_one_traceback_ending_in_its_line():
+    code = "from softmax_tui import train; train([[1,2],[3,4]],[0,1],lr=-1)"
+    err = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stderr
+    assert err.count("Traceback") == 1 and "direct cause" not in err
+    assert err.endswith("\nsoftmax_tui.errors.SoftmaxTuiError: lr: must be a finite number > 0, got '-1'\n")
 
 
 def test_train_on_arrays_never_imports_pandas():

@@ -158,7 +158,8 @@ def test_log_probabilities_stay_finite_where_probabilities_underflow():
 
 @pytest.mark.parametrize("settings, message", [
     ({"optimizer": "rmsprop"}, "unknown optimizer 'rmsprop'"),
-    ({"optimizer": "newton", "l1": 0.01}, "cannot be used with l1 > 0"),
+    ({"optimizer": "newton", "l1": 0.01}, r"^optimizer='newton' needs a smooth objective and cannot be used with "
+                                          r"l1=0.01 \(use l1=0, or a first-order optimizer for L1\)$"),
     ({"optimizer": "gd", "lr": -1.0}, "learning rate must be a positive finite number"),
     ({"l2": -1.0}, "l2 must be a finite number >= 0"),
     ({"optimizer": "minibatch", "batch_size": 0}, "batch_size must be an integer >= 1"),
@@ -174,6 +175,31 @@ def test_settings_are_checked_when_fitting(settings, message):
     estimator = SoftmaxRegressionClassifier(**settings)  # scikit-learn's rule: nothing checked here
     with pytest.raises(ValueError, match=message):
         estimator.fit(*_standardized("iris"))
+
+
+@pytest.mark.parametrize("settings", [
+    {"lr": "abc"}, {"lr": "0.1"}, {"lr": True}, {"lr": [0.1]}, {"l2": None}, {"l2": "x"}, {"l2": True}, {"l1": None},
+    {"momentum": None}, {"beta1": None}, {"beta2": None}, {"eps": None}, {"tol": None}, {"tol": True},
+    {"random_state": True}, {"optimizer": np.array(["adam"])}, {"init": None},
+], ids=lambda settings: "-".join(f"{k}={v!r}" for k, v in settings.items()))
+def test_a_parameter_of_the_wrong_type_is_a_value_error_naming_it(settings):
+    """scikit-learn's convention: ValueError at fit, not a TypeError from inside nor True taken as 1."""
+    (name, value), = settings.items()
+    with pytest.raises(ValueError) as caught:
+        SoftmaxRegressionClassifier(**settings).fit(*_standardized("iris"))
+    assert str(caught.value).startswith(f"{name} must be ") and str(caught.value).endswith(f"got {value!r}")
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "sgd", "newton", "lbfgs"])
+def test_batch_size_is_refused_where_the_command_line_refuses_it(capsys, optimizer):
+    """The command line's rule (its check, its words with the parameters' names), not ignored."""
+    with pytest.raises(ValueError) as caught:
+        SoftmaxRegressionClassifier(optimizer=optimizer, batch_size=8).fit(*_standardized("iris"))
+    assert str(caught.value) == (f"batch_size does not apply to optimizer={optimizer!r} "
+                                 "(use minibatch, momentum, nesterov or adam)")
+    with pytest.raises(SystemExit):
+        parse_options(["--headless", f"--optimizer={optimizer}", "--batch-size=8"])
+    assert f"--batch-size does not apply to --optimizer {optimizer} " in capsys.readouterr().err
 
 
 def test_one_class_is_refused():
