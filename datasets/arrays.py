@@ -207,14 +207,14 @@ def _names(given: Sequence[str], what: str, name: str) -> list[str]:
     """``given`` names, each non-empty text and each once."""
     if isinstance(given, (str, bytes)) or not isinstance(given, Iterable):
         raise DatasetError(f"{name}: {what} must be a sequence of names, not {_one(given)}")
-    names = []
+    names: dict[str, None] = {}  # in order, each once
     for i, item in enumerate(given):
         if not isinstance(item, str) or not item:
             raise DatasetError(f"{name}: {what}[{i}] must be a non-empty string, got {item!r}")
         if item in names:
             raise DatasetError(f"{name}: {what}: {item!r} appears more than once")
-        names.append(str(item))  # NumPy's str_ too
-    return names
+        names[str(item)] = None  # NumPy's str_ too
+    return list(names)
 
 
 def _one(value: Any) -> str:

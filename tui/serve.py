@@ -43,7 +43,7 @@ class Listening:
     @property
     def loopback(self) -> bool:
         """True when every address is a loopback one (127.0.0.0/8, ::1): this machine only."""
-        return all(ipaddress.ip_address(a).is_loopback for a in self.addresses)
+        return all(map(_is_loopback, self.addresses))
 
     @property
     def every_interface(self) -> bool:
@@ -77,8 +77,13 @@ def listening(host: str, port: int) -> Listening:
             try:
                 probe.bind(sockaddr)
             except OSError as e:
-                raise UserError(f"cannot serve on {host} port {port}: {e.strerror}") from None
+                raise port_refused(host, port, e) from None
     return Listening(host, port, addresses)
+
+
+def port_refused(host: str, port: int, error: OSError) -> UserError:
+    """The one line for a port the server cannot listen on (in use, or privileged)."""
+    return UserError(f"cannot serve on {host} port {port}: {error.strerror}")
 
 
 def startup_line(where: Listening) -> str:

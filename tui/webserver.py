@@ -15,8 +15,7 @@ from aiohttp import web
 from aiohttp.web_runner import GracefulExit
 from textual_serve.server import Server
 
-from .errors import UserError
-from .serve import Listening, refusal, startup_line
+from .serve import Listening, port_refused, refusal, startup_line
 from .signals import STOP_SIGNALS, Stopped
 
 
@@ -45,7 +44,7 @@ class DashboardServer(Server):
             web.run_app(self._make_app(), host=self.host, port=self.port, handle_signals=False,
                         print=self._listening)
         except OSError as e:
-            raise UserError(f"cannot serve on {self.where.host} port {self.where.port}: {e.strerror}") from None
+            raise port_refused(self.where.host, self.where.port, e) from None
         if self.stopped_by == signal.SIGINT:
             raise KeyboardInterrupt
         if self.stopped_by is not None:

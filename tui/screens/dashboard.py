@@ -205,7 +205,7 @@ class DashboardScreen(Screen[None]):
     def _hand_over(self) -> None:
         previous, live = self.runner.latest
         snap = live
-        if self.rewound is not None and self.past is not None:
+        if self.past is not None:  # set only at a rewound step, cleared with it
             previous, snap = None, self.past  # a past step: no last update to show the direction of
         self._draw_loss(live, snap)  # first: it reads the trainer's history, at once while the loop is parked
         drawn, viewport = self._drawn, self.decision_map.viewport
@@ -246,7 +246,7 @@ class DashboardScreen(Screen[None]):
     @property
     def shown_snapshot(self) -> Snapshot:
         """The snapshot the panels show: the past one when rewound, else the latest."""
-        return self.past if self.rewound is not None and self.past is not None else self.runner.snapshot
+        return self.past if self.past is not None else self.runner.snapshot
 
     @property
     def shown_config(self) -> RunConfig:

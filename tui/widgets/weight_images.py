@@ -77,7 +77,8 @@ def weight_images(W: np.ndarray, b: np.ndarray, scale: float, image_shape: tuple
     if W.shape[1] != h * w:
         raise ValueError(f"{W.shape[1]} weights per class are not {h} x {w} pixels")
     t = np.clip(np.asarray(W, dtype=np.float64) / scale if scale > 0 else np.zeros(W.shape), -1.0, 1.0)
-    images = t.reshape(K, h, w).repeat(z, axis=1).repeat(z, axis=2)
+    # rows repeated z times; across, each pixel's cell is drawn z cells wide (not computed z times)
+    images = t.reshape(K, h, w).repeat(z, axis=1)
     per_row = max(1, (width + GAP) // (w * z + GAP))
     mono = mode is ColorMode.MONO
     if not mono and images.shape[1] % 2:  # an odd image gets a blank lower half row
@@ -89,9 +90,9 @@ def weight_images(W: np.ndarray, b: np.ndarray, scale: float, image_shape: tuple
                                     for k in group], base)))
         for row in range(0, images.shape[1], 1 if mono else 2):
             if mono:
-                cells_of = [[Segment(_mono(images[k, row]), base)] for k in group]
+                cells_of = [[Segment(_mono(images[k, row], z), base)] for k in group]
             else:
-                cells_of = [_cells(images[k, row], images[k, row + 1], mode, base, colours) for k in group]
+                cells_of = [_cells(images[k, row], images[k, row + 1], z, mode, base, colours) for k in group]
             lines.append(Strip(_joined(cells_of, base)))
     return lines
 
@@ -115,18 +116,19 @@ def _joined(images: list[list[Segment]], base: Style) -> list[Segment]:
     return segments
 
 
-def _mono(pixels: np.ndarray) -> str:
-    """One row of pixel values in [-1, 1] as :data:`MONO_CELLS` characters."""
+def _mono(pixels: np.ndarray, z: int) -> str:
+    """One row of pixel values in [-1, 1] as :data:`MONO_CELLS` characters, ``z`` per pixel."""
     index = np.clip(np.round((pixels + 1) * 2).astype(int), 0, len(MONO_CELLS) - 1)
-    return "".join(MONO_CELLS[i] for i in index.tolist())
+    return "".join(MONO_CELLS[i] * z for i in index.tolist())
 
 
-def _cells(upper: np.ndarray, lower: np.ndarray, mode: ColorMode, base: Style,
+def _cells(upper: np.ndarray, lower: np.ndarray, z: int, mode: ColorMode, base: Style,
            colours: tuple[np.ndarray, np.ndarray, np.ndarray]) -> list[Segment]:
-    """One row of half-block cells from two rows of pixel values in [-1, 1]."""
+    """One row of half-block cells from two rows of pixel values in [-1, 1], ``z`` cells
+    across per pixel."""
     if mode is ColorMode.ANSI16:
-        return [_ansi_cell(u, v, base) for u, v in zip(upper.tolist(), lower.tolist())]
-    return [Segment(HALF_BLOCK, base + Style(color=_truecolor(u, colours), bgcolor=_truecolor(v, colours)))
+        return [_ansi_cell(u, v, z, base) for u, v in zip(upper.tolist(), lower.tolist())]
+    return [Segment(HALF_BLOCK * z, base + Style(color=_truecolor(u, colours), bgcolor=_truecolor(v, colours)))
             for u, v in zip(upper.tolist(), lower.tolist())]
 
 
@@ -148,13 +150,13 @@ def _ansi(t: float) -> Color | None:
     return Color.from_rgb(*ANSI_RGB[strong if abs(t) >= 2 / 3 else weak].tolist())
 
 
-def _ansi_cell(upper: float, lower: float, base: Style) -> Segment:
-    """A cell of two pixels in ANSI colours; a pixel of the background colour is left
+def _ansi_cell(upper: float, lower: float, z: int, base: Style) -> Segment:
+    """``z`` cells of two pixels in ANSI colours; a pixel of the background colour is left
     unpainted (the terminal's own background cannot be named as a foreground), so the cell is
     a lower half block, an upper one on the background, or blank."""
     top, bottom = _ansi(upper), _ansi(lower)
     if top is None and bottom is None:
-        return Segment(" ", base)
+        return Segment(" " * z, base)
     if top is None:
-        return Segment(LOWER_HALF_BLOCK, base + Style(color=bottom))
-    return Segment(HALF_BLOCK, base + Style(color=top, bgcolor=bottom))
+        return Segment(LOWER_HALF_BLOCK * z, base + Style(color=bottom))
+    return Segment(HALF_BLOCK * z, base + Style(color=top, bgcolor=bottom))
