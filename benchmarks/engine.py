@@ -291,6 +291,42 @@ def torch_evaluation_fn(X, y, W0, threads: int):
     return evaluation
 
 
+def inline_evaluation_fn(X, y, W0):
+    """The least NumPy can do for one evaluation at small n: the engine's own sequence of
+    NumPy calls (logits, max, true-class logits, accuracy, exp, normalizer, log, loss,
+    A - Y, both gradients, their norm) written out inline on preallocated arrays, with no
+    function call, block loop or result object of ours: the floor of any NumPy-only kernel
+    for this formula, since each call costs about a microsecond however small its array."""
+    m, K = len(X), W0.shape[0]
+    W, b, XT = W0.copy(), np.zeros(K), X.T
+    Z, top, total, true_logit = np.empty((K, m)), np.empty(m), np.empty(m), np.empty(m)
+    true_pos = y * m + np.arange(m)
+
+    def evaluation():
+        np.dot(W, XT, out=Z)
+        np.add(Z, b[:, None], out=Z)
+        np.maximum.reduce(Z, axis=0, out=top)
+        np.subtract(Z, top, out=Z)
+        np.take(Z.ravel(), true_pos, out=true_logit)
+        ties = Z.size - np.count_nonzero(Z) != m
+        correct = m - np.count_nonzero(true_logit)
+        np.exp(Z, out=Z)
+        np.add.reduce(Z, axis=0, out=total)
+        np.log(total, out=top)
+        np.subtract(top, true_logit, out=top)
+        loss = float(top.sum()) / m
+        np.divide(Z, total, out=Z)
+        flat = Z.ravel()
+        flat[true_pos] = flat[true_pos] - 1.0
+        dW, db = np.dot(Z, X), Z.sum(axis=1)
+        np.divide(dW, m, out=dW)
+        np.divide(db, m, out=db)
+        g = dW.ravel()
+        return loss, correct / m, ties, dW, db, math.sqrt(g @ g + db @ db)
+
+    return evaluation
+
+
 @contextlib.contextmanager
 def competitor(active: bool):
     """A CPU-bound process running meanwhile (when ``active``), stopped after."""
@@ -330,20 +366,31 @@ def evaluation_table(rounds: int) -> None:
                                "floor": X.sum}, rounds, 200 if n <= 1000 else 1, clock=time.thread_time)
         print(f"{'':>12} cpu   1 | {t['ours'] * 1e3:>9.3f} {t['torch'] * 1e3:>9.3f}"
               f" {t['floor'] * 1e3:>8.3f} | {t['ours'] / t['torch']:>10.2f} {t['ours'] / t['floor']:>10.2f}")
+        if n <= 1000:
+            inline = inline_evaluation_fn(X, y, W)
+            reference = single.evaluate(W, b)
+            assert abs(inline()[0] - reference.loss) <= 1e-12 * reference.loss and inline()[1] == reference.accuracy
+            t = median_rounds({"ours": lambda: single.evaluate(W, b), "inline": inline,
+                               "torch": torch_evaluation_fn(X, y, W, 1)}, rounds, 200, clock=time.thread_time)
+            print(f"{'':>12} inline  | {t['inline'] * 1e3:>9.3f} {t['torch'] * 1e3:>9.3f} {'':>8} |"
+                  f" {t['inline'] / t['torch']:>10.2f}   (ours / inline NumPy: {t['ours'] / t['inline']:.2f})")
     print("targets: ours/torch <= 0.25 at (1000,2,3) and (100000,2,3); <= 0.5 and ours/floor <= 2.0 at (60000,784,10)"
-          "\n('cpu 1': one thread each, this thread's CPU time)")
+          "\n('cpu 1': one thread each, this thread's CPU time; 'inline': the least NumPy calls can do, see"
+          " inline_evaluation_fn)")
 
 
 def threads_table(rounds: int, compete: bool) -> None:
-    """The default number of threads against 1 and 2 (target 3): ratios to the best. The
-    default is the configuration it equals (1 thread for narrow data, one per core for wide,
-    timed apart only when that is neither 1 nor 2). Two BLAS threads are timed after the
+    """The default (for wide data: chosen by timing, engine/thread_choice.py) against 1 and
+    2 threads of ours (target 3): ratios to the best. The default objective is warmed up by
+    ``WARM_UP`` evaluations first, as a run's first steps would; its rechecks of the other
+    count (every 4th evaluation after a new choice, then at doubling intervals up to one in
+    32) stay in its times. Two BLAS threads are timed after the
     others, not among them: OpenBLAS's threads spin for a while after each product, slowing
     whatever runs next."""
     from threadpoolctl import threadpool_limits
 
     shapes = [(1000, 2, 3), (100_000, 2, 3), (100_000, 10, 3), (20_000, 64, 5), (20_000, 100, 4),
-              (60_000, 784, 10)]
+              (20_000, 100, 10), (20_000, 128, 3), (60_000, 784, 10)]
     note = "beside a CPU-bound process" if compete else "alone"
     print(f"\nThreads, {note}: ms per evaluation, median of {rounds} rounds (load average {os.getloadavg()[0]:.2f});"
           " 'blas 2' is one thread of ours with two BLAS threads")
@@ -351,25 +398,28 @@ def threads_table(rounds: int, compete: bool) -> None:
     for n, d, K in shapes:
         X, y, W = problem(n, d, K)
         b = np.zeros(K)
-        one, two = Objective(X, y, K, threads=1), Objective(X, y, K, threads=2)
-        default = Objective(X, y, K).threads
-        contenders = {"1": lambda: one.evaluate(W, b), "2": lambda: two.evaluate(W, b)}
-        if default not in (1, 2):
-            contenders[str(default)] = lambda: Objective(X, y, K).evaluate(W, b)
+        default, one, two = Objective(X, y, K), Objective(X, y, K, threads=1), Objective(X, y, K, threads=2)
+        contenders = {"default": lambda: default.evaluate(W, b), "1": lambda: one.evaluate(W, b),
+                      "2": lambda: two.evaluate(W, b)}
 
         def blas_two():
             with threadpool_limits(2, user_api="blas"):
-                one._map(lambda block: _block_terms(W, b, *block, one._wide, True))
+                one._map(lambda block: _block_terms(W, b, *block, one._wide, True), 1)
 
         inner = 100 if n <= 1000 else 1
         with competitor(compete):
+            for _ in range(WARM_UP):
+                default.evaluate(W, b)
             t = median_rounds(contenders, rounds, inner)
             t["blas 2"] = median_rounds({"blas 2": blas_two}, rounds, inner)["blas 2"]
-        t["default"] = t[str(default)]
         best = min(t["1"], t["2"])
+        chosen = f"chose {default._choice.chosen}" if default._choice else "1 thread, fixed"
         print(f"{n:>8} {d:>4} {K:>3} | " + " ".join(f"{t[k] * 1e3:>8.3f}" for k in ("default", "1", "2", "blas 2"))
-              + f" | {t['default'] / best:>12.2f}  (default: {default} thread{'s' if default > 1 else ''})")
+              + f" | {t['default'] / best:>12.2f}  (default: {chosen})")
     print("target: default/best <= 1.05 (best of 1 and 2 threads of ours)")
+
+
+WARM_UP = 30
 
 
 def variants_table(rounds: int) -> None:

@@ -162,6 +162,8 @@ async def key_latency(app, key: str, character: str, changed) -> float:
 async def keys(app, latencies: dict[str, list[float]]) -> None:
     """Every key that changes the run, while it runs; ``n`` from a paused run at the end.
     (``o`` comes late: momentum can take rgb20 to convergence, which ends the run.)"""
+    from softmax_tui.engine.optimizers import OPTIMIZERS
+
     runner = app.dashboard.runner
 
     async def press(label, key, character, changed, pause=0.05):
@@ -198,8 +200,9 @@ async def keys(app, latencies: dict[str, list[float]]) -> None:
         await off_step_0()
         await press("r", "r", "r", lambda: runner.snapshot.step == 0)
         await press("space (resume)", "space", " ", lambda: runner.state, pause=0.3)
-    for _ in range(6):  # every optimizer, back to the first
+    for _ in OPTIMIZERS:  # every optimizer, back to the first (gd), so that ``n`` times a gd step
         await press("o", "o", "o", lambda: runner.optimizer, pause=0.3)
+    assert runner.optimizer == "gd", runner.optimizer
     await off_step_0()
     await press("r", "r", "r", lambda: runner.snapshot.step == 0, pause=0.3)
     for _ in range(5):

@@ -36,11 +36,13 @@ import itertools
 import math
 import os
 import threading
+import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from .blas import calling_thread_blas
+from .thread_choice import ThreadChoice
 
 #: Up to this many features a block is narrow: its logits come K-major from ``W X^T`` and it
 #: is dominated by element-wise work (exp, log, max). Wide blocks compute ``X W^T`` and
@@ -113,11 +115,14 @@ def _workspace(K: int, rows: int) -> _Workspace:
 
 
 def default_threads(n_features: int) -> int:
-    """The threads an :class:`Objective` shares its blocks among unless told: one for narrow
-    data (at most 64 features), else one per core available to this process, at most 4.
-    Measured (``benchmarks/engine.py --evaluation --compete``, 2 cores shared with other
-    work): at (60000, 784, 10) 2 threads of ours took 0.74-0.78x the time of one, two BLAS
-    threads under one of ours 4.9-5x; at (100000, 2, 3) 2 threads of ours took 2.2-5x."""
+    """The most threads an :class:`Objective` shares its blocks among unless told: one for
+    narrow data (at most 64 features), else one per core available to this process, at
+    most 4. With more than one, the objective times its evaluations to choose between one
+    thread and this many (:mod:`.thread_choice`). Measured (``benchmarks/engine.py
+    --evaluation --compete``, 2 cores): at (60000, 784, 10) 2 threads of ours took 0.54x the
+    time of one idle and 0.73x beside a CPU-bound process, two BLAS threads under one of
+    ours 0.60x and 1.33x; at (100000, 2, 3) 2 threads of ours took 1.3x, at (20000, 64, 5)
+    1.03x."""
     if n_features <= _NARROW_MAX_FEATURES:
         return 1
     return max(1, min(_MAX_THREADS, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
@@ -128,11 +133,13 @@ class Objective:
     """The objective on fixed data ``(X, y)``, evaluated at any ``(W, b)``.
 
     Block boundaries and the flat positions of the true-class logits are computed once,
-    since a trainer evaluates the same data at every step. With ``threads`` > 1 (default:
-    :func:`default_threads`) the blocks are shared among the calling thread and helpers
-    (NumPy and BLAS release the GIL inside each operation), each taking the next block not
-    yet taken; the partial sums are added in block order, so the result does not depend on
-    the number of threads or their timing.
+    since a trainer evaluates the same data at every step. On more than one thread the
+    blocks are shared among the calling thread and helpers (NumPy and BLAS release the GIL
+    inside each operation), each taking the next block not yet taken; the partial sums are
+    added in block order, so the result does not depend on the number of threads or their
+    timing. ``threads`` fixes the count; by default (None) it is chosen per evaluation
+    between one and :func:`default_threads` by timing the evaluations with a gradient
+    (:class:`.ThreadChoice`), and :attr:`threads` is the most it may use.
     """
 
     def __init__(self, X: np.ndarray, y: np.ndarray, n_classes: int, *, threads: int | None = None) -> None:
@@ -150,7 +157,8 @@ class Objective:
             yb = self.y[start:stop]
             self._blocks.append((self.X[start:stop], yb, yb * (stop - start) + np.arange(stop - start)))
         self.threads = min(default_threads(d) if threads is None else threads, len(self._blocks)) or 1
-        self._limit_blas = self.threads > 1 or min(rows, m) * d * n_classes >= _SINGLE_THREADED_PRODUCT
+        self._choice = ThreadChoice((1, self.threads)) if threads is None and self.threads > 1 else None
+        self._threaded_products = min(rows, m) * d * n_classes >= _SINGLE_THREADED_PRODUCT
 
     def __len__(self) -> int:
         return self.X.shape[0]
@@ -162,11 +170,18 @@ class Objective:
         def terms(block):
             return _block_terms(W, b, *block, self._wide, gradient)
 
-        if self._limit_blas:
-            with calling_thread_blas:
-                parts = self._map(terms)
+        timed = gradient and self._choice is not None
+        if timed:
+            threads, start = self._choice.next(), time.perf_counter()
         else:
-            parts = self._map(terms)
+            threads = self._choice.chosen if self._choice is not None else self.threads
+        if threads > 1 or self._threaded_products:
+            with calling_thread_blas:
+                parts = self._map(terms, threads)
+        else:
+            parts = self._map(terms, threads)
+        if timed:
+            self._choice.record(threads, time.perf_counter() - start)
         m = len(self)
         ce_sum, correct = parts[0][0], parts[0][1]
         for p in parts[1:]:
@@ -184,10 +199,10 @@ class Objective:
         dW, db = _finish_gradient(dW, db, m, W, l2)
         return Evaluation(loss, correct / m, dW, db, _norm(min_norm_subgradient(dW, W, l1) if l1 else dW, db))
 
-    def _map(self, terms) -> list:
-        """``terms`` of every block, in block order, computed on ``self.threads`` threads."""
+    def _map(self, terms, threads: int) -> list:
+        """``terms`` of every block, in block order, computed on ``threads`` threads."""
         blocks = self._blocks
-        if self.threads == 1:
+        if threads == 1:
             return [terms(block) for block in blocks]
         parts: list = [None] * len(blocks)
         taken = itertools.count()  # next() on it is atomic: each block is taken once
@@ -196,7 +211,7 @@ class Objective:
             while (i := next(taken)) < len(blocks):
                 parts[i] = terms(blocks[i])
 
-        helpers = [_pool().submit(work) for _ in range(self.threads - 1)]
+        helpers = [_pool().submit(work) for _ in range(threads - 1)]
         try:
             work()
         finally:
@@ -210,11 +225,11 @@ def _logits(W, b, Xb, wide: bool, work: _Workspace, out: np.ndarray) -> np.ndarr
     """A block's logits ``W x + b`` into ``out`` (K x rows): narrow blocks as ``W Xb^T``,
     wide ones as ``(Xb W^T)^T`` (see ``_NARROW_MAX_FEATURES``)."""
     if wide:
-        np.matmul(Xb, W.T, out=work.Z_rows)
-        np.copyto(out, work.Z_rows.T)
+        np.dot(Xb, W.T, out=work.Z_rows)
+        np.add(work.Z_rows.T, b[:, None], out=out)
     else:
-        np.matmul(W, Xb.T, out=out)
-    out += b[:, None]
+        np.dot(W, Xb.T, out=out)
+        out += b[:, None]
     return out
 
 
@@ -223,9 +238,9 @@ def _block_terms(W, b, Xb, yb, true_pos, wide: bool, gradient: bool):
     """One block's ``(sum of CE, correct predictions, sum of (A - Y) x^T, sum of (A - Y))``;
     the third term is d x K for wide blocks (``Xb^T (A - Y)^T``), K x d for narrow ones.
 
-    Every temporary lives in this thread's workspace. The column max is taken by K - 1
-    ``np.maximum`` passes over the K contiguous rows of Z (much faster than reducing along
-    axis 0), and a sample is predicted right when its true class's logit is that max. That
+    Every temporary lives in this thread's workspace. The column max and the normalizer are
+    reductions over axis 0, which NumPy runs as K - 1 passes over the K contiguous rows of
+    Z (adding them in class order, as ``np.sum`` does), and a sample is predicted right when its true class's logit is that max. That
     is ``argmax(z) == y`` unless two classes tie for the max, as at zero parameters, where
     ``np.argmax`` (and ``predict``) takes the first: a block with a tie, or with logits that
     are not finite, is counted again by :func:`_correct_first_max`. Overflow to a
@@ -235,24 +250,13 @@ def _block_terms(W, b, Xb, yb, true_pos, wide: bool, gradient: bool):
     K, rows = W.shape[0], Xb.shape[0]
     work = _workspace(K, rows)
     Z, top, true_logit = _logits(W, b, Xb, wide, work, work.Z), work.top, work.true_logit
-    if K == 1:
-        np.copyto(top, Z[0])
-    else:
-        np.maximum(Z[0], Z[1], out=top)
-    for k in range(2, K):
-        np.maximum(top, Z[k], out=top)
+    np.maximum.reduce(Z, axis=0, out=top)
     Z -= top
     np.take(Z.ravel(), true_pos, out=true_logit)  # z_y - max z, before Z is overwritten
     maxima = Z.size - np.count_nonzero(Z)  # the zeros of Z - max: one per sample unless tied
     correct = rows - np.count_nonzero(true_logit)
     E = np.exp(Z, out=Z)
-    total = work.total
-    if K == 1:
-        np.copyto(total, E[0])
-    else:
-        np.add(E[0], E[1], out=total)  # the sum over classes, added in class order like np.sum
-    for k in range(2, K):
-        total += E[k]
+    total = np.add.reduce(E, axis=0, out=work.total)  # row after row, in class order like np.sum
     log_total = np.log(total, out=top)
     log_total -= true_logit
     ce_sum = float(log_total.sum())
@@ -261,7 +265,7 @@ def _block_terms(W, b, Xb, yb, true_pos, wide: bool, gradient: bool):
     if not gradient:
         return ce_sum, correct, None, None
     _softmax_minus_onehot(E, total, true_pos)
-    return ce_sum, correct, Xb.T @ E.T if wide else E @ Xb, E.sum(axis=1)
+    return ce_sum, correct, np.dot(Xb.T, E.T) if wide else np.dot(E, Xb), E.sum(axis=1)
 
 
 def _correct_first_max(Z: np.ndarray, yb: np.ndarray) -> int:

@@ -299,3 +299,17 @@ def test_thinning_drops_dense_stretches_not_sparse_ones():
     # apart when taken) was thinned twice
     assert [s for s in timeline.steps if 4095 <= s <= 31095] == list(range(4095, 31096, 3000))
     assert timeline.spacing == 400 and set(np.diff(timeline.steps[-10:])) == {400}  # the slow one was thinned twice
+
+
+@pytest.mark.parametrize("name", ["sgd", "lbfgs"])
+def test_a_headless_run_keeps_no_checkpoints_and_trains_the_same(name):
+    """Headless runs and train() are never rewound: their loop drops the timeline, and the
+    numbers are those of a run that keeps one (checkpoints never change a step)."""
+    from softmax_tui.tui.headless import progress_snapshots
+
+    kept, headless = make_trainer(name, max_epochs=40), make_trainer(name, max_epochs=40)
+    kept.advance(10**6)
+    assert len(kept.timeline) > 0
+    last = list(progress_snapshots(headless, None))[-1]
+    assert headless.timeline is None
+    assert_same(last, kept.snapshot)

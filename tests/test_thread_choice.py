@@ -1,0 +1,74 @@
+"""The objective's thread count, chosen by timing its own evaluations (engine/thread_choice.py)."""
+
+import numpy as np
+import pytest
+
+from softmax_tui.engine.objective import Objective, default_threads
+from softmax_tui.engine.thread_choice import ThreadChoice
+
+
+def run(choice: ThreadChoice, seconds: dict[int, float], evaluations: int) -> list[int]:
+    """The thread counts ``choice`` picks for ``evaluations`` evaluations that take
+    ``seconds[threads]`` each."""
+    picked = []
+    for _ in range(evaluations):
+        threads = choice.next()
+        choice.record(threads, seconds[threads])
+        picked.append(threads)
+    return picked
+
+
+def test_each_count_is_tried_in_turn_before_any_is_chosen():
+    choice = ThreadChoice((1, 2), samples=3)
+    assert choice.chosen == 1  # nothing timed yet: the first candidate
+    assert run(choice, {1: 0.010, 2: 0.006}, 6) == [1, 2, 1, 2, 1, 2]
+    assert choice.chosen == 2
+
+
+def test_the_faster_count_is_used_and_the_other_timed_again_at_doubling_intervals():
+    choice = ThreadChoice((1, 2), samples=3, first_recheck=4, longest_recheck=32)
+    picked = run(choice, {1: 0.010, 2: 0.006}, 200)
+    rechecks = [i + 1 for i, threads in enumerate(picked[6:], start=6) if threads == 1]
+    # chosen at the 7th: rechecks 4, 8, 16, 32, 32, ... evaluations later
+    assert rechecks == [11, 19, 35, 67, 99, 131, 163, 195]
+
+
+def test_a_change_in_load_moves_the_choice_within_a_few_rechecks():
+    """Two threads win on an idle machine; once another process takes a core one thread
+    wins, and the choice follows; when the core is free again it goes back."""
+    choice = ThreadChoice((1, 2), samples=3, first_recheck=2, longest_recheck=4)
+    run(choice, {1: 0.010, 2: 0.006}, 40)
+    assert choice.chosen == 2
+    busy = {1: 0.011, 2: 0.015}
+    # a recheck of 1 that was due; two slow times move 2's median above 1's, so 1 is
+    # chosen; 2 is rechecked first_recheck evaluations after the new choice
+    assert run(choice, busy, 6) == [1, 2, 2, 1, 1, 2]
+    assert choice.chosen == 1
+    assert run(choice, busy, 40).count(2) == 10  # from then on two threads only at rechecks
+    run(choice, {1: 0.010, 2: 0.006}, 3 * 4)
+    assert choice.chosen == 2
+
+
+@pytest.mark.parametrize("candidates", [(1,), (2, 2), ()])
+def test_candidates_must_be_two_distinct_counts(candidates):
+    with pytest.raises(ValueError, match="two or more distinct"):
+        ThreadChoice(candidates)
+
+
+def test_wide_data_chooses_between_one_thread_and_the_default_and_narrow_data_uses_one():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(20_000, 100)), rng.integers(0, 4, 20_000)
+    W, b = rng.normal(size=(4, 100)), np.zeros(4)
+    wide = Objective(X, y, 4)
+    if default_threads(100) == 1:
+        pytest.skip("one core: nothing to choose")
+    assert wide._choice.candidates == (1, default_threads(100)) == (1, wide.threads)
+    fixed = Objective(X, y, 4, threads=1).evaluate(W, b, 0.1)
+    for _ in range(8):  # 1, n, 1, n, 1, n, then the faster: the same numbers on any count
+        ev = wide.evaluate(W, b, 0.1)
+        assert (ev.loss, ev.accuracy) == (fixed.loss, fixed.accuracy)
+        assert np.array_equal(ev.dW, fixed.dW) and np.array_equal(ev.db, fixed.db)
+    assert wide._choice._count == 8 and all(len(times) == 3 for times in wide._choice._times.values())
+    wide.evaluate(W, b, gradient=False)  # loss-only evaluations use the choice, untimed
+    assert wide._choice._count == 8
+    assert Objective(X[:, :2], y, 4)._choice is None and Objective(X, y, 4, threads=2)._choice is None
