@@ -209,7 +209,7 @@ def _feature_names(X: Any, d: int, given: Sequence[str] | None, name: str) -> li
 def _names(given: Sequence[str], what: str, name: str) -> list[str]:
     """``given`` names, each non-empty text and each once."""
     if isinstance(given, (str, bytes)) or not isinstance(given, Iterable):
-        raise DatasetError(f"{name}: {what} must be a sequence of names, not {_one(given)}")
+        raise DatasetError(f"{name}: {what} must be a sequence of names, not {described(given, quote=False)}")
     names: dict[str, None] = {}  # in order, each once
     for i, item in enumerate(given):
         if not isinstance(item, str) or not item:
@@ -220,9 +220,16 @@ def _names(given: Sequence[str], what: str, name: str) -> list[str]:
     return list(names)
 
 
-def _one(value: Any) -> str:
-    """What ``value``, given where names were expected, is: one string, or a type's name."""
-    return "one string" if isinstance(value, (str, bytes)) else f"a value of type {type(value).__name__}"
+def described(value: Any, *, quote: bool = True) -> str:
+    """What ``value``, given where something else was expected, is, in a message: with
+    ``quote`` a bool, number, str or bytes whose repr is short (40 characters at most) as
+    that repr; without it a str or bytes as "one string"; anything else as "a value of type
+    T" (T its type's name)."""
+    if quote and isinstance(value, (bool, np.bool_, numbers.Number, str, bytes)) and len(repr(value)) <= 40:
+        return repr(value)
+    if not quote and isinstance(value, (str, bytes)):
+        return "one string"
+    return f"a value of type {type(value).__name__}"
 
 
 def _label_texts(labels: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
