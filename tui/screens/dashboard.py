@@ -280,14 +280,9 @@ class DashboardScreen(Screen[None]):
 
     def _line_colors(self) -> tuple[Color, Color]:
         """The training and validation curves' colours, which their legend is written in: the
-        theme's primary and accent, made readable (see :meth:`_readable_line`)."""
+        theme's primary and accent, made readable on the plot (:meth:`LossPlot.line_color`)."""
         variables = self.app.theme_variables
-        canvas = Color.parse(variables["surface"]).rgb
-        return self._readable_line(variables["primary"], canvas), self._readable_line(variables["accent"], canvas)
-
-    def _readable_line(self, color: str, canvas: tuple[int, int, int]) -> Color:
-        """``color`` made readable on the plot (:meth:`LossPlot.line_color`)."""
-        return self.loss.line_color(Color.parse(color).rgb, canvas)
+        return self.loss.line_color(variables["primary"]), self.loss.line_color(variables["accent"])
 
     def subject(self, snap: Snapshot) -> Subject:
         """The engine's explanation of the selection at ``snap``: a training or validation point

@@ -139,8 +139,7 @@ class RaceScreen(Screen[None]):
 
     def _colors(self) -> list[Color]:
         """Each run's colour, readable on the loss plot."""
-        canvas = Color.parse(self.app.theme_variables["surface"]).rgb
-        return [self.loss.line_color(rgb, canvas) for rgb in RUN_COLORS[:len(self.labels)]]
+        return [self.loss.line_color(rgb) for rgb in RUN_COLORS[:len(self.labels)]]
 
     def _hand_over(self) -> None:
         members = self.runner.members
