@@ -27,13 +27,14 @@ import numbers
 import os
 import re
 import signal
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from softmax_tui.datasets import ArrayData, DatasetError, Pipeline, feature_rows, from_arrays
+from softmax_tui.datasets.arrays import described
 from softmax_tui.engine import SoftmaxRegression, Snapshot
 from softmax_tui.tui import converters
 from softmax_tui.tui.cli import check_drawable
@@ -61,12 +62,27 @@ REFUSED = {
     **dict.fromkeys(("compare", "race_loss"), "races are the command line's (softmax-tui --compare)"),
     "list_datasets": "the command line's (softmax-tui --list-datasets)",
 }
-#: Settings of the invocation rather than the run, with their flag's converter (None: a switch).
-INVOCATION = {"every": converters.positive_int, "paused": None}
-#: The invocation's settings that only one of train() and watch() takes, by ``headless``:
-#: the command line's rules ``--every applies to --headless only`` and ``--paused applies to
-#: the dashboard only``, said with the function's name.
-ONLY_IN = {"every": (True, "train()"), "paused": (False, "watch()")}
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """A setting of the invocation rather than the run: its flag's converter (None: a switch,
+    True when given) and whether only train() (``headless``) or only watch() takes it, as the
+    command line's rules say (``--every applies to --headless only``, ``--paused applies to
+    the dashboard only``)."""
+
+    parse: Callable[[str], Any] | None
+    headless: bool
+
+    @property
+    def function(self) -> str:
+        """The one function that takes it, as a message names it."""
+        return "train()" if self.headless else "watch()"
+
+
+#: The settings of the invocation, by name (:class:`~softmax_tui.tui.options.Options`' fields).
+INVOCATION = {"every": Invocation(converters.positive_int, headless=True),
+              "paused": Invocation(None, headless=False)}
 #: A flag in a message (``--batch-size``), with the value that may follow it (``--optimizer gd``,
 #: ``--l1 0.1``); not one that starts a quoted name (a column ``'--lr'``).
 _FLAG = re.compile(r"(?<![\w'\"-])--([a-z][a-z0-9-]*)(?: ([A-Za-z]\w*|-?\d[\w.+-]*))?")
@@ -226,11 +242,10 @@ def _options(name: str, settings: dict[str, Any], headless: bool) -> Options:
             run[key] = _value(key, value, f.default, f.metadata["parse"], f.metadata["choices"],
                               path=f.metadata["group"] == "files")
         elif key in INVOCATION:
-            parse = INVOCATION[key]
-            invocation[key] = _value(key, value, False if parse is None else None, parse, None)
-            mode, function = ONLY_IN[key]
-            if invocation[key] not in (None, False) and headless != mode:
-                raise UserError(f"{key} applies to {function} only")
+            setting = INVOCATION[key]
+            invocation[key] = _value(key, value, False if setting.parse is None else None, setting.parse, None)
+            if invocation[key] not in (None, False) and headless != setting.headless:
+                raise UserError(f"{key} applies to {setting.function} only")
         else:
             known = [*(name for name in run_fields if name not in REFUSED), *INVOCATION]
             close = difflib.get_close_matches(key, known, n=1)
@@ -252,36 +267,29 @@ def _value(key: str, value: Any, default: Any, parse, choices: tuple[str, ...] |
         return None
     if isinstance(default, bool):
         if not isinstance(value, (bool, np.bool_)):
-            raise UserError(f"{key}: must be True or False, got {_kind(value)}")
+            raise UserError(f"{key}: must be True or False, got {described(value)}")
         return bool(value)
     if choices is not None:
         if not isinstance(value, str):
-            raise UserError(f"{key}: must be one of {', '.join(choices)} as a str, got {_kind(value)}")
+            raise UserError(f"{key}: must be one of {', '.join(choices)} as a str, got {described(value)}")
         if value not in choices:
             raise UserError(f"{key}: invalid choice: {value!r} (choose from {', '.join(choices)})")
         return str(value)
     if path:
         value = os.fspath(value) if isinstance(value, os.PathLike) else value
         if not isinstance(value, str):
-            raise UserError(f"{key}: must be a path (a str or os.PathLike), got {_kind(value)}")
+            raise UserError(f"{key}: must be a path (a str or os.PathLike), got {described(value)}")
     if key == "features" and isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
         value = ",".join(value)
     if parse is converters.non_empty:  # a text setting
         if not isinstance(value, str):
-            raise UserError(f"{key}: must be a str, got {_kind(value)}")
+            raise UserError(f"{key}: must be a str, got {described(value)}")
     elif isinstance(value, (bool, np.bool_)) or not isinstance(value, (str, numbers.Real)):
-        raise UserError(f"{key}: must be a number or its text, got {_kind(value)}")
+        raise UserError(f"{key}: must be a number or its text, got {described(value)}")
     try:
         return parse(value if isinstance(value, str) else str(value))
     except argparse.ArgumentTypeError as e:
         raise UserError(f"{key}: {e}") from None
-
-
-def _kind(value: Any) -> str:
-    """What ``value`` is, in a message: a short value's repr, else its type's name."""
-    if isinstance(value, (bool, np.bool_, numbers.Number, str, bytes)) and len(repr(value)) <= 40:
-        return repr(value)
-    return f"a value of type {type(value).__name__}"
 
 
 def keywords(message: str) -> str:
@@ -308,7 +316,8 @@ def keywords(message: str) -> str:
 #: Each setting's flag (``--batch-size``), its name; the switches' values when given; the choices.
 _SETTING_OF_FLAG = {**{f.metadata["flag"]: f.name for f in fields(RunConfig)},
                     **{"--" + name: name for name in INVOCATION}}
-_SWITCHES = {**{f.name: not f.default for f in fields(RunConfig) if isinstance(f.default, bool)}, "paused": True}
+_SWITCHES = {**{f.name: not f.default for f in fields(RunConfig) if isinstance(f.default, bool)},
+             **{name: True for name, setting in INVOCATION.items() if setting.parse is None}}
 _CHOICES = {f.name: f.metadata["choices"] for f in fields(RunConfig) if f.metadata["choices"] is not None}
 
 

@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 import numpy as np
 
 from .dataset import Dataset, DatasetError
-from .labels import code_labels, is_missing, is_unusable, show
+from .labels import is_missing, is_unusable, show
 from .table import LabelTexts, TableOptions, assemble
 
 #: Array kinds read as numbers: booleans, integers, floats (as a Parquet file's columns are).
@@ -100,12 +100,12 @@ def from_arrays(
         raise DatasetError(f"{name}: row {row + 1}, column {target!r}: {problem}")
 
     options = TableOptions(drop_missing=drop_missing, categorical_target=categorical_target)
-    dataset = assemble(name, [*names, target], len(names), matrix, coded, options, explain,
-                       where_row=lambda row: f"row {row + 1}")
+    dataset, coding = assemble(name, [*names, target], len(names), matrix, coded, options, explain,
+                               where_row=lambda row: f"row {row + 1}")
     dataset = replace(dataset, description=f"{name}: {dataset.n_samples} rows, {dataset.n_features} features, "
                                            f"{dataset.n_classes} classes")
-    # The label each class came from: the first of the distinct labels coded as that class.
-    coding = code_labels([text.strip() for text in texts], name, categorical=True)
+    # The label each class came from: the first of the distinct labels coded as that class
+    # (``coded.texts`` holds ``texts``, each once, in their order).
     first = {}
     for i, k in enumerate(coding.class_of_text):
         if k >= 0:
@@ -154,7 +154,7 @@ def _array(values: Any, what: str, name: str, dtype: Any = None) -> np.ndarray:
 
 def _matrix(X: Any, name: str, *, one_row: bool = False) -> np.ndarray:
     """``X`` as a 2-D array (a 1-D one as one row if ``one_row``): float64 when every column
-    is numeric, else the object array whose cells :func:`_numbers` reads."""
+    is numeric, else the array of objects or text whose cells :func:`_numbers` reads."""
     values = _array(X, "X", name)
     if one_row and values.ndim == 1:
         X, values = [X], values[None, :]
@@ -167,14 +167,17 @@ def _matrix(X: Any, name: str, *, one_row: bool = False) -> np.ndarray:
         return np.ascontiguousarray(values, dtype=np.float64)
     if values.dtype.kind not in "OUS":
         raise DatasetError(f"{name}: X holds {values.dtype} values, not numbers (feature columns must be numeric)")
-    return _array(X, "X", name, dtype=object)  # a list's numbers stay numbers (NumPy made them all text)
+    if values.dtype.kind != "O" and not isinstance(X, np.ndarray):
+        # A sequence's numbers, which NumPy made text beside its text, stay numbers read as objects.
+        return _array(X, "X", name, dtype=object)
+    return values
 
 
 def _numbers(values: np.ndarray, columns: list[str], name: str) -> tuple[np.ndarray, dict[tuple[int, int], str]]:
     """``values`` (from :func:`_matrix`) as float64, NaN where a cell is missing, and the
     text of the missing cells that were not NaN (None, pandas' ``<NA>``) by (row, column).
     A cell that is not a number is a DatasetError naming its row and column."""
-    if values.dtype != object:
+    if values.dtype.kind in _NUMERIC_KINDS:
         return values, {}
     matrix = np.empty(values.shape, dtype=np.float64)
     missing = {}
@@ -206,7 +209,7 @@ def _feature_names(X: Any, d: int, given: Sequence[str] | None, name: str) -> li
 def _names(given: Sequence[str], what: str, name: str) -> list[str]:
     """``given`` names, each non-empty text and each once."""
     if isinstance(given, (str, bytes)) or not isinstance(given, Iterable):
-        raise DatasetError(f"{name}: {what} must be a sequence of names, not {_one(given)}")
+        raise DatasetError(f"{name}: {what} must be a sequence of names, not {described(given, quote=False)}")
     names: dict[str, None] = {}  # in order, each once
     for i, item in enumerate(given):
         if not isinstance(item, str) or not item:
@@ -217,9 +220,16 @@ def _names(given: Sequence[str], what: str, name: str) -> list[str]:
     return list(names)
 
 
-def _one(value: Any) -> str:
-    """What ``value``, given where names were expected, is: one string, or a type's name."""
-    return "one string" if isinstance(value, (str, bytes)) else f"a value of type {type(value).__name__}"
+def described(value: Any, *, quote: bool = True) -> str:
+    """What ``value``, given where something else was expected, is, in a message: with
+    ``quote`` a bool, number, str or bytes whose repr is short (40 characters at most) as
+    that repr; without it a str or bytes as "one string"; anything else as "a value of type
+    T" (T its type's name)."""
+    if quote and isinstance(value, (bool, np.bool_, numbers.Number, str, bytes)) and len(repr(value)) <= 40:
+        return repr(value)
+    if not quote and isinstance(value, (str, bytes)):
+        return "one string"
+    return f"a value of type {type(value).__name__}"
 
 
 def _label_texts(labels: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:

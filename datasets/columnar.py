@@ -86,6 +86,7 @@ def read_columnar(name: str, options: TableOptions) -> Dataset:
     labels = LabelTexts()
     for chunk in columns[target_col].chunks:
         labels.add(chunk)
-    return assemble(name, names, target_col, feature_matrix(columns, target_col), labels,
-                    options, explain,
-                    where_row=lambda row: f"row {row + 1}")
+    dataset, _ = assemble(name, names, target_col, feature_matrix(columns, target_col), labels,
+                          options, explain,
+                          where_row=lambda row: f"row {row + 1}")
+    return dataset

@@ -93,9 +93,10 @@ def read_text_table(name: str, options: TableOptions) -> Dataset:
     X, labels = _parse(source, data_start, names, target_col, delimiter, scan)
     if X.shape[0] == 0:
         raise DatasetError(f"{name}: has a header but no data rows")
-    return assemble(name, names, target_col, X, labels, options,
-                    explain=lambda bad: scan.explain("a missing or infinite value"),
-                    where_row=scan.where_row)
+    dataset, _ = assemble(name, names, target_col, X, labels, options,
+                          explain=lambda bad: scan.explain("a missing or infinite value"),
+                          where_row=scan.where_row)
+    return dataset
 
 
 def _head_lines(source: Source) -> list[str]:

@@ -11,12 +11,15 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import numpy as np
 
 from .dataset import Dataset, DatasetError
 from .labels import MISSING, UNUSABLE, code_labels
+
+if TYPE_CHECKING:
+    from .labels import LabelCoding
 
 #: File extensions read as Parquet and as Feather / Arrow IPC; anything else is text.
 PARQUET_EXTENSIONS = (".parquet", ".pq")
@@ -77,10 +80,12 @@ def assemble(
     options: TableOptions,
     explain: Callable[[np.ndarray], NoReturn],
     where_row: Callable[[int], str],
-) -> Dataset:
+) -> tuple[Dataset, LabelCoding]:
     """The Dataset of a parsed table: ``X`` (n, d) float64, NaN where a value is missing, the
     feature columns in order; ``labels`` the target column's cells. Applies the missing-value
-    and label rules.
+    and label rules. Returns it with the coding of ``labels.texts`` (:class:`LabelCoding`:
+    each distinct text's class among all the classes named, before the classes with no row
+    left are left out; the Dataset's ``class_names`` are those with rows).
 
     ``explain(bad_rows)`` raises the DatasetError for the first problem row (a missing or
     infinite value), naming where it is in the file; ``where_row(i)`` names row i (for the
@@ -118,7 +123,7 @@ def assemble(
             "a classifier needs at least two"
         )
     first_dropped = f", the first at {where_row(int(np.argmax(missing)))}" if dropped else ""
-    return Dataset(
+    dataset = Dataset(
         name=name,
         X=X,
         y=y,
@@ -132,6 +137,7 @@ def assemble(
         dropped_note=(f"dropped {dropped} row{'s' if dropped != 1 else ''} with a missing value"
                       f"{first_dropped}") if dropped else "",
     )
+    return dataset, coding
 
 
 class LabelTexts:

@@ -148,6 +148,10 @@ class _Evaluated:
     lr: float
 
 
+#: The gradient norm below which a run has converged, unless a trainer is given another.
+TOL = 1e-6
+
+
 class Trainer:
     """Owns a model, an optimizer, the data, the run state and the history."""
 
@@ -166,7 +170,7 @@ class Trainer:
         max_epochs: int | None = None,
         max_steps: int | None = None,
         patience: int | None = None,
-        tol: float = 1e-6,
+        tol: float = TOL,
         seed: int | Sequence[int] = 0,
         history_capacity: int = 2048,
         paused: bool = False,

@@ -88,10 +88,15 @@ PROBLEMS = {"iris": ("iris", None), "wine": ("wine", None), "iris-binary": ("iri
 @pytest.mark.parametrize("l2", [1e-2, 1e-3])
 @pytest.mark.parametrize("problem", list(PROBLEMS))
 def test_newton_reaches_logistic_regressions_optimum(problem, l2):
+    """In no more Newton steps than scikit-learn's newton-cholesky from the same start (zero)
+    on the same objective: its stop, a largest gradient component of 1e-12, is the stricter
+    (our gradient norm is below 1e-10 once the p parameters' largest is below 1e-10 / sqrt(p),
+    for p up to 10^4). Both converge quadratically (7 to 10 steps here)."""
     X, y = _standardized(*PROBLEMS[problem])
     ours = SoftmaxRegressionClassifier(optimizer="newton", l2=l2, tol=1e-10).fit(X, y)
-    _assert_same_model(ours, _reference(X, y, l2), X)
-    assert 1 <= ours.n_iter_[0] <= 15  # quadratic convergence
+    theirs = _reference(X, y, l2)
+    _assert_same_model(ours, theirs, X)
+    assert 1 <= ours.n_iter_[0] <= theirs.n_iter_[0]
 
 
 @pytest.mark.filterwarnings("error::sklearn.exceptions.ConvergenceWarning")
@@ -140,7 +145,10 @@ def test_labels_of_any_kind_and_dataframe_feature_names():
     assert list(ours.feature_names_in_) == list(dataset.feature_names) and ours.n_features_in_ == 4
     assert_array_equal(ours.predict(frame), np.array(dataset.class_names)[by_number.predict(dataset.X)])
     assert_array_equal(ours.coef_, by_number.coef_)
-    assert ours.score(frame, names) == by_number.score(dataset.X, dataset.y) > 0.95
+    # LogisticRegression's accuracy at the same objective's optimum: no row is within 0.05 of a
+    # tie between two classes there, and our stop (tol 1e-4) moves no logit by a tenth of that.
+    accuracy = _reference(dataset.X, dataset.y, 1e-2).score(dataset.X, dataset.y)
+    assert ours.score(frame, names) == by_number.score(dataset.X, dataset.y) == accuracy
     with pytest.raises(ValueError, match="feature names"):
         ours.predict(frame[frame.columns[::-1]])
 

@@ -9,8 +9,10 @@ import threading
 import numpy as np
 import pytest
 from textual.app import App, ComposeResult
+from textual.color import Color
 
 from softmax_tui.tui.app import SoftmaxApp
+from softmax_tui.tui.palette import luminance
 from softmax_tui.tui.options import parse_options
 from softmax_tui.tui.runner import Runner
 from softmax_tui.tui.session import build_session
@@ -203,3 +205,20 @@ async def test_a_loss_near_float64s_limit_is_drawn_at_the_plots_ceiling(top, log
 def test_an_axis_near_float64s_limit_has_no_ticks_rather_than_an_overflow():
     axis = rows_axis(0.5, 1.359e308, 15)
     assert axis.ticks == () and (axis.lo, axis.hi) == (0.5, 1.359e308)
+
+
+async def test_the_cursor_colour_is_the_themes_warning_made_readable_in_each_theme():
+    """Worked out once per theme: after a theme switch it is the new theme's, not the old one
+    kept. textual-light has textual-dark's warning colour, which its light canvas darkens."""
+    async with LossApp().run_test(size=(60, 18)) as pilot:
+        app, plot = pilot.app, pilot.app.query_one(LossPlot)
+        colors, warnings = {}, {}
+        for theme in ("textual-dark", "textual-light", "nord"):
+            app.theme = theme
+            await pilot.pause()
+            colors[theme], warnings[theme] = plot.cursor_color(), app.theme_variables["warning"]
+            assert colors[theme] == plot.line_color(warnings[theme])
+        assert warnings["textual-dark"] == warnings["textual-light"] != warnings["nord"]
+        assert colors["textual-dark"] == Color.parse(warnings["textual-dark"])  # readable as it is
+        assert luminance(colors["textual-light"].rgb) < luminance(colors["textual-dark"].rgb)
+        assert colors["nord"] not in (colors["textual-dark"], colors["textual-light"])

@@ -12,7 +12,7 @@ from softmax_tui.engine import RunState
 from softmax_tui.tui.app import SoftmaxApp
 from softmax_tui.tui.keys import KEYS
 from softmax_tui.tui.options import parse_options
-from softmax_tui.tui.rewind import MOVES, rewind_target
+from softmax_tui.tui.rewind import MOVES, Coalesced, rewind_target
 from softmax_tui.tui.screens import dashboard as dashboard_module
 from softmax_tui.tui.screens.command import CommandScreen
 from softmax_tui.tui.session import build_session
@@ -72,6 +72,20 @@ def test_each_move_goes_to_its_step_within_the_run():
     assert rewind_target("page_back", 5, 7) == 4  # a page is at least one step
     with pytest.raises(ValueError, match="no rewind move 'up'"):
         rewind_target("up", 1, 2)
+
+
+def test_requests_before_the_call_coalesce_into_one_and_later_ones_call_again():
+    queued, calls = [], []
+    coalesced = Coalesced(queued.append, lambda: calls.append(len(calls)))
+    for _ in range(5):  # a burst of keys, handled before the scheduled call
+        coalesced.request()
+    assert len(queued) == 1 and calls == []
+    queued.pop(0)()
+    assert calls == [0]
+    coalesced.request()  # after the call: a new one
+    assert len(queued) == 1
+    queued.pop(0)()
+    assert calls == [0, 1]
 
 
 def test_every_rewind_key_is_in_the_one_table():

@@ -18,6 +18,7 @@ import numpy as np
 
 from softmax_tui.datasets import Dataset, Pipeline, Prepared, load_dataset, parse_features, prepare
 from softmax_tui.engine import SoftmaxRegression, Trainer
+from softmax_tui.engine.trainer import TOL
 
 from .config import RunConfig
 from .errors import UserError
@@ -109,15 +110,17 @@ def initial_model(config: RunConfig, n_features: int, n_classes: int) -> Softmax
 
 def make_trainer(config: RunConfig, model: SoftmaxRegression, X_train: np.ndarray, y_train: np.ndarray,
                  X_val: np.ndarray | None = None, y_val: np.ndarray | None = None, *,
-                 max_epochs: int | None, paused: bool = False) -> Trainer:
+                 max_epochs: int | None, paused: bool = False, tol: float = TOL) -> Trainer:
     """The trainer of ``config``'s run of ``model`` on X_train (n, d) with labels y_train (n,)
     in 0..K-1 (and a validation split): its optimizer, learning rate (or the optimizer's
-    default), penalties, ``steps`` and ``patience``, at most ``max_epochs`` epochs, shuffling
-    from the seed's stream ``[seed, 2]``. A ValueError from the engine for a setting it
-    refuses (:class:`~softmax_tui.engine.Optimizer`, :class:`~softmax_tui.engine.Trainer`)."""
+    default), penalties, ``steps`` and ``patience``, at most ``max_epochs`` epochs, converged
+    once the objective's gradient norm falls below ``tol``, shuffling from the seed's stream
+    ``[seed, 2]``. A ValueError from the engine for a setting it refuses
+    (:class:`~softmax_tui.engine.Optimizer`, :class:`~softmax_tui.engine.Trainer`)."""
     return Trainer(model, config.make_optimizer(), X_train, y_train, X_val, y_val,
                    lr=config.learning_rate, l2=config.l2, l1=config.l1, max_epochs=max_epochs,
-                   max_steps=config.steps, patience=config.patience, seed=[config.seed, 2], paused=paused)
+                   max_steps=config.steps, patience=config.patience, tol=tol, seed=[config.seed, 2],
+                   paused=paused)
 
 
 def _names(items) -> str:

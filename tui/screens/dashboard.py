@@ -47,7 +47,7 @@ from ..options import check_options
 from ..pace import WARMUP_STEPS
 from ..race import build_entrants
 from ..recompute import Recompute
-from ..rewind import rewind_target
+from ..rewind import Coalesced, pause_to_rewind, rewind_target
 from ..runner import Runner, optimizer_after
 from ..safe_text import visible, visible_all
 from ..session import Session, build_session
@@ -143,7 +143,7 @@ class DashboardScreen(Screen[None]):
         self._rewinding: float | None = None
         self._rewind_generation = 0
         self._rewind_seconds = float("inf")  # the last recomputation's time (none yet: use the worker)
-        self._rewind_due = False  # a recomputation is scheduled after the keys queued now
+        self._recomputation = Coalesced(self.call_later, self._recompute)  # one after the keys queued now
 
     def compose(self) -> ComposeResult:
         self.parameters = ParameterBars(visible_all(self.session.feature_names),
@@ -280,14 +280,9 @@ class DashboardScreen(Screen[None]):
 
     def _line_colors(self) -> tuple[Color, Color]:
         """The training and validation curves' colours, which their legend is written in: the
-        theme's primary and accent, made readable (see :meth:`_readable_line`)."""
+        theme's primary and accent, made readable on the plot (:meth:`LossPlot.line_color`)."""
         variables = self.app.theme_variables
-        canvas = Color.parse(variables["surface"]).rgb
-        return self._readable_line(variables["primary"], canvas), self._readable_line(variables["accent"], canvas)
-
-    def _readable_line(self, color: str, canvas: tuple[int, int, int]) -> Color:
-        """``color`` made readable on the plot (:meth:`LossPlot.line_color`)."""
-        return self.loss.line_color(Color.parse(color).rgb, canvas)
+        return self.loss.line_color(variables["primary"]), self.loss.line_color(variables["accent"])
 
     def subject(self, snap: Snapshot) -> Subject:
         """The engine's explanation of the selection at ``snap``: a training or validation point
@@ -619,11 +614,8 @@ class DashboardScreen(Screen[None]):
     def action_rewind(self, move: str) -> None:
         """Show the run at the step ``move`` goes to (:func:`rewind_target`) from the step on
         screen, pausing a running run first; the latest step is the live run again."""
-        runner = self.runner
-        if runner.state is RunState.RUNNING:
-            runner.toggle()
-            runner.settle()  # the chunk in progress ran on past the step last published
-        latest = runner.snapshot.step
+        pause_to_rewind(self.runner)
+        latest = self.runner.snapshot.step
         self.show_step(rewind_target(move, latest if self.rewound is None else self.rewound, latest))
 
     def show_step(self, step: int) -> None:
@@ -633,9 +625,7 @@ class DashboardScreen(Screen[None]):
             self._go_live()
         else:
             self.rewound = step
-            if not self._rewind_due:  # one recomputation after the keys queued now
-                self._rewind_due = True
-                self.call_later(self._recompute)
+            self._recomputation.request()
         if self.runner.state.finished:
             self.refresh_bindings()  # space and n fork a rewound finished run
         self._after_key()
@@ -660,7 +650,6 @@ class DashboardScreen(Screen[None]):
     def _recompute(self) -> None:
         """Recompute the step asked for: here when the last recomputation was quick and the
         trainer is free, else in a worker (which cancels one still at work on an older step)."""
-        self._rewind_due = False
         step = self.rewound
         if step is None or (self.past is not None and self.past.step == step):
             return

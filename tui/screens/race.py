@@ -28,7 +28,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import get_current_worker
 
-from softmax_tui.engine import SECOND_ORDER_OPTIMIZERS, Milestones, RunState, Snapshot
+from softmax_tui.engine import SECOND_ORDER_OPTIMIZERS, Milestones, Snapshot
 
 from ..frames import FRAMES_PER_SECOND, FrameClock
 from ..keys import RACE, bindings
@@ -36,7 +36,7 @@ from ..ladder import DEFAULT_SPEED
 from ..mapview import MapView, Selection
 from ..messages import Parked, RunChanged
 from ..race import Entrants, RaceRunner
-from ..rewind import rewind_target
+from ..rewind import Coalesced, pause_to_rewind, rewind_target
 from ..runner import Runner
 from ..safe_text import visible
 from ..widgets.decision_map import DecisionMap
@@ -74,6 +74,7 @@ class RaceScreen(Screen[None]):
         #: The past step shown, every run's snapshot and milestones then (None: live).
         self.rewound: tuple[int, tuple[Snapshot, ...], tuple[Milestones, ...]] | None = None
         self._wanted: int | None = None  # the step the rewind keys queued now go to
+        self._show_later = Coalesced(self.call_later, self._show_wanted)  # once, after those keys
 
     @property
     def member(self) -> Runner:
@@ -139,8 +140,7 @@ class RaceScreen(Screen[None]):
 
     def _colors(self) -> list[Color]:
         """Each run's colour, readable on the loss plot."""
-        canvas = Color.parse(self.app.theme_variables["surface"]).rgb
-        return [self.loss.line_color(rgb, canvas) for rgb in RUN_COLORS[:len(self.labels)]]
+        return [self.loss.line_color(rgb) for rgb in RUN_COLORS[:len(self.labels)]]
 
     def _hand_over(self) -> None:
         members = self.runner.members
@@ -219,14 +219,11 @@ class RaceScreen(Screen[None]):
         """Every run as it was at the step ``move`` goes to (:func:`~..rewind.rewind_target`),
         pausing the race first; at the last step the race is live again. Keys in a burst (a
         held ←) move the step asked for, and only the last one is recomputed."""
-        if self.runner.state is RunState.RUNNING:
-            self.runner.toggle()
-            self.runner.settle()  # the runs stop in lockstep, past the steps last published
+        pause_to_rewind(self.runner)  # the runs stop in lockstep, past the steps last published
         last = self.runner.last_step
         shown = self._wanted if self._wanted is not None else self.rewound[0] if self.rewound else last
-        if self._wanted is None:
-            self.call_later(self._show_wanted)
         self._wanted = rewind_target(move, shown, last)
+        self._show_later.request()
 
     def _show_wanted(self) -> None:
         step, self._wanted = self._wanted, None

@@ -114,18 +114,19 @@ class LossPlot(QuietSubtitle, BaseStyle, PlotextPlot, can_focus=False):
         self.set_subtitle(request.legend)
         self.refresh_changed(old, self._lines)
 
-    def line_color(self, rgb: tuple[int, int, int], canvas: tuple[int, int, int]) -> Color:
-        """A curve's colour ``rgb`` made readable on the plot's ``canvas`` (the theme's surface,
-        as textual-plotext paints it), then on the panel's background under the legend: the
-        two are both dark or both light, so the second step keeps the first one's contrast."""
-        on_canvas = Color.parse(self.readable(rgb, canvas))
+    def line_color(self, color: str | tuple[int, int, int]) -> Color:
+        """A line's colour ``color`` (RGB, or a colour's text such as a theme variable's)
+        made readable on the plot's canvas (the theme's surface, as textual-plotext paints
+        it), then on the panel's background under the legend: the two are both dark or both
+        light, so the second step keeps the first one's contrast."""
+        rgb = Color.parse(color).rgb if isinstance(color, str) else color
+        on_canvas = Color.parse(self.readable(rgb, Color.parse(self.app.theme_variables["surface"]).rgb))
         return Color.parse(self.readable(on_canvas.rgb))
 
     def cursor_color(self) -> Color:
         """The rewind cursor's colour: the theme's warning colour, readable on the plot
-        (:meth:`line_color`)."""
-        variables = self.app.theme_variables
-        return self.line_color(Color.parse(variables["warning"]).rgb, Color.parse(variables["surface"]).rgb)
+        (:meth:`line_color`); worked out once per theme (and style change)."""
+        return self._cached("cursor", lambda: self.line_color(self.app.theme_variables["warning"]))
 
     def render_line(self, y: int) -> Strip:
         """The plot's lines, ready-made (a new subtitle does not re-render them)."""

@@ -135,13 +135,13 @@ class ParameterBars(LinesView):
         self.image_shape = image_shape
         self._W: np.ndarray | None = None
         self._b: np.ndarray | None = None
-        self._previous: np.ndarray | None = None  # the parameter vector before the last update
+        self._previous: tuple[np.ndarray, np.ndarray] | None = None  # (W, b) before the last update
         self.layout_name = ""
 
     def show(self, W: np.ndarray, b: np.ndarray, previous: tuple[np.ndarray, np.ndarray] | None) -> None:
         """New parameters, and the ones before the last update (for the arrows)."""
         self._W, self._b = W, b
-        self._previous = None if previous is None else parameter_vector(*previous)
+        self._previous = previous
         self.rebuild()
 
     # -- layouts -----------------------------------------------------------------------------
@@ -150,24 +150,11 @@ class ParameterBars(LinesView):
         size = self.scrollable_content_region.size
         if self._W is None or not size:
             return
-        K, d = self._W.shape
-        values = parameter_vector(self._W, self._b)
-        scale = nice_scale(float(np.abs(values).max(initial=0.0)))
-        bars_fit = size.width >= label_width(K, d) + 2 + MIN_BAR + 1 + VALUE_WIDTH
-        matrix_fits = 3 + (d + 1) * CELL_WIDTH <= size.width and K + 1 <= size.height
-        if self._images_fit(size.width):
-            self.layout_name = "images"
+        if self._images_fit(size.width):  # the bar values are not needed: the pixels are W's
             scale = nice_scale(colour_scale(self._W))
-            lines = self._images(scale, size.width, size.height)
-        elif bars_fit and (len(values) <= size.height or (not matrix_fits and len(values) <= MAX_SCROLLED_BARS)):
-            self.layout_name = "bars"
-            lines = self._bars(values, scale, size.width)
-        elif matrix_fits:
-            self.layout_name = "matrix"
-            lines = self._matrix(values, scale, K, d)
+            self.layout_name, lines = "images", self._images(scale, size.width, size.height)
         else:
-            self.layout_name = "strip"
-            lines = self._strip(values, scale, K, d, size.width)
+            self.layout_name, scale, lines = self._values_layout(size.width, size.height)
         self.set_lines(lines)
         shown = "" if self.layout_name == "bars" else f"{self.layout_name} · "
         if cue := self.scroll_cue():
@@ -178,6 +165,21 @@ class ParameterBars(LinesView):
             self.set_subtitle(f"{shown}±{scale:g}")
         else:
             self.set_subtitle(f"{shown}±{scale:g} · ▲▼ last step")
+
+    def _values_layout(self, width: int, height: int) -> tuple[str, float, list[Strip]]:
+        """The layout of the parameter values that fits the panel (``width`` x ``height``
+        cells): bars, the matrix or the strip (see the module docstring), as its name, the
+        values' shared scale and its lines."""
+        K, d = self._W.shape
+        values = parameter_vector(self._W, self._b)
+        scale = nice_scale(float(np.abs(values).max(initial=0.0)))
+        bars_fit = width >= label_width(K, d) + 2 + MIN_BAR + 1 + VALUE_WIDTH
+        matrix_fits = 3 + (d + 1) * CELL_WIDTH <= width and K + 1 <= height
+        if bars_fit and (len(values) <= height or (not matrix_fits and len(values) <= MAX_SCROLLED_BARS)):
+            return "bars", scale, self._bars(values, scale, width)
+        if matrix_fits:
+            return "matrix", scale, self._matrix(values, scale, K, d)
+        return "strip", scale, self._strip(values, scale, K, d, width)
 
     def _styles(self) -> tuple[Style, Style, Style, Style]:
         """Positive, negative, axis and label styles over the base style."""
@@ -194,7 +196,7 @@ class ParameterBars(LinesView):
         half = max(2, room // 2)
         value_width = VALUE_WIDTH + 1 + max(0, room - 2 * half)  # the line exactly as wide as the panel
         lines = []
-        for label, value, arrow in zip(labels, values.tolist(), directions(values, self._previous)):
+        for label, value, arrow in zip(labels, values.tolist(), self._directions(values)):
             sign = _signed(value, positive, negative, axis)
             left, right = bar_cells(value, scale, half)
             lines.append(Strip([
@@ -206,6 +208,11 @@ class ParameterBars(LinesView):
                 Segment(value_text(value, VALUE_WIDTH).rjust(value_width), sign),
             ]))
         return lines
+
+    def _directions(self, values: np.ndarray) -> list[str]:
+        """The arrows of the parameter vector ``values``: :func:`directions` since the last
+        update's parameters (none at step 0 or at a past step)."""
+        return directions(values, None if self._previous is None else parameter_vector(*self._previous))
 
     def _images_fit(self, width: int) -> bool:
         shape = self.image_shape
@@ -229,7 +236,7 @@ class ParameterBars(LinesView):
         header += "b[k]".rjust(CELL_WIDTH)
         lines = [Strip([Segment(header, label_style)])]
         W, b = values[: K * d].reshape(K, d), values[K * d :]
-        arrows = directions(values, self._previous)
+        arrows = self._directions(values)
         arrows_w = np.array(arrows[: K * d]).reshape(K, d)
         arrows_b = arrows[K * d :]
         for k in range(K):
