@@ -4,8 +4,6 @@ Pure NumPy. Every loader returns a Dataset of raw columns; ``prepare`` splits it
 raw columns to model features through a Pipeline fitted on the training rows.
 """
 
-import importlib
-
 from .builtin import (
     MAX_CLASSES,
     MAX_SAMPLES,
@@ -58,4 +56,5 @@ def __getattr__(name: str):
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    # __import__, as an import statement does (-X importtime lists the module: engine/__init__.py)
+    return getattr(__import__(f"{__name__}.{module}", fromlist=[name]), name)

@@ -8,8 +8,6 @@ import X`` works for each of them as for a name bound here.
 
 from __future__ import annotations
 
-import importlib
-
 # Bound at once, not on first use: ``softmax`` is also the name of its module, which the
 # import system binds here when any module imports it (model.py does, on every run), and a
 # module attribute hides __getattr__.
@@ -53,7 +51,9 @@ def __getattr__(name: str):
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    # __import__, as an import statement does (importlib.import_module would hide the module
+    # from -X importtime, which then counts its time as its importer's own)
+    value = getattr(__import__(f"{__name__}.{module}", fromlist=[name]), name)
     globals()[name] = value
     return value
 
