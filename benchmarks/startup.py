@@ -12,6 +12,16 @@ the child until its exit or its first frame): on a shared machine the CPU time h
 depends on the load, the wall-clock time does (the load average is printed with them).
 PYTHONDONTWRITEBYTECODE is removed from the children's environment (users' runs write and
 reuse bytecode).
+
+``--python PATH`` measures another environment: PATH is its interpreter, and the console
+script beside it (``softmax-tui`` in the same bin folder) is the one run; the default is
+the interpreter running this script. An editable install (``pip install -e``, as the
+development set-up makes) adds an import hook to every start of its interpreter, the
+yardstick's too, that a user's ``pip install softmax-tui`` does not have; to measure what
+users run, install the package normally into a fresh environment and point at it:
+
+    python3 -m venv /tmp/su-venv && /tmp/su-venv/bin/pip install .
+    python benchmarks/startup.py --python /tmp/su-venv/bin/python
 """
 
 from __future__ import annotations
@@ -34,9 +44,8 @@ from softmax_tui.tui.runner import Runner
 shown = Runner.shown
 def first_shown(self, step):
     shown(self, step)
-    import os
-    cpu = os.times()
-    print("frame", cpu.user + cpu.system, flush=True)
+    import time
+    print("frame", time.process_time(), flush=True)
     Runner.shown = shown
 Runner.shown = first_shown
 
@@ -55,18 +64,22 @@ def environment() -> dict[str, str]:
 
 
 def until_exit(argv: list[str]) -> tuple[float, float]:
-    """Wall-clock and CPU seconds of a child running ``argv`` to its exit."""
-    start, before = time.perf_counter(), os.times()
-    subprocess.run(argv, env=environment(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    after = os.times()
-    cpu = after.children_user + after.children_system - before.children_user - before.children_system
-    return time.perf_counter() - start, cpu
-
-
-def until_first_frame() -> tuple[float, float]:
-    """Wall-clock and CPU seconds from a dashboard child's start to its first frame."""
+    """Wall-clock and CPU seconds of a child running ``argv`` to its exit (the CPU time from
+    its resource usage, to the microsecond: os.times counts clock ticks, 10 ms)."""
     start = time.perf_counter()
-    with subprocess.Popen([sys.executable, "-c", FIRST_FRAME], env=environment(), stdout=subprocess.PIPE,
+    child = subprocess.Popen(argv, env=environment(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise subprocess.CalledProcessError(child.returncode, argv)
+    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime
+
+
+def until_first_frame(python: str) -> tuple[float, float]:
+    """Wall-clock and CPU seconds from the start of a dashboard child run by the interpreter
+    ``python`` to its first frame."""
+    start = time.perf_counter()
+    with subprocess.Popen([python, "-c", FIRST_FRAME], env=environment(), stdout=subprocess.PIPE,
                           stderr=subprocess.DEVNULL, text=True) as child:
         line = child.stdout.readline().split()
         elapsed = time.perf_counter() - start
@@ -79,18 +92,23 @@ def until_first_frame() -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=11)
+    parser.add_argument("--python", default=sys.executable, metavar="PATH",
+                        help="the interpreter of the environment to measure, with softmax-tui beside it "
+                        "(default: this one)")
     args = parser.parse_args()
-    script = os.path.join(os.path.dirname(sys.executable), "softmax-tui")
-    runs = {"numpy": lambda: until_exit([sys.executable, "-c", "import numpy"]),
+    script = os.path.join(os.path.dirname(args.python), "softmax-tui")
+    if not os.access(script, os.X_OK):
+        parser.error(f"no softmax-tui beside {args.python}")
+    runs = {"numpy": lambda: until_exit([args.python, "-c", "import numpy"]),
             "headless": lambda: until_exit([script, "--headless", "--epochs", "1"]),
-            "dashboard": until_first_frame}
+            "dashboard": lambda: until_first_frame(args.python)}
     for run in runs.values():  # warm the disk cache and write bytecode
         run()
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in runs}
     for _ in range(args.repeats):
         for name, run in runs.items():
             times[name].append(run())
-    print(f"Start-up, median of {args.repeats} (load average {os.getloadavg()[0]:.2f}); ms")
+    print(f"Start-up of {script}, median of {args.repeats} (load average {os.getloadavg()[0]:.2f}); ms")
     for clock, index in (("wall", 0), ("cpu", 1)):
         median = {name: statistics.median(t[index] for t in values) for name, values in times.items()}
         ratio = statistics.median(h[index] / n[index] for h, n in zip(times["headless"], times["numpy"]))

@@ -14,7 +14,6 @@ from .builtin import (
     list_datasets,
     load_dataset,
 )
-from .arrays import ArrayData, feature_rows, from_arrays
 from .dataset import Dataset, DatasetError
 from .prepare import Prepared, prepare
 from .table import TableOptions, is_table_path, load_table
@@ -46,11 +45,16 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    """``load_csv`` on first use: the CSV reader (csv, a thread pool) costs every start a few
-    milliseconds that a run on a built-in set does not need."""
-    if name == "load_csv":
-        from .csv_loader import load_csv
+#: Names imported on first use, with their modules: the CSV reader (csv, a thread pool) and
+#: the arrays of the Python API (decimal) cost every start milliseconds that a run on a
+#: built-in set does not need.
+_LAZY = {"load_csv": "csv_loader", "ArrayData": "arrays", "feature_rows": "arrays", "from_arrays": "arrays"}
 
-        return load_csv
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def __getattr__(name: str):
+    """A name of :data:`_LAZY` from its module, imported now; an AttributeError for any other."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    # __import__, as an import statement does (-X importtime lists the module: engine/__init__.py)
+    return getattr(__import__(f"{__name__}.{module}", fromlist=[name]), name)

@@ -1,26 +1,16 @@
-"""softmax_tui.engine: exact softmax regression in NumPy (no terminal code here)."""
+"""softmax_tui.engine: exact softmax regression in NumPy (no terminal code here).
 
-from .curvature import Hessian, Spectrum, spectrum
-from .explain import LossTerms, PointExplanation, explain_loss, explain_point, explain_weights
-from .geometry import (
-    NO_SPREAD,
-    ONE_DIMENSIONAL,
-    Boundary,
-    Plane,
-    axis_plane,
-    default_plane,
-    grid,
-    pairwise_boundaries,
-    pca_plane,
-    plane_logits,
-    triple_point,
-)
-from .history import METRICS, History
-from .model import INITIALIZERS, SoftmaxRegression, as_labels, fold_standardization, initial_parameters
-from .objective import Evaluation, evaluate
-from .race import MAX_MEMBERS, MIN_MEMBERS, Milestones, Race
-from .optimizers import OPTIMIZERS, Adam, Momentum, Nesterov, Optimizer, UpdateRule
-from .second_order import SECOND_ORDER_OPTIMIZERS
+The names below are imported from their modules on first use (:func:`__getattr__`), so a
+run loads only the modules it uses: ``softmax-tui --headless`` never loads the explanations,
+the decision map's geometry, the curvature's spectrum or races. ``from softmax_tui.engine
+import X`` works for each of them as for a name bound here.
+"""
+
+from __future__ import annotations
+
+# Bound at once, not on first use: ``softmax`` is also the name of its module, which the
+# import system binds here when any module imports it (model.py does, on every run), and a
+# module attribute hides __getattr__.
 from .softmax import (
     cross_entropy,
     log_softmax,
@@ -32,14 +22,41 @@ from .softmax import (
     softmax,
     softmax_jacobian,
 )
-from .timeline import Checkpoint, Timeline
-from .trainer import RunState, Snapshot, Trainer
 
-__all__ = [
-    "NO_SPREAD", "ONE_DIMENSIONAL", "Adam", "Boundary", "Checkpoint", "Evaluation", "Hessian", "History", "INITIALIZERS", "LossTerms", "METRICS", "Momentum", "Nesterov",
-    "OPTIMIZERS", "Optimizer", "Plane", "SECOND_ORDER_OPTIMIZERS", "PointExplanation", "MAX_MEMBERS", "MIN_MEMBERS", "Milestones", "Race", "RunState", "Snapshot", "SoftmaxRegression", "Spectrum",
-    "Timeline", "Trainer", "UpdateRule", "as_labels", "axis_plane", "cross_entropy", "default_plane", "evaluate",
-    "explain_loss", "explain_point", "explain_weights", "fold_standardization", "grid", "initial_parameters", "log_softmax",
-    "loss_grad_logits", "loss_grad_logits_chain", "loss_grad_probs", "one_hot", "pairwise_boundaries",
-    "pca_plane", "plane_logits", "sigmoid", "softmax", "softmax_jacobian", "spectrum", "triple_point",
-]
+#: Each module's public names, imported on first use.
+_MODULE_EXPORTS: dict[str, tuple[str, ...]] = {
+    "curvature": ("Hessian", "Spectrum", "spectrum"),
+    "explain": ("LossTerms", "PointExplanation", "explain_loss", "explain_point", "explain_weights"),
+    "geometry": ("NO_SPREAD", "ONE_DIMENSIONAL", "Boundary", "Plane", "axis_plane", "default_plane", "grid",
+                 "pairwise_boundaries", "pca_plane", "plane_logits", "triple_point"),
+    "history": ("METRICS", "History"),
+    "model": ("INITIALIZERS", "SoftmaxRegression", "as_labels", "fold_standardization", "initial_parameters"),
+    "objective": ("Evaluation", "evaluate"),
+    "race": ("MAX_MEMBERS", "MIN_MEMBERS", "Milestones", "Race"),
+    "optimizers": ("OPTIMIZERS", "Adam", "Momentum", "Nesterov", "Optimizer", "UpdateRule"),
+    "second_order": ("SECOND_ORDER_OPTIMIZERS",),
+    "timeline": ("Checkpoint", "Timeline"),
+    "trainer": ("RunState", "Snapshot", "Trainer"),
+}
+#: public name -> the module (of this package) that defines it
+_EXPORTS: dict[str, str] = {name: module for module, names in _MODULE_EXPORTS.items() for name in names}
+
+__all__ = ["cross_entropy", "log_softmax", "loss_grad_logits", "loss_grad_logits_chain", "loss_grad_probs", "one_hot",
+           "sigmoid", "softmax", "softmax_jacobian", *_EXPORTS]
+
+
+def __getattr__(name: str):
+    """The public ``name`` from its module (:data:`_EXPORTS`), imported now and bound here;
+    an AttributeError for any other name."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    # __import__, as an import statement does (importlib.import_module would hide the module
+    # from -X importtime, which then counts its time as its importer's own)
+    value = getattr(__import__(f"{__name__}.{module}", fromlist=[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

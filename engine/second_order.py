@@ -59,11 +59,14 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .curvature import Hessian
 from .objective import Evaluation, Objective
+
+if TYPE_CHECKING:
+    from .curvature import Hessian
 
 SECOND_ORDER_OPTIMIZERS = ("newton", "lbfgs")
 #: Up to this many parameters on the prediction subspace, Newton solves with the whole
@@ -124,6 +127,8 @@ class Newton:
     def direction(self, X: np.ndarray, W: np.ndarray, b: np.ndarray, G: np.ndarray, l2: float) -> np.ndarray:
         """The Newton step ``p`` (K, d+1) at ``(W, b)`` with gradient ``G`` (K, d+1) on data X
         (n, d): shift part in closed form, prediction part dense or by Newton-CG."""
+        from .curvature import Hessian  # Newton's alone: no other optimizer's run loads it
+
         K, D = G.shape
         Gc = G - G.sum(axis=0) / K  # (sum / K: np.mean's overhead is a tenth of a small step)
         if (K - 1) * D <= self.dense_max:

@@ -17,7 +17,6 @@ from softmax_tui.datasets import DatasetError, list_datasets
 from .errors import UserError
 from .entry import interrupted
 from .headless import EXIT_USER_ERROR, ClosedOutput, run_headless
-from .modelfile import check_writable, save_model
 from .options import Options, parse_options
 from .safe_text import visible
 from .session import Session, build_session
@@ -123,6 +122,8 @@ def _dashboard_session(options: Options) -> tuple[Session, Entrants | None]:
     """The dashboard's session (the first run's, in a race) and a race's entrants, checked as
     the dashboard needs them: the ``--save-model`` folder writable, the classes drawable."""
     if options.save_model:
+        from .modelfile import check_writable  # model files are written on request only
+
         check_writable(options.save_model)
     entrants = None
     if options.compare is not None:
@@ -159,6 +160,8 @@ def _dashboard(options: Options) -> int:
         pass
     notes = []
     if options.save_model:
+        from .modelfile import save_model
+
         save_model(options.save_model, app.session.saved_model())
         notes.append(f"model saved to {visible(options.save_model)}")
     stopped = Stopped(app.stopped_by) if app.stopped_by else None

@@ -16,18 +16,19 @@ import errno
 import json
 import time
 from collections.abc import Iterator
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from softmax_tui.engine import SECOND_ORDER_OPTIMIZERS, RunState, Snapshot, Trainer
 
-from .errors import UserError
-from .history import HistoryError, HistoryFile
-from .modelfile import check_writable, save_model
+from .errors import HistoryError, UserError
 from .entry import EXIT_INTERRUPTED
 from .numbers import finite
 from .safe_text import visible
 from .signals import Stopped, stop_signals_raise
 from .session import Session
+
+if TYPE_CHECKING:
+    from .history import HistoryFile
 
 EXIT_OK, EXIT_USER_ERROR, EXIT_DIVERGED, EXIT_PIPE_CLOSED = 0, 2, 3, 141
 
@@ -170,8 +171,14 @@ def run_headless(session: Session, out: TextIO, err: TextIO) -> int:
     """
     options = session.options
     if options.save_model:
+        from .modelfile import check_writable  # model files are written on request only
+
         check_writable(options.save_model)
-    history = HistoryFile(options.history) if options.history else None
+    history = None
+    if options.history:
+        from .history import HistoryFile  # only with --history: it imports csv
+
+        history = HistoryFile(options.history)
     try:
         return _run(_Run(session, out, history), err)
     finally:
@@ -201,7 +208,7 @@ def _run(run: _Run, err: TextIO) -> int:
     unsaved = None
     if options.save_model:
         try:
-            save_model(options.save_model, session.saved_model())
+            _keep_model(session)
         except UserError as e:  # a full disk, say: the done event below still holds W and b
             unsaved = e
     try:
@@ -226,6 +233,8 @@ def _keep_model(session: Session) -> str:
     path = session.options.save_model
     if not path:
         return ""
+    from .modelfile import save_model  # model files are written on request only
+
     save_model(path, session.saved_model())
     return f"model saved to {path}"
 

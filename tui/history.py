@@ -13,16 +13,12 @@ import os
 
 from softmax_tui.engine import Snapshot
 
-from .errors import UserError
+from .errors import HistoryError, UserError
 from .numbers import finite
 
 #: Bytes read back at a time when rows are dropped (:meth:`HistoryFile.cut`).
 CUT_BLOCK = 1 << 16
 HISTORY_COLUMNS = ("step", "epoch", "loss", "train_accuracy", "val_loss", "val_accuracy")
-
-
-class HistoryError(UserError):
-    """The ``--history`` file could not be written (a full disk, say)."""
 
 
 class HistoryFile:

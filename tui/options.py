@@ -12,16 +12,18 @@ import argparse
 import os
 import sys
 from dataclasses import dataclass, field, fields, replace
+from typing import TYPE_CHECKING
 
 from softmax_tui.datasets import is_table_path
 from softmax_tui.engine import SECOND_ORDER_OPTIMIZERS
 
 from . import converters
-from .compare import Member, parse_members
 from .config import OWN_BATCH_OPTIMIZERS, RunConfig
 from .errors import UserError
 from .safe_text import visible
 
+if TYPE_CHECKING:
+    from .compare import Member
 
 
 def package_version() -> str:
@@ -89,7 +91,11 @@ class Options:
 
     def members(self) -> tuple[Member, ...]:
         """The runs ``--compare`` lists (:func:`~.compare.parse_members`); empty without it."""
-        return parse_members(self.compare, self.run) if self.compare is not None else ()
+        if self.compare is None:
+            return ()
+        from .compare import parse_members  # a race's: it imports the engine's races, which a plain run never needs
+
+        return parse_members(self.compare, self.run)
 
     def to_dict(self) -> dict:
         """The full configuration, the run's fields then the invocation's, by name;
@@ -141,7 +147,13 @@ def build_parser() -> argparse.ArgumentParser:
         "the loss curve, a decision map and the softmax Jacobian. --headless trains without a "
         "screen and prints one JSON object per line.",
         formatter_class=_HelpFormatter,
+        add_help=False,
     )
+    # -h added as argparse adds it, but to the "options" group, not through the parser: the
+    # parser's own add_argument builds a help formatter, which imports shutil (2 ms) to read
+    # the terminal's width, and only --help and usage messages need one.
+    p._optionals.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
+                              help="show this help message and exit")
     files = _add_run_arguments(p)["files"]
     files.add_argument("--save-model", metavar="FILE", type=converters.output_path,
                        help="write the model as JSON when training ends (the dashboard: when it closes), "

@@ -74,7 +74,8 @@ import numpy as np
 from softmax_tui.engine import OPTIMIZERS, SECOND_ORDER_OPTIMIZERS, RunState, Snapshot
 
 from .config import DEFAULT_LR, OPTIMIZER_SETTINGS, RunConfig
-from .history import HistoryError, HistoryFile
+from .errors import HistoryError
+from .history import HistoryFile
 from .ladder import DEFAULT_SPEED, LEARNING_RATES, next_rung
 from .pace import Pace
 from .session import Session

@@ -13,6 +13,7 @@ makes exactly the predictions it made when it was saved.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,8 +23,10 @@ from softmax_tui.engine.trainer import TOL
 
 from .config import RunConfig
 from .errors import UserError
-from .modelfile import SavedModel, load_model
 from .options import Options
+
+if TYPE_CHECKING:
+    from .modelfile import SavedModel
 
 
 @dataclass
@@ -59,6 +62,8 @@ class Session:
         The configuration is the command line's with the run's configuration as it is now
         (the dashboard can change the optimizer and learning rate while it runs), the values
         the run resolved from it, and where it got to."""
+        from .modelfile import SavedModel  # model files are read and written on request only
+
         snap, config = self.trainer.snapshot, self.config
         record = {
             **replace(self.options, run=config).to_dict(),
@@ -75,7 +80,11 @@ def build_session(options: Options, dataset: Dataset | None = None) -> Session:
     ``dataset``, when given, is the data ``options`` describe, already read (a pipe can be read
     only once)."""
     run = options.run
-    saved = load_model(run.load_model) if run.load_model else None
+    saved = None
+    if run.load_model:
+        from .modelfile import load_model  # model files are read and written on request only
+
+        saved = load_model(run.load_model)
     if dataset is None:
         dataset = load_dataset(run.dataset, samples=run.samples, classes=run.classes,
                                noise=run.noise, seed=run.data_rng_seed, table=run.table)
