@@ -25,8 +25,9 @@ Speed (issue 17; ``benchmarks/engine.py`` prints each ratio): with many features
 thin products are nearly all the time, and the BLAS library runs them at about half its
 square-product rate even with the block in cache, so blocks are spread over threads of our
 own, each product on one thread (:mod:`.blas`); with few features the element-wise work
-dominates, and runs on the calling thread alone (threads of ours were measured slower: the
-operations on a block are too short to share the interpreter).
+dominates, and its operations on a block are so short that threads of ours mostly wait for
+the interpreter. Whether threads win depends on the shape and on what else the machine
+runs, so the objective times its own evaluations to choose (:mod:`.thread_choice`).
 """
 
 from __future__ import annotations
@@ -114,17 +115,15 @@ def _workspace(K: int, rows: int) -> _Workspace:
     return work
 
 
-def default_threads(n_features: int) -> int:
-    """The most threads an :class:`Objective` shares its blocks among unless told: one for
-    narrow data (at most 64 features), else one per core available to this process, at
-    most 4. With more than one, the objective times its evaluations to choose between one
-    thread and this many (:mod:`.thread_choice`). Measured (``benchmarks/engine.py
-    --evaluation --compete``, 2 cores): at (60000, 784, 10) 2 threads of ours took 0.54x the
-    time of one idle and 0.73x beside a CPU-bound process, two BLAS threads under one of
-    ours 0.60x and 1.33x; at (100000, 2, 3) 2 threads of ours took 1.3x, at (20000, 64, 5)
-    1.03x."""
-    if n_features <= _NARROW_MAX_FEATURES:
-        return 1
+def default_threads() -> int:
+    """The most threads an :class:`Objective` shares its blocks among unless told: one per
+    core available to this process, at most 4. With more than one, the objective times its
+    evaluations to choose between one thread and this many (:mod:`.thread_choice`), at any
+    number of features: measured (``benchmarks/engine.py --evaluation --compete``, 2 cores)
+    two threads of ours took 0.54x the time of one at (60000, 784, 10) idle and 0.73x
+    beside a CPU-bound process, 0.87x and 1.08x at (20000, 64, 5), 1.16x and 1.05x at
+    (100000, 2, 3); two BLAS threads under one of ours 0.57x and 1.22x at (60000, 784, 10),
+    3.3x beside the busy process at (20000, 64, 5)."""
     return max(1, min(_MAX_THREADS, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                       else os.cpu_count() or 1))
 
@@ -156,7 +155,7 @@ class Objective:
             stop = min(start + rows, m)
             yb = self.y[start:stop]
             self._blocks.append((self.X[start:stop], yb, yb * (stop - start) + np.arange(stop - start)))
-        self.threads = min(default_threads(d) if threads is None else threads, len(self._blocks)) or 1
+        self.threads = min(default_threads() if threads is None else threads, len(self._blocks)) or 1
         self._choice = ThreadChoice((1, self.threads)) if threads is None and self.threads > 1 else None
         self._threaded_products = min(rows, m) * d * n_classes >= _SINGLE_THREADED_PRODUCT
 

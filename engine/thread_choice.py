@@ -14,7 +14,6 @@ so the choice only ever changes the time.
 from __future__ import annotations
 
 import collections
-import statistics
 
 
 class ThreadChoice:
@@ -27,13 +26,14 @@ class ThreadChoice:
     ``first_recheck`` evaluations after the choice was made or changed, then at intervals
     doubling up to ``longest_recheck``, so that a choice made on noisy first times is
     mended early and a change in the machine's load is followed within a few rechecks,
-    while a recheck of a count twice as slow costs at most ``1/longest_recheck`` of the
-    time later on (3% at the default 32). Not locked: concurrent callers only mix their
+    while rechecks cost at most ``1/longest_recheck`` of the difference later on (at the
+    default 16: 2% of the time when the other count is 1.3x slower, 5% when it is 1.85x
+    slower, as one thread is at (60000, 784, 10) with a core free). Not locked: concurrent callers only mix their
     samples.
     """
 
-    def __init__(self, candidates: tuple[int, ...], *, samples: int = 3, first_recheck: int = 4,
-                 longest_recheck: int = 32) -> None:
+    def __init__(self, candidates: tuple[int, ...], *, samples: int = 5, first_recheck: int = 4,
+                 longest_recheck: int = 16) -> None:
         if len(candidates) < 2 or len(set(candidates)) != len(candidates):
             raise ValueError(f"candidates must be two or more distinct thread counts, got {candidates!r}")
         self.candidates = candidates
@@ -52,7 +52,7 @@ class ThreadChoice:
         timed = [c for c in self.candidates if self._times[c]]
         if not timed:
             return self.candidates[0]
-        return min(timed, key=lambda c: statistics.median(self._times[c]))
+        return min(timed, key=lambda c: _median(self._times[c]))
 
     def next(self) -> int:
         """The thread count for the next timed evaluation."""
@@ -75,3 +75,9 @@ class ThreadChoice:
     def record(self, threads: int, seconds: float) -> None:
         """One evaluation on ``threads`` threads took ``seconds`` (wall clock)."""
         self._times[threads].append(seconds)
+
+
+def _median(times) -> float:
+    """The middle of ``times`` (the upper of the two middle ones for an even count; the
+    ``statistics`` module costs every start 3 ms)."""
+    return sorted(times)[len(times) // 2]

@@ -97,9 +97,8 @@ def test_non_finite_logits_count_like_the_first_max_loop():
     assert ev.accuracy == 2 / 4
 
 
-def test_default_threads_are_one_for_narrow_data_and_the_cores_for_wide():
-    assert default_threads(2) == default_threads(64) == 1
-    assert default_threads(784) == min(4, len(os.sched_getaffinity(0)))
+def test_default_threads_are_the_cores_up_to_four():
+    assert default_threads() == min(4, len(os.sched_getaffinity(0)))
 
 
 def test_blas_runs_on_the_calling_thread_while_held_and_is_restored_after():

@@ -55,20 +55,22 @@ def test_candidates_must_be_two_distinct_counts(candidates):
         ThreadChoice(candidates)
 
 
-def test_wide_data_chooses_between_one_thread_and_the_default_and_narrow_data_uses_one():
+def test_an_objective_chooses_between_one_thread_and_the_default_unless_told_or_one_block():
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(20_000, 100)), rng.integers(0, 4, 20_000)
     W, b = rng.normal(size=(4, 100)), np.zeros(4)
     wide = Objective(X, y, 4)
-    if default_threads(100) == 1:
+    if default_threads() == 1:
         pytest.skip("one core: nothing to choose")
-    assert wide._choice.candidates == (1, default_threads(100)) == (1, wide.threads)
+    assert wide._choice.candidates == (1, default_threads()) == (1, wide.threads)
     fixed = Objective(X, y, 4, threads=1).evaluate(W, b, 0.1)
-    for _ in range(8):  # 1, n, 1, n, 1, n, then the faster: the same numbers on any count
+    for _ in range(12):  # 1, n, 1, n, ... five times each, then the faster: the same numbers on any count
         ev = wide.evaluate(W, b, 0.1)
         assert (ev.loss, ev.accuracy) == (fixed.loss, fixed.accuracy)
         assert np.array_equal(ev.dW, fixed.dW) and np.array_equal(ev.db, fixed.db)
-    assert wide._choice._count == 8 and all(len(times) == 3 for times in wide._choice._times.values())
+    assert wide._choice._count == 12 and all(len(times) == 5 for times in wide._choice._times.values())
     wide.evaluate(W, b, gradient=False)  # loss-only evaluations use the choice, untimed
-    assert wide._choice._count == 8
-    assert Objective(X[:, :2], y, 4)._choice is None and Objective(X, y, 4, threads=2)._choice is None
+    assert wide._choice._count == 12
+    assert Objective(X[:, :2], y, 4)._choice.candidates == (1, default_threads())  # narrow data too
+    assert Objective(X[:1000], y[:1000], 4)._choice is None  # one block: nothing to share
+    assert Objective(X, y, 4, threads=2)._choice is None

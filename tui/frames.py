@@ -20,7 +20,7 @@ from softmax_tui.engine import RunState
 
 from .runner import Runner
 
-FRAMES_PER_SECOND = 20
+FRAMES_PER_SECOND = 15
 UI_SHARE = 0.25  # at most this share of the time goes to drawing while training runs
 
 
