@@ -1,8 +1,9 @@
 """softmax_tui.engine: exact softmax regression in NumPy (no terminal code here).
 
 The names below are imported from their modules on first use (:func:`__getattr__`), so a
-run loads only the modules it uses: ``softmax-tui --headless`` never loads the explanations,
-the decision map's geometry, the curvature's spectrum or races. ``from softmax_tui.engine
+run loads only the modules it uses: a plain ``softmax-tui --headless`` run never loads the
+explanations, the decision map's geometry, the curvature's spectrum (newton does) or races
+(``--compare`` does). ``from softmax_tui.engine
 import X`` works for each of them as for a name bound here.
 """
 

@@ -138,7 +138,9 @@ class Objective:
     added in block order, so the result does not depend on the number of threads or their
     timing. ``threads`` fixes the count; by default (None) it is chosen per evaluation
     between one and :func:`default_threads` by timing the evaluations with a gradient
-    (:class:`.ThreadChoice`), and :attr:`threads` is the most it may use.
+    (:class:`.ThreadChoice`), and :attr:`threads` is the most it may use. Until then, and
+    in an objective whose evaluations are never timed (loss only, as a validation split's),
+    wide data uses all of them and narrow data one, as measured best with a core free.
     """
 
     def __init__(self, X: np.ndarray, y: np.ndarray, n_classes: int, *, threads: int | None = None) -> None:
@@ -156,7 +158,10 @@ class Objective:
             yb = self.y[start:stop]
             self._blocks.append((self.X[start:stop], yb, yb * (stop - start) + np.arange(stop - start)))
         self.threads = min(default_threads() if threads is None else threads, len(self._blocks)) or 1
-        self._choice = ThreadChoice((1, self.threads)) if threads is None and self.threads > 1 else None
+        # the first candidate serves until evaluations are timed, and always for one that never
+        # is (a validation objective, loss-only): all threads for wide data, one for narrow
+        first, other = (self.threads, 1) if self._wide else (1, self.threads)
+        self._choice = ThreadChoice((first, other)) if threads is None and self.threads > 1 else None
         self._threaded_products = min(rows, m) * d * n_classes >= _SINGLE_THREADED_PRODUCT
 
     def __len__(self) -> int:
@@ -239,7 +244,7 @@ def _block_terms(W, b, Xb, yb, true_pos, wide: bool, gradient: bool):
 
     Every temporary lives in this thread's workspace. The column max and the normalizer are
     reductions over axis 0, which NumPy runs as K - 1 passes over the K contiguous rows of
-    Z (adding them in class order, as ``np.sum`` does), and a sample is predicted right when its true class's logit is that max. That
+    Z (adding them as ``np.sum`` does), and a sample is predicted right when its true class's logit is that max. That
     is ``argmax(z) == y`` unless two classes tie for the max, as at zero parameters, where
     ``np.argmax`` (and ``predict``) takes the first: a block with a tie, or with logits that
     are not finite, is counted again by :func:`_correct_first_max`. Overflow to a
@@ -280,7 +285,7 @@ def _correct_first_max(Z: np.ndarray, yb: np.ndarray) -> int:
 @functools.cache
 def _pool():
     """The helper threads (a ThreadPoolExecutor, imported here: concurrent.futures and its
-    logging cost every start 5 ms, and only wide data uses them)."""
+    logging cost every start 5 ms, and only data of several blocks uses them)."""
     from concurrent.futures import ThreadPoolExecutor
 
     return ThreadPoolExecutor(max_workers=_MAX_THREADS - 1, thread_name_prefix="objective")

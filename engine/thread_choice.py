@@ -22,20 +22,23 @@ class ThreadChoice:
     Call :meth:`next` before an evaluation that should be timed and :meth:`record` after it.
     The first ``samples`` evaluations per candidate try each in turn; after that each
     evaluation uses :attr:`chosen` (least median of each candidate's last ``samples``
-    times), except for rechecks, which time another candidate again (in turn): the first
+    times), except for rechecks, which time another candidate again (in turn): one
     ``first_recheck`` evaluations after the choice was made or changed, then at intervals
     doubling up to ``longest_recheck``, so that a choice made on noisy first times is
     mended early and a change in the machine's load is followed within a few rechecks,
     while rechecks cost at most ``1/longest_recheck`` of the difference later on (at the
     default 16: 2% of the time when the other count is 1.3x slower, 5% when it is 1.85x
-    slower, as one thread is at (60000, 784, 10) with a core free). Not locked: concurrent callers only mix their
-    samples.
+    slower, as one thread is at (60000, 784, 10) with a core free). Not locked: under the GIL concurrent callers only mix their
+    samples (a rewind's private copy of a trainer shares its objectives, and evaluates
+    only while the trainer is paused).
     """
 
     def __init__(self, candidates: tuple[int, ...], *, samples: int = 5, first_recheck: int = 4,
                  longest_recheck: int = 16) -> None:
         if len(candidates) < 2 or len(set(candidates)) != len(candidates):
             raise ValueError(f"candidates must be two or more distinct thread counts, got {candidates!r}")
+        if min(samples, first_recheck, longest_recheck) < 1:
+            raise ValueError("samples, first_recheck and longest_recheck must be at least 1")
         self.candidates = candidates
         self._times = {c: collections.deque(maxlen=samples) for c in candidates}
         self._samples = samples

@@ -210,7 +210,8 @@ class Trainer:
         #: records it (cheap: no snapshot is built); a race times its milestones with it.
         self.on_evaluated: Callable[[int, float, float], None] | None = None
         #: Checkpoints of the whole state, from which any past step is recomputed exactly
-        #: (:mod:`.timeline`, :meth:`snapshot_at`, :meth:`fork`); None in a private replay copy.
+        #: (:mod:`.timeline`, :meth:`snapshot_at`, :meth:`fork`); None in a private replay copy
+        #: and in a run that is never rewound (headless, :func:`softmax_tui.train`).
         self.timeline: Timeline | None = Timeline()
         self._initial = (model.W.copy(), model.b.copy())
         self._lr = _learning_rate(lr)
@@ -401,7 +402,8 @@ class Trainer:
         it (the live trainer is not touched; call it while the trainer does not advance, from
         any thread). Its state is PAUSED for a step before the current one. ``progress(done,
         total)`` is called between pieces of about 50 ms of recomputing; when it returns False
-        the recompute stops and None is returned. A ValueError for a step outside the run."""
+        the recompute stops and None is returned. A ValueError for a step outside the run, or
+        before the current one when the trainer keeps no checkpoints (``timeline`` None)."""
         if step == self._good.step:
             return self.snapshot
         replay = self._replay(step, progress)
@@ -411,7 +413,8 @@ class Trainer:
         """Go back to step ``step`` and make it the present: the whole state as it was then
         (:meth:`snapshot_at`), paused; the history, trajectory and checkpoints after it are
         dropped, so training on starts a new future from there. None (and no change) when
-        ``progress`` cancels. A ValueError for a step outside the run."""
+        ``progress`` cancels. A ValueError for a step outside the run, or before the current
+        one when the trainer keeps no checkpoints."""
         if step == self._good.step:
             self.pause()
             return self.snapshot
@@ -433,6 +436,8 @@ class Trainer:
         paused; None when ``progress`` cancels."""
         if not 0 <= step <= self._good.step:
             raise ValueError(f"step {step} is outside the run (0 to {self._good.step})")
+        if self.timeline is None:
+            raise ValueError(f"step {step} cannot be recomputed: this run keeps no checkpoints")
         checkpoint = self.timeline.nearest(step)
         replay = copy.copy(self)  # shares the data and objectives (their workspaces are per thread)
         replay.model = copy.copy(self.model)

@@ -63,7 +63,7 @@ def run_loop(runner: Runner, clock: Clock, until: int, frame_delay: float) -> tu
 
 @pytest.mark.parametrize("frame_delay", [0.05, 0.3])
 def test_each_warm_up_step_waits_until_the_last_has_been_on_screen_0_2_s(frame_delay):
-    """However late the screen shows a step (0.3 s: a machine too busy for 20 frames/s), the
+    """However late the screen shows a step (0.3 s: a machine too busy for 15 frames/s), the
     next one waits 0.2 s from then: none is skipped, none is on screen less than 0.2 s."""
     clock = Clock()
     runner = Runner(build_session(parse_options([])), warmup=True, clock=clock)  # the default run

@@ -77,6 +77,14 @@ def test_the_readme_states_the_warm_up_as_the_code_has_it():
     assert f"`speed {WARMUP_SPEED:g}/s to step {WARMUP_STEPS}`" in text
 
 
+def test_the_readme_states_the_frame_rate_and_drawing_share_as_the_code_has_them():
+    from softmax_tui.tui.frames import FRAMES_PER_SECOND, UI_SHARE
+
+    text = " ".join(README.split())
+    assert f"redraws the latest state up to {FRAMES_PER_SECOND} times a second" in text
+    assert UI_SHARE == 0.25 and "drawing never takes more than a quarter of the time" in text
+
+
 async def test_each_of_the_first_20_steps_of_the_default_run_is_on_screen_for_at_least_0_1_s(monkeypatch):
     """The default run (no flags) watched frame by frame from the first: when each step is
     first on screen (after the refresh that shows it), by the wall clock. Each of steps 0 to

@@ -51,7 +51,7 @@ def test_a_change_in_load_moves_the_choice_within_a_few_rechecks():
 
 @pytest.mark.parametrize("candidates", [(1,), (2, 2), ()])
 def test_candidates_must_be_two_distinct_counts(candidates):
-    with pytest.raises(ValueError, match="two or more distinct"):
+    with pytest.raises(ValueError, match=r"^candidates must be two or more distinct thread counts, got "):
         ThreadChoice(candidates)
 
 
@@ -62,15 +62,23 @@ def test_an_objective_chooses_between_one_thread_and_the_default_unless_told_or_
     wide = Objective(X, y, 4)
     if default_threads() == 1:
         pytest.skip("one core: nothing to choose")
-    assert wide._choice.candidates == (1, default_threads()) == (1, wide.threads)
+    # all threads first for wide data (before any timing, and for loss-only objectives)
+    assert wide._choice.candidates == (default_threads(), 1) == (wide.threads, 1)
+    assert Objective(X, y, 4)._choice.chosen == default_threads()
     fixed = Objective(X, y, 4, threads=1).evaluate(W, b, 0.1)
-    for _ in range(12):  # 1, n, 1, n, ... five times each, then the faster: the same numbers on any count
+    for _ in range(12):  # n, 1, n, 1, ... five times each, then the faster: the same numbers on any count
         ev = wide.evaluate(W, b, 0.1)
         assert (ev.loss, ev.accuracy) == (fixed.loss, fixed.accuracy)
         assert np.array_equal(ev.dW, fixed.dW) and np.array_equal(ev.db, fixed.db)
     assert wide._choice._count == 12 and all(len(times) == 5 for times in wide._choice._times.values())
     wide.evaluate(W, b, gradient=False)  # loss-only evaluations use the choice, untimed
     assert wide._choice._count == 12
-    assert Objective(X[:, :2], y, 4)._choice.candidates == (1, default_threads())  # narrow data too
+    assert Objective(X[:, :2], y, 4)._choice.candidates == (1, default_threads())  # narrow data too, one first
     assert Objective(X[:1000], y[:1000], 4)._choice is None  # one block: nothing to share
     assert Objective(X, y, 4, threads=2)._choice is None
+
+
+@pytest.mark.parametrize("setting", ["samples", "first_recheck", "longest_recheck"])
+def test_each_interval_and_the_samples_are_at_least_one(setting):
+    with pytest.raises(ValueError, match=r"^samples, first_recheck and longest_recheck must be at least 1$"):
+        ThreadChoice((1, 2), **{setting: 0})

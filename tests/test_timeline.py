@@ -313,3 +313,7 @@ def test_a_headless_run_keeps_no_checkpoints_and_trains_the_same(name):
     last = list(progress_snapshots(headless, None))[-1]
     assert headless.timeline is None
     assert_same(last, kept.snapshot)
+    assert_same(headless.snapshot_at(last.step), last)  # the present needs no checkpoint
+    for past in (headless.snapshot_at, headless.fork):
+        with pytest.raises(ValueError, match=r"^step 3 cannot be recomputed: this run keeps no checkpoints$"):
+            past(3)

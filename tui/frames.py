@@ -20,6 +20,9 @@ from softmax_tui.engine import RunState
 
 from .runner import Runner
 
+#: 15, not 20: a frame at 120x40 costs about 10 ms (the loss plot half of it), which at 20 a
+#: second left training 0.72x its headless speed on rgb20 and 0.74x on a million points, at 15
+#: 0.76x and 0.86x (benchmarks/ui.py, 2026-11-30, a quiet machine)
 FRAMES_PER_SECOND = 15
 UI_SHARE = 0.25  # at most this share of the time goes to drawing while training runs
 

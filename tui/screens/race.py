@@ -3,7 +3,7 @@ dashboard).
 
 The screen owns a :class:`~softmax_tui.tui.race.RaceRunner`, which advances every run in
 one worker thread; a :class:`~softmax_tui.tui.frames.FrameClock` hands the latest snapshots
-to the panels about 20 times a second. The loss plot overlays every run's curve (one colour
+to the panels about 15 times a second. The loss plot overlays every run's curve (one colour
 and one marker each, named in the legend), the table says how many steps each took to the
 loss threshold and to 100% (or its best) accuracy, the map shows the selected run (``tab``
 cycles), or every run's map side by side when the screen has :data:`MULTIPLES_SIZE`, and
