@@ -46,11 +46,10 @@ except ModuleNotFoundError as e:
 
 from softmax_tui.engine import RunState, SoftmaxRegression, log_softmax
 from softmax_tui.tui.config import RunConfig
-from softmax_tui.tui.errors import UserError
 from softmax_tui.tui.options import Options, check_options
 from softmax_tui.tui.session import initial_model, make_trainer
 
-from .run import keywords
+from .run import user_errors
 
 #: The largest seed drawn from a ``RandomState`` when ``random_state`` is not an integer.
 _SEED_BOUND = 2**31 - 1
@@ -195,10 +194,8 @@ class SoftmaxRegressionClassifier(ClassifierMixin, BaseEstimator):
                            epochs=_check_integer("max_iter", self.max_iter, 1),
                            init=_check_name("init", self.init), seed=self._seed(),
                            standardize=False)
-        try:
+        with user_errors():
             check_options(Options(config, headless=True))
-        except UserError as e:
-            raise ValueError(keywords(str(e))) from None
         return config
 
     def _seed(self) -> int:

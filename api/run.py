@@ -148,7 +148,7 @@ class TrainResult:
         of the ``columns`` the model was trained on (one row may be 1-D): softmax(W z + b) of
         the preprocessed z. Raises SoftmaxTuiError for rows of another width (or a DataFrame
         with other columns) or a value that is not a finite number."""
-        with _user_errors():
+        with user_errors():
             rows = feature_rows(X, self.columns, "X")
         return SoftmaxRegression(self.W, self.b).predict_proba(self.pipeline.transform(rows))
 
@@ -209,7 +209,7 @@ def _app_for(X: Any, y: Any, *, feature_names: Sequence[str] | None = None,
              class_names: Sequence[str] | None = None, **settings: Any) -> tuple[SoftmaxApp, ArrayData]:
     """The dashboard app :func:`watch` runs, not yet running, and the data it holds."""
     session, data = _session(X, y, feature_names, class_names, settings, headless=False)
-    with _user_errors():
+    with user_errors():
         check_drawable(session)
     from softmax_tui.tui.app import SoftmaxApp  # Textual, only for the dashboard
 
@@ -220,7 +220,7 @@ def _session(X: Any, y: Any, feature_names: Sequence[str] | None, class_names: S
              settings: dict[str, Any], *, headless: bool) -> tuple[Session, ArrayData]:
     """The run of ``settings`` on ``X`` and ``y``, built as the command line builds one."""
     name = "<DataFrame>" if hasattr(X, "columns") else "<array>"
-    with _user_errors():
+    with user_errors():
         options = _options(name, settings, headless)
         run = options.run
         data = from_arrays(X, y, name=name, feature_names=feature_names, class_names=class_names,
@@ -340,7 +340,7 @@ def _read_only(array: np.ndarray) -> np.ndarray:
 
 
 @contextlib.contextmanager
-def _user_errors() -> Iterator[None]:
+def user_errors() -> Iterator[None]:
     """The mistakes the command line reports in one line, raised as SoftmaxTuiError: settings
     named as keywords (:func:`keywords`), control characters shown escaped as the command
     line shows them, the internal error kept as its ``original`` (not chained, so that an

@@ -4,6 +4,8 @@ Pure NumPy. Every loader returns a Dataset of raw columns; ``prepare`` splits it
 raw columns to model features through a Pipeline fitted on the training rows.
 """
 
+from softmax_tui._lazy import lazy_exports
+
 from .builtin import (
     MAX_CLASSES,
     MAX_SAMPLES,
@@ -49,12 +51,4 @@ __all__ = [
 #: the arrays of the Python API (decimal) cost every start milliseconds that a run on a
 #: built-in set does not need.
 _LAZY = {"load_csv": "csv_loader", "ArrayData": "arrays", "feature_rows": "arrays", "from_arrays": "arrays"}
-
-
-def __getattr__(name: str):
-    """A name of :data:`_LAZY` from its module, imported now; an AttributeError for any other."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    # __import__, as an import statement does (-X importtime lists the module: engine/__init__.py)
-    return getattr(__import__(f"{__name__}.{module}", fromlist=[name]), name)
+__getattr__, __dir__ = lazy_exports(globals(), {name: f"{__name__}.{module}" for name, module in _LAZY.items()})

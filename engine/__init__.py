@@ -9,6 +9,8 @@ import X`` works for each of them as for a name bound here.
 
 from __future__ import annotations
 
+from softmax_tui._lazy import lazy_exports
+
 # Bound at once, not on first use: ``softmax`` is also the name of its module, which the
 # import system binds here when any module imports it (model.py does, on every run), and a
 # module attribute hides __getattr__.
@@ -40,24 +42,9 @@ _MODULE_EXPORTS: dict[str, tuple[str, ...]] = {
     "trainer": ("RunState", "Snapshot", "Trainer"),
 }
 #: public name -> the module (of this package) that defines it
-_EXPORTS: dict[str, str] = {name: module for module, names in _MODULE_EXPORTS.items() for name in names}
+_EXPORTS: dict[str, str] = {name: f"{__name__}.{module}" for module, names in _MODULE_EXPORTS.items()
+                            for name in names}
 
 __all__ = ["cross_entropy", "log_softmax", "loss_grad_logits", "loss_grad_logits_chain", "loss_grad_probs", "one_hot",
            "sigmoid", "softmax", "softmax_jacobian", *_EXPORTS]
-
-
-def __getattr__(name: str):
-    """The public ``name`` from its module (:data:`_EXPORTS`), imported now and bound here;
-    an AttributeError for any other name."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    # __import__, as an import statement does (importlib.import_module would hide the module
-    # from -X importtime, which then counts its time as its importer's own)
-    value = getattr(__import__(f"{__name__}.{module}", fromlist=[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)

@@ -32,6 +32,7 @@ runs, so the objective times its own evaluations to choose (:mod:`.thread_choice
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import math
@@ -65,6 +66,7 @@ _MAX_THREADS = 4
 #: thread limit of :mod:`.blas` (2 µs, a tenth of a small evaluation).
 _SINGLE_THREADED_PRODUCT = 1 << 16
 _MAX_WORKSPACES = 4  # per thread
+_BLAS_AS_IT_IS = contextlib.nullcontext()
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,25 +181,21 @@ class Objective:
             threads, start = self._choice.next(), time.perf_counter()
         else:
             threads = self._choice.chosen if self._choice is not None else self.threads
-        if threads > 1 or self._threaded_products:
-            with calling_thread_blas:
-                parts = self._map(terms, threads)
-        else:
+        with calling_thread_blas if threads > 1 or self._threaded_products else _BLAS_AS_IT_IS:
             parts = self._map(terms, threads)
         if timed:
             self._choice.record(threads, time.perf_counter() - start)
         m = len(self)
-        ce_sum, correct = parts[0][0], parts[0][1]
+        ce_sum, correct, dW, db = parts[0]
         for p in parts[1:]:
             ce_sum += p[0]
             correct += p[1]
+            if gradient:
+                dW += p[2]
+                db += p[3]
         loss = ce_sum / m + penalty(W, l2, l1)
         if not gradient:
             return Evaluation(loss, correct / m)
-        dW, db = parts[0][2], parts[0][3]
-        for p in parts[1:]:
-            dW += p[2]
-            db += p[3]
         if self._wide:
             dW = np.ascontiguousarray(dW.T)  # summed d x K, as the wide product gives it
         dW, db = _finish_gradient(dW, db, m, W, l2)

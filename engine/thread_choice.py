@@ -41,7 +41,6 @@ class ThreadChoice:
             raise ValueError("samples, first_recheck and longest_recheck must be at least 1")
         self.candidates = candidates
         self._times = {c: collections.deque(maxlen=samples) for c in candidates}
-        self._samples = samples
         self._first_recheck, self._longest_recheck = first_recheck, longest_recheck
         self._count = 0  # timed evaluations asked for
         self._rechecks = 0
@@ -61,7 +60,7 @@ class ThreadChoice:
         """The thread count for the next timed evaluation."""
         self._count += 1
         fewest = min(self.candidates, key=lambda c: len(self._times[c]))
-        if len(self._times[fewest]) < self._samples:
+        if len(self._times[fewest]) < self._times[fewest].maxlen:
             return fewest
         chosen = self.chosen
         if chosen != self._last_chosen:  # a new choice: recheck it soon

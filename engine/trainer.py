@@ -396,6 +396,11 @@ class Trainer:
         self._best_val, self._bad_epochs, self._stall = cp.best_val, cp.bad_epochs, cp.stall
         self._set_state(cp.state, cp.reason)
 
+    def keep_no_checkpoints(self) -> None:
+        """From now on keep no checkpoints, for a run that is never rewound (headless,
+        :func:`softmax_tui.train`): no memory for them, and a past step cannot be recomputed."""
+        self.timeline = None
+
     def snapshot_at(self, step: int, progress: Callable[[int, int], bool] | None = None) -> Snapshot | None:
         """The run as it was after step ``step`` (0 <= step <= the current step), bit for bit:
         recomputed on a private copy of this trainer from the nearest checkpoint at or before

@@ -32,6 +32,7 @@ from softmax_tui.tui.screens.command import CommandScreen
 from softmax_tui.tui.screens.dataset import DatasetScreen
 from softmax_tui.tui.screens.settings import SettingsScreen
 from softmax_tui.tui.widgets.status import StatusBar
+from tests.test_settings import screen_of
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 SIZE = (100, 30)
@@ -394,7 +395,7 @@ async def test_watch_shows_a_dataframe_and_steps_with_n(live):
         assert dashboard.runner.snapshot.step == 2
         assert "step 2 " in str(dashboard.query_one(StatusBar).render()) and "<DataFrame>" in live.screen_text(app)
         await pilot.press("c")
-        command = await _screen(pilot, CommandScreen)
+        command = await screen_of(pilot, CommandScreen)
         assert "<DataFrame> stands for the X and y given to watch()" in live.screen_text(app)
         command.dismiss()
 
@@ -408,17 +409,17 @@ async def test_watch_restarts_and_returns_to_its_data_without_reading_it_again(l
         await live.drain(app)
         assert app.session.dataset is data.dataset and app.session.config.seed == 5
         await pilot.press("d")
-        chooser = await _screen(pilot, DatasetScreen)
+        chooser = await screen_of(pilot, DatasetScreen)
         assert "<array>" in live.screen_text(app) and "the data given to watch()" in live.screen_text(app)
         chooser.dismiss("iris")
         await live.drain(app)
         assert app.session.dataset.name == "iris"
         await pilot.press("d")
-        (await _screen(pilot, DatasetScreen)).dismiss("<array>")
+        (await screen_of(pilot, DatasetScreen)).dismiss("<array>")
         await live.drain(app)
         assert app.session.dataset is data.dataset and app.session.config.seed == 5
         await pilot.press("s")  # the settings panel opens on the data given to watch()
-        settings = await _screen(pilot, SettingsScreen)
+        settings = await screen_of(pilot, SettingsScreen)
         assert settings.query_one("#field-dataset", Select).value == "<array>"
 
 
@@ -463,11 +464,3 @@ def quit_after_steps(monkeypatch, *keys: str) -> None:
         App.run(self, headless=True, size=SIZE, auto_pilot=pilot)
 
     monkeypatch.setattr(SoftmaxApp, "run", run)
-
-
-async def _screen(pilot, kind):
-    for _ in range(200):
-        if isinstance(pilot.app.screen, kind):
-            return pilot.app.screen
-        await pilot.pause(0.01)
-    raise AssertionError(f"no {kind.__name__}")

@@ -34,6 +34,7 @@ from softmax_tui.tui.widgets.jacobian import JacobianPanel
 from softmax_tui.tui.widgets.loss import LossPlot
 from softmax_tui.tui.widgets.parameters import ParameterBars
 from softmax_tui.tui.widgets.status import StatusBar
+from tests.test_settings import screen_of
 
 SIZE = (100, 30)
 
@@ -45,15 +46,6 @@ def make_app(*argv: str, speed: float | None = None) -> SoftmaxApp:
 
 def status_text(app: SoftmaxApp) -> str:
     return str(app.dashboard.query_one(StatusBar).render())
-
-
-async def screen_of(pilot, kind):
-    """The app's screen once it is a ``kind`` (pushing a screen takes a few messages)."""
-    for _ in range(100):
-        if isinstance(pilot.app.screen, kind):
-            return pilot.app.screen
-        await pilot.pause(0.01)
-    raise AssertionError(f"no {kind.__name__}")
 
 
 async def test_n_advances_exactly_one_step():

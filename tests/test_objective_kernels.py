@@ -79,8 +79,11 @@ def test_tied_logits_count_as_the_first_class_like_argmax(d):
     """Classes 0 and 1 share their weights: wherever they lead, argmax says class 0, so the
     samples of class 1 there are wrong and those of class 0 right (in every block)."""
     X, y, W, b = data(4_000, d, 3, seed=5)
+    X, y = np.tile(X, (6, 1)), np.tile(y, 6)  # several blocks, narrow (d = 2) and wide
     W[1], b[1] = W[0], b[0]
-    ev = Objective(X, y, 3, threads=2).evaluate(W, b, gradient=False)
+    objective = Objective(X, y, 3, threads=2)
+    assert len(objective._blocks) > 1 and objective.threads == 2
+    ev = objective.evaluate(W, b, gradient=False)
     predicted = np.argmax(X @ W.T + b, axis=1)
     assert np.any((predicted == 0) & (y == 1))
     assert ev.accuracy == np.mean(predicted == y)

@@ -22,22 +22,12 @@ from pathlib import Path
 
 import pytest
 
-from softmax_tui.tui.cli import main
 from softmax_tui.tui.options import parse_options
 from softmax_tui.tui.serve import INSTALL_HINT, Listening, child_command, listening, refusal, startup_line
+from tests.test_cli_errors import fails
 
 EXE = Path(sys.executable).with_name("softmax-tui")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def fails(capsys, *args) -> str:
-    """Run the CLI, expect a user error before any output; return the message after the prefix."""
-    status = main(list(args))
-    out, err = capsys.readouterr()
-    assert status == 2
-    assert out == ""
-    assert err.startswith("softmax-tui: error: ") and err.count("\n") == 1, err
-    return err.removeprefix("softmax-tui: error: ").rstrip("\n")
 
 
 def free_port() -> int:
@@ -301,7 +291,7 @@ def wait_for_step(page, step: int) -> None:
     page.wait_for_function(f"() => ({SCREEN_TEXT})()?.includes('│ step {step} │')", timeout=60_000)
 
 
-def test_the_dashboard_in_a_browser(rgb20_file, tmp_path):
+def test_the_dashboard_in_a_browser(rgb20_file):
     """Headless Chromium opens the page, the dashboard draws (paused at step 0), ``n`` typed
     into the page's terminal takes one step (the status bar reads step 1), and SIGTERM with the
     page still open stops the server and the visit's dashboard process."""
@@ -331,7 +321,6 @@ def test_the_dashboard_in_a_browser(rgb20_file, tmp_path):
             page.keyboard.press("n")
             wait_for_step(page, 1)
             assert shown_step(page) == 1
-            page.screenshot(path=tmp_path / "served.png")
             status, err = served.stop(signal.SIGTERM)
             browser.close()
         assert status == 128 + signal.SIGTERM

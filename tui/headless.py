@@ -106,7 +106,7 @@ def progress_snapshots(trainer: Trainer, every: int | None) -> Iterator[Snapshot
     or every ``every`` optimizer steps, and where the run stops off that grid (each step at
     most once). A run trained to its end here is never rewound, so from this call on it
     keeps no checkpoints (2048 of them, 3.6 MB, on 10 million sgd steps of blobs)."""
-    trainer.timeline = None
+    trainer.keep_no_checkpoints()
     return _progress(trainer, every)
 
 
@@ -210,11 +210,10 @@ def _run(run: _Run, err: TextIO) -> int:
     elapsed = time.perf_counter() - start
     snap = session.trainer.snapshot
     unsaved = None
-    if options.save_model:
-        try:
-            _keep_model(session)
-        except UserError as e:  # a full disk, say: the done event below still holds W and b
-            unsaved = e
+    try:
+        _keep_model(session)
+    except UserError as e:  # a full disk, say: the done event below still holds W and b
+        unsaved = e
     try:
         run.print(to_json(done_event(session, snap, elapsed)))
     except OutputFailed as e:

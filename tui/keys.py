@@ -133,8 +133,13 @@ KEYS: tuple[Key, ...] = (
 )
 
 
+def view_keys(view: str) -> list[Key]:
+    """The keys that act in ``view`` (DASHBOARD or RACE): its own and the app's (quit)."""
+    return [key for key in KEYS if key.app or view in key.views]
+
+
 def bindings(*, app: bool, view: str = DASHBOARD) -> list[Binding]:
     """The app's bindings (``app=True``: quit) or a view's screen's (its other keys)."""
     return [Binding(k.keys, k.action, k.footer_label or k.label, show=k.footer, key_display=k.display,
                     priority=k.priority, tooltip=k.help, id=k.id, group=k.group)
-            for k in KEYS if k.app == app and (app or view in k.views)]
+            for k in view_keys(view) if k.app == app]

@@ -2,7 +2,8 @@
 
 The screen owns a :class:`~softmax_tui.tui.runner.Runner`, which drives the trainer in a
 worker thread; keys call the runner, and a :class:`~softmax_tui.tui.frames.FrameClock` draws
-the latest snapshot about 15 times a second. The panels only draw what they are given.
+the latest snapshot up to ``FRAMES_PER_SECOND`` times a second. The panels only draw what they
+are given.
 A new run (``d``: another dataset) is a new screen, which the app switches to.
 
 **Rewind** (``←`` ``→`` ``home`` ``end`` ``pgup`` ``pgdn``, which pause first): the panels show

@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from ..keys import DASHBOARD, KEYS, Key
+from ..keys import DASHBOARD, view_keys
 from ..ladder import DEFAULT_SPEED, speed_text
 from ..pace import WARMUP_SPEED, WARMUP_STEPS
 from .modal import OnceModal
@@ -26,11 +26,6 @@ NOTES = (
     "(a grey line marks the switch); press r after o to compare optimizers from the same start. "
     "ctrl+p opens the command palette, where every key is also a command."
 )
-
-
-def view_keys(view: str) -> list[Key]:
-    """The keys that act in ``view`` (DASHBOARD or RACE): its own and the app's (quit)."""
-    return [key for key in KEYS if key.app or view in key.views]
 
 
 def key_table(view: str) -> Table:

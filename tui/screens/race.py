@@ -3,16 +3,16 @@ dashboard).
 
 The screen owns a :class:`~softmax_tui.tui.race.RaceRunner`, which advances every run in
 one worker thread; a :class:`~softmax_tui.tui.frames.FrameClock` hands the latest snapshots
-to the panels about 15 times a second. The loss plot overlays every run's curve (one colour
-and one marker each, named in the legend), the table says how many steps each took to the
-loss threshold and to 100% (or its best) accuracy, the map shows the selected run (``tab``
-cycles), or every run's map side by side when the screen has :data:`MULTIPLES_SIZE`, and
-the status bar each run's loss and accuracy. Pause, step, reset and the speed act on every
-run; ``o``, ``+`` and ``-`` on the selected one. While paused, ``←``/``→``, ``home``/``end``
-and ``pgup``/``pgdn`` show every run as it was at an earlier step (:meth:`Race.snapshots_at`,
-exact), and going on from there (space, ``n``, ``o``, ``+``, ``-``) forks every run at it. ``R``
-leaves the race: the selected run goes on alone in the dashboard.
-"""
+to the panels up to ``FRAMES_PER_SECOND`` times a second. The loss plot overlays every run's
+curve (one colour and one marker each, named in the legend), the table says how many steps
+each took to the loss threshold and to 100% (or its best) accuracy, the map shows the
+selected run (``tab`` cycles), or every run's map side by side when the screen has
+:data:`MULTIPLES_SIZE`, and the status bar each run's loss and accuracy. Pause, step, reset
+and the speed act on every run; ``o``, ``+`` and ``-`` on the selected one. While paused,
+``←``/``→``, ``home``/``end`` and ``pgup``/``pgdn`` show every run as it was at an earlier
+step (:meth:`Race.snapshots_at`, exact), and going on from there (space, ``n``, ``o``,
+``+``, ``-``) forks every run at it. ``R`` leaves the race: the selected run goes on alone
+in the dashboard. """
 
 from __future__ import annotations
 
