@@ -45,7 +45,7 @@ class LossApp(App):
 
 def request_for(plot: LossPlot, step: int, log: bool) -> PlotRequest:
     width, height = plot.content_size
-    return PlotRequest(step=step, log=log, width=width, height=height, theme=plot._get_plotext_theme_name(plot.app.theme),
+    return PlotRequest(step=step, log=log, width=width, height=height, theme=plot.app.theme,
                        colors=((200, 100, 0), (0, 100, 200)), switches=(), legend="")
 
 

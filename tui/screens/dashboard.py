@@ -274,7 +274,7 @@ class DashboardScreen(Screen[None]):
         if shown.val_loss is not None:
             legend += f"  [{val.hex}]• val {shown.val_loss:.4g}[/]"
         request = PlotRequest(step=live.step, log=self.log_scale, width=width, height=height,
-                              theme=plot._get_plotext_theme_name(self.app.theme), colors=(train.rgb, val.rgb),
+                              theme=self.app.theme, colors=(train.rgb, val.rgb),
                               switches=tuple(self.runner.marks), legend=legend + ("  log" if self.log_scale else ""),
                               cursor=self.rewound, cursor_color=plot.cursor_color().rgb)
         plot.show(lambda: self.runner.curves(live), request)

@@ -179,7 +179,7 @@ class RaceScreen(Screen[None]):
                            for marker, label, color in zip(RUN_MARKERS, self.labels, colors))
         switches = tuple(switch for member in members for switch in member.marks)
         request = PlotRequest(step=max(snap.step for snap in live), log=self.log_scale, width=width, height=height,
-                              theme=plot._get_plotext_theme_name(self.app.theme),
+                              theme=self.app.theme,
                               colors=tuple(color.rgb for color in colors), switches=switches,
                               legend=legend + ("  log" if self.log_scale else ""),
                               markers=RUN_MARKERS[:len(members)],

@@ -1,16 +1,14 @@
-"""The Loss panel: training (and validation) loss against step, drawn with textual-plotext.
+"""The Loss panel: training (and validation) loss against step, drawn by :mod:`..lineplot`.
 
 Every frame the dashboard hands the panel a :class:`PlotRequest` for the step its other
 panels show, and the curves up to that step (:meth:`Runner.curves`: the engine's decimated
 history before it, then the snapshot's own values), so the plot ends where the status bar
 is (when the panels show a past step, rewound with ``←``, the whole run with a cursor at that
 step): :meth:`LossPlot.show` rebuilds it there and then when the request changed. A rebuild
-takes a few milliseconds (plotext builds the figure, whose cells become strips directly:
-:func:`figure_strips`); frames are drawn while the training loop is parked and spaced by
-their cost (see :mod:`..frames`), so rebuilding every frame does not slow training beyond the
-frames' share. The curves are
-thinned once more to two points per plot column, min and max, so the shape of a long run
-survives at any width and plotext never draws more than it shows; the legend (the current
+takes about half a millisecond at 58 x 17 cells; frames are drawn while the training loop is
+parked and spaced by their cost (see :mod:`..frames`). The curves are thinned once more to
+two points per plot column, min and max, so the shape of a long run survives at any width
+and nothing is drawn that is not seen; the legend (the current
 values, in the subtitle) changes with the plot, and a new plot redraws only the rows that
 changed.
 
@@ -22,27 +20,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
-from plotext._utility import colors_to_ansi  # the codes plotext would write for a cell's colours
+from rich.color import Color as RichColor
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual.color import Color
 from textual.strip import Strip
-from textual_plotext import PlotextPlot
+from textual.widget import Widget
 
+from ..lineplot import AXES, FRAME_ROWS, GRAY, Curve, Ink, Rows, VerticalLine, draw
 from ..ticks import Axis, round_ticks, rows_axis
 from .lines import BaseStyle, QuietSubtitle
 
 LOG_FLOOR = 1e-12  # on the log scale a loss below this is drawn at it
-#: A loss above this is drawn at it: plotext's arithmetic on values near float64's limit (a
+#: A loss above this is drawn at it: arithmetic on the plot's range near float64's limit (a
 #: loss of 1e308, with --l2 1e308) overflows. The legend and the status bar give the value.
 PLOT_CEILING = 1e300
-#: Plot rows that are not the canvas: the x axis lines above and below it, the x tick labels
-#: and the x label ("step").
-FRAME_ROWS = 4
 #: Columns per x tick label at most (a label and the room around it).
 X_TICK_CELLS = 10
 #: The character over the rewind cursor's line.
@@ -73,7 +67,7 @@ class PlotRequest:
     log: bool
     width: int
     height: int
-    theme: str
+    theme: str  # the app's theme: the plot's background and axes are its surface and foreground
     colors: tuple[tuple[int, int, int], ...]  # each curve's: train, validation (a race: each run's)
     switches: tuple[tuple[int, str], ...]  # (step, what) where the optimizer or the penalties changed, or the run forked
     legend: str  # the subtitle: the current values (markup), shown with the plot they end
@@ -84,8 +78,15 @@ class PlotRequest:
     cursor_color: tuple[int, int, int] = (255, 255, 255)
 
 
-class LossPlot(QuietSubtitle, BaseStyle, PlotextPlot, can_focus=False):
+class LossPlot(QuietSubtitle, BaseStyle, Widget, can_focus=False):
     """Shows the loss curves up to the step of the last :meth:`show`; call it every frame."""
+
+    DEFAULT_CSS = """
+    LossPlot {
+        width: 1fr;
+        height: 1fr;
+    }
+    """
 
     #: What the panel shows, for explain mode (``e``).
     EXPLAIN = (
@@ -114,13 +115,18 @@ class LossPlot(QuietSubtitle, BaseStyle, PlotextPlot, can_focus=False):
         self.set_subtitle(request.legend)
         self.refresh_changed(old, self._lines)
 
+    @property
+    def canvas_rgb(self) -> tuple[int, int, int]:
+        """The plot's background: the theme's surface."""
+        return Color.parse(self.app.theme_variables["surface"]).rgb
+
     def line_color(self, color: str | tuple[int, int, int]) -> Color:
         """A line's colour ``color`` (RGB, or a colour's text such as a theme variable's)
-        made readable on the plot's canvas (the theme's surface, as textual-plotext paints
-        it), then on the panel's background under the legend: the two are both dark or both
-        light, so the second step keeps the first one's contrast."""
+        made readable on the plot's canvas (the theme's surface), then on the panel's
+        background under the legend: the two are both dark or both light, so the second
+        step keeps the first one's contrast."""
         rgb = Color.parse(color).rgb if isinstance(color, str) else color
-        on_canvas = Color.parse(self.readable(rgb, Color.parse(self.app.theme_variables["surface"]).rgb))
+        on_canvas = Color.parse(self.readable(rgb, self.canvas_rgb))
         return Color.parse(self.readable(on_canvas.rgb))
 
     def cursor_color(self) -> Color:
@@ -136,79 +142,49 @@ class LossPlot(QuietSubtitle, BaseStyle, PlotextPlot, can_focus=False):
         return Strip.blank(width, self.base_style)
 
     def _build(self, curves: Curves, request: PlotRequest) -> list[Strip]:
-        """The plot's lines: the curves and the optimizer and penalty switches, on round axes."""
-        plt = self.plt
-        plt.clear_figure()
-        plt.plotsize(request.width, request.height)
-        plt._set_size(request.width, request.height)  # as PlotextPlot.render: not capped at the terminal's size
-        plt.theme(request.theme)
-        lo, hi, first = self._draw_curves(curves, request)
-        for step, _ in request.switches:
-            plt.vline(step, "gray")
-        self._set_axes(request, lo, hi, first)
+        """The plot's lines: the curves and the optimizer and penalty switches, on round axes
+        (none when the panel is too small for a canvas of 2 x 2 cells)."""
+        if request.height - FRAME_ROWS < 2 or request.width < 8:
+            self.y_axis = None
+            return []
+        drawn, lo, hi, first = self._thinned(curves, request)
+        self.y_axis = rows_axis(lo, hi, request.height - FRAME_ROWS, log=request.log)
+        end = max(request.step, first + 1)  # one step's room for the single point of step 0
+        lines = [VerticalLine(step, GRAY) for step, _ in request.switches]
         if request.cursor is not None:
-            self._draw_cursor(request.cursor, request.cursor_color, request.log)
-        plt.build()
-        return figure_strips(plt.monitor.matrix)
+            lines.append(VerticalLine(request.cursor, request.cursor_color, CURSOR_MARK))
+        ticks = round_ticks(first, end, max(request.width // X_TICK_CELLS, 2), whole=True)
+        rows = draw(drawn, lines, width=request.width, height=request.height, first=first, end=end,
+                    x_ticks=[int(t) for t in ticks], x_label="step", y_axis=self.y_axis)
+        return self._strips(rows, request.width)
 
-    def _draw_curves(self, curves: Curves, request: PlotRequest) -> tuple[float, float, int]:
-        """Plot each curve thinned to the plot's width (floored on the log scale, capped at
-        :data:`PLOT_CEILING`); returns
-        the lowest and highest value drawn and the first step."""
+    def _thinned(self, curves: Curves, request: PlotRequest) -> tuple[list[Curve], float, float, int]:
+        """Each curve thinned to the plot's width (floored on the log scale, capped at
+        :data:`PLOT_CEILING`), the lowest and highest value drawn and the first step."""
         lo, hi, first = np.inf, -np.inf, request.step
-        markers = request.markers or ["braille" if name == "loss" else "dot" for name in curves]
+        markers = request.markers or ["braille" if name == "loss" else "•" for name in curves]
+        drawn = []
         for (steps, values), color, marker in zip(curves.values(), request.colors, markers):
             steps, values = envelope(steps, values, max(request.width, 2))
             values = np.clip(values, LOG_FLOOR if request.log else -np.inf, PLOT_CEILING)
             lo, hi, first = min(lo, values.min()), max(hi, values.max()), min(first, int(steps[0]))
-            self.plt.plot(steps.tolist(), values.tolist(), color=color, marker=marker)
+            drawn.append(Curve(steps, values, color, marker))
         self.last_step = int(max(steps[-1] for steps, _ in curves.values()))
-        return lo, hi, first
+        return drawn, lo, hi, first
 
-    def _draw_cursor(self, step: int, color: tuple[int, int, int], log: bool) -> None:
-        """The rewind cursor at ``step``: a vertical line with ▼ on its top row (which marks it
-        without colour too; the y axis is in decades on the log scale, the text's place not)."""
-        self.plt.vline(step, color)
-        if self.y_axis is not None:
-            top = 10 ** self.y_axis.hi if log else self.y_axis.hi
-            self.plt.text(CURSOR_MARK, step, top, color=color, alignment="center")
+    def _strips(self, rows: Rows, width: int) -> list[Strip]:
+        """The plot's rows as strips, each colour on the theme's surface."""
+        styles = {ink: self._ink_style(ink) for ink in {ink for row in rows for _, ink in row}}
+        return [Strip([Segment(text, styles[ink]) for text, ink in row], width) for row in rows]
 
-    def _set_axes(self, request: PlotRequest, lo: float, hi: float, first: int) -> None:
-        """The y range laid out for round ticks on their rows (:func:`rows_axis`), and round
-        x ticks from ``first`` to the request's step."""
-        plt = self.plt
-        if request.log:
-            plt.yscale("log")
-        self.y_axis = rows_axis(lo, hi, request.height - FRAME_ROWS, log=request.log)
-        if self.y_axis is not None:
-            plt.ylim(self.y_axis.lo, self.y_axis.hi)
-            plt.yticks(list(self.y_axis.ticks), list(self.y_axis.labels))
-        end = max(request.step, first + 1)  # one step's room for the single point of step 0
-        plt.xlim(first, end)
-        ticks = round_ticks(first, end, max(request.width // X_TICK_CELLS, 2), whole=True)
-        plt.xticks(ticks, [str(int(t)) for t in ticks])
-        plt.xlabel("step")
-
-
-def figure_strips(matrix) -> list[Strip]:
-    """A built plotext figure's cells (its ``monitor.matrix``: a marker and colours per cell,
-    bottom row first) as strips from the top, one segment per run of equal colours: what its
-    ANSI text would give, without writing and parsing that text (about 40% of a build)."""
-    strips = []
-    for row in reversed(range(matrix.rows)):
-        markers = matrix.marker[row]
-        colours = list(zip(matrix.fullground[row], matrix.style[row], matrix.background[row]))
-        segments, start = [], 0
-        for col in range(1, matrix.cols + 1):
-            if col == matrix.cols or colours[col] != colours[start]:
-                segments.append(Segment("".join(markers[start:col]), _cell_style(colours[start])))
-                start = col
-        strips.append(Strip(segments, matrix.cols))
-    return strips
-
-
-@lru_cache(maxsize=1024)
-def _cell_style(colours: tuple) -> Style:
-    """The Rich style of plotext's (foreground, style, background): its ANSI codes, parsed."""
-    spans = Text.from_ansi(colors_to_ansi(*colours) + " ").spans
-    return spans[0].style if spans else Style()
+    def _ink_style(self, ink: Ink) -> Style:
+        background = RichColor.from_rgb(*self.canvas_rgb)
+        if ink is None:
+            return Style(bgcolor=background)
+        if ink == AXES:
+            color = RichColor.from_rgb(*Color.parse(self.app.theme_variables["foreground"]).rgb)
+        elif ink == GRAY:
+            color = RichColor.from_ansi(8)
+        else:
+            color = RichColor.from_rgb(*ink)
+        return Style(color=color, bgcolor=background)
