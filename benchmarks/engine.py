@@ -400,7 +400,7 @@ def threads_table(rounds: int, compete: bool) -> None:
     """The default (chosen by timing, engine/thread_choice.py) against 1 and
     2 threads of ours (target 3): ratios to the best. The default objective is warmed up by
     ``WARM_UP`` evaluations first, as a run's first steps would; its rechecks of the other
-    count (4 evaluations after a new choice, then 8, then every 16) stay in its times. On a
+    count (4 evaluations after a new choice, then 8, 16, then every 32) stay in its times. On a
     machine of more than two cores the default may use more than 2 threads. Two BLAS threads are timed after the
     others, not among them: OpenBLAS's threads spin for a while after each product, slowing
     whatever runs next."""

@@ -9,11 +9,20 @@ few times, then uses the fastest and times the others again now and then (more o
 after a choice, when it rests on only a few times). The result of an
 evaluation does not depend on its thread count (the blocks' sums are added in block order),
 so the choice only ever changes the time.
+
+Each count's time is the mean of its last few times without the slowest. The mean, not the
+median: beside a busy process the second of two threads is now and then descheduled, and
+its evaluation then takes twice as long; the median of five such times says two threads win
+whenever most of the five were lucky, though on average they lose (a simulated 20% of
+evaluations at 2.5x made the median choose the slower count and cost 9% more time, the
+trimmed mean 4%; ``benchmarks/thread_choice.py``). Without the slowest: a single pause (a
+page fault, the collector, the dashboard's frame) must not unseat a count that is faster.
 """
 
 from __future__ import annotations
 
 import collections
+from collections.abc import Callable, Sequence
 
 
 class ThreadChoice:
@@ -21,25 +30,28 @@ class ThreadChoice:
 
     Call :meth:`next` before an evaluation that should be timed and :meth:`record` after it.
     The first ``samples`` evaluations per candidate try each in turn; after that each
-    evaluation uses :attr:`chosen` (least median of each candidate's last ``samples``
-    times), except for rechecks, which time another candidate again (in turn): one
-    ``first_recheck`` evaluations after the choice was made or changed, then at intervals
-    doubling up to ``longest_recheck``, so that a choice made on noisy first times is
-    mended early and a change in the machine's load is followed within a few rechecks,
-    while rechecks cost at most ``1/longest_recheck`` of the difference later on (at the
-    default 16: 2% of the time when the other count is 1.3x slower, 5% when it is 1.85x
-    slower, as one thread is at (60000, 784, 10) with a core free). Not locked: under the GIL concurrent callers only mix their
+    evaluation uses :attr:`chosen` (the least ``estimate`` of each candidate's last
+    ``samples`` times: :func:`typical` unless given), except for rechecks, which time
+    another candidate again (in turn): one ``first_recheck`` evaluations after the choice
+    was made or changed, then at intervals doubling up to ``longest_recheck``, so that a
+    choice made on noisy first times is mended early and a change in the machine's load is
+    followed within a few rechecks, while rechecks cost at most ``1/longest_recheck`` of the
+    difference later on (at the default 32: 1% of the time when the other count is 1.3x
+    slower, 2.7% when it is 1.85x slower, as one thread is at (60000, 784, 10) with a core
+    free; at 16 that was 5%, the whole of the objective's allowance, and simulated load
+    changes every 60 or 300 evaluations were followed no better: ``benchmarks/thread_choice.py``). Not locked: under the GIL concurrent callers only mix their
     samples (a rewind's private copy of a trainer shares its objectives, and evaluates
     only while the trainer is paused).
     """
 
     def __init__(self, candidates: tuple[int, ...], *, samples: int = 5, first_recheck: int = 4,
-                 longest_recheck: int = 16) -> None:
+                 longest_recheck: int = 32, estimate: Callable[[Sequence[float]], float] | None = None) -> None:
         if len(candidates) < 2 or len(set(candidates)) != len(candidates):
             raise ValueError(f"candidates must be two or more distinct thread counts, got {candidates!r}")
         if min(samples, first_recheck, longest_recheck) < 1:
             raise ValueError("samples, first_recheck and longest_recheck must be at least 1")
         self.candidates = candidates
+        self._estimate = estimate or typical
         self._times = {c: collections.deque(maxlen=samples) for c in candidates}
         self._first_recheck, self._longest_recheck = first_recheck, longest_recheck
         self._count = 0  # timed evaluations asked for
@@ -50,11 +62,12 @@ class ThreadChoice:
 
     @property
     def chosen(self) -> int:
-        """The candidate with the least median time so far (the first one before any time)."""
+        """The candidate with the least estimated time so far (the first one before any
+        time)."""
         timed = [c for c in self.candidates if self._times[c]]
         if not timed:
             return self.candidates[0]
-        return min(timed, key=lambda c: _median(self._times[c]))
+        return min(timed, key=lambda c: self._estimate(self._times[c]))
 
     def next(self) -> int:
         """The thread count for the next timed evaluation."""
@@ -79,7 +92,9 @@ class ThreadChoice:
         self._times[threads].append(seconds)
 
 
-def _median(times) -> float:
-    """The middle of ``times`` (the upper of the two middle ones for an even count; the
-    ``statistics`` module costs every start 3 ms)."""
-    return sorted(times)[len(times) // 2]
+def typical(times: Sequence[float]) -> float:
+    """The mean of ``times`` (seconds, not empty) without the slowest one, when there are
+    several."""
+    if len(times) == 1:
+        return times[0]
+    return (sum(times) - max(times)) / (len(times) - 1)
