@@ -2,6 +2,8 @@
 ticks, where points land (each in the cell of its nearest row and column, as the axis's
 ticks name them), lines without gaps, breaks at non-finite values, vertical lines."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -51,7 +53,7 @@ def test_the_frame_ticks_and_labels_are_where_the_axis_puts_them(width, height):
     untick = [line for line in lines[1:1 + axis.rows] if "┤" not in line]
     assert all(line[left] == "│" and line[-1] == "│" for line in untick)
     columns = width - left - 2
-    tick_cells = [left + 1 + round(step / 100 * (columns - 1)) for step in (0, 50, 100)]
+    tick_cells = [left + 1 + math.floor(step / 100 * (columns - 1) + 0.5) for step in (0, 50, 100)]  # a half up
     assert [i for i, char in enumerate(bottom) if char == "┬"] == tick_cells
     labels_row = lines[height - 2]
     for step, at in zip(("0", "50", "100"), tick_cells):
@@ -128,3 +130,27 @@ def test_x_labels_that_would_touch_are_left_out():
     labels = text(rows)[-2].split()  # labels that touched would read as one word here
     assert labels[0] == "0" and 2 <= len(labels) < 11
     assert all(label in {str(t) for t in range(0, 101, 10)} for label in labels), labels
+
+
+def test_marks_of_one_step_or_value_share_a_cell_when_it_lies_half_way_between_two():
+    """Found in review: a step half way between two columns (step 5 of 0-10 over 6 columns)
+    put a braille point in the right column and its vertical line and tick in the left one
+    (NumPy rounds halves to even); a value half way between two rows put a braille point and
+    a marker in different rows. Every mark now takes the cell a half rounds up to."""
+    axis = rows_axis(0.0, 1.0, 6)
+    assert (axis.lo, axis.hi) == (0.0, 1.0)
+    width = max(map(len, axis.labels)) + 2 + 6  # six columns: step s of 0-10 at column s / 2
+    for step in range(11):
+        value = step / 10  # at row s / 2 of the axis's 0, 0.2, ... 1: half way between two rows for odd s
+        where = {}
+        for marker in ("braille", "o"):
+            rows = draw([Curve(np.array([step]), np.array([value]), RED, marker)], [VerticalLine(step, GRAY)],
+                        width=width, height=6 + FRAME_ROWS, first=0, end=10, x_ticks=[step], x_label="",
+                        y_axis=axis)
+            grid = canvas(rows, axis)
+            where[marker] = [(r, c) for r, row in enumerate(grid) for c, (_, ink) in enumerate(row) if ink == RED]
+            line = {c for row in grid for c, (char, ink) in enumerate(row) if ink == GRAY}
+            tick = {i - len(axis.labels[0]) - 1 for i, char in enumerate(text(rows)[-3]) if char in "┬┴"}
+            assert where[marker] == [(5 - (step + 1) // 2, (step + 1) // 2)], (step, marker)
+            assert line | tick == {(step + 1) // 2}, step
+        assert where["braille"] == where["o"]

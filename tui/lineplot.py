@@ -76,8 +76,7 @@ def draw(curves: Sequence[Curve], lines: Sequence[VerticalLine], *, width: int, 
     columns, rows = width - label_width - 2, height - FRAME_ROWS
     lo, hi, log = y_axis.lo, y_axis.hi, y_axis.log
     canvas = _Canvas(columns, rows)
-    line_columns = np.rint(_column(np.array([line.step for line in lines], dtype=float), first, end, columns)
-                           ).astype(np.int64)
+    line_columns = _nearest(_column(np.array([line.step for line in lines], dtype=float), first, end, columns))
     for line, column in zip(lines, line_columns.tolist()):
         if 0 <= column < columns:
             canvas.vertical(column, line.color)
@@ -89,7 +88,7 @@ def draw(curves: Sequence[Curve], lines: Sequence[VerticalLine], *, width: int, 
             canvas.put(0, column, line.top, line.color)
     tick_rows = {round(y_axis.position(tick)): label for tick, label in zip(y_axis.ticks, y_axis.labels)}
     line_columns = {c for c in line_columns.tolist() if 0 <= c < columns}
-    tick_columns = np.rint(_column(np.asarray(x_ticks, dtype=float), first, end, columns)).astype(np.int64).tolist()
+    tick_columns = _nearest(_column(np.asarray(x_ticks, dtype=float), first, end, columns)).tolist()
     out: Rows = []
     top = "".join("┬" if c in line_columns else "─" for c in range(columns))
     out.append([(" " * label_width, None), ("┌" + top + "┐", AXES)])
@@ -115,6 +114,13 @@ def _column(steps: np.ndarray, first: int, end: int, columns: int) -> np.ndarray
     """Where ``steps`` lie across the canvas, in cell columns from the first (a whole number
     at a cell's centre)."""
     return (steps - first) / (end - first) * (columns - 1)
+
+
+def _nearest(positions: np.ndarray) -> np.ndarray:
+    """The whole number nearest to each of ``positions``, a half rounded up: the same rule for
+    every mark, so that a point, a vertical line and a tick at one step share a column (and
+    a braille point and a character at one value a row) even half way between two."""
+    return np.floor(positions + 0.5).astype(np.int64)
 
 
 def _labels_row(labels: list[str], centres: list[int], width: int) -> list[tuple[str, Ink]]:
@@ -155,9 +161,15 @@ class _Canvas:
         keep = np.isfinite(values)
         column = _column(np.asarray(steps, dtype=float), first, end, self.columns)
         row = (np.where(keep, values, lo) - lo) / ((hi - lo) if hi > lo else 1.0) * (self.rows - 1)
-        # the nearest dot: a cell's dots are at (i + 0.5) / across of a cell from its left edge
-        x = np.rint(column * across + (across - 1) / 2).astype(np.int64)
-        y = np.rint(row * up + (up - 1) / 2).astype(np.int64)
+        if braille:
+            # the nearest dot: a cell's dots are at (i + 0.5) / across of a cell from its left
+            # (bottom) edge. NumPy rounds a half to even: on a cell's edge (its last dot, odd,
+            # or the next cell's first, even) to the next cell, as _nearest; in a cell's middle
+            # to the left (upper) of the two middle dots
+            x = np.rint(column * across + (across - 1) / 2).astype(np.int64)
+            y = np.rint(row * up + (up - 1) / 2).astype(np.int64)
+        else:
+            x, y = _nearest(column), _nearest(row)
         xs, ys = _joined(x, y, keep)
         inside = (xs >= 0) & (xs < self.columns * across) & (ys >= 0) & (ys < self.rows * up)
         xs, ys = xs[inside], self.rows * up - 1 - ys[inside]  # rows from the top
