@@ -222,3 +222,23 @@ async def test_the_cursor_colour_is_the_themes_warning_made_readable_in_each_the
         assert colors["textual-dark"] == Color.parse(warnings["textual-dark"])  # readable as it is
         assert luminance(colors["textual-light"].rgb) < luminance(colors["textual-dark"].rgb)
         assert colors["nord"] not in (colors["textual-dark"], colors["textual-light"])
+
+
+@pytest.mark.parametrize("width,drawn", [(8, False), (9, True), (10, True)])
+async def test_a_plot_whose_labels_leave_under_two_columns_is_not_drawn_and_one_that_is_fits(width, drawn):
+    """Found in review: labels of five characters (12340 ... 12400) in a panel 8 wide left a
+    canvas of one column (draw asks for two), and at 9 wide the x label ("step") ran a cell
+    past the panel and lost its last letter."""
+    steps, values = np.arange(3), np.array([12399.0, 12370.0, 12345.0])
+    async with LossApp().run_test(size=(width, 8)) as pilot:
+        plot = pilot.app.query_one(LossPlot)
+        plot.show(lambda: {"loss": (steps, values)}, request_for(plot, 2, log=False))
+        await pilot.pause()
+        lines = plot_text(plot)
+        if not drawn:
+            assert plot.y_axis is None and all(not line.strip() for line in lines)
+            return
+        assert max(map(len, plot.y_axis.labels)) == 5
+        assert [len(line) for line in lines] == [strip.cell_length for strip in plot._lines] == [width] * 8
+        assert lines[-1].strip() == "step"
+        assert lines[0].index("┌") == 5 and lines[0].index("┐") == width - 1

@@ -6,7 +6,8 @@ about 4 ms at 58 x 17 cells, half of a frame (benchmarks/ui.py); this takes a te
 
 The layout is plotext's: the y labels right-aligned in a column on the left, each against a
 ``┤`` on the frame at its row; the frame (``┌┐└┘``) round the canvas; ``┬`` on the frame's
-bottom at the x ticks, with their labels centred under them; the x label centred below.
+bottom at the x ticks, with their labels centred under them; the x label centred below
+the canvas (or as near as the plot's width allows).
 Vertical lines (``│``) join the frame with ``┬`` above and ``┴`` below, and lie under the
 curves.
 
@@ -70,8 +71,9 @@ def draw(curves: Sequence[Curve], lines: Sequence[VerticalLine], *, width: int, 
          x_ticks: Sequence[int], x_label: str, y_axis: Axis) -> Rows:
     """The plot, ``width x height`` cells, of steps ``first`` to ``end`` (``end > first``)
     and, up the canvas, ``y_axis``'s range with its ticks (``y_axis.rows`` must be the
-    canvas's rows, ``height - FRAME_ROWS``, and leave at least two columns); the curves over
-    the vertical lines, which are left out where their step is outside ``[first, end]``."""
+    canvas's rows, ``height - FRAME_ROWS``, and its labels leave at least two columns) and
+    ``x_label`` (no wider than ``width``) under the x ticks; the curves over the vertical
+    lines, which are left out where their step is outside ``[first, end]``."""
     label_width = max(map(len, y_axis.labels), default=0)
     columns, rows = width - label_width - 2, height - FRAME_ROWS
     lo, hi, log = y_axis.lo, y_axis.hi, y_axis.log
@@ -105,8 +107,8 @@ def draw(curves: Sequence[Curve], lines: Sequence[VerticalLine], *, width: int, 
         bottom[c] = "┴"
     out.append([(" " * label_width, None), ("└" + "".join(bottom) + "┘", AXES)])
     out.append(_labels_row([str(int(t)) for t in x_ticks], [label_width + 1 + c for c in tick_columns], width))
-    start = label_width + 1 + max((columns - len(x_label)) // 2, 0)
-    out.append([(" " * start, None), (x_label, AXES), (" " * max(width - start - len(x_label), 0), None)])
+    start = min(label_width + 1 + max((columns - len(x_label)) // 2, 0), width - len(x_label))
+    out.append([(" " * start, None), (x_label, AXES), (" " * (width - start - len(x_label)), None)])
     return [[run for run in row if run[0]] for row in out]
 
 

@@ -143,12 +143,15 @@ class LossPlot(QuietSubtitle, BaseStyle, Widget, can_focus=False):
 
     def _build(self, curves: Curves, request: PlotRequest) -> list[Strip]:
         """The plot's lines: the curves and the optimizer and penalty switches, on round axes
-        (none when the panel is too small for a canvas of 2 x 2 cells)."""
+        (none when the panel, less the y labels, is too small for a canvas of 2 x 2 cells)."""
+        self.y_axis = None
         if request.height - FRAME_ROWS < 2 or request.width < 8:
-            self.y_axis = None
             return []
         drawn, lo, hi, first = self._thinned(curves, request)
-        self.y_axis = rows_axis(lo, hi, request.height - FRAME_ROWS, log=request.log)
+        axis = rows_axis(lo, hi, request.height - FRAME_ROWS, log=request.log)
+        if request.width - max(map(len, axis.labels), default=0) - 2 < 2:
+            return []
+        self.y_axis = axis
         end = max(request.step, first + 1)  # one step's room for the single point of step 0
         lines = [VerticalLine(step, GRAY) for step, _ in request.switches]
         if request.cursor is not None:
