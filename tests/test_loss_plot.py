@@ -242,3 +242,32 @@ async def test_a_plot_whose_labels_leave_under_two_columns_is_not_drawn_and_one_
         assert [len(line) for line in lines] == [strip.cell_length for strip in plot._lines] == [width] * 8
         assert lines[-1].strip() == "step"
         assert lines[0].index("┌") == 5 and lines[0].index("┐") == width - 1
+
+
+@pytest.mark.parametrize("curves", [
+    {"loss": [2.0, np.nan, 0.5, 0.3]},
+    {"loss": [2.0, np.nan, 0.5, 0.3], "val_loss": [0.9, 0.95, 0.85, 0.8]},
+    {"loss": [2.0, 1.0, 0.5, 0.3], "val_loss": [np.nan] * 4},
+    {"loss": [np.nan] * 4},
+])
+@pytest.mark.parametrize("log", [False, True])
+async def test_the_y_axis_holds_every_finite_value_whatever_is_not_finite(curves, log):
+    """Found in review: a NaN in the training curve made its minimum and maximum NaN, which
+    the axis's range then skipped, so it held the validation curve alone (0.8 to 0.95, the
+    training loss's 0.3 and 2 drawn off the canvas) or, without one, nothing (an infinite
+    range). A point that is not finite breaks its curve (tui/lineplot.py) and is no part of
+    the range; a validation curve of NaN alone leaves the axis to the training loss, and
+    curves of NaN alone draw no plot."""
+    steps = np.arange(4)
+    async with LossApp().run_test(size=(60, 18)) as pilot:
+        plot = pilot.app.query_one(LossPlot)
+        plot.show(lambda: {name: (steps, np.array(values)) for name, values in curves.items()},
+                  request_for(plot, 3, log=log))
+        await pilot.pause()
+        finite = [value for values in curves.values() for value in values if np.isfinite(value)]
+        if not finite:
+            assert plot.y_axis is None and all(not line.strip() for line in plot_text(plot))
+            return
+        assert plot.y_axis == rows_axis(min(finite), max(finite), plot.y_axis.rows, log=log)
+        assert plot.y_axis.position(0.3) >= -0.5 and plot.y_axis.position(2.0) <= plot.y_axis.rows - 0.5
+        check_y_labels(plot, log)

@@ -143,11 +143,14 @@ class LossPlot(QuietSubtitle, BaseStyle, Widget, can_focus=False):
 
     def _build(self, curves: Curves, request: PlotRequest) -> list[Strip]:
         """The plot's lines: the curves and the optimizer and penalty switches, on round axes
-        (none when the panel, less the y labels, is too small for a canvas of 2 x 2 cells)."""
+        (none when the panel, less the y labels, is too small for a canvas of 2 x 2 cells, or
+        when no value is finite)."""
         self.y_axis = None
         if request.height - FRAME_ROWS < 2 or request.width < 8:
             return []
         drawn, lo, hi, first = self._thinned(curves, request)
+        if lo > hi:  # not a finite value to draw
+            return []
         axis = rows_axis(lo, hi, request.height - FRAME_ROWS, log=request.log)
         if request.width - max(map(len, axis.labels), default=0) - 2 < 2:
             return []
@@ -163,14 +166,18 @@ class LossPlot(QuietSubtitle, BaseStyle, Widget, can_focus=False):
 
     def _thinned(self, curves: Curves, request: PlotRequest) -> tuple[list[Curve], float, float, int]:
         """Each curve thinned to the plot's width (floored on the log scale, capped at
-        :data:`PLOT_CEILING`), the lowest and highest value drawn and the first step."""
+        :data:`PLOT_CEILING`), the lowest and highest value drawn (NaN is not drawn; both
+        infinite when nothing is) and the first step."""
         lo, hi, first = np.inf, -np.inf, request.step
         markers = request.markers or ["braille" if name == "loss" else "•" for name in curves]
         drawn = []
         for (steps, values), color, marker in zip(curves.values(), request.colors, markers):
             steps, values = envelope(steps, values, max(request.width, 2))
             values = np.clip(values, LOG_FLOOR if request.log else -np.inf, PLOT_CEILING)
-            lo, hi, first = min(lo, values.min()), max(hi, values.max()), min(first, int(steps[0]))
+            finite = values[np.isfinite(values)]  # NaN: no point there (it breaks the curve)
+            if len(finite):
+                lo, hi = min(lo, finite.min()), max(hi, finite.max())
+            first = min(first, int(steps[0]))
             drawn.append(Curve(steps, values, color, marker))
         self.last_step = int(max(steps[-1] for steps, _ in curves.values()))
         return drawn, lo, hi, first
