@@ -15,7 +15,8 @@ Coordinates: the canvas is ``columns x rows`` cells, each standing for one step 
 the cell column of ``step`` is the nearest to ``(step - first) / (end - first) * (columns - 1)``
 (so that ``first`` and ``end`` are the first and last columns) and the cell row (from the
 bottom) of ``value`` the nearest to ``(value - lo) / (hi - lo) * (rows - 1)``, as the y axis's
-ticks are placed (:class:`..ticks.Axis`; ``log10(value)`` on a log axis). A curve drawn in
+ticks are placed (:class:`..ticks.Axis`; ``log10(value)`` on a log axis, where a value must
+be above zero), a half rounded up in both. A curve drawn in
 braille places each point on one of its cell's 2 x 4 dots, the one nearest to where it lies
 within the cell; a curve drawn with a character (``•``, ``o``, ...) fills the cell. Ticks and
 vertical lines take their step's cell column. Consecutive points are joined by straight
@@ -83,7 +84,7 @@ def draw(curves: Sequence[Curve], lines: Sequence[VerticalLine], *, width: int, 
         if 0 <= column < columns:
             canvas.vertical(column, line.color)
     for curve in curves:
-        values = np.log10(curve.values) if log and len(curve.values) else curve.values
+        values = np.log10(curve.values) if log else curve.values
         canvas.curve(curve.steps, values, first, end, lo, hi, curve.color, curve.marker)
     for line, column in zip(lines, line_columns.tolist()):  # the marks on top, over the curves
         if line.top and 0 <= column < columns:
