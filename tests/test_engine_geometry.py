@@ -175,3 +175,59 @@ def test_history_memory_is_bounded():
     grown = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
     assert grown < 2_000_000  # bytes: the buckets are reused, not accumulated
+
+
+def reference_curve(records: list[tuple[int, float]], capacity: int, truncations: dict[int, int]):
+    """History.curve by brute force: the records kept in their buckets (filled in turn,
+    neighbouring pairs joined when ``capacity`` are full and another is needed, buckets
+    ending after a truncation's step dropped), then per bucket its first lowest and first
+    highest value in step order (a metric that is NaN throughout: each bucket's first)."""
+    buckets, width = [], 1
+    for index, (step, value) in enumerate(records):
+        if buckets and len(buckets[-1]) < width:
+            buckets[-1].append((step, value))
+        else:
+            if len(buckets) == capacity:
+                buckets, width = [buckets[i] + buckets[i + 1] for i in range(0, capacity, 2)], 2 * width
+            buckets.append([(step, value)])
+        if index in truncations:
+            while buckets and buckets[-1][-1][0] > truncations[index]:
+                buckets.pop()
+    steps, values = [], []
+    for bucket in buckets:
+        lo = hi = bucket[0]
+        for record in bucket[1:]:
+            lo = record if record[1] < lo[1] else lo
+            hi = record if record[1] > hi[1] else hi
+        for step, value in sorted({lo, hi}, key=lambda r: r[0]):
+            steps.append(step)
+            values.append(value)
+    return np.array(steps, dtype=np.int64), np.array(values)
+
+
+@pytest.mark.parametrize("capacity", [2, 4, 16, 64])
+@pytest.mark.parametrize("n", [1, 2, 3, 9, 500, 4099])
+def test_history_curve_equals_its_brute_force_definition(capacity, n):
+    """Records with ties (and no validation: NaN); past n // 2 and 2n // 3 the run goes back
+    5 and 40 steps."""
+    rng = np.random.default_rng(capacity * 10_000 + n)
+    values = rng.normal(size=n).round(1)  # ties within buckets
+    back = {n // 2: 5, 2 * n // 3: 40} if n > 50 else {}
+    history, records, cuts, step = History(capacity=capacity), [], {}, 0
+    for index, value in enumerate(values.tolist()):
+        history.append(step, value, 0.5)
+        records.append((step, value))
+        if index in back:
+            step -= back[index]
+            history.truncate(step)
+            cuts[index] = step
+        step += 1
+    steps, curve = history.curve("loss")
+    want_steps, want = reference_curve(records, capacity, cuts)
+    np.testing.assert_array_equal(steps, want_steps)
+    np.testing.assert_array_equal(curve, want)
+    assert steps.dtype == np.int64
+    steps, curve = history.curve("val_loss")
+    want_steps, want = reference_curve([(step, np.nan) for step, _ in records], capacity, cuts)
+    np.testing.assert_array_equal(steps, want_steps)
+    assert np.isnan(curve).all() and len(curve) == len(want)
