@@ -1,5 +1,6 @@
-"""Start-up (issue 17): a plain run imports only what it uses, and the packages' names that
-are imported on first use still import as ever."""
+"""Start-up (issue 17): a plain run imports only what it uses, the packages' names that are
+imported on first use still import as ever, and the console script loads its modules without
+garbage collection."""
 
 import importlib.util
 import subprocess
@@ -51,6 +52,28 @@ def test_the_features_that_need_them_import_them(tmp_path):
             "decimal", "softmax_tui.tui.history", "csv", "softmax_tui.tui.modelfile"} <= used
     assert {"softmax_tui.tui.compare", "softmax_tui.engine.race"} <= imported_by(
         ["--headless", "--epochs", "1", "--compare", "gd,adam"])
+
+
+def test_the_console_script_loads_its_modules_without_collecting_and_leaves_them_to_no_collection():
+    """No collection while the command line's modules load (the cli module without its
+    ``main`` yet), the collector on again after, and what they made frozen (not among the
+    objects it walks)."""
+    code = ("import contextlib, gc, io, sys\n"
+            "during = []\n"
+            "def noted(phase, info):\n"
+            "    cli = sys.modules.get('softmax_tui.tui.cli')\n"
+            "    if phase == 'start' and cli is not None and not hasattr(cli, 'main'):\n"
+            "        during.append(info['generation'])\n"
+            "gc.callbacks.append(noted)\n"
+            "sys.argv = ['softmax-tui', '--headless', '--epochs', '1']\n"
+            "from softmax_tui.tui import entry\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    status = entry.main()\n"
+            "namespace = vars(sys.modules['softmax_tui.tui.cli'])\n"
+            "print(status, during, gc.isenabled(), any(o is namespace for o in gc.get_objects()))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["0", "[]", "True", "False"]
 
 
 def test_every_public_engine_name_imports():
