@@ -13,11 +13,12 @@ import softmax_tui.engine as engine
 
 #: Modules ``softmax-tui --headless`` on a built-in set needs only for something it was not
 #: asked for: the dashboard's explanations and map geometry, Newton's curvature, races,
-#: data files (their labels, decimal, the CSV and Arrow readers), the Python API's arrays,
-#: --history (csv), model files, and argparse's help formatter (shutil).
+#: rewinding (the timeline's checkpoints), data files (their labels, decimal, the CSV and
+#: Arrow readers), the Python API's arrays, --history (csv), model files, and argparse's
+#: help formatter (shutil).
 LAZY = {
     "softmax_tui.engine.explain", "softmax_tui.engine.geometry", "softmax_tui.engine.curvature",
-    "softmax_tui.engine.race", "softmax_tui.tui.compare", "softmax_tui.tui.race",
+    "softmax_tui.engine.race", "softmax_tui.tui.compare", "softmax_tui.tui.race", "softmax_tui.engine.timeline",
     "softmax_tui.datasets.labels", "softmax_tui.datasets.csv_loader", "softmax_tui.datasets.columnar",
     "softmax_tui.datasets.arrays", "decimal", "pyarrow",
     "softmax_tui.tui.history", "csv", "softmax_tui.tui.modelfile", "shutil",
@@ -26,13 +27,17 @@ LAZY = {
 
 def imported_by(args: list[str]) -> set[str]:
     """The modules loaded in a fresh interpreter by the command line ``args`` (run to its end)."""
-    code = ("import contextlib, io, sys\n"
-            "from softmax_tui.tui.cli import main\n"
-            "with contextlib.redirect_stdout(io.StringIO()):\n"
-            f"    status = main({args!r})\n"
-            "assert status == 0, status\n"
-            "print(' '.join(sys.modules))")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    return loaded_after("import contextlib, io\n"
+                        "from softmax_tui.tui.cli import main\n"
+                        "with contextlib.redirect_stdout(io.StringIO()):\n"
+                        f"    status = main({args!r})\n"
+                        "assert status == 0, status")
+
+
+def loaded_after(code: str) -> set[str]:
+    """The modules loaded in a fresh interpreter once ``code`` has run."""
+    run = subprocess.run([sys.executable, "-c", f"{code}\nimport sys\nprint(' '.join(sys.modules))"],
+                         capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     return set(run.stdout.split())
 
@@ -52,6 +57,10 @@ def test_the_features_that_need_them_import_them(tmp_path):
             "decimal", "softmax_tui.tui.history", "csv", "softmax_tui.tui.modelfile"} <= used
     assert {"softmax_tui.tui.compare", "softmax_tui.engine.race"} <= imported_by(
         ["--headless", "--epochs", "1", "--compare", "gd,adam"])
+    assert "softmax_tui.engine.timeline" in loaded_after(  # the dashboard's session: rewound with its checkpoints
+        "from softmax_tui.tui.options import parse_options\n"
+        "from softmax_tui.tui.session import build_session\n"
+        "build_session(parse_options([]))")
 
 
 def test_the_console_script_loads_its_modules_without_collecting_and_leaves_them_to_no_collection():
