@@ -11,16 +11,16 @@ import pytest
 import softmax_tui.datasets as datasets
 import softmax_tui.engine as engine
 
-#: Modules ``softmax-tui --headless`` on a built-in set needs only for something it was not
-#: asked for: the dashboard's explanations and map geometry, Newton's curvature, races,
-#: rewinding (the timeline's checkpoints), data files (their labels, decimal, the CSV and
-#: Arrow readers), the Python API's arrays, --history (csv), model files, and argparse's
-#: help formatter (shutil).
+#: Modules ``softmax-tui --headless`` on a fixed set (the default, rgb20) needs only for
+#: something it was not asked for: the dashboard's explanations and map geometry, Newton's
+#: curvature, races, rewinding (the timeline's checkpoints), the generated sets, data files
+#: (their labels, decimal, the CSV and Arrow readers), the Python API's arrays, --history
+#: (csv), model files, and argparse's help formatter (shutil).
 LAZY = {
     "softmax_tui.engine.explain", "softmax_tui.engine.geometry", "softmax_tui.engine.curvature",
     "softmax_tui.engine.race", "softmax_tui.tui.compare", "softmax_tui.tui.race", "softmax_tui.engine.timeline",
-    "softmax_tui.datasets.labels", "softmax_tui.datasets.csv_loader", "softmax_tui.datasets.columnar",
-    "softmax_tui.datasets.arrays", "decimal", "pyarrow",
+    "softmax_tui.datasets.generators", "softmax_tui.datasets.labels", "softmax_tui.datasets.csv_loader",
+    "softmax_tui.datasets.columnar", "softmax_tui.datasets.arrays", "decimal", "pyarrow",
     "softmax_tui.tui.history", "csv", "softmax_tui.tui.modelfile", "shutil",
 }
 
@@ -57,6 +57,8 @@ def test_the_features_that_need_them_import_them(tmp_path):
             "decimal", "softmax_tui.tui.history", "csv", "softmax_tui.tui.modelfile"} <= used
     assert {"softmax_tui.tui.compare", "softmax_tui.engine.race"} <= imported_by(
         ["--headless", "--epochs", "1", "--compare", "gd,adam"])
+    assert "softmax_tui.datasets.generators" in imported_by(["--headless", "--epochs", "1", "--dataset", "blobs"])
+    assert "softmax_tui.datasets.generators" in imported_by(["--list-datasets"])
     assert "softmax_tui.engine.timeline" in loaded_after(  # the dashboard's session: rewound with its checkpoints
         "from softmax_tui.tui.options import parse_options\n"
         "from softmax_tui.tui.session import build_session\n"
@@ -106,6 +108,14 @@ def test_an_unknown_name_is_an_attribute_error():
         exec("from softmax_tui.engine import trainer_state")
     with pytest.raises(AttributeError, match="'softmax_tui.datasets' has no attribute 'load_arrays'"):
         getattr(datasets, "load_arrays")
+
+
+def test_the_generated_sets_import_from_datasets():
+    from softmax_tui.datasets import GeneratedSet, generated_set
+    from softmax_tui.datasets.generators import GeneratedSet as defined
+
+    assert GeneratedSet is defined
+    assert isinstance(generated_set("spiral"), GeneratedSet) and generated_set("rgb20") is None
 
 
 def test_the_arrays_of_the_python_api_import_from_datasets():
