@@ -161,7 +161,7 @@ class SoftmaxRegressionClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"tol must be a finite number >= 0, got {self.tol!r}")
         config = self._run_config()
         trainer = make_trainer(config, initial_model(config, X.shape[1], len(classes)), X, labels,
-                               max_epochs=config.epochs, tol=float(self.tol))
+                               max_epochs=config.epochs, tol=float(self.tol), checkpoints=False)
         snapshot = trainer.advance(config.epochs * trainer.steps_per_epoch)
         if snapshot.state is RunState.DIVERGED:
             raise ValueError(f"the training diverged: {snapshot.reason}; lower lr or standardize the features")

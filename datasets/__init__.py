@@ -9,7 +9,6 @@ from softmax_tui._lazy import lazy_exports
 from .builtin import (
     MAX_CLASSES,
     MAX_SAMPLES,
-    GeneratedSet,
     fixed_feature_count,
     generated_set,
     is_builtin,
@@ -47,8 +46,9 @@ __all__ = [
 ]
 
 
-#: Names imported on first use, with their modules: the CSV reader (csv, a thread pool) and
-#: the arrays of the Python API (decimal) cost every start milliseconds that a run on a
-#: built-in set does not need.
-_LAZY = {"load_csv": "csv_loader", "ArrayData": "arrays", "feature_rows": "arrays", "from_arrays": "arrays"}
+#: Names imported on first use, with their modules: the CSV reader (csv, a thread pool), the
+#: arrays of the Python API (decimal) and the generated sets' table cost every start time
+#: that a run on a fixed set does not need.
+_LAZY = {"load_csv": "csv_loader", "ArrayData": "arrays", "feature_rows": "arrays", "from_arrays": "arrays",
+         "GeneratedSet": "generators"}
 __getattr__, __dir__ = lazy_exports(globals(), {name: f"{__name__}.{module}" for name, module in _LAZY.items()})

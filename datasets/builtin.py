@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import generators
 from .table import TableOptions, is_table_path, load_table
 from .dataset import Dataset, DatasetError
+
+if TYPE_CHECKING:
+    from .generators import GeneratedSet
 
 MAX_CLASSES = 10  # the dashboard's palette has ten colours
 #: The most points a generated set may have: 10 million take 240 MB (two float64 features
@@ -46,57 +48,19 @@ _FILES: dict[str, tuple[str, tuple[int, int] | None]] = {
 }
 
 
-@dataclass(frozen=True)
-class GeneratedSet:
-    """A generated set: its one-line summary, its generator make(n, k, noise, rng), the
-    names of its k classes, and its defaults (classes fixed at 2 unless adjustable)."""
+def _generated() -> dict[str, GeneratedSet]:
+    """The generated sets by name (:data:`.generators.GENERATED`), imported on first use: a
+    run on a fixed set needs neither them nor their dataclass (6 of the 484 million
+    instructions of a plain headless start, callgrind)."""
+    from .generators import GENERATED
 
-    summary: str
-    make: Callable[[int, int, float, np.random.Generator], tuple[np.ndarray, np.ndarray]]
-    class_names: Callable[[int], tuple[str, ...]]
-    samples: int
-    noise: float
-    classes: int = 2
-    classes_adjustable: bool = True
-
-
-def _numbered(word: str) -> Callable[[int], tuple[str, ...]]:
-    return lambda k: tuple(f"{word} {i}" for i in range(k))
-
-
-_GENERATED = {
-    "blobs": GeneratedSet(
-        "Gaussian blobs in 2-D, one per class, overlapping: a linear model gets about 80%",
-        generators.blobs, _numbered("blob"), samples=1000, noise=0.3, classes=3,
-    ),
-    "circle": GeneratedSet(
-        "a disc inside a ring (TensorFlow Playground): try features x1^2,x2^2",
-        lambda n, k, noise, rng: generators.circle(n, noise, rng),
-        lambda k: ("inside", "outside"), samples=500, noise=0.0, classes_adjustable=False,
-    ),
-    "xor": GeneratedSet(
-        "four quadrants, opposite ones alike (TensorFlow Playground): try feature x1*x2",
-        lambda n, k, noise, rng: generators.xor(n, noise, rng),
-        lambda k: ("same sign", "opposite sign"), samples=500, noise=0.0,
-        classes_adjustable=False,
-    ),
-    "gauss": GeneratedSet(
-        "Gaussian clusters, two by default (TensorFlow Playground)",
-        generators.gauss, _numbered("cluster"), samples=500, noise=0.0,
-    ),
-    "spiral": GeneratedSet(
-        "interleaved spiral arms, two by default (TensorFlow Playground)",
-        generators.spiral, _numbered("arm"), samples=500, noise=0.0,
-    ),
-}  # fmt: skip
-
-_NAMES = (*_FIXED_SUMMARIES, *_GENERATED)
+    return GENERATED
 
 
 def generated_set(name: str) -> GeneratedSet | None:
     """The generator behind built-in ``name`` with its defaults (samples, classes, noise),
     or None when ``name`` is a fixed set (rgb20, iris, wine, digits) or not a built-in (a file)."""
-    return _GENERATED.get(name)
+    return _generated().get(name)
 
 
 def fixed_feature_count(name: str) -> int:
@@ -112,12 +76,12 @@ def fixed_feature_count(name: str) -> int:
 
 def is_builtin(name: str) -> bool:
     """True when ``name`` is a built-in dataset's (fixed or generated)."""
-    return name in _NAMES
+    return name in _FIXED_SUMMARIES or name in _generated()
 
 
 def list_datasets() -> list[tuple[str, str]]:
     """(name, one-line description) of every built-in dataset."""
-    generated = [(name, g.summary) for name, g in _GENERATED.items()]
+    generated = [(name, g.summary) for name, g in _generated().items()]
     return [*_FIXED_SUMMARIES.items(), *generated]
 
 
@@ -146,11 +110,11 @@ def load_dataset(
     if spec in _FIXED_SUMMARIES:
         _refuse(f"{spec} (a fixed dataset)", samples=samples, classes=classes, noise=noise)
         return _rgb20() if spec == "rgb20" else _packaged(spec)
-    if spec in _GENERATED:
+    if spec in _generated():
         return _generate(spec, samples, classes, noise, seed)
     hint = f" (for the file {spec!r}, write ./{spec})" if os.path.exists(spec) else ""
     raise DatasetError(
-        f"unknown dataset {spec!r}; choose one of {', '.join(_NAMES)}, "
+        f"unknown dataset {spec!r}; choose one of {', '.join((*_FIXED_SUMMARIES, *_generated()))}, "
         f"or give a path to a data file{hint}"
     )
 
@@ -185,7 +149,7 @@ def _packaged(name: str) -> Dataset:
 def _generate(
     name: str, samples: int | None, classes: int | None, noise: float | None, seed: int
 ) -> Dataset:
-    spec = _GENERATED[name]
+    spec = _generated()[name]
     if classes is not None and not spec.classes_adjustable:
         raise DatasetError(f"--classes does not apply to {name} (always {spec.classes} classes)")
     k = spec.classes if classes is None else classes

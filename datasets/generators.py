@@ -10,9 +10,15 @@ with more or fewer flipped labels or displacements.
 
 The Playground sets (modelled on tensorflow/playground src/dataset.ts) keep every point
 inside its frame, the square [-6, 6]^2.
+
+:data:`GENERATED` names the sets, each a :class:`GeneratedSet` (its generator, summary and
+defaults); :mod:`.builtin` imports them when a generated set is asked for.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -119,3 +125,49 @@ def spiral(n: int, k: int, noise: float, rng: np.random.Generator) -> tuple[np.n
     X = np.column_stack([radius * np.sin(angle), radius * np.cos(angle)])
     X += rng.uniform(-1, 1, (n, 2)) * noise
     return X, y
+
+
+@dataclass(frozen=True)
+class GeneratedSet:
+    """A generated set: its one-line summary, its generator make(n, k, noise, rng), the
+    names of its k classes, and its defaults (classes fixed at 2 unless adjustable)."""
+
+    summary: str
+    make: Callable[[int, int, float, np.random.Generator], tuple[np.ndarray, np.ndarray]]
+    class_names: Callable[[int], tuple[str, ...]]
+    samples: int
+    noise: float
+    classes: int = 2
+    classes_adjustable: bool = True
+
+
+def _numbered(word: str) -> Callable[[int], tuple[str, ...]]:
+    return lambda k: tuple(f"{word} {i}" for i in range(k))
+
+
+#: The generated sets by name, as the built-ins list them.
+GENERATED = {
+    "blobs": GeneratedSet(
+        "Gaussian blobs in 2-D, one per class, overlapping: a linear model gets about 80%",
+        blobs, _numbered("blob"), samples=1000, noise=0.3, classes=3,
+    ),
+    "circle": GeneratedSet(
+        "a disc inside a ring (TensorFlow Playground): try features x1^2,x2^2",
+        lambda n, k, noise, rng: circle(n, noise, rng),
+        lambda k: ("inside", "outside"), samples=500, noise=0.0, classes_adjustable=False,
+    ),
+    "xor": GeneratedSet(
+        "four quadrants, opposite ones alike (TensorFlow Playground): try feature x1*x2",
+        lambda n, k, noise, rng: xor(n, noise, rng),
+        lambda k: ("same sign", "opposite sign"), samples=500, noise=0.0,
+        classes_adjustable=False,
+    ),
+    "gauss": GeneratedSet(
+        "Gaussian clusters, two by default (TensorFlow Playground)",
+        gauss, _numbered("cluster"), samples=500, noise=0.0,
+    ),
+    "spiral": GeneratedSet(
+        "interleaved spiral arms, two by default (TensorFlow Playground)",
+        spiral, _numbered("arm"), samples=500, noise=0.0,
+    ),
+}  # fmt: skip

@@ -302,6 +302,27 @@ def test_thinning_drops_dense_stretches_not_sparse_ones():
 
 
 @pytest.mark.parametrize("name", ["sgd", "lbfgs"])
+def test_a_trainer_built_without_checkpoints_keeps_none_and_trains_the_same(name):
+    """``checkpoints=False`` (headless sessions, the estimator): no timeline from step 0 on,
+    and the numbers of a run that keeps one."""
+    kept, bare = make_trainer(name, max_epochs=40), make_trainer(name, max_epochs=40, checkpoints=False)
+    assert len(kept.timeline) == 1 and bare.timeline is None
+    kept.advance(10**6)
+    bare.advance(10**6)
+    assert_same(bare.snapshot, kept.snapshot)
+    with pytest.raises(ValueError, match=r"^step 3 cannot be recomputed: this run keeps no checkpoints$"):
+        bare.snapshot_at(3)
+
+
+def test_a_headless_session_keeps_no_checkpoints_and_the_dashboards_does():
+    from softmax_tui.tui.options import parse_options
+    from softmax_tui.tui.session import build_session
+
+    assert build_session(parse_options(["--headless"])).trainer.timeline is None
+    assert build_session(parse_options([])).trainer.timeline.steps == [0]
+
+
+@pytest.mark.parametrize("name", ["sgd", "lbfgs"])
 def test_a_headless_run_keeps_no_checkpoints_and_trains_the_same(name):
     """Headless runs and train() are never rewound: their loop drops the timeline, and the
     numbers are those of a run that keeps one (checkpoints never change a step)."""

@@ -76,7 +76,8 @@ class Session:
 
 
 def build_session(options: Options, dataset: Dataset | None = None) -> Session:
-    """Load and prepare the data and build the trainer; a user mistake is a UserError/DatasetError.
+    """Load and prepare the data and build the trainer (headless, one that keeps no checkpoints:
+    the run is never rewound); a user mistake is a UserError/DatasetError.
     ``dataset``, when given, is the data ``options`` describe, already read (a pipe can be read
     only once)."""
     run = options.run
@@ -104,7 +105,8 @@ def build_session(options: Options, dataset: Dataset | None = None) -> Session:
     config = replace(run, lr=run.learning_rate)
     try:
         trainer = make_trainer(config, model, prepared.X_train, prepared.y_train, prepared.X_val, prepared.y_val,
-                               max_epochs=config.max_epochs(options.headless), paused=options.paused)
+                               max_epochs=config.max_epochs(options.headless), paused=options.paused,
+                               checkpoints=not options.headless)
     except ValueError as e:
         hint = "" if run.standardize else " (values this large need standardization: drop --no-standardize)"
         raise UserError(f"{run.dataset}: cannot train on this data: {e}{hint}") from None
@@ -119,17 +121,18 @@ def initial_model(config: RunConfig, n_features: int, n_classes: int) -> Softmax
 
 def make_trainer(config: RunConfig, model: SoftmaxRegression, X_train: np.ndarray, y_train: np.ndarray,
                  X_val: np.ndarray | None = None, y_val: np.ndarray | None = None, *,
-                 max_epochs: int | None, paused: bool = False, tol: float = TOL) -> Trainer:
+                 max_epochs: int | None, paused: bool = False, tol: float = TOL, checkpoints: bool = True) -> Trainer:
     """The trainer of ``config``'s run of ``model`` on X_train (n, d) with labels y_train (n,)
     in 0..K-1 (and a validation split): its optimizer, learning rate (or the optimizer's
     default), penalties, ``steps`` and ``patience``, at most ``max_epochs`` epochs, converged
     once the objective's gradient norm falls below ``tol``, shuffling from the seed's stream
-    ``[seed, 2]``. A ValueError from the engine for a setting it refuses
+    ``[seed, 2]``, keeping checkpoints to recompute any past step unless ``checkpoints`` is
+    False (a run never rewound: headless). A ValueError from the engine for a setting it refuses
     (:class:`~softmax_tui.engine.Optimizer`, :class:`~softmax_tui.engine.Trainer`)."""
     return Trainer(model, config.make_optimizer(), X_train, y_train, X_val, y_val,
                    lr=config.learning_rate, l2=config.l2, l1=config.l1, max_epochs=max_epochs,
                    max_steps=config.steps, patience=config.patience, tol=tol, seed=[config.seed, 2],
-                   paused=paused)
+                   paused=paused, checkpoints=checkpoints)
 
 
 def _names(items) -> str:
