@@ -259,6 +259,9 @@ def _coefficients(fit):
 EVALUATION_SHAPES = [(1000, 2, 3), (100_000, 2, 3), (60_000, 784, 10)]
 #: Evaluations of a default objective before it is timed: its choice of threads made.
 WARM_UP = 100
+#: The threads table's rounds time each contender for about this long, at least this many calls.
+ROUND_SECONDS = 0.2
+ROUND_LEAST = 4
 
 
 def median_rounds(contenders: dict, rounds: int, inner: int = 1, clock=time.perf_counter) -> dict[str, float]:
@@ -396,6 +399,13 @@ def evaluation_table(rounds: int) -> None:
           " 'inline': the least NumPy calls can do, see inline_evaluation_fn)")
 
 
+def calls_per_round(fn) -> int:
+    """How many calls of ``fn`` take about ``ROUND_SECONDS`` (at least ``ROUND_LEAST``)."""
+    start = time.perf_counter()
+    fn()
+    return max(ROUND_LEAST, math.ceil(ROUND_SECONDS / max(time.perf_counter() - start, 1e-9)))
+
+
 def threads_table(rounds: int, compete: bool) -> None:
     """The default (chosen by timing, engine/thread_choice.py) against 1 and
     2 threads of ours (target 3): ratios to the best. The default objective is warmed up by
@@ -403,13 +413,17 @@ def threads_table(rounds: int, compete: bool) -> None:
     count (4 evaluations after a new choice, then 8, 16, then every 32) stay in its times. On a
     machine of more than two cores the default may use more than 2 threads. Two BLAS threads are timed after the
     others, not among them: OpenBLAS's threads spin for a while after each product, slowing
-    whatever runs next."""
+    whatever runs next. A round times each contender over ``ROUND_SECONDS`` (at least
+    ``ROUND_LEAST`` evaluations): the default's choice moves from evaluation to evaluation
+    (its rechecks; a sample of its own times that was unlucky), so single evaluations would
+    time whichever count it was on in nine moments, and beside a busy process two threads'
+    times spread from 0.7x to 1.3x their median."""
     from threadpoolctl import threadpool_limits
 
     shapes = [(1000, 2, 3), (100_000, 2, 3), (100_000, 10, 3), (20_000, 64, 5), (20_000, 100, 4),
               (20_000, 100, 10), (20_000, 128, 3), (60_000, 784, 10)]
     note = "beside a CPU-bound process" if compete else "alone"
-    print(f"\nThreads, {note}: ms per evaluation, median of {rounds} rounds (load average {os.getloadavg()[0]:.2f});"
+    print(f"\nThreads, {note}: ms per evaluation, median of {rounds} rounds of about {ROUND_SECONDS} s each (load average {os.getloadavg()[0]:.2f});"
           " 'blas 2' is one thread of ours with two BLAS threads")
     print(f"{'n':>8} {'d':>4} {'K':>3} | {'default':>8} {'1':>8} {'2':>8} {'blas 2':>8} | {'default/best':>12}")
     for n, d, K in shapes:
@@ -423,12 +437,11 @@ def threads_table(rounds: int, compete: bool) -> None:
             with threadpool_limits(2, user_api="blas"):
                 one._map(lambda block: _block_terms(W, b, *block, one._wide, True), 1)
 
-        inner = 100 if n <= 1000 else 1
         with competitor(compete):
             for _ in range(WARM_UP):
                 default.evaluate(W, b)
-            t = median_rounds(contenders, rounds, inner)
-            t["blas 2"] = median_rounds({"blas 2": blas_two}, rounds, inner)["blas 2"]
+            t = median_rounds(contenders, rounds, calls_per_round(contenders["1"]))
+            t["blas 2"] = median_rounds({"blas 2": blas_two}, rounds, calls_per_round(blas_two))["blas 2"]
         best = min(t["1"], t["2"])
         chosen = f"chose {default._choice.chosen}" if default._choice else "one block: 1 thread"
         print(f"{n:>8} {d:>4} {K:>3} | " + " ".join(f"{t[k] * 1e3:>8.3f}" for k in ("default", "1", "2", "blas 2"))
