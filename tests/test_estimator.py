@@ -135,6 +135,23 @@ def test_a_fit_is_the_command_lines_run_with_that_seed():
     assert ours.n_iter_.dtype == np.int32
 
 
+def test_a_fit_keeps_no_checkpoints(monkeypatch):
+    """A fit is never rewound: its trainer is built without the timeline's checkpoints
+    (``checkpoints=False``), which the test above shows change no number."""
+    from softmax_tui import estimator
+
+    built, make_trainer = [], estimator.make_trainer
+
+    def noted(*args, **kwargs):
+        built.append(make_trainer(*args, **kwargs))
+        return built[-1]
+
+    monkeypatch.setattr(estimator, "make_trainer", noted)
+    dataset = load_dataset("iris")
+    SoftmaxRegressionClassifier(optimizer="newton", l2=1e-2).fit(dataset.X, dataset.y)
+    assert len(built) == 1 and built[0].timeline is None
+
+
 def test_labels_of_any_kind_and_dataframe_feature_names():
     dataset = load_dataset("iris")
     names = np.array(dataset.class_names)[dataset.y]
