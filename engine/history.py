@@ -114,7 +114,7 @@ class History:
 
     def _merge_pairs(self) -> None:
         """Merge the buckets (all closed: ``capacity`` of them) in neighbouring pairs: the
-        lower of two minimums (the earlier on a tie, or where the later is NaN) with its
+        lower of two minimums (the earlier on a tie, or where either is NaN) with its
         step, the higher of two maximums likewise."""
         self._counts = np.add.reduceat(self._counts, range(0, len(self._counts), 2)).tolist()
         self._last_steps = self._last_steps[1::2]

@@ -29,7 +29,7 @@ from textual.color import Color
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ..lineplot import AXES, FRAME_ROWS, GRAY, Curve, Ink, Rows, VerticalLine, draw
+from ..lineplot import AXES, BRAILLE, FRAME_ROWS, GRAY, Curve, Ink, Rows, VerticalLine, draw
 from ..ticks import Axis, round_ticks, rows_axis
 from .lines import BaseStyle, QuietSubtitle
 
@@ -169,7 +169,7 @@ class LossPlot(QuietSubtitle, BaseStyle, Widget, can_focus=False):
         :data:`PLOT_CEILING`), the lowest and highest value drawn (NaN is not drawn; both
         infinite when nothing is) and the first step."""
         lo, hi, first = np.inf, -np.inf, request.step
-        markers = request.markers or ["braille" if name == "loss" else "•" for name in curves]
+        markers = request.markers or [BRAILLE if name == "loss" else "•" for name in curves]
         drawn = []
         for (steps, values), color, marker in zip(curves.values(), request.colors, markers):
             steps, values = envelope(steps, values, max(request.width, 2))
