@@ -219,8 +219,8 @@ class Trainer:
         self.on_evaluated: Callable[[int, float, float], None] | None = None
         #: Checkpoints of the whole state, from which any past step is recomputed exactly
         #: (:mod:`.timeline`, :meth:`snapshot_at`, :meth:`fork`); None in a private replay copy
-        #: and in a run that is never rewound (headless, :func:`softmax_tui.train`): built
-        #: with ``checkpoints=False`` or after :meth:`keep_no_checkpoints`.
+        #: and in a run built with ``checkpoints=False``, one that is never rewound (headless
+        #: sessions and races, :func:`softmax_tui.train`, the estimator).
         self.timeline: Timeline | None = None
         if checkpoints:
             from .timeline import Timeline  # only where checkpoints are kept: not on headless runs' path
@@ -410,11 +410,6 @@ class Trainer:
         self._cached, self._good, self._loss_limit = cp.cached, cp.good, cp.loss_limit
         self._best_val, self._bad_epochs, self._stall = cp.best_val, cp.bad_epochs, cp.stall
         self._set_state(cp.state, cp.reason)
-
-    def keep_no_checkpoints(self) -> None:
-        """From now on keep no checkpoints, for a run that is never rewound (headless,
-        :func:`softmax_tui.train`): no memory for them, and a past step cannot be recomputed."""
-        self.timeline = None
 
     def snapshot_at(self, step: int, progress: Callable[[int, int], bool] | None = None) -> Snapshot | None:
         """The run as it was after step ``step`` (0 <= step <= the current step), bit for bit:

@@ -303,38 +303,31 @@ def test_thinning_drops_dense_stretches_not_sparse_ones():
 
 @pytest.mark.parametrize("name", ["sgd", "lbfgs"])
 def test_a_trainer_built_without_checkpoints_keeps_none_and_trains_the_same(name):
-    """``checkpoints=False`` (headless sessions, the estimator): no timeline from step 0 on,
-    and the numbers of a run that keeps one."""
+    """``checkpoints=False`` (headless sessions, train(), the estimator): no timeline from
+    step 0 on, and through the headless loop the numbers of a run that keeps one
+    (checkpoints never change a step); the present needs no checkpoint, a past step does."""
+    from softmax_tui.tui.headless import progress_snapshots
+
     kept, bare = make_trainer(name, max_epochs=40), make_trainer(name, max_epochs=40, checkpoints=False)
     assert len(kept.timeline) == 1 and bare.timeline is None
     kept.advance(10**6)
-    bare.advance(10**6)
-    assert_same(bare.snapshot, kept.snapshot)
-    with pytest.raises(ValueError, match=r"^step 3 cannot be recomputed: this run keeps no checkpoints$"):
-        bare.snapshot_at(3)
+    last = list(progress_snapshots(bare, None))[-1]
+    assert bare.timeline is None
+    assert_same(last, kept.snapshot)
+    assert_same(bare.snapshot_at(last.step), last)
+    for past in (bare.snapshot_at, bare.fork):
+        with pytest.raises(ValueError, match=r"^step 3 cannot be recomputed: this run keeps no checkpoints$"):
+            past(3)
 
 
 def test_a_headless_session_keeps_no_checkpoints_and_the_dashboards_does():
     from softmax_tui.tui.options import parse_options
+    from softmax_tui.tui.race import build_entrants
     from softmax_tui.tui.session import build_session
 
     assert build_session(parse_options(["--headless"])).trainer.timeline is None
     assert build_session(parse_options([])).trainer.timeline.steps == [0]
-
-
-@pytest.mark.parametrize("name", ["sgd", "lbfgs"])
-def test_a_headless_run_keeps_no_checkpoints_and_trains_the_same(name):
-    """Headless runs and train() are never rewound: their loop drops the timeline, and the
-    numbers are those of a run that keeps one (checkpoints never change a step)."""
-    from softmax_tui.tui.headless import progress_snapshots
-
-    kept, headless = make_trainer(name, max_epochs=40), make_trainer(name, max_epochs=40)
-    kept.advance(10**6)
-    assert len(kept.timeline) > 0
-    last = list(progress_snapshots(headless, None))[-1]
-    assert headless.timeline is None
-    assert_same(last, kept.snapshot)
-    assert_same(headless.snapshot_at(last.step), last)  # the present needs no checkpoint
-    for past in (headless.snapshot_at, headless.fork):
-        with pytest.raises(ValueError, match=r"^step 3 cannot be recomputed: this run keeps no checkpoints$"):
-            past(3)
+    headless_race, race = (build_entrants(parse_options([*argv, "--compare", "gd,adam"])).race
+                           for argv in (["--headless"], []))
+    assert [t.timeline for t in headless_race.trainers] == [None, None]
+    assert [t.timeline.steps for t in race.trainers] == [[0], [0]]

@@ -104,13 +104,8 @@ def done_event(session: Session, snap: Snapshot, elapsed: float) -> dict:
 def progress_snapshots(trainer: Trainer, every: int | None) -> Iterator[Snapshot]:
     """Train to the end, yielding the snapshot of each progress event: at every epoch's end,
     or every ``every`` optimizer steps, and where the run stops off that grid (each step at
-    most once). A run trained to its end here is never rewound, so from this call on it
-    keeps no checkpoints (2048 of them, 3.6 MB, on 10 million sgd steps of blobs)."""
-    trainer.keep_no_checkpoints()
-    return _progress(trainer, every)
-
-
-def _progress(trainer: Trainer, every: int | None) -> Iterator[Snapshot]:
+    most once). A headless session's trainer keeps no checkpoints (``checkpoints=False``:
+    :func:`~.session.build_session`; 2048 of them, 3.6 MB, on 10 million sgd steps of blobs)."""
     reported = trainer.snapshot.step
     while not trainer.state.finished:
         if every:

@@ -52,8 +52,6 @@ class _RaceOutput:
         moved, else a member's epoch ends give its lines (the engine reports them) and a turn
         is the longest epoch among the members still going."""
         race, trainers = self.entrants.race, self.entrants.race.trainers
-        for trainer in trainers:  # never rewound
-            trainer.keep_no_checkpoints()
         if not every:
             for i, trainer in enumerate(trainers):
                 trainer.on_epoch_end = lambda snap, i=i: self.emit(i, snap)
