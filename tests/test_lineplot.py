@@ -49,7 +49,7 @@ def test_the_frame_ticks_and_labels_are_where_the_axis_puts_them(width, height):
     assert bottom[left] == "└" and bottom[-1] == "┘"
     for tick, label in zip(axis.ticks, axis.labels):  # each y label on the row its value names
         r = 1 + (axis.rows - 1 - round(axis.position(tick)))
-        assert lines[r] .startswith(f"{label:>{left}}┤")
+        assert lines[r].startswith(f"{label:>{left}}┤")
     untick = [line for line in lines[1:1 + axis.rows] if "┤" not in line]
     assert all(line[left] == "│" and line[-1] == "│" for line in untick)
     columns = width - left - 2

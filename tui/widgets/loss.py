@@ -5,7 +5,7 @@ panels show, and the curves up to that step (:meth:`Runner.curves`: the engine's
 history before it, then the snapshot's own values), so the plot ends where the status bar
 is (when the panels show a past step, rewound with ``←``, the whole run with a cursor at that
 step): :meth:`LossPlot.show` rebuilds it there and then when the request changed. A rebuild
-takes about half a millisecond at 58 x 17 cells; frames are drawn while the training loop is
+takes about 0.5 ms at 58 x 17 cells (:mod:`..lineplot`); frames are drawn while the training loop is
 parked and spaced by their cost (see :mod:`..frames`). The curves are thinned once more to
 two points per plot column, min and max, so the shape of a long run survives at any width
 and nothing is drawn that is not seen; the legend (the current
@@ -146,7 +146,7 @@ class LossPlot(QuietSubtitle, BaseStyle, Widget, can_focus=False):
         (none when the panel, less the y labels, is too small for a canvas of 2 x 2 cells, or
         when no value is finite)."""
         self.y_axis = None
-        if request.height - FRAME_ROWS < 2 or request.width < 8:
+        if request.height - FRAME_ROWS < 2:
             return []
         drawn, lo, hi, first = self._thinned(curves, request)
         if lo > hi:  # not a finite value to draw
