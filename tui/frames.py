@@ -20,9 +20,11 @@ from softmax_tui.engine import RunState
 
 from .runner import Runner
 
-#: 15, not 20: a frame at 120x40 costs about 10 ms (the loss plot half of it), which at 20 a
-#: second left training 0.72x its headless speed on rgb20 and 0.74x on a million points, at 15
-#: 0.76x and 0.86x (benchmarks/ui.py, 2026-11-30, a quiet machine)
+#: 15, not 20: chosen when a frame at 120x40 cost about 10 ms (plotext's loss plot half of it),
+#: and at 20 a second training ran at 0.72x its headless speed on rgb20 and 0.74x on a million
+#: points, at 15 0.76x and 0.86x. With the loss plot of :mod:`.lineplot` a frame costs 5.5-7 ms
+#: and at 15 a second training runs at 0.87-0.88x and 0.82-0.83x (benchmarks/ui.py,
+#: 2026-11-30, a quiet machine; 20 a second not measured again)
 FRAMES_PER_SECOND = 15
 UI_SHARE = 0.25  # at most this share of the time goes to drawing while training runs
 

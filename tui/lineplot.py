@@ -133,14 +133,14 @@ def _labels_row(labels: list[str], centres: list[int], width: int) -> list[tuple
     """A row of ``labels`` centred on ``centres`` (left of centre for an even length),
     each kept within the row and dropped where it would touch the one before."""
     runs: list[tuple[str, Ink]] = []
-    free = 0  # the first cell a label may start at
+    end = 0  # where the row written so far ends
     for label, centre in zip(labels, centres):
         start = min(max(centre - len(label) // 2, 0), width - len(label))
-        if start < free:
+        if start <= end and runs:  # touching the label before (the first may start at 0)
             continue
-        runs += [(" " * (start - sum(len(text) for text, _ in runs)), None), (label, AXES)]
-        free = start + len(label) + 1
-    return runs + [(" " * (width - sum(len(text) for text, _ in runs)), None)]
+        runs += [(" " * (start - end), None), (label, AXES)]
+        end = start + len(label)
+    return runs + [(" " * (width - end), None)]
 
 
 class _Canvas:

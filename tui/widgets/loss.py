@@ -184,10 +184,13 @@ class LossPlot(QuietSubtitle, BaseStyle, Widget, can_focus=False):
 
     def _strips(self, rows: Rows, width: int) -> list[Strip]:
         """The plot's rows as strips, each colour on the theme's surface."""
-        styles = {ink: self._ink_style(ink) for ink in {ink for row in rows for _, ink in row}}
-        return [Strip([Segment(text, styles[ink]) for text, ink in row], width) for row in rows]
+        return [Strip([Segment(text, self._ink_style(ink)) for text, ink in row], width) for row in rows]
 
     def _ink_style(self, ink: Ink) -> Style:
+        """The style of ``ink`` on the theme's surface, made once per theme (and style change)."""
+        return self._cached(("ink", ink), lambda: self._make_ink_style(ink))
+
+    def _make_ink_style(self, ink: Ink) -> Style:
         background = RichColor.from_rgb(*self.canvas_rgb)
         if ink is None:
             return Style(bgcolor=background)
